@@ -1,0 +1,26 @@
+"""The kubectl language: tokenizer, grammar, typed ``Command``, canonical rendering."""
+
+from __future__ import annotations
+
+from kubechat_lab.command._grammar import parse
+from kubechat_lab.command._render import render
+from kubechat_lab.command.model import (
+    DEFAULT_RESOURCES,
+    VERBS,
+    Command,
+    ResourceInfo,
+    ResourceTable,
+)
+from kubechat_lab.errors import CommandError, CommandSyntaxError
+
+__all__ = [
+    "DEFAULT_RESOURCES",
+    "VERBS",
+    "Command",
+    "CommandError",
+    "CommandSyntaxError",
+    "ResourceInfo",
+    "ResourceTable",
+    "parse",
+    "render",
+]
