@@ -1,0 +1,23 @@
+"""The local Kubernetes sandbox: a real control plane (etcd, kube-apiserver, controller-manager,
+scheduler) with kwok fake nodes and metrics-server, built from Go modules.
+
+Use :class:`SandboxManager` (``build``, ``up``, ``seed``, ``status``, ``down``,
+``kubeconfig_path``) or the ``kubechat sandbox`` command.
+"""
+
+from __future__ import annotations
+
+from kubechat_lab.errors import ComponentFailed, SandboxError
+from kubechat_lab.sandbox._layout import KUBERNETES_VERSION, Ports, SandboxLayout
+from kubechat_lab.sandbox._manager import ComponentStatus, SandboxManager, SandboxStatus
+
+__all__ = [
+    "KUBERNETES_VERSION",
+    "ComponentFailed",
+    "ComponentStatus",
+    "Ports",
+    "SandboxError",
+    "SandboxLayout",
+    "SandboxManager",
+    "SandboxStatus",
+]
