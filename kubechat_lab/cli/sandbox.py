@@ -27,7 +27,7 @@ def _say(line: str) -> None:
 
 @click.group()
 def sandbox() -> None:
-    """A real local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)."""
+    """Run a real local control plane (etcd, apiserver, controller-manager, scheduler, kwok)."""
 
 
 @sandbox.command()

@@ -1,5 +1,7 @@
-"""The local Kubernetes sandbox: a real control plane (etcd, kube-apiserver, controller-manager,
-scheduler) with kwok fake nodes and metrics-server, built from Go modules.
+"""The local Kubernetes sandbox: a real control plane with kwok nodes, built from Go modules.
+
+etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and metrics-server run as
+local processes.
 
 Use :class:`SandboxManager` (``build``, ``up``, ``seed``, ``status``, ``down``,
 ``kubeconfig_path``) or the ``kubechat sandbox`` command.

@@ -57,20 +57,27 @@ class BuildStep:
 BINARIES: tuple[BuildStep, ...] = (
     BuildStep("etcd", ".", "etcd"),
     BuildStep(
-        "kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver", "kubernetes",
+        "kube-apiserver",
+        "k8s.io/kubernetes/cmd/kube-apiserver",
+        "kubernetes",
         f"-s -w {_VERSION_LDFLAGS}",
     ),
     BuildStep(
-        "kube-controller-manager", "k8s.io/kubernetes/cmd/kube-controller-manager", "kubernetes",
+        "kube-controller-manager",
+        "k8s.io/kubernetes/cmd/kube-controller-manager",
+        "kubernetes",
         f"-s -w {_VERSION_LDFLAGS}",
     ),
     BuildStep(
-        "kube-scheduler", "k8s.io/kubernetes/cmd/kube-scheduler", "kubernetes",
+        "kube-scheduler",
+        "k8s.io/kubernetes/cmd/kube-scheduler",
+        "kubernetes",
         f"-s -w {_VERSION_LDFLAGS}",
     ),
     BuildStep("kwok", f"sigs.k8s.io/kwok/cmd/kwok@{KWOK_VERSION}", None),
     BuildStep(
-        "metrics-server", f"sigs.k8s.io/metrics-server/cmd/metrics-server@{METRICS_SERVER_VERSION}",
+        "metrics-server",
+        f"sigs.k8s.io/metrics-server/cmd/metrics-server@{METRICS_SERVER_VERSION}",
         None,
     ),
 )
@@ -126,16 +133,28 @@ def build_binaries(
     started = time.monotonic()
     for module in sorted({s.module for s in todo if s.module}):
         say(f"downloading modules for gomod/{module}")
-        _run(layout, f"download-{module}", [go, "mod", "download"],
-             cwd=SandboxLayout.gomod_dir(module), env=env)
+        _run(
+            layout,
+            f"download-{module}",
+            [go, "mod", "download"],
+            cwd=SandboxLayout.gomod_dir(module),
+            env=env,
+        )
     for step in todo:
         say(f"building {step.binary}")
         t0 = time.monotonic()
         with tempfile.TemporaryDirectory(dir=layout.bin_dir, prefix=".build-") as tmp:
             out = Path(tmp) / step.binary
             if step.module is not None:
-                argv = [go, "build", "-trimpath", f"-ldflags={step.ldflags}", "-o", str(out),
-                        step.package]
+                argv = [
+                    go,
+                    "build",
+                    "-trimpath",
+                    f"-ldflags={step.ldflags}",
+                    "-o",
+                    str(out),
+                    step.package,
+                ]
                 _run(layout, step.binary, argv, cwd=SandboxLayout.gomod_dir(step.module), env=env)
             else:
                 argv = [go, "install", "-trimpath", f"-ldflags={step.ldflags}", step.package]
@@ -148,15 +167,23 @@ def build_binaries(
     return times
 
 
-def _run(layout: SandboxLayout, name: str, argv: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+def _run(
+    layout: SandboxLayout, name: str, argv: list[str], *, cwd: Path, env: dict[str, str]
+) -> None:
     log_path = layout.build_log_dir / f"{name}.log"
     with log_path.open("wb") as log:
         log.write(("$ " + " ".join(argv) + f"\n(cwd {cwd})\n").encode())
         log.flush()
         try:
             proc = subprocess.run(
-                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, timeout=_STEP_TIMEOUT, check=False,
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=_STEP_TIMEOUT,
+                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             raise SandboxError(

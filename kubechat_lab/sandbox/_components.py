@@ -1,10 +1,9 @@
-"""Command lines and readiness probes of etcd, the Kubernetes control plane, kwok and metrics-server."""
+"""Command lines and readiness probes of etcd, the control plane, kwok and metrics-server."""
 
 from __future__ import annotations
 
 import functools
 import ssl
-from pathlib import Path
 
 import httpx
 
@@ -18,7 +17,7 @@ _PROBE_TIMEOUT = 2.0
 
 
 def apiserver_url(ports: Ports) -> str:
-    """The apiserver's base URL."""
+    """Return the apiserver's base URL."""
     return f"https://{HOST}:{ports.apiserver}"
 
 
@@ -35,8 +34,10 @@ def _context(ca: str | None, cert: str | None, key: str | None) -> ssl.SSLContex
     return ctx
 
 
-def tls_context(layout: SandboxLayout, client: str | None = "admin", *, verify: bool = True) -> ssl.SSLContext:
-    """An SSL context trusting the sandbox CA, presenting ``client``'s certificate."""
+def tls_context(
+    layout: SandboxLayout, client: str | None = "admin", *, verify: bool = True
+) -> ssl.SSLContext:
+    """Return an SSL context trusting the sandbox CA, presenting ``client``'s certificate."""
     pki = layout.pki_dir
     ca = str(pki / "ca.crt") if verify else None
     if client is None:
@@ -211,4 +212,3 @@ def build_specs(layout: SandboxLayout, ports: Ports) -> list[ComponentSpec]:
         ready_timeout=90.0,
     )
     return [etcd, apiserver, controller_manager, scheduler, kwok, metrics_server]
-

@@ -1,4 +1,4 @@
-"""Files and objects the sandbox writes before and right after start: kwok config, pod logs, nodes."""
+"""Files and objects the sandbox writes at start: kwok config, pod logs, nodes, metrics API."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ __all__ = [
 
 NODE_NAMES: tuple[str, ...] = ("kwok-worker-1", "kwok-worker-2", "kwok-worker-3")
 _KWOK_NODE_SELECTOR = ("kwok.x-k8s.io/node", "fake")
+# metrics-server (>= v0.7) scrapes this path instead of /metrics/resource: kwok serves one
+# resource-metrics endpoint per fake node on its single port.
+_METRICS_PATH_ANNOTATION = "metrics.k8s.io/resource-metrics-path"
 _SEEDED_NAMESPACES = ["shop", "payments", "data", "ci", "default", "kube-system"]
 # container name -> pod log data file (the "" entry serves every other container).
 _LOG_FILES: dict[str, str] = {
@@ -105,47 +108,51 @@ def _write_pod_logs(layout: SandboxLayout) -> None:
 
 
 def node_objects() -> list[dict[str, Any]]:
-    """The fake worker nodes kwok manages (status is filled in by kwok's node stages)."""
+    """Return the fake worker nodes kwok manages (status is filled in by kwok's node stages)."""
     nodes = []
     for i, name in enumerate(NODE_NAMES, start=1):
-        nodes.append({
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {
-                "name": name,
-                "annotations": {
-                    _KWOK_NODE_SELECTOR[0]: _KWOK_NODE_SELECTOR[1],
-                    "node.alpha.kubernetes.io/ttl": "0",
-                    "metrics.k8s.io/resource-metrics-path":
-                        f"/metrics/nodes/{name}/metrics/resource",
+        nodes.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": name,
+                    "annotations": {
+                        _KWOK_NODE_SELECTOR[0]: _KWOK_NODE_SELECTOR[1],
+                        "node.alpha.kubernetes.io/ttl": "0",
+                        _METRICS_PATH_ANNOTATION: f"/metrics/nodes/{name}/metrics/resource",
+                    },
+                    "labels": {
+                        "kubernetes.io/arch": "amd64",
+                        "kubernetes.io/os": "linux",
+                        "kubernetes.io/hostname": name,
+                        "node-role.kubernetes.io/worker": "",
+                        "topology.kubernetes.io/zone": f"zone-{'abc'[(i - 1) % 3]}",
+                        "type": "kwok",
+                    },
                 },
-                "labels": {
-                    "kubernetes.io/arch": "amd64",
-                    "kubernetes.io/os": "linux",
-                    "kubernetes.io/hostname": name,
-                    "node-role.kubernetes.io/worker": "",
-                    "topology.kubernetes.io/zone": f"zone-{'abc'[(i - 1) % 3]}",
-                    "type": "kwok",
+                "spec": {"podCIDR": f"10.244.{i}.0/24", "podCIDRs": [f"10.244.{i}.0/24"]},
+                "status": {
+                    "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+                    "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
                 },
-            },
-            "spec": {"podCIDR": f"10.244.{i}.0/24", "podCIDRs": [f"10.244.{i}.0/24"]},
-            "status": {
-                "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-                "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
-            },
-        })
+            }
+        )
     return nodes
 
 
 def metrics_api_objects(layout: SandboxLayout, ports: Ports) -> list[dict[str, Any]]:
-    """Service (ExternalName 127.0.0.1) and APIService that route metrics.k8s.io to metrics-server."""
+    """Return the Service and APIService that route metrics.k8s.io to metrics-server."""
     ca = base64.b64encode((layout.pki_dir / "ca.crt").read_bytes()).decode()
     return [
         {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": {"name": "metrics-server", "namespace": "kube-system",
-                         "labels": {"k8s-app": "metrics-server"}},
+            "metadata": {
+                "name": "metrics-server",
+                "namespace": "kube-system",
+                "labels": {"k8s-app": "metrics-server"},
+            },
             "spec": {
                 "type": "ExternalName",
                 "externalName": "localhost",
@@ -155,16 +162,18 @@ def metrics_api_objects(layout: SandboxLayout, ports: Ports) -> list[dict[str, A
         {
             "apiVersion": "apiregistration.k8s.io/v1",
             "kind": "APIService",
-            "metadata": {"name": "v1beta1.metrics.k8s.io",
-                         "labels": {"k8s-app": "metrics-server"}},
+            "metadata": {"name": "v1beta1.metrics.k8s.io", "labels": {"k8s-app": "metrics-server"}},
             "spec": {
                 "group": "metrics.k8s.io",
                 "version": "v1beta1",
                 "groupPriorityMinimum": 100,
                 "versionPriority": 100,
                 "caBundle": ca,
-                "service": {"name": "metrics-server", "namespace": "kube-system",
-                            "port": ports.metrics_server},
+                "service": {
+                    "name": "metrics-server",
+                    "namespace": "kube-system",
+                    "port": ports.metrics_server,
+                },
             },
         },
     ]

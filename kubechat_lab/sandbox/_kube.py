@@ -23,7 +23,7 @@ _FIELD_MANAGER = "kubechat-sandbox"
 
 
 def resource_path(obj: dict[str, Any]) -> str:
-    """The REST path of a manifest (``/apis/apps/v1/namespaces/shop/deployments/checkout``)."""
+    """Return the REST path of a manifest (``/apis/apps/v1/namespaces/shop/deployments/x``)."""
     api_version: str = obj["apiVersion"]
     kind: str = obj["kind"]
     meta = obj.get("metadata") or {}
@@ -117,7 +117,7 @@ class KubeClient:
         return result
 
     def items(self, path: str) -> list[dict[str, Any]]:
-        """The ``items`` of a list GET (empty when the path does not exist)."""
+        """Return the ``items`` of a list GET (empty when the path does not exist)."""
         body = self.get(path)
         return list(body.get("items") or []) if body else []
 

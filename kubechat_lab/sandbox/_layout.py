@@ -134,7 +134,7 @@ class SandboxLayout:
 
     @property
     def etcd_dir(self) -> Path:
-        """etcd's data directory."""
+        """Return etcd's data directory."""
         return self.state_dir / "etcd"
 
     @property
@@ -163,10 +163,10 @@ class SandboxLayout:
 
     @staticmethod
     def gomod_dir(name: str) -> Path:
-        """The committed wrapper Go module ``name`` (``kubernetes`` or ``etcd``)."""
+        """Return the committed wrapper Go module ``name`` (``kubernetes`` or ``etcd``)."""
         return _PACKAGE_DIR / "gomod" / name
 
     @staticmethod
     def data_file(name: str) -> Path:
-        """A data file shipped in ``kubechat_lab/sandbox/data``."""
+        """Return a data file shipped in ``kubechat_lab/sandbox/data``."""
         return _PACKAGE_DIR / "data" / name

@@ -79,9 +79,12 @@ def ensure_pki(pki: Path) -> None:
     _ensure_leaf(pki, "front-proxy-client", fp_key, fp_cert, "front-proxy-client", None, None)
     if not (pki / "sa.key").exists():
         key = ec.generate_private_key(ec.SECP256R1())
-        _write(pki / "sa.pub", key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ))
+        _write(
+            pki / "sa.pub",
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ),
+        )
         _write(pki / "sa.key", _key_pem(key), private=True)
 
 
@@ -90,33 +93,42 @@ def write_kubeconfig(path: Path, pki: Path, client: str, server: str) -> None:
 
     The file is written to a temporary name and renamed, so readers never see half of it.
     """
+
     def b64(name: str) -> str:
         return base64.b64encode((pki / name).read_bytes()).decode()
 
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{
-            "name": "kubechat-sandbox",
-            "cluster": {"server": server, "certificate-authority-data": b64("ca.crt")},
-        }],
-        "users": [{
-            "name": client,
-            "user": {
-                "client-certificate-data": b64(f"{client}.crt"),
-                "client-key-data": b64(f"{client}.key"),
-            },
-        }],
-        "contexts": [{
-            "name": "kubechat-sandbox",
-            "context": {"cluster": "kubechat-sandbox", "user": client},
-        }],
+        "clusters": [
+            {
+                "name": "kubechat-sandbox",
+                "cluster": {"server": server, "certificate-authority-data": b64("ca.crt")},
+            }
+        ],
+        "users": [
+            {
+                "name": client,
+                "user": {
+                    "client-certificate-data": b64(f"{client}.crt"),
+                    "client-key-data": b64(f"{client}.key"),
+                },
+            }
+        ],
+        "contexts": [
+            {
+                "name": "kubechat-sandbox",
+                "context": {"cluster": "kubechat-sandbox", "user": client},
+            }
+        ],
         "current-context": "kubechat-sandbox",
     }
     _write(path, yaml.safe_dump(config, sort_keys=False).encode(), private=True)
 
 
-def _ensure_ca(pki: Path, stem: str, cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def _ensure_ca(
+    pki: Path, stem: str, cn: str
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key_path, crt_path = pki / f"{stem}.key", pki / f"{stem}.crt"
     if key_path.exists() and crt_path.exists():
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
@@ -137,9 +149,15 @@ def _ensure_ca(pki: Path, stem: str, cn: str) -> tuple[ec.EllipticCurvePrivateKe
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -180,9 +198,15 @@ def _ensure_leaf(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=True,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 # Popen objects of the children this interpreter started, so they are reaped on stop and
 # never garbage-collected while running (which would warn).
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+# Exit statuses of reaped children, so a later look-up still reports them.
+_EXIT_CODES: dict[int, int] = {}
 
 _POLL_INTERVAL = 0.2
 
@@ -139,6 +141,7 @@ class ProcessSupervisor:
                     log_path=str(log_path),
                 ) from exc
         _CHILDREN[proc.pid] = proc
+        _EXIT_CODES.pop(proc.pid, None)
         self.pid_file(spec.name).write_text(f"{proc.pid}\n")
         logger.info("process started name=%s pid=%d log=%s", spec.name, proc.pid, log_path)
         self.wait_ready(spec, proc.pid)
@@ -218,7 +221,7 @@ class ProcessSupervisor:
 
 
 def _alive(pid: int) -> bool:
-    """True when ``pid`` exists and is not a zombie."""
+    """Return True when ``pid`` exists and is not a zombie."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -238,10 +241,13 @@ def _alive(pid: int) -> bool:
 
 def _reap(pid: int) -> int | None:
     """Collect the exit status of a child of this interpreter (None for foreign processes)."""
+    if pid in _EXIT_CODES:
+        return _EXIT_CODES[pid]
     proc = _CHILDREN.pop(pid, None)
     if proc is not None:
         with contextlib.suppress(subprocess.TimeoutExpired):
-            return proc.wait(timeout=1.0)
+            _EXIT_CODES[pid] = proc.wait(timeout=1.0)
+            return _EXIT_CODES[pid]
         _CHILDREN[pid] = proc
         return None
     try:

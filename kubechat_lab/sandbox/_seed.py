@@ -30,7 +30,7 @@ _SETTLE_TIMEOUT = 180.0
 
 
 def load_manifests() -> list[dict[str, Any]]:
-    """The documents of ``data/demo.yaml``."""
+    """Return the documents of ``data/demo.yaml``."""
     text = SandboxLayout.data_file("demo.yaml").read_text()
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
@@ -85,14 +85,16 @@ def _run_cronjob_once(kube: KubeClient, namespace: str, name: str) -> None:
             "namespace": namespace,
             "labels": dict((template.get("metadata") or {}).get("labels") or {}),
             "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
-            "ownerReferences": [{
-                "apiVersion": "batch/v1",
-                "kind": "CronJob",
-                "name": name,
-                "uid": cronjob["metadata"]["uid"],
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }],
+            "ownerReferences": [
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "name": name,
+                    "uid": cronjob["metadata"]["uid"],
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
         },
         "spec": template["spec"],
     }

@@ -1,0 +1,59 @@
+"""The session-scoped ``sandbox`` fixture: a running local control plane and its kubeconfig.
+
+It reuses a sandbox that already runs (``kubechat sandbox up`` beforehand is the fast path;
+``.ci/run`` should do that so the cold Go build does not count against test timeouts).
+Otherwise it starts one, building the binaries first when the cache is cold, and stops it at
+the end of the session, because it started it. ``KUBECHAT_SKIP_SANDBOX=1`` skips (fails under
+CI) every test that needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kubechat_lab.errors import SandboxError
+from tests.plugins.services import skip_or_fail
+
+__all__ = ["SandboxInfo", "sandbox"]
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxInfo:
+    """What tests need: the admin kubeconfig, the apiserver URL, the sandbox's paths."""
+
+    kubeconfig: Path
+    server: str
+    state_dir: Path
+    bin_dir: Path
+    started_here: bool
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxInfo]:
+    """A running sandbox; starts (and at session end stops) one when none runs."""
+    if os.environ.get("KUBECHAT_SKIP_SANDBOX", "") in {"1", "true", "yes"}:
+        skip_or_fail("KUBECHAT_SKIP_SANDBOX=1: sandbox tests skipped")
+    from kubechat_lab.sandbox import SandboxManager
+
+    manager = SandboxManager()
+    started_here = not manager.status().running
+    if started_here:
+        try:
+            manager.up()
+        except SandboxError as exc:
+            skip_or_fail(f"could not start the sandbox: {exc}")
+    state = manager.status()
+    yield SandboxInfo(
+        kubeconfig=state.kubeconfig,
+        server=state.server,
+        state_dir=manager.layout.state_dir,
+        bin_dir=manager.layout.bin_dir,
+        started_here=started_here,
+    )
+    if started_here and os.environ.get("KUBECHAT_KEEP_SANDBOX", "") not in {"1", "true", "yes"}:
+        manager.down()
