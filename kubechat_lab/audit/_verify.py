@@ -1,0 +1,195 @@
+"""Chain verification: the streaming Python verifier and the set-based SQL verifier.
+
+Both apply the same checks in the same order to each row (by ascending ``seq``) and stop at
+the first failure, so they name the same ``first_bad_seq``:
+
+1. gap: ``seq`` must be the previous row's ``seq + 1`` (seq 1 first);
+2. hash: ``entry_hash`` must equal the recomputed hash of (seq, prev_hash, payload);
+3. link: ``prev_hash`` must equal the previous row's ``entry_hash`` (``GENESIS_HASH`` first);
+4. (SQL only) ``payload_json`` must equal the jsonb parse of ``payload``.
+
+Then the head row must name the last row. The Python verifier shares no code with the SQL
+function that wrote the chain: it recomputes every hash with :mod:`hashlib`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Final
+
+from kubechat_lab.audit._canonical import GENESIS_HASH, HASH_DOMAIN
+from kubechat_lab.audit._records import VerifyReport
+
+__all__ = [
+    "SQL_FIRST_BAD",
+    "SQL_TAIL",
+    "head_report",
+    "reason_for",
+    "verify_rows",
+]
+
+_PREFIX: Final = HASH_DOMAIN + b"\x00"
+
+SQL_FIRST_BAD: Final = """
+WITH chain AS (
+    SELECT e.seq, e.prev_hash, e.entry_hash, e.payload, e.payload_json,
+           lag(e.seq) OVER w AS prev_seq,
+           lag(e.entry_hash) OVER w AS prev_entry
+      FROM kubechat_audit.audit_event AS e
+    WINDOW w AS (ORDER BY e.seq)
+), judged AS (
+    SELECT seq, prev_seq,
+           CASE
+             WHEN seq <> coalesce(prev_seq, 0) + 1 THEN 'gap'
+             WHEN entry_hash <> sha256(%(prefix)s || int8send(seq) || prev_hash
+                                       || sha256(payload)) THEN 'hash'
+             WHEN prev_hash <> coalesce(prev_entry, %(genesis)s) THEN 'link'
+             WHEN payload_json <> convert_from(payload, 'UTF8')::jsonb THEN 'json'
+           END AS problem
+      FROM chain
+)
+SELECT seq, prev_seq, problem FROM judged WHERE problem IS NOT NULL ORDER BY seq LIMIT 1
+"""
+"""The first failing row as ``(seq, prev_seq, problem)``, or no row when the chain is sound."""
+
+SQL_TAIL: Final = """
+SELECT (SELECT count(*) FROM kubechat_audit.audit_event),
+       last.seq, last.entry_hash, h.seq, h.hash
+  FROM kubechat_audit.audit_head AS h
+  LEFT JOIN LATERAL (
+      SELECT e.seq, e.entry_hash FROM kubechat_audit.audit_event AS e
+       ORDER BY e.seq DESC LIMIT 1) AS last ON true
+ WHERE h.id = 1
+"""
+"""``(row_count, last_seq, last_hash, head_seq, head_hash)`` in one snapshot."""
+
+
+def reason_for(problem: str, seq: int, prev_seq: int | None) -> tuple[int, str]:
+    """Turn a failed check into ``(first_bad_seq, reason)``.
+
+    Parameters
+    ----------
+    problem
+        ``"gap"``, ``"hash"``, ``"link"`` or ``"json"``.
+    seq
+        The row at which the check failed.
+    prev_seq
+        The seq of the row before it (``None`` for the first row).
+
+    Returns
+    -------
+    tuple of (int, str)
+        The seq to report and a sentence saying what is wrong.
+    """
+    if problem == "gap":
+        expected = (prev_seq or 0) + 1
+        if seq < expected:
+            return seq, f"seq {seq} is out of order or duplicated (expected {expected})"
+        return expected, (
+            f"seq {expected} is missing: the row after seq {prev_seq or 0} is seq {seq} "
+            "(a row was deleted or renumbered)"
+        )
+    if problem == "hash":
+        return seq, (
+            f"entry_hash mismatch at seq {seq}: the stored hash is not the hash of this row's "
+            "seq, prev_hash and payload (the row was edited, moved or forged)"
+        )
+    if problem == "link":
+        return seq, (
+            f"prev_hash of seq {seq} does not match the entry_hash of seq {seq - 1} "
+            f"(seq {seq - 1} or seq {seq} was rewritten)"
+        )
+    if problem == "json":
+        return seq, f"payload_json of seq {seq} does not match its hashed payload (edited copy)"
+    raise ValueError(f"unknown verification problem {problem!r}")
+
+
+def head_report(
+    rows: int, last_seq: int, last_hash: bytes, head_seq: int, head_hash: bytes, method: str
+) -> VerifyReport:
+    """Check that the head row names the last chain row, after every row passed.
+
+    Parameters
+    ----------
+    rows
+        Rows checked.
+    last_seq, last_hash
+        The last row's seq and entry_hash (0 and ``GENESIS_HASH`` for an empty chain).
+    head_seq, head_hash
+        What ``audit_head`` says.
+    method
+        ``"sql"`` or ``"stream"``.
+
+    Returns
+    -------
+    VerifyReport
+        ``ok`` when they agree; otherwise the first seq that one of them lacks.
+    """
+    if head_seq == last_seq and head_hash == last_hash:
+        return VerifyReport(True, rows, None, "", head_seq, head_hash, method)
+    if head_seq == last_seq:
+        bad, why = last_seq, f"audit_head hash does not match the entry_hash of seq {last_seq}"
+    elif head_seq > last_seq:
+        bad, why = (
+            last_seq + 1,
+            (
+                f"audit_head says seq {head_seq} but the chain ends at seq {last_seq} "
+                "(tail rows were deleted)"
+            ),
+        )
+    else:
+        bad, why = (
+            head_seq + 1,
+            (
+                f"the chain continues to seq {last_seq} past audit_head seq {head_seq} "
+                "(rows were inserted outside the append function)"
+            ),
+        )
+    return VerifyReport(False, rows, bad, why, head_seq, head_hash, method)
+
+
+def verify_rows(
+    rows: Iterable[tuple[int, bytes, bytes, bytes]], head: tuple[int, bytes]
+) -> VerifyReport:
+    """Recompute the chain from ``(seq, prev_hash, entry_hash, payload)`` rows in seq order.
+
+    Parameters
+    ----------
+    rows
+        Every chain row, ascending by ``seq`` (a server-side cursor is fine: one pass).
+    head
+        ``(seq, hash)`` of ``audit_head`` read in the same snapshot as the rows.
+
+    Returns
+    -------
+    VerifyReport
+        The first failing row, or ``ok`` with the number of rows checked.
+    """
+    sha256 = hashlib.sha256
+    prefix = _PREFIX
+    expected = 1
+    prev_seq: int | None = None
+    prev_entry = GENESIS_HASH
+    count = 0
+    for seq, prev_hash, stored, payload in rows:
+        count += 1
+        problem = None
+        if seq != expected:
+            problem = "gap"
+        elif (
+            sha256(
+                prefix + seq.to_bytes(8, "big", signed=True) + prev_hash + sha256(payload).digest()
+            ).digest()
+            != stored
+        ):
+            problem = "hash"
+        elif prev_hash != prev_entry:
+            problem = "link"
+        if problem is not None:
+            bad, why = reason_for(problem, seq, prev_seq)
+            return VerifyReport(False, count, bad, why, head[0], head[1], "stream")
+        prev_seq = seq
+        prev_entry = bytes(stored)
+        expected = seq + 1
+    return head_report(count, expected - 1, prev_entry, head[0], head[1], "stream")
