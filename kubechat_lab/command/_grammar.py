@@ -1,15 +1,404 @@
-"""The kubectl grammar: tokens -> a validated ``Command`` (stub; being filled in)."""
+"""The kubectl grammar: one command line -> a validated, immutable ``Command``.
+
+Anything the grammar does not know is refused with a ``CommandError`` whose ``reason`` is a
+short id and whose message names the cause; nothing is ever passed through.
+"""
 
 from __future__ import annotations
 
-from kubechat_lab.command.model import Command, ResourceTable
+import difflib
+
+from kubechat_lab.command._flags import REFUSED_FLAGS, REFUSED_SHORT, FlagSpec, parse_bool
+from kubechat_lab.command._tokenize import tokenize
+from kubechat_lab.command._validate import check_no_smuggling, manifest_objects
+from kubechat_lab.command._verbs import SUBVERBS, VERB_SPECS, Ctx, VerbSpec
+from kubechat_lab.command.model import DEFAULT_RESOURCES, VERBS, Command, ResourceTable
 from kubechat_lab.errors import CommandError
 
 __all__ = ["parse"]
+
+_INTERACTIVE_VERBS: dict[str, str] = {
+    "exec": "runs a process inside a container",
+    "attach": "attaches to a running container",
+    "cp": "copies files between this machine and a container",
+    "port-forward": "opens a tunnel from this machine into the cluster",
+    "proxy": "opens a local proxy to the API server",
+    "edit": "opens an editor (use `kubectl patch` or `kubectl apply -f -` instead)",
+    "debug": "starts an interactive debugging container",
+}
+_REFUSED_VERBS: dict[str, tuple[str, str]] = {
+    "config": ("forbidden-verb", "reads and changes kubeconfig files, which hold credentials"),
+    "certificate": ("forbidden-verb", "approves or denies certificate requests, which mints "
+                    "credentials"),
+    "plugin": ("forbidden-verb", "runs local plugin programs"),
+    "kustomize": ("local-file", "builds manifests from a local directory"),
+    "completion": ("unsupported-verb", "prints a shell completion script"),
+    "expose": ("unsupported-verb", "is not supported; use `kubectl create service ...` or a "
+               "Service manifest with `kubectl apply -f -`"),
+    "diff": ("unsupported-verb", "compares local files; preview a change with "
+             "`kubectl apply --dry-run=server -f -` instead"),
+    "run": ("unsupported-verb", "is not supported; use `kubectl create deployment NAME "
+            "--image=IMAGE` or `kubectl create job NAME --image=IMAGE`"),
+    "convert": ("unsupported-verb", "converts local files"),
+    "alpha": ("unsupported-verb", "runs alpha features"),
+    "options": ("unsupported-verb", "prints kubectl's global options"),
+    "help": ("unsupported-verb", "prints help; ask kubechat in words instead"),
+}
+_REFUSED_SUBVERBS: dict[tuple[str, str], tuple[str, str]] = {
+    ("cluster-info", "dump"): ("unsupported-subcommand", "dumps every object and log of the "
+                               "cluster (or writes them to local files); query what you need"),
+    ("auth", "reconcile"): ("local-file", "reads RBAC manifests from files; apply them with "
+                            "`kubectl apply -f -` instead"),
+    ("apply", "edit-last-applied"): ("interactive", "opens an editor"),
+    ("apply", "set-last-applied"): ("unsupported-subcommand", "rewrites the last-applied "
+                                    "annotation from a local file"),
+    ("create", "token"): ("credential", "mints a service-account token (a credential)"),
+    ("create", "secret tls"): ("local-file", "reads certificate and key files"),
+    ("create", "secret docker-registry"): ("credential", "puts registry passwords on the "
+                                           "command line; apply a Secret manifest instead"),
+    ("set", "selector"): ("unsupported-subcommand", "needs a local file"),
+    ("set", "subject"): ("unsupported-subcommand", "is not supported; apply a RoleBinding "
+                         "manifest instead"),
+}
+_TWO_WORD = {"secret": ("generic", "tls", "docker-registry"),
+             "service": ("clusterip", "nodeport", "loadbalancer", "externalname")}
+# Flags whose value is the next word, skipped while looking for a subverb.
+_VALUE_FLAGS = frozenset({"-n", "--namespace", "-f", "--filename", "-o", "--output", "-l",
+                          "--selector", "-c", "--container", "--containers", "-p", "--patch",
+                          "-e", "--env", "--image", "--for", "--type", "--field-selector"})
+_OPTIONAL_SUBVERB = frozenset({"apply", "create", "cluster-info"})
+_OUTPUT_FILES = ("jsonpath-file", "custom-columns-file", "go-template-file", "templatefile")
+_TEMPLATES = ("go-template", "template")
+_LONG_NAMES = frozenset({"server", "kustomize", "stdin", "tty", "watch", "follow"})
+
+
+def _fail(message: str, reason: str) -> CommandError:
+    return CommandError(message, reason=reason)
 
 
 def parse(
     text: str, *, resources: ResourceTable | None = None, manifest: str | None = None
 ) -> Command:
-    """Parse one kubectl command line into a :class:`Command` (stub)."""
-    raise CommandError("the kubectl grammar is not implemented yet", reason="not-implemented")
+    """Parse one kubectl command line into a :class:`Command`.
+
+    Parameters
+    ----------
+    text
+        The command; the leading ``kubectl`` is optional.
+    resources
+        Resource table to resolve names with (default :data:`DEFAULT_RESOURCES`; pass one
+        extended by cluster discovery to accept CRDs).
+    manifest
+        Manifest text for ``-f -`` (apply, create, replace, delete), YAML or JSON. It is data:
+        paths and URLs are never read.
+
+    Returns
+    -------
+    Command
+        The validated command; ``parse(render(cmd), manifest=cmd.manifest) == cmd``.
+
+    Raises
+    ------
+    CommandError
+        With ``reason`` naming the cause (``shell-syntax``, ``credential-flag``,
+        ``local-file``, ``interactive``, ``not-kubectl``, ``unknown-verb``, ``unknown-flag``,
+        ``invalid-name``, ...); ``CommandSyntaxError`` for malformed quoting.
+    """
+    table = resources if resources is not None else DEFAULT_RESOURCES
+    words = [token.text for token in tokenize(text)]
+    if not words:
+        raise _fail("empty command; write a kubectl command such as `kubectl get pods`", "empty")
+    if words[0] == "kubectl":
+        words = words[1:]
+        if not words:
+            raise _fail("`kubectl` needs a verb, e.g. `kubectl get pods`", "missing-argument")
+    else:
+        first = words[0]
+        if (first not in VERBS and first not in _INTERACTIVE_VERBS
+                and first not in _REFUSED_VERBS and not first.startswith("-")):
+            raise _fail(
+                f"{first!r} is not kubectl: kubechat runs kubectl commands only "
+                "(e.g. `kubectl get pods`)",
+                "not-kubectl",
+            )
+    _prescan(words)
+    verb_at = _verb_index(words)
+    verb = words[verb_at]
+    rest = words[:verb_at] + words[verb_at + 1 :]
+    _check_verb(verb, rest)
+    subverb, rest = _subverb(verb, rest)
+    spec = VERB_SPECS[(verb, subverb)]
+    ctx = Ctx(verb, subverb, table)
+    _read_flags(spec, ctx, rest)
+    if ctx.namespace is not None and ctx.all_namespaces:
+        raise _fail("give either -n NAMESPACE or -A, not both", "conflicting-flags")
+    filename = "filename" in ctx.flags
+    if manifest is not None:
+        if not filename:
+            raise _fail(
+                f"manifest text was given but `kubectl {ctx.label}` has no `-f -` to read it",
+                "unexpected-manifest",
+            )
+        manifest_objects(manifest)
+    res, names, targets, args = spec.handler(ctx)
+    flags: list[tuple[str, str]] = []
+    for name in sorted(ctx.flags):
+        for value in ctx.flags[name]:
+            flags.append((name, value))
+    return Command(
+        verb=verb,
+        subverb=subverb,
+        resources=res,
+        names=names,
+        targets=targets,
+        namespace=ctx.namespace,
+        all_namespaces=ctx.all_namespaces,
+        selector=ctx.selector,
+        field_selector=ctx.field_selector,
+        output=ctx.output,
+        flags=tuple(flags),
+        args=args,
+        manifest=manifest,
+    )
+
+
+def _prescan(words: list[str]) -> None:
+    """Refuse credential flags and a second ``kubectl`` anywhere, before anything else."""
+    for word in words:
+        if word[:1] != "-":
+            if word == "kubectl":
+                raise _fail("a second `kubectl` in the line: give exactly one command",
+                            "multiple-commands")
+            continue
+        if word[:2] == "--":
+            refused = REFUSED_FLAGS.get(word[2:].partition("=")[0])
+        elif len(word) > 1 and word[1] == "s":
+            refused = REFUSED_FLAGS["server"]
+        else:
+            continue
+        if refused is not None and refused[0] == "credential-flag":
+            raise _fail(f"{word.partition('=')[0]!r}: {refused[1]}", "credential-flag")
+
+
+def _verb_index(words: list[str]) -> int:
+    """Return the index of the verb, skipping a leading ``-n NAMESPACE`` (a global flag)."""
+    i = 0
+    while i < len(words) and words[i].startswith("-") and words[i] != "-":
+        i += 2 if words[i] in ("-n", "--namespace") else 1
+    if i >= len(words):
+        raise _fail("no kubectl verb found; write e.g. `kubectl get pods`", "missing-argument")
+    return i
+
+
+def _check_verb(verb: str, rest: list[str]) -> None:
+    if verb in VERBS:
+        return
+    why = _INTERACTIVE_VERBS.get(verb)
+    if why is not None:
+        raise _fail(f"`kubectl {verb}` {why}; interactive and tunnelling commands are not "
+                    "supported", "interactive")
+    refused = _REFUSED_VERBS.get(verb)
+    if refused is not None:
+        if verb == "run" and any(w in ("-i", "-t", "-it", "-ti", "--stdin", "--tty", "--attach")
+                                 for w in rest):
+            raise _fail("`kubectl run -it` starts an interactive container; interactive "
+                        "commands are not supported", "interactive")
+        raise _fail(f"`kubectl {verb}` {refused[1]}", refused[0])
+    close = difflib.get_close_matches(verb, sorted(VERBS), n=3)
+    hint = f"did you mean {' or '.join(close)}?" if close else (
+        "supported verbs: " + ", ".join(sorted(VERBS)))
+    raise _fail(f"unknown kubectl verb {verb!r}; {hint}", "unknown-verb")
+
+
+def _subverb(verb: str, rest: list[str]) -> tuple[str | None, list[str]]:
+    """Find and remove the subverb word(s); return (canonical subverb, remaining words)."""
+    table = SUBVERBS.get(verb)
+    if table is None and verb != "cluster-info":
+        return None, rest
+    i = 0
+    while i < len(rest) and rest[i].startswith("-") and rest[i] != "-":
+        if "=" in rest[i] or rest[i] not in _VALUE_FLAGS:
+            i += 1
+        else:
+            i += 2
+    if i >= len(rest):
+        if verb in _OPTIONAL_SUBVERB:
+            return None, rest
+        raise _fail(f"`kubectl {verb}` needs a subcommand: {', '.join(sorted(set(table or ())))}",
+                    "missing-argument")
+    word = rest[i]
+    if verb == "cluster-info" or (verb == "apply" and word not in (table or {})
+                                  and (verb, word) not in _REFUSED_SUBVERBS):
+        if (verb, word) in _REFUSED_SUBVERBS:
+            reason, why = _REFUSED_SUBVERBS[(verb, word)]
+            raise _fail(f"`kubectl {verb} {word}` {why}", reason)
+        return None, rest
+    count = 1
+    canonical = (table or {}).get(word)
+    if canonical in _TWO_WORD:
+        second = rest[i + 1] if i + 1 < len(rest) else ""
+        if second not in _TWO_WORD[canonical]:
+            raise _fail(f"`kubectl {verb} {canonical}` needs a type: "
+                        f"{', '.join(_TWO_WORD[canonical])}", "missing-argument")
+        canonical = f"{canonical} {second}"
+        count = 2
+    if canonical is not None and (verb, canonical) in _REFUSED_SUBVERBS:
+        word = canonical
+    refused = _REFUSED_SUBVERBS.get((verb, word))
+    if refused is not None:
+        raise _fail(f"`kubectl {verb} {word}` {refused[1]}", refused[0])
+    if canonical is None:
+        choices = sorted(set((table or {}).values()))
+        close = difflib.get_close_matches(word, sorted(table or ()), n=2)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise _fail(f"unknown `kubectl {verb}` subcommand {word!r}; {hint}expected one of "
+                    f"{', '.join(choices)}", "unknown-subcommand")
+    return canonical, rest[:i] + rest[i + count :]
+
+
+def _read_flags(spec: VerbSpec, ctx: Ctx, words: list[str]) -> None:
+    """Sort words into flags (validated, into ``ctx``) and positionals (``ctx.pos``)."""
+    longs, shorts = spec.longs, spec.shorts
+    n = len(words)
+    j = 0
+    while j < n:
+        word = words[j]
+        j += 1
+        if word[:1] != "-" or len(word) == 1:
+            ctx.pos.append(word)
+            continue
+        if word == "--":
+            if not spec.command_args:
+                raise _fail(f"`kubectl {ctx.label}` takes no command after `--`",
+                            "unexpected-argument")
+            ctx.command_args = words[j:]
+            return
+        has_value = False
+        value = ""
+        if word[1] == "-":
+            name, eq, value = word[2:].partition("=")
+            flag = longs.get(name)
+            if flag is None:
+                raise _unknown_flag(ctx, spec, f"--{name}", name)
+            has_value = bool(eq)
+            shown = f"--{name}"
+        else:
+            flag = shorts.get(word[1])
+            tail = word[2:]
+            if flag is None or (flag.kind == "bool" and tail and tail[0] != "="):
+                _combined_shorts(ctx, spec, word)
+                for letter in word[1:]:
+                    _store(ctx, shorts[letter], "true", f"-{letter}")
+                continue
+            shown = f"-{word[1]}"
+            if tail:
+                has_value = True
+                value = tail[1:] if tail[0] == "=" else tail
+        if flag.kind == "bool":
+            value = parse_bool(flag.name, value) if has_value else "true"
+        elif flag.kind == "optional":
+            if not has_value:
+                value = flag.default
+        elif not has_value:
+            if j >= n or words[j] == "--":
+                raise _fail(f"{shown} needs a value", "missing-value")
+            value = words[j]
+            j += 1
+        _store(ctx, flag, value, shown)
+
+
+def _store(ctx: Ctx, flag: FlagSpec, value: str, shown: str) -> None:
+    if flag.kind != "bool":
+        check_no_smuggling(value, shown)
+    if flag.validate is not None:
+        value = flag.validate(value, ctx.table)
+    target = flag.field
+    if target == "flags":
+        if flag.name == "filename":
+            _check_filename(value)
+        values = ctx.flags.get(flag.name)
+        if values is None:
+            ctx.flags[flag.name] = [value]
+        elif flag.repeat:
+            values.append(value)
+        else:
+            raise _fail(f"{shown} is given twice; give it once", "conflicting-flags")
+        return
+    if target == "all_namespaces":
+        ctx.all_namespaces = value == "true"
+        return
+    if target == "output":
+        value = _output(ctx, value)
+    if getattr(ctx, target) is not None:
+        raise _fail(f"{shown} is given twice; give it once", "conflicting-flags")
+    setattr(ctx, target, value)
+
+
+def _check_filename(value: str) -> None:
+    if value == "-":
+        return
+    what = "URL" if "://" in value else "local file"
+    raise _fail(
+        f"-f {value}: kubechat never reads a {what}; pass the manifest text as data "
+        "with `-f -`",
+        "local-file",
+    )
+
+
+def _combined_shorts(ctx: Ctx, spec: VerbSpec, word: str) -> None:
+    """Refuse a short flag the verb does not take (``-it``, ``-w``, ``-f`` of logs, ...)."""
+    for letter in word[1:]:
+        if letter == "=":
+            break
+        flag = spec.shorts.get(letter)
+        if flag is not None and flag.kind == "bool":
+            continue
+        if flag is not None:
+            raise _fail(f"{word!r}: -{letter} takes a value and cannot be combined with "
+                        "other short flags", "invalid-flag")
+        if letter == "f" and ctx.verb == "logs":
+            raise _unknown_flag(ctx, spec, "-f", "follow")
+        if letter == "f":
+            raise _fail(f"`kubectl {ctx.label}` does not read manifests; kubechat never reads "
+                        "local files or URLs (-f)", "local-file")
+        long_name = REFUSED_SHORT.get(letter)
+        raise _unknown_flag(ctx, spec, f"-{letter}", long_name or "")
+
+
+def _unknown_flag(ctx: Ctx, spec: VerbSpec, shown: str, name: str) -> CommandError:
+    refused = REFUSED_FLAGS.get(name)
+    if refused is not None:
+        also = f" (--{name})" if shown != f"--{name}" and name in _LONG_NAMES else ""
+        return _fail(f"{shown}{also}: {refused[1]}", refused[0])
+    candidates = [f"--{f}" for f in spec.longs] + [f"-{s}" for s in spec.shorts]
+    close = difflib.get_close_matches(shown, candidates, n=3, cutoff=0.7)
+    hint = f"; did you mean {' or '.join(close)}?" if close else (
+        f"; it accepts {', '.join(sorted(candidates))}" if candidates else "")
+    return _fail(f"`kubectl {ctx.label}` does not accept {shown}{hint}", "unknown-flag")
+
+
+def _output(ctx: Ctx, value: str) -> str:
+    spec = VERB_SPECS[(ctx.verb, ctx.subverb)]
+    kind, eq, template = value.partition("=")
+    if kind in _OUTPUT_FILES:
+        raise _fail(f"-o {kind} reads a local file; kubechat never reads local files",
+                    "local-file")
+    if kind in _TEMPLATES:
+        raise _fail(f"-o {kind} is not supported; use -o jsonpath=... instead",
+                    "invalid-output")
+    if kind not in spec.outputs:
+        accepted = ", ".join(sorted(spec.outputs)) or "no -o at all"
+        raise _fail(f"`kubectl {ctx.label}` does not accept -o {value!r}; it accepts "
+                    f"{accepted}", "invalid-output")
+    if kind in ("jsonpath", "jsonpath-as-json", "custom-columns"):
+        if not eq or not template.strip():
+            raise _fail(f"-o {kind} needs a template, e.g. -o {kind}='{{.metadata.name}}'"
+                        if kind != "custom-columns" else
+                        "-o custom-columns needs columns, e.g. -o custom-columns=NAME:.metadata.name",
+                        "invalid-output")
+        if kind == "custom-columns" and not all(":" in c for c in template.split(",")):
+            raise _fail(f"invalid custom columns {template!r}: expected HEADER:JSONPATH[,...]",
+                        "invalid-output")
+    elif eq:
+        raise _fail(f"-o {kind} takes no template", "invalid-output")
+    return value
