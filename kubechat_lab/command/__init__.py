@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kubechat_lab.command._grammar import parse
 from kubechat_lab.command._render import render
+from kubechat_lab.command._tokenize import Token, tokenize
+from kubechat_lab.command._validate import manifest_objects
 from kubechat_lab.command.model import (
     DEFAULT_RESOURCES,
     VERBS,
@@ -21,6 +23,9 @@ __all__ = [
     "CommandSyntaxError",
     "ResourceInfo",
     "ResourceTable",
+    "Token",
+    "manifest_objects",
     "parse",
     "render",
+    "tokenize",
 ]

@@ -1,0 +1,30 @@
+"""The safety policy: a rules file turns a Command into an Assessment (level and reasons)."""
+
+from __future__ import annotations
+
+from kubechat_lab.errors import PolicyError, PolicyViolation
+from kubechat_lab.policy._engine import (
+    DEFAULT_POLICY_PATH,
+    Policy,
+    assess,
+    classify,
+    default_policy,
+    load_policy,
+)
+from kubechat_lab.policy._model import Assessment, Level, PolicyContext
+from kubechat_lab.policy._rules import Rule
+
+__all__ = [
+    "DEFAULT_POLICY_PATH",
+    "Assessment",
+    "Level",
+    "Policy",
+    "PolicyContext",
+    "PolicyError",
+    "PolicyViolation",
+    "Rule",
+    "assess",
+    "classify",
+    "default_policy",
+    "load_policy",
+]

@@ -1,0 +1,97 @@
+"""Safety levels, the Assessment of one command, and the context it is assessed in."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = ["Assessment", "Level", "PolicyContext"]
+
+
+class Level(enum.StrEnum):
+    """How risky a command is; ordered ``SAFE < WARNING < DANGEROUS < FORBIDDEN``.
+
+    safe runs at once, warning needs a click, dangerous needs an authenticated browser
+    approval with the target typed back, forbidden never runs (DESIGN.md section 5).
+    """
+
+    SAFE = "safe"
+    WARNING = "warning"
+    DANGEROUS = "dangerous"
+    FORBIDDEN = "forbidden"
+
+    @property
+    def rank(self) -> int:
+        """0 for safe up to 3 for forbidden."""
+        return _RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return _RANK[self] < _RANK[other]
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return _RANK[self] <= _RANK[other]
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return _RANK[self] > _RANK[other]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return _RANK[self] >= _RANK[other]
+
+
+_RANK = {Level.SAFE: 0, Level.WARNING: 1, Level.DANGEROUS: 2, Level.FORBIDDEN: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The policy's verdict on one command.
+
+    Parameters
+    ----------
+    level
+        The highest level among the matching rules.
+    reasons
+        Human sentences, most severe first.
+    rule_ids
+        The ids of the matching rules, in the same order (``parse:<reason>`` for a command
+        the parser refused).
+    """
+
+    level: Level
+    reasons: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """Return ``{"level", "reasons", "rule_ids"}`` with JSON-friendly values."""
+        return {
+            "level": self.level.value,
+            "reasons": list(self.reasons),
+            "rule_ids": list(self.rule_ids),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyContext:
+    """Who asks and where: the signed-in user and the namespace commands default to.
+
+    Parameters
+    ----------
+    user
+        The Jupyter user (matched by rules' ``users`` globs).
+    namespace
+        The namespace a command without ``-n`` runs in (kubeconfig context's namespace);
+        None means ``default``.
+    groups
+        The user's groups (informational; rules do not match them yet).
+    """
+
+    user: str | None = None
+    namespace: str | None = None
+    groups: tuple[str, ...] = ()
