@@ -1,0 +1,53 @@
+"""Questions in plain language -> kubectl Commands: translator plugins, grounding, evaluation."""
+
+from __future__ import annotations
+
+from kubechat_lab.errors import TranslateError
+from kubechat_lab.translate._assess import assess_translation
+from kubechat_lab.translate._base import (
+    Translation,
+    TranslationContext,
+    Translator,
+    TranslatorClosedError,
+)
+from kubechat_lab.translate._evaluate import (
+    CaseResult,
+    EvalCase,
+    EvalReport,
+    evaluate,
+    load_cases,
+    same_command,
+    score,
+    structural_key,
+)
+from kubechat_lab.translate._registry import (
+    ENTRY_POINT_GROUP,
+    TranslatorRegistry,
+    available_translators,
+    create_translator,
+    load_translator,
+)
+from kubechat_lab.translate._rules import RulesTranslator
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "CaseResult",
+    "EvalCase",
+    "EvalReport",
+    "RulesTranslator",
+    "TranslateError",
+    "Translation",
+    "TranslationContext",
+    "Translator",
+    "TranslatorClosedError",
+    "TranslatorRegistry",
+    "assess_translation",
+    "available_translators",
+    "create_translator",
+    "evaluate",
+    "load_cases",
+    "load_translator",
+    "same_command",
+    "score",
+    "structural_key",
+]

@@ -1,0 +1,230 @@
+"""The translation data types: ``Translation``, ``TranslationContext`` and the ``Translator`` Protocol."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+
+from kubechat_lab.command import DEFAULT_RESOURCES, Command, ResourceTable
+
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = [
+    "ClientState",
+    "DeltaCallback",
+    "Translation",
+    "TranslationContext",
+    "Translator",
+    "TranslatorClosedError",
+]
+
+#: Called with each piece of the explanation as a provider streams it.
+DeltaCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """What a translator made of one question.
+
+    ``command`` is the parsed :class:`~kubechat_lab.command.Command` when the grammar accepted
+    the answer; it is None when nothing could be translated (``text`` is empty and
+    ``explanation`` says what to try) or when the answer is a command the grammar refuses
+    (``text`` holds it, for example ``kubectl exec ...``, and ``notes`` say why it is refused).
+    Classify it with :func:`kubechat_lab.translate.assess_translation`; the level is never
+    taken from a provider's own words.
+
+    Parameters
+    ----------
+    question
+        The question as asked.
+    command
+        The parsed command, or None.
+    text
+        The canonical command line (``command.render()``), the refused line, or ``""``.
+    explanation
+        A short human explanation (from the provider; never trusted for safety).
+    provider
+        The id of the translator that produced ``command`` (``"rules"`` after a fallback).
+    assumptions
+        What the translator assumed (a namespace from the inventory, a default flag, ...).
+    notes
+        What happened on the way (``"fell back to rules: ..."``, a repair round, ...).
+    latency
+        Seconds spent translating.
+    """
+
+    question: str
+    command: Command | None
+    text: str
+    explanation: str = ""
+    provider: str = "rules"
+    assumptions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    latency: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the translation holds a command the grammar accepted."""
+        return self.command is not None
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-friendly dict (the command as its canonical string)."""
+        return {
+            "question": self.question,
+            "command": self.text or None,
+            "parsed": self.command.to_dict() if self.command is not None else None,
+            "explanation": self.explanation,
+            "provider": self.provider,
+            "assumptions": list(self.assumptions),
+            "notes": list(self.notes),
+            "latency": self.latency,
+        }
+
+
+def _freeze_inventory(
+    inventory: Mapping[str, Iterable[tuple[str, str]]] | None,
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    if not inventory:
+        return {}
+    return {kind: tuple((ns or "", name) for ns, name in pairs) for kind, pairs in inventory.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationContext:
+    """What the server knows about the cluster, used to ground a translation.
+
+    Parameters
+    ----------
+    namespace
+        The current namespace of the user's context (None when unknown).
+    namespaces
+        Namespaces that exist in the cluster.
+    inventory
+        Object names by resource: ``{"deployments": [("shop", "checkout"), ...]}``. Keys may be
+        any spelling the resource table knows (``deploy``, ``Deployment``); cluster-scoped
+        objects use ``""`` as namespace.
+    resources
+        The resource table including CRDs found by discovery (default: the built-in table).
+    """
+
+    namespace: str | None = None
+    namespaces: tuple[str, ...] = ()
+    inventory: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    resources: ResourceTable = field(default=DEFAULT_RESOURCES, compare=False)
+    _by_name: dict[str, tuple[tuple[str, str], ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        frozen = _freeze_inventory(self.inventory)
+        canonical: dict[str, tuple[tuple[str, str], ...]] = {}
+        for kind, pairs in frozen.items():
+            found = self.resources.lookup(kind)
+            key = found[0] if found is not None else kind.lower()
+            canonical[key] = canonical.get(key, ()) + pairs
+        object.__setattr__(self, "inventory", canonical)
+        object.__setattr__(self, "namespaces", tuple(self.namespaces))
+        by_name: dict[str, list[tuple[str, str]]] = {}
+        for kind, pairs in canonical.items():
+            for ns, name in pairs:
+                by_name.setdefault(name, []).append((kind, ns))
+        object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
+
+    def locate(self, name: str, resource: str | None = None) -> tuple[tuple[str, str], ...]:
+        """Return ``(resource, namespace)`` pairs of inventory objects called ``name``.
+
+        Parameters
+        ----------
+        name
+            The object name.
+        resource
+            Only this canonical resource (``"deployments"``), or any when None.
+        """
+        found = self._by_name.get(name, ())
+        if resource is None:
+            return found
+        return tuple(pair for pair in found if pair[0] == resource)
+
+    def knows_namespace(self, name: str) -> bool:
+        """True when ``name`` is a namespace the server reported."""
+        return name in self.namespaces or name in self._by_name_in("namespaces")
+
+    def _by_name_in(self, resource: str) -> tuple[str, ...]:
+        return tuple(name for _, name in self.inventory.get(resource, ()))
+
+    @property
+    def extra_resources(self) -> tuple[str, ...]:
+        """Canonical names of resources beyond the built-in table (CRDs)."""
+        names: list[str] = []
+        for info in self.resources:
+            spelled = f"{info.plural}.{info.group}" if info.group else info.plural
+            if DEFAULT_RESOURCES.lookup(spelled) is None:
+                found = self.resources.lookup(spelled)
+                if found is not None:
+                    names.append(found[0])
+        return tuple(names)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Self:
+        """Build a context from JSON (``namespace``, ``namespaces``, ``inventory``).
+
+        ``inventory`` maps a resource to a list of ``[namespace, name]`` pairs.
+        """
+        namespace = data.get("namespace")
+        namespaces = data.get("namespaces") or ()
+        raw_inventory = data.get("inventory") or {}
+        if namespace is not None and not isinstance(namespace, str):
+            raise TypeError(f"context 'namespace' must be a string, got {namespace!r}")
+        if not isinstance(namespaces, list | tuple):
+            raise TypeError(f"context 'namespaces' must be a list, got {namespaces!r}")
+        if not isinstance(raw_inventory, Mapping):
+            raise TypeError(f"context 'inventory' must be an object, got {raw_inventory!r}")
+        inventory: dict[str, tuple[tuple[str, str], ...]] = {}
+        for kind, pairs in raw_inventory.items():
+            if not isinstance(pairs, list | tuple):
+                raise TypeError(f"context inventory[{kind!r}] must be a list of [namespace, name]")
+            inventory[str(kind)] = tuple((str(p[0] or ""), str(p[1])) for p in pairs)
+        return cls(
+            namespace=namespace,
+            namespaces=tuple(str(n) for n in namespaces),
+            inventory=inventory,
+        )
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """Turns one plain-language question into a :class:`Translation`.
+
+    Implementations are plugins in the ``kubechat_lab.translators`` entry-point group and
+    declare their metadata as class variables.
+    """
+
+    id: ClassVar[str]
+    display_name: ClassVar[str]
+    requires_network: ClassVar[bool]
+    api_key_env: ClassVar[str | None]
+
+    def translate(self, question: str, context: TranslationContext | None = None) -> Translation:
+        """Translate ``question``; never raise for a question it cannot map."""
+        ...
+
+
+class ClientState(enum.Enum):
+    """Lifecycle of a translator that owns a network client."""
+
+    UNOPENED = 1
+    OPENED = 2
+    CLOSED = 3
+
+
+class TranslatorClosedError(RuntimeError):
+    """A network translator was used after ``close()``; create a new one instead."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(
+            f"the {provider} translator is closed; its HTTP client cannot be reopened. "
+            "Create a new translator (or use it as a context manager for its whole lifetime)."
+        )

@@ -1,0 +1,290 @@
+"""Per-intent builders of the rules translator: a :class:`Draft` becomes kubectl arguments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from kubechat_lab.command import ResourceTable
+from kubechat_lab.translate._extract import Draft
+from kubechat_lab.translate._scan import Scan
+
+__all__ = [
+    "BUILDERS",
+    "Builder",
+    "CantTranslateError",
+    "one_resource",
+    "phase_fields",
+    "scope",
+    "selector",
+]
+
+_RESTART_SORT = ".status.containerStatuses[0].restartCount"
+_AGE_SORT = ".metadata.creationTimestamp"
+_POD_PHASES = {
+    "not-running": "status.phase!=Running",
+    "pending": "status.phase=Pending",
+    "failed": "status.phase=Failed",
+    "evicted": "status.phase=Failed",
+    "succeeded": "status.phase=Succeeded",
+    "running": "status.phase=Running",
+    "unknown": "status.phase=Unknown",
+}
+
+
+class CantTranslateError(Exception):
+    """The rules cannot map the question; ``hint`` is what to try instead."""
+
+    def __init__(self, why: str, hint: str) -> None:
+        super().__init__(why)
+        self.why = why
+        self.hint = hint
+
+
+Builder = Callable[[Draft, Scan, ResourceTable], list[str]]
+
+
+def _namespaced(table: ResourceTable, resource: str) -> bool:
+    found = table.lookup(resource)
+    return True if found is None else found[1].namespaced
+
+
+def scope(draft: Draft, table: ResourceTable, resource: str | None) -> list[str]:
+    """Return ``-n NS`` / ``-A`` / nothing for ``resource`` (cluster-scoped: nothing)."""
+    if resource is not None and not _namespaced(table, resource):
+        if draft.namespace:
+            draft.assumptions.append(f"{resource} are cluster-scoped; ignored namespace "
+                                     f"{draft.namespace!r}")
+        return []
+    if draft.namespace:
+        return ["-n", draft.namespace]
+    if draft.all_namespaces:
+        return ["-A"]
+    return []
+
+
+def selector(draft: Draft) -> list[str]:
+    labels = [kv for kv in draft.kvs if "=" in kv] + draft.selectors
+    return ["-l", ",".join(labels)] if labels else []
+
+
+def one_resource(draft: Draft, default: str | None, why: str, hint: str) -> str:
+    if draft.resources:
+        return draft.resources[0]
+    if default is None:
+        raise CantTranslateError(why, hint)
+    if draft.names:
+        draft.assumptions.append(f"{', '.join(draft.names)}: taken to be {default}")
+    return default
+
+
+def phase_fields(draft: Draft, resource: str) -> list[str]:
+    fields = list(draft.fields)
+    for state in draft.states:
+        if resource == "pods":
+            if state in _POD_PHASES:
+                fields.append(_POD_PHASES[state])
+                if state == "evicted":
+                    draft.assumptions.append("evicted pods are in phase Failed")
+            elif state == "crashlooping" and draft.sort is None:
+                draft.sort = "restarts"
+                draft.assumptions.append(
+                    "CrashLoopBackOff is not a field the API can filter on: pods sorted by "
+                    "restart count instead (crashlooping ones last)"
+                )
+        elif resource == "nodes":
+            if state == "unschedulable":
+                fields.append("spec.unschedulable=true")
+            elif state == "schedulable":
+                fields.append("spec.unschedulable=false")
+            elif state == "not-ready":
+                draft.notes.append("node readiness cannot be filtered server-side; "
+                                   "check the STATUS column")
+        elif resource == "events":
+            if state in ("warning", "failed"):
+                fields.append("type=Warning")
+            elif state == "normal":
+                fields.append("type=Normal")
+        elif resource == "jobs" and state == "succeeded":
+            fields.append("status.successful=1")
+    seen: list[str] = []
+    for item in fields:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _sort_flag(draft: Draft, resource: str) -> list[str]:
+    sort = draft.sort
+    if sort == "restarts" and resource == "pods":
+        return [f"--sort-by={_RESTART_SORT}"]
+    if sort == "age":
+        return [f"--sort-by={_AGE_SORT}"]
+    if sort == "name":
+        return ["--sort-by=.metadata.name"]
+    if sort == "capacity" and resource == "persistentvolumes":
+        return ["--sort-by=.spec.capacity.storage"]
+    if sort == "capacity" and resource == "persistentvolumeclaims":
+        return ["--sort-by=.spec.resources.requests.storage"]
+    return []
+
+
+def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    if draft.sort in ("memory", "cpu"):
+        return _build_top(draft, scan, table)
+    if not draft.resources and (any(s in ("warning", "normal") for s in draft.states) or
+                                scan.has(r"\bwhat (?:has )?happened\b|\brecent activity\b")):
+        draft.resources.append("events")
+    if not draft.resources:
+        if draft.names or draft.node or draft.states or draft.sort == "restarts" or (
+            draft.namespace or draft.all_namespaces
+        ) or scan.has(r"\b(?:running|workloads?|containers|what is up)\b"):
+            draft.resources.append("pods")
+            if not draft.names:
+                draft.assumptions.append("the question names no resource: listing pods")
+        else:
+            raise CantTranslateError(
+                "no resource named",
+                "'list pods in namespace shop', 'deployments across the cluster' or "
+                "'describe deployment checkout in shop'",
+            )
+    resource = draft.resources[0]
+    names = list(draft.names)
+    fields = phase_fields(draft, resource)
+    if "events" in draft.resources and len(draft.resources) > 1 or (
+        resource == "events" and names
+    ):
+        # "events for pod X": events about that object.
+        for name in names:
+            fields.append(f"involvedObject.name={name}")
+        names = []
+        draft.resources[:] = ["events"]
+        resource = "events"
+    if draft.node:
+        if resource == "pods":
+            fields.append(f"spec.nodeName={draft.node}")
+            if not draft.namespace:
+                draft.all_namespaces = True
+        else:
+            draft.notes.append(f"cannot filter {resource} by node {draft.node!r}")
+    if resource == "events" and draft.sort is None and scan.has(r"\b(?:recent|latest|newest|"
+                                                                 r"last|happened)\b"):
+        draft.sort = "age"
+    argv = ["get", ",".join(draft.resources), *names, *scope(draft, table, resource)]
+    argv += selector(draft)
+    if fields:
+        argv.append(f"--field-selector={','.join(fields)}")
+    argv += _sort_flag(draft, resource)
+    output = draft.output or ("yaml" if draft.output_hint and names else None)
+    if output:
+        argv += ["-o", output]
+    if draft.show_labels:
+        argv.append("--show-labels")
+    return argv
+
+
+def _build_describe(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    if not draft.names and (draft.states or scan.has(r"\bwhy\b") or not draft.resources):
+        return _build_get(draft, scan, table)
+    if draft.output in ("yaml", "json") or draft.output_hint:
+        return _build_get(draft, scan, table)
+    resource = one_resource(draft, "pods", "", "")
+    argv = ["describe", resource, *draft.names, *scope(draft, table, resource)]
+    return argv + selector(draft)
+
+
+def _build_logs(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    resource = draft.resources[0] if draft.resources else "pods"
+    if draft.names:
+        target = draft.names[0] if resource == "pods" else f"{resource}/{draft.names[0]}"
+        argv = ["logs", target]
+    elif draft.kvs or draft.selectors:
+        argv = ["logs", *selector(draft)]
+    else:
+        raise CantTranslateError("no pod named",
+                                 "'logs of pod web-1 in namespace shop' or "
+                                 "'logs of deployment checkout from the last hour'")
+    argv += scope(draft, table, "pods")
+    if draft.container:
+        argv += ["-c", draft.container]
+    if draft.all_containers:
+        argv.append("--all-containers=true")
+    if draft.previous:
+        argv.append("--previous")
+    if draft.tail:
+        argv.append(f"--tail={draft.tail}")
+    if draft.since:
+        argv.append(f"--since={draft.since}")
+    if scan.has(r"\btimestamps?\b"):
+        argv.append("--timestamps=true")
+    if scan.has(r"\b(?:follow|stream|streaming|live|watch)\b"):
+        draft.notes.append("streaming (-f) is not supported here: showing a snapshot")
+    return argv
+
+
+def _build_top(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    nodes = "nodes" in draft.resources or (not draft.resources and scan.has(r"\bnodes?\b"))
+    sub = "nodes" if nodes else "pods"
+    argv = ["top", sub, *draft.names]
+    if sub == "pods":
+        argv += scope(draft, table, "pods") + selector(draft)
+        if draft.all_containers or scan.has(r"\b(?:per|by|each|every) container\b"):
+            argv.append("--containers")
+        if draft.node:
+            draft.notes.append("kubectl top cannot filter pods by node")
+    if draft.sort in ("memory", "cpu"):
+        argv.append(f"--sort-by={draft.sort}")
+    return argv
+
+
+def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    path = None
+    for index in scan.free():
+        word = scan.words[index]
+        head, dot, rest = word.partition(".")
+        found = table.lookup(head) if dot else None
+        if found is not None and re.fullmatch(r"[a-z][a-zA-Z0-9.]*", rest):
+            path = f"{found[0]}.{scan.orig[index].partition('.')[2]}"
+            break
+    if path is None:
+        resource = one_resource(draft, None, "no resource named",
+                                 "'explain deployments' or 'explain pod.spec.containers'")
+        field = scan.search(r"\b(spec|status|metadata)\b")
+        path = f"{resource}.{field.group(1)}" if field else resource
+    argv = ["explain", path]
+    if scan.has(r"\b(?:recursive(?:ly)?|all (?:the )?fields|every field)\b"):
+        argv.append("--recursive")
+    return argv
+
+
+def _build_simple(verb: str) -> Builder:
+    def build(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+        argv = [verb]
+        if verb == "api-resources":
+            if scan.has(r"\b(?:cluster[- ]?(?:scoped|wide|level)|non-?namespaced|not namespaced)"):
+                argv.append("--namespaced=false")
+            elif scan.has(r"\bnamespaced\b"):
+                argv.append("--namespaced=true")
+            group = scan.search(r"\b(?:api )?group ([a-z0-9][a-z0-9.\-]*)")
+            if group:
+                argv.append(f"--api-group={group.group(1)}")
+            if draft.output in ("wide", "name"):
+                argv += ["-o", draft.output]
+        if verb == "version" and scan.has(r"\bclient\b|\bkubectl version\b"):
+            argv.append("--client")
+        return argv
+
+    return build
+
+
+BUILDERS: dict[str, Builder] = {
+    "get": _build_get,
+    "describe": _build_describe,
+    "logs": _build_logs,
+    "top": _build_top,
+    "explain": _build_explain,
+    "version": _build_simple("version"),
+    "cluster-info": _build_simple("cluster-info"),
+    "api-resources": _build_simple("api-resources"),
+    "api-versions": _build_simple("api-versions"),
+}

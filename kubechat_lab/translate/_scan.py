@@ -1,0 +1,133 @@
+"""A question as tokens: the scanner the rules translator extracts phrases from.
+
+Extractors match regular expressions against the lower-cased text and *take* what they match:
+taken characters are blanked (replaced by spaces, so offsets stay valid) and the tokens under
+them are marked used, so a later step never reads ``orders`` in ``in namespace orders`` as an
+object name.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from kubechat_lab.translate._lexicon import NAME_RE, NOT_NAMES, REWRITES, TOKEN_RE
+
+__all__ = ["Scan", "rx"]
+
+
+@lru_cache(maxsize=512)
+def rx(pattern: str) -> re.Pattern[str]:
+    """Compile ``pattern`` with every literal space meaning "one or more blanks".
+
+    Taken spans are blanked to spaces, so words that were adjacent may be separated by
+    several spaces; patterns are written with single spaces for readability.
+    """
+    return re.compile(pattern.replace(" ", r"\s+"))
+
+
+class Scan:
+    """The tokens of one question and what has been taken from them.
+
+    Parameters
+    ----------
+    question
+        The question as typed.
+    """
+
+    __slots__ = ("live", "orig", "question", "starts", "text", "used", "words")
+
+    def __init__(self, question: str) -> None:
+        self.question = question
+        rewritten = question
+        for pattern, repl in REWRITES:
+            rewritten = pattern.sub(repl, rewritten)
+        orig: list[str] = []
+        for raw in TOKEN_RE.findall(rewritten):
+            # Commas and brackets stay as tokens: "in gw-0, namespace edge" is two phrases.
+            token = raw if raw in ",;()" else raw.rstrip(".:,")
+            if token:
+                orig.append(token)
+        self.orig = orig
+        self.words = [token.lower() for token in orig]
+        self.text = " ".join(self.words)
+        starts: list[int] = []
+        pos = 0
+        for word in self.words:
+            starts.append(pos)
+            pos += len(word) + 1
+        self.starts = starts
+        self.used = [False] * len(self.words)
+        self.live = self.text
+
+    # -- matching -----------------------------------------------------------------------------
+
+    def search(self, pattern: str) -> re.Match[str] | None:
+        """Return the first match of ``pattern`` in the text not taken yet."""
+        return rx(pattern).search(self.live)
+
+    def finditer(self, pattern: str) -> Iterator[re.Match[str]]:
+        """Iterate over the matches of ``pattern`` in the text not taken yet."""
+        return rx(pattern).finditer(self.live)
+
+    def has(self, pattern: str) -> bool:
+        """True when ``pattern`` matches the whole original text (taken or not)."""
+        return rx(pattern).search(self.text) is not None
+
+    def take(self, match: re.Match[str], group: int | str = 0) -> None:
+        """Blank the span of ``match`` (or one of its groups) and mark its tokens used."""
+        start, end = match.span(group)
+        self.take_span(start, end)
+
+    def take_span(self, start: int, end: int) -> None:
+        """Blank ``[start, end)`` and mark the tokens that start inside it used."""
+        if start >= end:
+            return
+        self.live = self.live[:start] + " " * (end - start) + self.live[end:]
+        first = bisect.bisect_left(self.starts, start)
+        for index in range(first, len(self.starts)):
+            if self.starts[index] >= end:
+                break
+            self.used[index] = True
+
+    def take_token(self, index: int) -> None:
+        """Mark token ``index`` used."""
+        start = self.starts[index]
+        self.take_span(start, start + len(self.words[index]))
+
+    def index_at(self, pos: int) -> int:
+        """Return the index of the token that covers character ``pos``."""
+        return max(0, bisect.bisect_right(self.starts, pos) - 1)
+
+    def original(self, match: re.Match[str], group: int | str = 0) -> str:
+        """Return the text of ``match``'s group in the question's original letter case."""
+        start, end = match.span(group)
+        index = self.index_at(start)
+        offset = start - self.starts[index]
+        token = self.orig[index]
+        if offset + (end - start) <= len(token):
+            return token[offset : offset + end - start]
+        return self.text[start:end]
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def free(self) -> list[int]:
+        """Indices of tokens nothing has taken yet."""
+        return [i for i, used in enumerate(self.used) if not used]
+
+    def is_name(self, word: str, *, strict: bool = False) -> bool:
+        """True when ``word`` can be an object name.
+
+        ``strict`` also requires a digit, a dash or a dot, the shape of generated names
+        (``cart-5f7``, ``node-b``), for words with no anchor such as ``pod``.
+        """
+        if word in NOT_NAMES or not NAME_RE.match(word) or word.isdigit():
+            return False
+        if _DURATION.match(word):
+            return False
+        return not strict or any(ch.isdigit() or ch in "-." for ch in word)
+
+
+_DURATION = re.compile(r"^\d+(s|m|h|ms)$")
