@@ -1,0 +1,340 @@
+"""``kubechat run``: parse, classify and execute one kubectl command; print or write the frame."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import orjson
+
+from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure, UsageFailure
+from kubechat_lab.errors import ClusterError, PolicyError
+
+if TYPE_CHECKING:
+    from kubechat_lab.cluster import ClusterClient, ClusterConfig, Result
+    from kubechat_lab.command import Command
+    from kubechat_lab.policy import Assessment, Policy
+
+__all__ = ["Recorder", "default_kubeconfig", "format_table", "run", "run_command", "write_result"]
+
+#: The audit seam: called with one event dict (``{"type": "proposed" | "approved" |
+#: "rejected" | "executed" | "failed", ...}``) before each step; if it raises, the command
+#: does not run (fail closed). ``kubechat_lab.audit.AuditStore.append`` fits it.
+Recorder = Callable[[Mapping[str, object]], object]
+
+_TEXT_KINDS = frozenset({"describe", "objects", "text", "names", "version", "cluster-info",
+                         "explain", "api-versions", "auth", "rollout-status", "wait"})
+
+
+def default_kubeconfig() -> str | None:
+    """Return the sandbox's kubeconfig when its apiserver runs, else None (the usual one)."""
+    try:
+        from kubechat_lab.sandbox import SandboxManager
+
+        status = SandboxManager().status()
+    except Exception:  # noqa: BLE001 - no sandbox package state: fall back quietly
+        return None
+    apiserver = [c for c in status.components if c.name == "kube-apiserver"]
+    if apiserver and apiserver[0].running and status.kubeconfig.exists():
+        return str(status.kubeconfig)
+    return None
+
+
+def _target_name(cmd: Command) -> str:
+    """Return what the operator must type back to confirm a dangerous command."""
+    if cmd.names:
+        return ",".join(cmd.names)
+    if cmd.namespace:
+        return cmd.namespace
+    return "all"
+
+
+def _record(recorder: Recorder | None, event: dict[str, object]) -> None:
+    if recorder is None:
+        return
+    try:
+        recorder(event)
+    except Exception as exc:
+        raise RuntimeFailure(
+            f"the audit recorder failed on the {event['type']!r} event ({exc}); nothing more "
+            "was run (fail closed)"
+        ) from exc
+
+
+def run_command(
+    text: str,
+    *,
+    config: ClusterConfig,
+    yes: bool = False,
+    confirm: str | None = None,
+    manifest: str | None = None,
+    policy: Policy | None = None,
+    recorder: Recorder | None = None,
+    preview_only: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> Result:
+    """Parse, classify and (when allowed) execute ``text``; writes get a dry run first.
+
+    Parameters
+    ----------
+    text
+        One kubectl command line.
+    config
+        Cluster configuration (kubeconfig, context, identity).
+    yes
+        Approve a ``warning`` command.
+    confirm
+        The target's name, typed back, to approve a ``dangerous`` command.
+    manifest
+        Inline manifest text for ``apply/create/replace/delete -f -``.
+    policy
+        The safety policy (default policy when None).
+    recorder
+        Audit seam (see :data:`Recorder`); None records nothing.
+    preview_only
+        For a write: stop after the server-side dry run and return it.
+    say
+        Where progress and dry-run diffs go (default: stderr).
+
+    Raises
+    ------
+    UsageFailure
+        The command does not parse (exit 2).
+    PolicyDenied
+        Forbidden, or the approval it needs was not given (exit 3).
+    RuntimeFailure
+        The cluster or the audit recorder failed (exit 1).
+    """
+    from kubechat_lab.cluster import ClusterClient
+    from kubechat_lab.policy import Level, PolicyContext, classify
+
+    say = say or (lambda line: click.echo(line, err=True))
+    client = ClusterClient(config)
+    try:
+        try:
+            namespace = client.default_namespace
+        except ClusterError as exc:
+            raise RuntimeFailure(str(exc)) from exc
+        context = PolicyContext(user=config.impersonate_user or getpass.getuser(),
+                                namespace=namespace, groups=config.impersonate_groups)
+        cmd, assessment = classify(text, policy=policy, context=context, manifest=manifest)
+        if cmd is None and assessment.rule_ids == ("parse:unknown-resource",):
+            try:  # maybe a CRD: parse again with what the server serves
+                cmd, assessment = classify(text, policy=policy, context=context,
+                                           manifest=manifest, resources=client.resource_table())
+            except ClusterError:
+                pass
+        base: dict[str, object] = {
+            "source": "cli",
+            "user": context.user,
+            "question": None,
+            "command": cmd.render() if cmd is not None else text,
+            "level": assessment.level.value,
+            "reasons": list(assessment.reasons),
+            "cluster": client.host if cmd is not None else None,
+            "namespace": (cmd.namespace if cmd is not None else None) or namespace,
+        }
+        _record(recorder, dict(base, type="proposed"))
+        if cmd is None:
+            _record(recorder, dict(base, type="rejected", decision="unparseable"))
+            if assessment.rule_ids and assessment.rule_ids[0].startswith("parse:"):
+                raise UsageFailure(f"refused ({assessment.rule_ids[0][6:]}): "
+                                   f"{assessment.reasons[0]}")
+            raise PolicyDenied(_denial("forbidden", assessment))
+        if assessment.level is Level.FORBIDDEN:
+            _record(recorder, dict(base, type="rejected", decision="forbidden"))
+            raise PolicyDenied(_denial("forbidden", assessment))
+        return _approved_run(client, cmd, assessment, base, yes=yes, confirm=confirm,
+                             recorder=recorder, preview_only=preview_only, say=say)
+    finally:
+        client.close()
+
+
+def _denial(level: str, assessment: Assessment) -> str:
+    return f"{level}: " + "; ".join(assessment.reasons)
+
+
+def _approved_run(
+    client: ClusterClient,
+    cmd: Command,
+    assessment: Assessment,
+    base: dict[str, object],
+    *,
+    yes: bool,
+    confirm: str | None,
+    recorder: Recorder | None,
+    preview_only: bool,
+    say: Callable[[str], None],
+) -> Result:
+    from kubechat_lab.policy import Level
+
+    try:
+        if cmd.is_write:
+            preview = client.dry_run(cmd)
+            say(f"server-side dry run of `{cmd.render()}`:")
+            say(preview.diff or "(no changes to show)")
+            if preview_only or cmd.is_dry_run:
+                _record(recorder, dict(base, type="executed", decision="dry-run",
+                                       result_status=preview.status,
+                                       result_digest=_digest(preview)))
+                return preview
+        level = assessment.level
+        if level is Level.WARNING and not yes:
+            _record(recorder, dict(base, type="rejected", decision="needs --yes"))
+            raise PolicyDenied(_denial("warning", assessment) +
+                               "; re-run with --yes to apply it")
+        if level is Level.DANGEROUS:
+            expected = _target_name(cmd)
+            if confirm != expected:
+                _record(recorder, dict(base, type="rejected", decision="needs --confirm"))
+                raise PolicyDenied(_denial("dangerous", assessment) +
+                                   f"; re-run with --confirm {expected} to apply it")
+        _record(recorder, dict(base, type="approved", approver=base["user"],
+                               decision="approved"))
+        result = client.execute(cmd)
+    except ClusterError as exc:
+        _record(recorder, dict(base, type="failed", result_status="error",
+                               error=str(exc), http_status=exc.status))
+        raise RuntimeFailure(str(exc)) from exc
+    _record(recorder, dict(base, type="executed", result_status=result.status,
+                           rows=len(result), result_digest=_digest(result)))
+    return result
+
+
+def _digest(result: Result) -> str:
+    return hashlib.sha256(result.to_json()).hexdigest()
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def _human_age(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 3600 * 2:
+        return f"{seconds // 60}m"
+    if seconds < 86400 * 2:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def _cell(value: Any, dtype: str) -> str:
+    if value is None:
+        return "<none>"
+    if dtype == "timedelta":
+        return _human_age(float(value))
+    if dtype == "bool":
+        return "true" if value else "false"
+    if dtype == "json":
+        if isinstance(value, dict):
+            return ",".join(f"{k}={v}" for k, v in value.items()) or "<none>"
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def format_table(result: Result) -> str:
+    """Render a result like kubectl prints tables (text results print their text)."""
+    if result.kind == "logs":
+        pods = {(row[1], row[2]) for row in result.rows}
+        if len(pods) > 1:
+            return "".join(f"[{row[1]}/{row[2]}] {row[4]}\n" for row in result.rows)
+        return "".join(f"{row[4]}\n" for row in result.rows)
+    if result.text is not None and (result.kind in _TEXT_KINDS or not result.rows):
+        return result.text
+    if not result.rows:
+        return "No resources found.\n"
+    headers = [c.name.upper() for c in result.columns]
+    cells = [[_cell(v, c.dtype) for v, c in zip(row, result.columns, strict=True)]
+             for row in result.rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    lines = ["   ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["   ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _json_text_frame(result: Result) -> Any:
+    frame = result.to_frame()
+    for column in result.columns:
+        if column.dtype == "json":
+            frame[column.name] = [None if v is None else orjson.dumps(v).decode()
+                                  for v in frame[column.name]]
+    return frame
+
+
+def write_result(result: Result, fmt: str, out: Path | None) -> None:
+    """Print (or write to ``out``) a result as table, csv, json (row objects) or parquet."""
+    if fmt == "parquet":
+        if out is None:
+            raise UsageFailure("--format parquet needs --out FILE")
+        _json_text_frame(result).to_parquet(out, index=False)
+        return
+    if fmt == "json":
+        data = orjson.dumps(result.records(), option=orjson.OPT_INDENT_2) + b"\n"
+    elif fmt == "csv":
+        data = _json_text_frame(result).to_csv(index=False).encode()
+    else:
+        data = format_table(result).encode()
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        out.write_bytes(data)
+
+
+@click.command()
+@click.argument("command")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]),
+              default="table", show_default=True, help="How to print the result frame.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the result to FILE instead of stdout.")
+@click.option("--kubeconfig", metavar="FILE",
+              help="Kubeconfig (default: the sandbox's when it runs, else $KUBECONFIG or "
+                   "~/.kube/config).")
+@click.option("--context", "kube_context", metavar="NAME", help="Kubeconfig context.")
+@click.option("--as", "as_user", metavar="USER", help="Impersonate USER (RBAC decides).")
+@click.option("--as-group", "as_groups", metavar="GROUP", multiple=True,
+              help="Impersonate GROUP too (repeatable; needs --as).")
+@click.option("--yes", is_flag=True, help="Approve a command the policy rates 'warning'.")
+@click.option("--confirm", metavar="NAME",
+              help="Approve a 'dangerous' command by typing its target's name back.")
+@click.option("--manifest", "manifest_path", metavar="FILE",
+              help="Manifest text for `-f -` read from FILE ('-' for stdin).")
+@click.option("--policy", "policy_path", metavar="FILE", help="Operator policy YAML.")
+@click.option("--preview", is_flag=True, help="For writes: only the server-side dry run.")
+def run(command: str, fmt: str, out: Path | None, kubeconfig: str | None,
+        kube_context: str | None, as_user: str | None, as_groups: tuple[str, ...], yes: bool,
+        confirm: str | None, manifest_path: str | None, policy_path: str | None,
+        preview: bool) -> None:
+    """Run COMMAND (one kubectl command line, quoted) against the cluster; print the frame.
+
+    Safe commands run; 'warning' needs --yes; 'dangerous' needs --confirm NAME; 'forbidden'
+    never runs (exit 3). Writes show a server-side dry run (diff) first.
+    """
+    from kubechat_lab.cluster import ClusterConfig
+    from kubechat_lab.policy import load_policy
+
+    if as_groups and not as_user:
+        raise UsageFailure("--as-group needs --as USER")
+    manifest = None
+    if manifest_path is not None:
+        try:
+            manifest = (sys.stdin.read() if manifest_path == "-"
+                        else Path(manifest_path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageFailure(f"cannot read manifest {manifest_path}: {exc}") from exc
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        raise UsageFailure(str(exc)) from exc
+    config = ClusterConfig(kubeconfig=kubeconfig or default_kubeconfig(), context=kube_context,
+                           impersonate_user=as_user, impersonate_groups=as_groups)
+    result = run_command(command, config=config, yes=yes, confirm=confirm, manifest=manifest,
+                         policy=policy, preview_only=preview)
+    write_result(result, fmt, out)
