@@ -1,0 +1,124 @@
+"""The server's handle on the audit chain: one lock-guarded store that reconnects after failures."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from kubechat_lab.errors import AuditError
+
+if TYPE_CHECKING:
+    from kubechat_lab.audit import AuditRecord, AuditStore, VerifyReport
+
+__all__ = ["AuditLog"]
+
+logger = logging.getLogger(__name__)
+
+
+class AuditLog:
+    """Append events to the hash-chained audit store, failing closed.
+
+    ``AuditStore`` holds one connection and is not thread-safe, so every call takes a lock. When
+    a call fails (PostgreSQL stopped, connection dropped) the store is closed and the next call
+    opens a fresh connection, so the server recovers by itself once the database is back.
+
+    Parameters
+    ----------
+    dsn : str
+        libpq connection string of the application role.
+    connect_timeout : float
+        Seconds to wait for a connection.
+    on_append : callable, optional
+        Called with ``record.to_dict()`` after each durable append (webhooks).
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        connect_timeout: float = 5.0,
+        on_append: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._dsn = dsn
+        self._connect_timeout = connect_timeout
+        self._on_append = on_append
+        self._lock = threading.Lock()
+        self._store: AuditStore | None = None
+
+    def _open(self) -> AuditStore:
+        from kubechat_lab.audit import AuditStore
+
+        if self._store is None:
+            store = AuditStore(self._dsn, connect_timeout=self._connect_timeout)
+            try:
+                store.open()
+            except AuditError:
+                raise
+            except Exception as exc:  # the store maps psycopg errors; be safe on anything else
+                msg = f"could not connect to the audit database: {exc}"
+                raise AuditError(msg) from exc
+            self._store = store
+        return self._store
+
+    def _reset(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            try:
+                store.close()
+            except Exception:  # closing a broken connection may fail again; it is gone anyway
+                logger.debug("closing the broken audit connection failed", exc_info=True)
+
+    def _call(self, fn: Callable[[AuditStore], Any]) -> Any:
+        with self._lock:
+            try:
+                return fn(self._open())
+            except AuditError:
+                self._reset()
+                raise
+            except Exception as exc:
+                self._reset()
+                msg = f"the audit database failed: {type(exc).__name__}: {exc}"
+                raise AuditError(msg) from exc
+
+    def append(self, event: Mapping[str, Any]) -> AuditRecord:
+        """Append one event; return the durable record.
+
+        Raises
+        ------
+        AuditError
+            When the event was not (or not certainly) appended: the caller must not act.
+        """
+        record: AuditRecord = self._call(lambda s: s.append(dict(event)))
+        logger.info(
+            "audit append type=%s seq=%d user=%s", event.get("type"), record.seq, event.get("user")
+        )
+        if self._on_append is not None:
+            try:
+                self._on_append(record.to_dict())
+            except Exception:  # notifications never break the audited action
+                logger.warning("audit notification hook failed", exc_info=True)
+        return record
+
+    def records(self, *, after_seq: int = 0, limit: int = 100, **filters: str) -> list[AuditRecord]:
+        """Return records after ``after_seq`` matching top-level event fields."""
+        out: list[AuditRecord] = self._call(
+            lambda s: s.records(after_seq=after_seq, limit=limit, **filters)
+        )
+        return out
+
+    def head(self) -> tuple[int, bytes]:
+        """Return ``(seq, entry_hash)`` of the chain head (also a health probe)."""
+        out: tuple[int, bytes] = self._call(lambda s: s.head())
+        return out
+
+    def verify(self) -> VerifyReport:
+        """Recompute the chain in SQL and report the first bad row."""
+        out: VerifyReport = self._call(lambda s: s.verify_sql())
+        return out
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._reset()

@@ -1,0 +1,141 @@
+"""Cluster clients per (context, impersonated identity), opened lazily and guarded by locks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kubechat_lab.server._proposals import BadRequestError
+
+if TYPE_CHECKING:
+    from kubechat_lab.cluster import ClusterClient
+
+__all__ = ["ClusterPool", "Identity"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: (impersonated user or None for the kubeconfig's own identity, impersonated groups)
+Identity = tuple[str | None, tuple[str, ...]]
+
+
+class ClusterPool:
+    """Hand out one open :class:`~kubechat_lab.cluster.ClusterClient` per context and identity.
+
+    Parameters
+    ----------
+    kubeconfig : str or None
+        Path of the kubeconfig (None: the client's default lookup).
+    default_context : str or None
+        Context used when a request names none (None: the kubeconfig's current context).
+    contexts : sequence of str
+        Contexts a request may name. Empty: only the default context.
+    identity_for : callable
+        Maps a Jupyter user name to the Kubernetes identity to impersonate.
+    request_timeout : float
+        Seconds per Kubernetes API request.
+    """
+
+    def __init__(
+        self,
+        *,
+        kubeconfig: str | None,
+        default_context: str | None,
+        contexts: Sequence[str],
+        identity_for: Callable[[str], Identity],
+        request_timeout: float,
+    ) -> None:
+        self.kubeconfig = kubeconfig
+        self.default_context = default_context
+        self.contexts = tuple(contexts)
+        self.identity_for = identity_for
+        self.request_timeout = request_timeout
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str | None, Identity], tuple[ClusterClient, threading.Lock]] = {}
+
+    def resolve_context(self, name: str | None) -> str | None:
+        """Return the context to use for a request naming ``name`` (None: the default).
+
+        Raises
+        ------
+        BadRequestError
+            When ``name`` is not one of the configured contexts.
+        """
+        if name is None or name == "" or name == self.default_context:
+            return self.default_context
+        if name in self.contexts:
+            return name
+        allowed = ", ".join(self.contexts) or "(only the default context)"
+        msg = (
+            f"context {name!r} is not enabled on this server; enabled contexts: {allowed}. "
+            "Add it to c.KubechatApp.contexts to allow it."
+        )
+        raise BadRequestError(msg, field="context")
+
+    def call(self, context: str | None, user: str, fn: Callable[[ClusterClient], T]) -> T:
+        """Run ``fn(client)`` with the client of ``context`` impersonating ``user``'s identity."""
+        identity = self.identity_for(user)
+        client, lock = self._client(context, identity)
+        with lock:
+            return fn(client)
+
+    def _client(
+        self, context: str | None, identity: Identity
+    ) -> tuple[ClusterClient, threading.Lock]:
+        from kubechat_lab.cluster import ClusterClient, ClusterConfig
+
+        key = (context, identity)
+        with self._lock:
+            found = self._clients.get(key)
+            if found is not None:
+                return found
+            cfg = ClusterConfig(
+                kubeconfig=self.kubeconfig,
+                context=context,
+                impersonate_user=identity[0],
+                impersonate_groups=identity[1],
+                request_timeout=self.request_timeout,
+            )
+            client = ClusterClient(cfg)
+            client.__enter__()
+            logger.info(
+                "cluster client opened context=%s impersonate=%s",
+                context or "(current)",
+                identity[0],
+            )
+            entry = (client, threading.Lock())
+            self._clients[key] = entry
+            return entry
+
+    def server_version(self, context: str | None) -> str:
+        """Return the API server version of ``context`` using the kubeconfig's own identity."""
+        client, lock = self._client(context, (None, ()))
+        with lock:
+            version: str = client.server_version()
+        return version
+
+    def drop(self, context: str | None) -> None:
+        """Close and forget every client of ``context`` (after a transport failure)."""
+        with self._lock:
+            doomed = [k for k in self._clients if k[0] == context]
+            entries = [self._clients.pop(k) for k in doomed]
+        for client, _ in entries:
+            _close(client)
+
+    def close(self) -> None:
+        """Close every client."""
+        with self._lock:
+            entries = list(self._clients.values())
+            self._clients.clear()
+        for client, _ in entries:
+            _close(client)
+
+
+def _close(client: Any) -> None:
+    try:
+        client.__exit__(None, None, None)
+    except Exception:  # closing is best effort at shutdown
+        logger.debug("closing a cluster client failed", exc_info=True)

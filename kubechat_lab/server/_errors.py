@@ -1,0 +1,75 @@
+"""The one place that maps kubechat errors to HTTP status codes and JSON messages."""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+from kubechat_lab.errors import (
+    AuditError,
+    ClusterError,
+    CommandError,
+    KubechatError,
+    PolicyViolation,
+    TranslateError,
+)
+from kubechat_lab.server._proposals import (
+    BadRequestError,
+    ProposalConflictError,
+    ProposalNotFoundError,
+)
+
+__all__ = ["ErrorReply", "map_error"]
+
+#: (HTTP status, short machine reason, human message)
+ErrorReply = tuple[int, str, str]
+
+_CLUSTER_PASSTHROUGH = {
+    400: "cluster-bad-request",
+    403: "cluster-forbidden",
+    404: "not-found",
+    409: "conflict",
+    422: "cluster-invalid",
+}
+
+
+def map_error(exc: BaseException) -> ErrorReply:
+    """Return the HTTP reply for ``exc``.
+
+    ``CommandError`` and bad fields 400, ``PolicyViolation`` 403, a missing proposal 404, a
+    state conflict 409, the audit store down 503 (nothing ran), translator/cluster failures
+    502/503 (or the cluster's own 403/404/409), timeouts 504. Anything else is a bug: 500 with a
+    generic message (the traceback goes to the server log only).
+    """
+    if isinstance(exc, BadRequestError):
+        return 400, f"invalid-{exc.field}", str(exc)
+    if isinstance(exc, CommandError):
+        return 400, exc.reason, str(exc)
+    if isinstance(exc, PolicyViolation):
+        return 403, exc.rule_id, str(exc)
+    if isinstance(exc, ProposalNotFoundError):
+        return 404, "not-found", str(exc)
+    if isinstance(exc, ProposalConflictError):
+        return 409, "conflict", str(exc)
+    if isinstance(exc, AuditError):
+        msg = (
+            f"the audit log is unavailable, so nothing was done: {exc}. "
+            "Retry once the audit database is back."
+        )
+        return 503, "audit-unavailable", msg
+    if isinstance(exc, ClusterError):
+        if exc.status in _CLUSTER_PASSTHROUGH:
+            return exc.status, _CLUSTER_PASSTHROUGH[exc.status], str(exc)
+        if exc.status in (408, 504) or exc.reason == "Timeout":
+            return 504, "cluster-timeout", str(exc)
+        if exc.status == 0:
+            return 503, "cluster-unreachable", str(exc)
+        return 502, "cluster-error", str(exc)
+    if isinstance(exc, TranslateError):
+        if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
+            return 504, "translate-timeout", str(exc)
+        return 502, "translate-error", str(exc)
+    if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
+        return 504, "timeout", "the operation timed out; retry later"
+    if isinstance(exc, KubechatError):
+        return 502, "upstream-error", str(exc)
+    return 500, "internal-error", "internal server error; see the server log"

@@ -1,0 +1,249 @@
+"""Proposals and principals: who asks, what was proposed, and where it is in its life."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from kubechat_lab.errors import KubechatError
+
+if TYPE_CHECKING:
+    from kubechat_lab.command import Command
+    from kubechat_lab.server._capabilities import Capability
+
+__all__ = [
+    "BadRequestError",
+    "Principal",
+    "Proposal",
+    "ProposalConflictError",
+    "ProposalNotFoundError",
+    "ProposalStore",
+    "State",
+    "confirmation_text",
+]
+
+
+class ProposalNotFoundError(KubechatError):
+    """No proposal with that id (never made, or forgotten after its TTL)."""
+
+
+class ProposalConflictError(KubechatError):
+    """The proposal is not in a state that allows the action (already executed, expired...)."""
+
+
+class BadRequestError(KubechatError):
+    """A request field is missing or invalid; ``field`` names it."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class State(enum.StrEnum):
+    """Where a proposal is in its life."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REFUSED = "refused"
+    EXECUTING = "executing"
+    EXECUTED = "executed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting: a browser user (Jupyter auth) or a capability holder (kernel, script).
+
+    Parameters
+    ----------
+    user : str
+        The Jupyter user name.
+    via : str
+        ``"browser"`` or ``"capability"``.
+    capability : Capability or None
+        The capability used, for capability principals.
+    """
+
+    user: str
+    via: str
+    capability: Capability | None = None
+
+    @property
+    def is_browser(self) -> bool:
+        """True for an authenticated browser (or Jupyter-token) request."""
+        return self.via == "browser"
+
+    def audit_fields(self) -> dict[str, Any]:
+        """Fields every audit event carries about the actor (no secrets)."""
+        fields: dict[str, Any] = {"user": self.user, "via": self.via}
+        cap = self.capability
+        if cap is not None:
+            fields["capability"] = {"id": cap.id, "origin": cap.origin, "label": cap.label}
+            if cap.kernel_id is not None:
+                fields["kernel_id"] = cap.kernel_id
+        return fields
+
+
+def confirmation_text(command: Command) -> str:
+    """Return what a user must type back to approve a dangerous ``command``.
+
+    The object names when there are any, else the namespace a broad write hits, else
+    ``all-namespaces`` or the resource list.
+    """
+    if command.targets:
+        return " ".join(name for _, name in command.targets)
+    if command.names:
+        return " ".join(command.names)
+    if command.namespace:
+        return command.namespace
+    if command.all_namespaces:
+        return "all-namespaces"
+    return ",".join(command.resources) or command.verb
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One proposed command, its assessment and its state.
+
+    Parameters are plain data so a proposal can be serialised with :meth:`to_dict`.
+    """
+
+    id: str
+    command: Command
+    text: str
+    level: str
+    reasons: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    context: str | None
+    namespace: str | None
+    user: str
+    source: str
+    created: float
+    expires: float
+    state: State = State.PROPOSED
+    question: str | None = None
+    provider: str | None = None
+    explanation: str = ""
+    assumptions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    preview: dict[str, Any] | None = None
+    confirm: str | None = None
+    approver: str | None = None
+    decided_via: str | None = None
+    audit_seqs: tuple[int, ...] = ()
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form served by the API."""
+        return {
+            "id": self.id,
+            "command": self.text,
+            "parsed": self.command.to_dict(),
+            "level": self.level,
+            "reasons": list(self.reasons),
+            "rule_ids": list(self.rule_ids),
+            "context": self.context,
+            "namespace": self.namespace,
+            "user": self.user,
+            "source": self.source,
+            "state": self.state.value,
+            "created": self.created,
+            "expires": self.expires,
+            "question": self.question,
+            "provider": self.provider,
+            "explanation": self.explanation,
+            "assumptions": list(self.assumptions),
+            "notes": list(self.notes),
+            "preview": self.preview,
+            "confirm": self.confirm,
+            "approver": self.approver,
+            "decided_via": self.decided_via,
+            "audit_seqs": list(self.audit_seqs),
+            "error": self.error,
+        }
+
+
+class ProposalStore:
+    """Thread-safe in-memory proposals with expiry and atomic state transitions.
+
+    Parameters
+    ----------
+    ttl : float
+        Seconds a proposal stays actionable.
+    clock : callable, optional
+        Wall clock (``time.time``).
+    """
+
+    def __init__(self, *, ttl: float, clock: Callable[[], float] = time.time) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._items: dict[str, Proposal] = {}
+
+    def new_id(self) -> str:
+        """Return a fresh unguessable proposal id."""
+        return "p_" + secrets.token_hex(10)
+
+    def now(self) -> float:
+        """Return the store's clock."""
+        return self._clock()
+
+    def add(self, proposal: Proposal) -> None:
+        """Store a proposal (forgetting ones that expired an hour ago)."""
+        with self._lock:
+            cutoff = self._clock() - 3600
+            for pid in [p.id for p in self._items.values() if p.expires < cutoff]:
+                del self._items[pid]
+            self._items[proposal.id] = proposal
+
+    def get(self, proposal_id: str) -> Proposal:
+        """Return a proposal or raise :class:`ProposalNotFoundError`."""
+        with self._lock:
+            found = self._items.get(proposal_id)
+        if found is None:
+            msg = f"no proposal {proposal_id!r}: it never existed or was forgotten; propose again"
+            raise ProposalNotFoundError(msg)
+        return found
+
+    def transition(
+        self, proposal_id: str, expected: tuple[State, ...], **changes: Any
+    ) -> tuple[Proposal, Proposal]:
+        """Atomically move a proposal out of one of ``expected`` states.
+
+        Returns ``(before, after)``. Raises :class:`ProposalConflictError` when the proposal
+        is in another state or has expired (for actions that need it live).
+        """
+        with self._lock:
+            found = self._items.get(proposal_id)
+            if found is None:
+                msg = f"no proposal {proposal_id!r}: it never existed or was forgotten"
+                raise ProposalNotFoundError(msg)
+            if found.state not in expected:
+                want = " or ".join(s.value for s in expected)
+                msg = (
+                    f"proposal {proposal_id} is {found.state.value!r}, not {want}; "
+                    "propose the command again to act on it"
+                )
+                raise ProposalConflictError(msg)
+            live = found.state in (State.PROPOSED, State.APPROVED)
+            if live and found.expires <= self._clock():
+                msg = f"proposal {proposal_id} expired; propose the command again"
+                raise ProposalConflictError(msg)
+            updated = replace(found, **changes)
+            self._items[proposal_id] = updated
+            return found, updated
+
+    def update(self, proposal_id: str, **changes: Any) -> Proposal:
+        """Unconditionally update fields of a stored proposal."""
+        with self._lock:
+            updated = replace(self._items[proposal_id], **changes)
+            self._items[proposal_id] = updated
+            return updated

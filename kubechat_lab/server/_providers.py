@@ -1,0 +1,163 @@
+"""Adapters from the pure packages (policy, translate) to what the service calls."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from kubechat_lab.errors import ClusterError, TranslateError
+from kubechat_lab.server._service import Verdict
+
+if TYPE_CHECKING:
+    from kubechat_lab.command import Command
+    from kubechat_lab.server._clusters import ClusterPool
+
+__all__ = ["PolicyAdapter", "TranslatorAdapter"]
+
+logger = logging.getLogger(__name__)
+
+INVENTORY_TTL = 60.0
+
+
+class PolicyAdapter:
+    """Load the policy once and classify commands with it.
+
+    Parameters
+    ----------
+    path : str or None
+        YAML policy file; None for the built-in policy.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        from kubechat_lab.policy import load_policy
+
+        self.path = path
+        self.policy = load_policy(path)  # fails at start on a bad file: PolicyError
+
+    def __call__(self, command: Command, *, user: str, context: str | None) -> Verdict:
+        """Return the policy's verdict for ``command`` asked by ``user``."""
+        from kubechat_lab.policy import PolicyContext, assess
+
+        assessment = assess(command, PolicyContext(user=user), policy=self.policy)
+        return Verdict(
+            level=assessment.level.value,
+            reasons=tuple(assessment.reasons),
+            rule_ids=tuple(assessment.rule_ids),
+        )
+
+
+class TranslatorAdapter:
+    """Pick the configured translator and ground questions on the cluster's inventory.
+
+    Parameters
+    ----------
+    provider : str
+        Translator id (``rules``, ``ollama``, ``openai``).
+    clusters : ClusterPool
+        For the inventory used as grounding (cached for a minute per context).
+    settings : dict
+        Provider settings (hosts, models, timeout); never secrets.
+    api_key : str or None
+        The LLM key, held in memory only.
+    log : logging.Logger
+        Where to log.
+    """
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        clusters: ClusterPool,
+        settings: dict[str, Any],
+        api_key: str | None,
+        log: logging.Logger | logging.LoggerAdapter[Any],
+    ) -> None:
+        self.provider = provider
+        self.clusters = clusters
+        self.settings = settings
+        self._api_key = api_key
+        self.log = log
+        self._lock = threading.Lock()
+        self._translator: Any = None
+        self._inventory: dict[str | None, tuple[float, Any]] = {}
+
+    def _options(self) -> dict[str, object]:
+        s = self.settings
+        if self.provider == "ollama":
+            return {"host": s["ollama_host"], "model": s["ollama_model"], "timeout": s["timeout"]}
+        if self.provider == "openai":
+            opts: dict[str, object] = {"model": s["openai_model"], "timeout": s["timeout"]}
+            if s.get("openai_base_url"):
+                opts["base_url"] = s["openai_base_url"]
+            if self._api_key:
+                opts["api_key"] = self._api_key
+            return opts
+        return {}
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._translator is None:
+                from kubechat_lab.translate import create_translator
+
+                translator: Any = create_translator(self.provider, **self._options())
+                enter = getattr(translator, "__enter__", None)
+                if callable(enter):
+                    enter()
+                self._translator = translator
+            return self._translator
+
+    def close(self) -> None:
+        """Close the translator's network client, if it has one."""
+        with self._lock:
+            translator, self._translator = self._translator, None
+        close = getattr(translator, "close", None)
+        if callable(close):
+            close()
+
+    def _context(self, context: str | None, user: str) -> Any:
+        from kubechat_lab.translate import TranslationContext
+
+        now = time.monotonic()
+        cached = self._inventory.get(context)
+        if cached is not None and now - cached[0] < INVENTORY_TTL:
+            return cached[1]
+        try:
+            inv = self.clusters.call(context, user, lambda c: c.inventory())
+        except ClusterError as exc:
+            self.log.warning("kubechat inventory unavailable context=%s error=%s", context, exc)
+            return TranslationContext()
+        objects = {
+            kind: tuple((ns or "", name) for ns, name in pairs)
+            for kind, pairs in inv.objects.items()
+        }
+        tctx = TranslationContext(namespaces=tuple(inv.namespaces), inventory=objects)
+        self._inventory[context] = (now, tctx)
+        return tctx
+
+    def __call__(self, question: str, *, context: str | None, user: str) -> Any:
+        """Translate ``question``; provider failures surface as :class:`TranslateError`."""
+        translator = self._get()
+        tctx = self._context(context, user)
+        try:
+            return translator.translate(question, tctx)
+        except TranslateError:
+            raise
+        except Exception as exc:
+            msg = f"translator {self.provider!r} failed: {type(exc).__name__}"
+            raise TranslateError(msg) from exc
+
+    def health(self) -> dict[str, Any]:
+        """Return whether the translator can be created (no network call for offline ones)."""
+        try:
+            translator = self._get()
+        except Exception as exc:  # reported, not raised: health must always answer
+            return {"ok": False, "provider": self.provider, "error": str(exc)}
+        probe = getattr(translator, "health", None)
+        if callable(probe):
+            try:
+                return {"provider": self.provider, **probe()}
+            except Exception as exc:
+                return {"ok": False, "provider": self.provider, "error": str(exc)}
+        return {"ok": True, "provider": self.provider}

@@ -1,0 +1,237 @@
+"""``KubechatHandler``: the base of every route, plus the browser-or-kernel dispatch decorator.
+
+Browser routes use Jupyter auth: ``@web.authenticated`` then ``@authorized`` (resource
+``kubechat_lab:<resource>``) with XSRF checks on. Kernel routes are the same URLs called with an
+``X-Kubechat-Capability`` header instead: the verb is ``@allow_unauthenticated`` and the
+capability is checked (and XSRF skipped) only when that header is present.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import orjson
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from kubechat_lab.errors import PolicyViolation
+from kubechat_lab.server._capabilities import CAPABILITY_HEADER, Scope
+from kubechat_lab.server._errors import map_error
+from kubechat_lab.server._proposals import BadRequestError, Principal
+
+if TYPE_CHECKING:
+    from kubechat_lab.server._audit_log import AuditLog
+    from kubechat_lab.server._capabilities import CapabilityStore
+    from kubechat_lab.server._metrics import Metrics
+    from kubechat_lab.server._service import KubechatService
+    from kubechat_lab.server.app import KubechatApp
+
+__all__ = ["KubechatHandler", "browser_only", "browser_or_kernel"]
+
+H = TypeVar("H", bound="KubechatHandler")
+Verb = Callable[..., Awaitable[None]]
+
+
+class KubechatHandler(ExtensionHandlerMixin, APIHandler):
+    """Base of every kubechat route: typed services, JSON replies, one error mapping."""
+
+    auth_resource = "kubechat_lab:api"
+    #: The route's name in metrics (``ask``, ``proposal.approve``, ...).
+    route = "unknown"
+
+    # -- typed services --------------------------------------------------------------------
+
+    @property
+    def kubechat(self) -> KubechatApp:
+        """The extension app."""
+        from kubechat_lab.server.app import KubechatApp
+
+        return cast(KubechatApp, self.extensionapp)
+
+    @property
+    def service(self) -> KubechatService:
+        """Proposals, approvals, execution."""
+        return self.kubechat.service
+
+    @property
+    def capabilities(self) -> CapabilityStore:
+        """Capability registry."""
+        return self.kubechat.capabilities
+
+    @property
+    def audit(self) -> AuditLog:
+        """Audit chain."""
+        return self.kubechat.audit
+
+    @property
+    def metrics(self) -> Metrics:
+        """Prometheus metrics."""
+        return self.kubechat.metrics
+
+    # -- auth --------------------------------------------------------------------------------
+
+    @property
+    def capability_token(self) -> str | None:
+        """The ``X-Kubechat-Capability`` header, if the request carries one."""
+        value = self.request.headers.get(CAPABILITY_HEADER)
+        return value.strip() if value is not None else None
+
+    def check_xsrf_cookie(self) -> None:
+        """Skip XSRF only for capability requests (no cookie is involved); check the rest."""
+        if self.capability_token is not None:
+            return None
+        result: None = super().check_xsrf_cookie()
+        return result
+
+    def browser_principal(self) -> Principal:
+        """Return the Jupyter user of an authenticated browser (or Jupyter-token) request."""
+        user = self.current_user
+        name = getattr(user, "username", None) or str(user)
+        return Principal(user=name, via="browser")
+
+    def capability_principal(self, scope: Scope | None = None) -> Principal:
+        """Check the capability header and return its principal.
+
+        Raises
+        ------
+        PolicyViolation
+            For a forged, expired or revoked capability, one whose kernel is gone, or one
+            lacking ``scope``.
+        """
+        token = self.capability_token or ""
+        cap = self.capabilities.lookup(token)
+        if cap is None:
+            msg = (
+                f"{CAPABILITY_HEADER} is unknown, expired or revoked; restart the kernel for a "
+                "new one, or mint one with `kubechat token`"
+            )
+            raise PolicyViolation(msg, rule_id="capability-invalid")
+        if cap.kernel_id is not None and not self.kubechat.kernel_alive(cap.kernel_id):
+            self.capabilities.revoke_kernel(cap.kernel_id)
+            msg = f"the kernel {cap.kernel_id} of this capability is gone; it was revoked"
+            raise PolicyViolation(msg, rule_id="capability-invalid")
+        if scope is not None and not cap.allows(scope):
+            msg = f"this capability (id {cap.id}) lacks the {scope.value!r} scope"
+            raise PolicyViolation(msg, rule_id="capability-scope")
+        return Principal(user=cap.user, via="capability", capability=cap)
+
+    # -- request and reply -------------------------------------------------------------------
+
+    def prepare_timing(self) -> None:
+        """Start the request clock (called by the dispatch decorators)."""
+        if not hasattr(self, "_kc_started"):
+            self._kc_started = time.monotonic()
+
+    def json_body(self) -> dict[str, Any]:
+        """Return the request body as a JSON object (400 naming the problem otherwise)."""
+        raw = self.request.body or b"{}"
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            msg = f"request body is not valid JSON ({exc.msg} at byte {exc.pos})"
+            raise BadRequestError(msg, field="body") from exc
+        if not isinstance(data, dict):
+            msg = f"request body must be a JSON object, got {type(data).__name__}"
+            raise BadRequestError(msg, field="body")
+        return data
+
+    def reply(self, payload: Mapping[str, Any] | list[Any], status: int = 200) -> None:
+        """Finish with a JSON payload."""
+        self.set_status(status)
+        self.finish(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS))
+
+    def fail(self, exc: BaseException) -> None:
+        """Finish with the JSON error reply for ``exc`` (the one mapping, ``map_error``)."""
+        status, reason, message = map_error(exc)
+        if status >= 500:
+            self.log.error(
+                "kubechat %s failed status=%d reason=%s",
+                self.route,
+                status,
+                reason,
+                exc_info=status == 500,
+            )
+        else:
+            self.log.info("kubechat %s refused status=%d reason=%s", self.route, status, reason)
+        self.set_status(status)
+        self.finish(orjson.dumps({"message": message, "reason": reason}))
+
+    def on_finish(self) -> None:
+        """Count the request and its latency."""
+        started = getattr(self, "_kc_started", None)
+        elapsed = time.monotonic() - started if started is not None else 0.0
+        try:
+            self.metrics.observe_request(
+                self.route, self.request.method or "", self.get_status(), elapsed
+            )
+        except AttributeError:  # the extension failed to initialise; nothing to count
+            pass
+        super().on_finish()
+
+
+async def _run_guarded(handler: KubechatHandler, call: Awaitable[None]) -> None:
+    try:
+        await call
+    except web.HTTPError:
+        raise
+    except Exception as exc:
+        handler.fail(exc)
+
+
+def browser_or_kernel(
+    method: Callable[..., Awaitable[None]],
+) -> Callable[..., Awaitable[None]]:
+    """Make a verb reachable by browsers (Jupyter auth) and kernels (capability header).
+
+    ``method(self, principal, *args)`` receives the resolved :class:`Principal`.
+    """
+
+    async def _browser(self: KubechatHandler, *args: Any, **kwargs: Any) -> None:
+        await _run_guarded(self, method(self, self.browser_principal(), *args, **kwargs))
+
+    browser = cast(Verb, web.authenticated(authorized(_browser)))
+
+    @allow_unauthenticated
+    @functools.wraps(method)
+    async def verb(self: KubechatHandler, *args: Any, **kwargs: Any) -> None:
+        self.prepare_timing()
+        if self.capability_token is not None:
+            try:
+                principal = self.capability_principal()
+            except PolicyViolation as exc:
+                self.fail(exc)
+                return
+            await _run_guarded(self, method(self, principal, *args, **kwargs))
+            return
+        await browser(self, *args, **kwargs)
+
+    return verb
+
+
+def browser_only(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Make a verb reachable only with Jupyter auth (browser or the Jupyter token).
+
+    A capability header is refused with 403: capabilities never reach admin routes.
+    """
+
+    async def _browser(self: KubechatHandler, *args: Any, **kwargs: Any) -> None:
+        await _run_guarded(self, method(self, self.browser_principal(), *args, **kwargs))
+
+    browser = cast(Verb, web.authenticated(authorized(_browser)))
+
+    @allow_unauthenticated
+    @functools.wraps(method)
+    async def verb(self: KubechatHandler, *args: Any, **kwargs: Any) -> None:
+        self.prepare_timing()
+        if self.capability_token is not None:
+            msg = "this route needs Jupyter authentication; a kernel capability cannot use it"
+            self.fail(PolicyViolation(msg, rule_id="browser-only"))
+            return
+        await browser(self, *args, **kwargs)
+
+    return verb

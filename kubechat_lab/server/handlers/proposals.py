@@ -1,0 +1,104 @@
+"""Proposals: ``POST propose``, ``GET proposals/{id}``, and its approve/reject/execute actions."""
+
+from __future__ import annotations
+
+from kubechat_lab.server._proposals import Principal
+from kubechat_lab.server.handlers._base import KubechatHandler, browser_or_kernel
+from kubechat_lab.server.handlers._requests import ApproveRequest, ProposeRequest, RejectRequest
+
+__all__ = [
+    "ApproveHandler",
+    "ExecuteHandler",
+    "ProposalHandler",
+    "ProposeHandler",
+    "RejectHandler",
+    "default_handlers",
+]
+
+_ID = r"(?P<proposal_id>p_[0-9a-f]{20})"
+
+
+class _ProposalsBase(KubechatHandler):
+    auth_resource = "kubechat_lab:proposals"
+
+
+class ProposeHandler(_ProposalsBase):
+    """Parse, assess and audit a kubectl command line; writes get a dry-run preview."""
+
+    route = "propose"
+
+    @browser_or_kernel
+    async def post(self, principal: Principal) -> None:
+        """Body ``{"command": str, "context": str?}``."""
+        req = ProposeRequest.from_json(self.json_body())
+        proposal = await self.kubechat.run_blocking(
+            lambda: self.service.propose(principal, req.command, context=req.context)
+        )
+        self.reply(proposal.to_dict(), status=201)
+
+
+class ProposalHandler(_ProposalsBase):
+    """Read one proposal (its state, level, preview, confirm text)."""
+
+    route = "proposal"
+
+    @browser_or_kernel
+    async def get(self, principal: Principal, proposal_id: str) -> None:
+        """Return the proposal."""
+        proposal = self.service.get(principal, proposal_id)
+        self.reply(proposal.to_dict())
+
+
+class ApproveHandler(_ProposalsBase):
+    """Approve: warning from a capability with the scope; dangerous only from a browser."""
+
+    route = "proposal.approve"
+
+    @browser_or_kernel
+    async def post(self, principal: Principal, proposal_id: str) -> None:
+        """Body ``{"confirm": str?}`` (required for dangerous commands)."""
+        req = ApproveRequest.from_json(self.json_body())
+        proposal = await self.kubechat.run_blocking(
+            lambda: self.service.approve(principal, proposal_id, confirm=req.confirm)
+        )
+        self.reply(proposal.to_dict())
+
+
+class RejectHandler(_ProposalsBase):
+    """Reject a proposal."""
+
+    route = "proposal.reject"
+
+    @browser_or_kernel
+    async def post(self, principal: Principal, proposal_id: str) -> None:
+        """Body ``{"reason": str?}``."""
+        req = RejectRequest.from_json(self.json_body())
+        proposal = await self.kubechat.run_blocking(
+            lambda: self.service.reject(principal, proposal_id, reason=req.reason)
+        )
+        self.reply(proposal.to_dict())
+
+
+class ExecuteHandler(_ProposalsBase):
+    """Run an approved proposal once; the reply carries the result table."""
+
+    route = "proposal.execute"
+
+    @browser_or_kernel
+    async def post(self, principal: Principal, proposal_id: str) -> None:
+        """Execute; 403 when not approved, 409 when already run, 503 when unaudited."""
+        proposal = await self.kubechat.run_blocking(
+            lambda: self.service.execute(principal, proposal_id)
+        )
+        out = proposal.to_dict()
+        out["result"] = proposal.result
+        self.reply(out)
+
+
+default_handlers = [
+    (r"/kubechat/api/propose", ProposeHandler),
+    (rf"/kubechat/api/proposals/{_ID}", ProposalHandler),
+    (rf"/kubechat/api/proposals/{_ID}/approve", ApproveHandler),
+    (rf"/kubechat/api/proposals/{_ID}/reject", RejectHandler),
+    (rf"/kubechat/api/proposals/{_ID}/execute", ExecuteHandler),
+]

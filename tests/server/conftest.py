@@ -1,0 +1,104 @@
+"""Fixtures for the server-extension tests: a real Jupyter server with kubechat enabled and
+authentication on, a real (embedded) PostgreSQL, and helpers to call the API as a browser or as
+a kernel capability."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FAKE_API_KEY = "sk-kubechat-test-" + "9f2c" * 8
+
+
+@pytest.fixture
+def api_key_file(tmp_path: Path) -> Path:
+    path = tmp_path / "openai.key"
+    path.write_text(FAKE_API_KEY + "\n")
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def kubechat_settings(audit_db: Any, api_key_file: Path, tmp_path: Path) -> dict[str, Any]:
+    """KubechatApp traits for a test; modules override this fixture to add a cluster."""
+    missing = tmp_path / "no-cluster.kubeconfig"
+    return {
+        "audit_dsn": audit_db.app_dsn,
+        "audit_dsn_env": "",
+        "kubeconfig": str(missing),
+        "openai_api_key_file": str(api_key_file),
+        "request_timeout": 10.0,
+    }
+
+
+@pytest.fixture
+def jp_server_config(kubechat_settings: dict[str, Any]) -> dict[str, Any]:
+    """Jupyter server config: kubechat enabled, token authentication on (pytest-jupyter's)."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"kubechat_lab": True}},
+        "KubechatApp": dict(kubechat_settings),
+    }
+
+
+@pytest.fixture
+def kubechat_app(jp_serverapp: Any) -> Any:
+    """The loaded KubechatApp instance."""
+    return jp_serverapp.extension_manager.extension_points["kubechat_lab"].app
+
+
+class Api:
+    """Call the kubechat API as the browser (Jupyter token) or as a capability holder."""
+
+    def __init__(self, fetch: Any, client: Any, base_url: str) -> None:
+        self._fetch = fetch
+        self._client = client
+        self._base_url = base_url
+        self.bodies: list[bytes] = []
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        capability: str | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        hdrs = dict(headers or {})
+        url = self._base_url + "kubechat/api/" + path
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        kwargs: dict[str, Any] = {"method": method, "raise_error": False, "request_timeout": 60}
+        if method in ("POST", "PUT", "PATCH"):
+            kwargs["body"] = json.dumps(body if body is not None else {})
+        if capability is not None:
+            hdrs["X-Kubechat-Capability"] = capability
+            response = await self._client.fetch(url, headers=hdrs, **kwargs)
+        else:
+            response = await self._fetch(
+                "kubechat", "api", *path.split("/"), headers=hdrs, params=params, **kwargs
+            )
+        self.bodies.append(response.body or b"")
+        text = response.body.decode() if response.body else ""
+        ctype = response.headers.get("Content-Type", "")
+        data = json.loads(text) if text and "json" in ctype else text
+        return response.code, data
+
+
+@pytest.fixture
+def api(jp_fetch: Any, http_server_client: Any, jp_base_url: str, jp_serverapp: Any) -> Api:
+    return Api(jp_fetch, http_server_client, jp_base_url)
+
+
+def sandbox_settings(sandbox: Any, kubechat_settings: dict[str, Any]) -> dict[str, Any]:
+    return {**kubechat_settings, "kubeconfig": str(sandbox.kubeconfig)}
+
+
+def ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
