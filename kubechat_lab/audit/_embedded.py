@@ -563,6 +563,9 @@ def _free_port() -> int:
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # PostgreSQL binds with SO_REUSEADDR, so TIME_WAIT leftovers of its previous run
+        # (e.g. after an immediate stop) do not keep it from reusing its port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -1,0 +1,157 @@
+"""Real PostgreSQL for tests: one server per session, a fresh migrated database per test.
+
+The server is ``--pg-dsn`` / ``$KUBECHAT_TEST_PG_DSN`` (a superuser DSN of an existing server,
+e.g. Debian's PostgreSQL started by .ci/run; its pg_hba must accept password logins for the
+``kubechat_app`` role on the DSN's host), else an embedded PostgreSQL this plugin starts under
+pytest's temporary directory and stops at the end of the session.
+
+Each test that uses ``audit_db`` gets its own database, cloned from a migrated template with
+``CREATE DATABASE ... TEMPLATE`` (a file copy: fast), and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from kubechat_lab.audit import APP_ROLE, AuditError, AuditStore, EmbeddedPostgres
+
+TEMPLATE_DB = "kubechat_audit_template"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pg-dsn",
+        default=None,
+        help="superuser DSN of a PostgreSQL for the postgres tests (default: "
+        "$KUBECHAT_TEST_PG_DSN, else an embedded PostgreSQL started by the fixture)",
+    )
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """A PostgreSQL server the tests may create databases on."""
+
+    admin_dsn: str  # superuser DSN (any database)
+    app_password: str
+    embedded: EmbeddedPostgres | None
+
+    def dsn_for(self, dbname: str) -> str:
+        return make_conninfo(self.admin_dsn, dbname=dbname)
+
+    def app_dsn_for(self, dbname: str) -> str:
+        if self.embedded is not None:
+            return self.embedded.app_dsn_for(dbname)
+        return make_conninfo(
+            self.admin_dsn, user=APP_ROLE, password=self.app_password, dbname=dbname
+        )
+
+
+@dataclass(frozen=True)
+class AuditDb:
+    """One fresh, migrated database: superuser and app-role DSNs."""
+
+    name: str
+    dsn: str  # superuser
+    app_dsn: str  # kubechat_app: SELECT + EXECUTE on the append function only
+    server: PgServer
+
+
+def skip_or_fail(reason: str) -> None:
+    # Imported late: `-p tests.plugins.postgres` must not import the services plugin before
+    # conftest registers it (pytest could no longer rewrite its asserts).
+    from tests.plugins.services import skip_or_fail as _skip_or_fail
+
+    _skip_or_fail(reason)
+
+
+def _admin(dsn: str) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+
+
+@pytest.fixture(scope="session")
+def pg_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PgServer]:
+    """A running PostgreSQL with a migrated template database."""
+    external = request.config.getoption("--pg-dsn") or os.environ.get("KUBECHAT_TEST_PG_DSN")
+    embedded: EmbeddedPostgres | None = None
+    if external:
+        params = conninfo_to_dict(external)
+        admin_dsn = make_conninfo(external, dbname=params.get("dbname") or "postgres")
+        try:
+            with _admin(admin_dsn):
+                pass
+        except psycopg.Error as exc:
+            skip_or_fail(f"cannot connect to the test PostgreSQL ({external}): {exc}")
+    else:
+        embedded = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "server")
+        try:
+            embedded.start()
+        except AuditError as exc:
+            skip_or_fail(f"cannot start an embedded PostgreSQL: {exc}")
+        admin_dsn = embedded.dsn_for("postgres")
+    password = embedded.app_password if embedded is not None else secrets.token_urlsafe(24)
+    server = PgServer(admin_dsn, password, embedded)
+    with _admin(admin_dsn) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE_DB))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE_DB)))
+    with AuditStore(server.dsn_for(TEMPLATE_DB)) as store:
+        store.migrate(app_password=password)
+    try:
+        yield server
+    finally:
+        with _admin(admin_dsn) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(TEMPLATE_DB)
+                )
+            )
+        if embedded is not None:
+            embedded.stop()
+
+
+@pytest.fixture
+def audit_db(pg_server: PgServer) -> Iterator[AuditDb]:
+    """A fresh database holding an empty, migrated audit chain."""
+    name = f"kc_test_{uuid.uuid4().hex[:12]}"
+    with _admin(pg_server.admin_dsn) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(TEMPLATE_DB)
+            )
+        )
+    try:
+        yield AuditDb(name, pg_server.dsn_for(name), pg_server.app_dsn_for(name), pg_server)
+    finally:
+        with _admin(pg_server.admin_dsn) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture
+def dedicated_pg(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
+    """A private embedded PostgreSQL (for tests that stop or crash the server), migrated."""
+    server = EmbeddedPostgres(tmp_path / "pg")
+    try:
+        server.start()
+    except AuditError as exc:
+        skip_or_fail(f"cannot start an embedded PostgreSQL: {exc}")
+    try:
+        with AuditStore(server.dsn) as store:
+            store.migrate(app_password=server.app_password)
+        yield server
+    finally:
+        server.stop(mode="immediate")
