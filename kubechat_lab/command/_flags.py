@@ -360,7 +360,9 @@ _VERB_OVERRIDES: dict[str, dict[str, FlagSpec]] = {
 }
 
 
-def flag_table(verb: str, names: tuple[str, ...]) -> tuple[dict[str, FlagSpec], dict[str, FlagSpec]]:
+def flag_table(
+    verb: str, names: tuple[str, ...]
+) -> tuple[dict[str, FlagSpec], dict[str, FlagSpec]]:
     """Return ``(by long name, by short letter)`` for a verb's accepted flags."""
     overrides = _VERB_OVERRIDES.get(verb, {})
     longs: dict[str, FlagSpec] = {}

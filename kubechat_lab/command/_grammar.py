@@ -392,10 +392,9 @@ def _output(ctx: Ctx, value: str) -> str:
                     f"{accepted}", "invalid-output")
     if kind in ("jsonpath", "jsonpath-as-json", "custom-columns"):
         if not eq or not template.strip():
-            raise _fail(f"-o {kind} needs a template, e.g. -o {kind}='{{.metadata.name}}'"
-                        if kind != "custom-columns" else
-                        "-o custom-columns needs columns, e.g. -o custom-columns=NAME:.metadata.name",
-                        "invalid-output")
+            example = ("custom-columns=NAME:.metadata.name" if kind == "custom-columns"
+                       else f"{kind}='{{.metadata.name}}'")
+            raise _fail(f"-o {kind} needs a template, e.g. -o {example}", "invalid-output")
         if kind == "custom-columns" and not all(":" in c for c in template.split(",")):
             raise _fail(f"invalid custom columns {template!r}: expected HEADER:JSONPATH[,...]",
                         "invalid-output")

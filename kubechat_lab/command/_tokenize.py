@@ -9,10 +9,11 @@ parentheses, comments and newlines. ``$(`` and backticks are refused even inside
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 
-from kubechat_lab.errors import CommandError, CommandSyntaxError
+from kubechat_lab.errors import CommandSyntaxError
 
 __all__ = ["MAX_LENGTH", "Token", "tokenize"]
 
@@ -27,7 +28,7 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SMART_QUOTES = frozenset("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u00b4")
 # Inside double quotes these after "$" start an expansion a shell would perform.
 _DQ_SPECIAL = re.compile(r'["\\$`]')
-_EXPANSION_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_{(?!#@*$-")
+_EXPANSION_START = frozenset(string.ascii_letters + string.digits + "_{(?!#@*$-")
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,7 +119,9 @@ _REQ_SET = re.compile(
 
 
 def _split_top_level(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char == "(":
             depth += 1
@@ -157,7 +159,7 @@ def canonical_label_selector(selector: str) -> str:
         if match is not None:
             key = check_label_key(match["key"])
             values = sorted({v.strip() for v in match["values"].split(",")})
-            if not values or "" in values and len(values) > 1:
+            if "" in values:
                 raise _bad_selector(selector, part, "empty value in a set")
             for value in values:
                 check_label_value(value, key)

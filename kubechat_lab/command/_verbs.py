@@ -223,8 +223,8 @@ def _can_i(ctx: Ctx) -> Parsed:
             raise _err(f"invalid non-resource URL {pos[1]!r}", "invalid-argument")
         return (), (), (), (verb, pos[1])
     if pos[1] == "*":
-        names = (check_name(pos[2]),) if len(pos) == 3 else ()
-        return ("*",), names, (), (verb,)
+        star_names: tuple[str, ...] = (check_name(pos[2]),) if len(pos) == 3 else ()
+        return ("*",), star_names, (), (verb,)
     resources, names, targets = _objects(ctx, pos[1:])
     return resources, names, targets, (verb,)
 
@@ -285,7 +285,9 @@ def _split(ctx: Ctx, is_arg: Callable[[str], bool]) -> tuple[list[str], list[str
     return objects, args
 
 
-_TAINT = re.compile(r"(?P<key>[^=:\s]*[^=:\s-])(?:=(?P<value>[^:\s]*))?(?::(?P<effect>[A-Za-z]+))?(?P<rm>-)?")
+_TAINT = re.compile(
+    r"(?P<key>[^=:\s]*[^=:\s-])(?:=(?P<value>[^:\s]*))?(?::(?P<effect>[A-Za-z]+))?(?P<rm>-)?"
+)
 _EFFECTS = frozenset({"NoSchedule", "PreferNoSchedule", "NoExecute"})
 
 
@@ -356,8 +358,9 @@ def _set(ctx: Ctx) -> Parsed:
         resources, names, targets = _objects(ctx, ctx.pos[:-1])
         _needs_targets(ctx, names, "set serviceaccount deployment web robot")
         return resources, names, targets, (account,)
+    changes: list[str] = []
     if sub == "resources":
-        objects, changes = ctx.pos, []
+        objects = ctx.pos
     else:
         objects, changes = _split(ctx, _is_change)
     resources, names, targets = _objects(ctx, objects)
@@ -466,7 +469,8 @@ def _create(ctx: Ctx) -> Parsed:
     args: tuple[str, ...] = ()
     if ctx.command_args is not None:
         if not ctx.command_args:
-            raise _missing(ctx, "a command after --", f"create {sub} {name} --image=busybox -- date")
+            raise _missing(ctx, "a command after --",
+                           f"create {sub} {name} --image=busybox -- date")
         args = ("--", *ctx.command_args)
     return (), (name,), (), args
 

@@ -102,7 +102,7 @@ def _bool(where: _Where, name: str, value: object) -> bool:
 
 def _canonical_resources(where: _Where, value: object) -> frozenset[str]:
     out = set()
-    for word in _strings(where, "resources", value):
+    for word in _strings(where, "match.resources", value):
         if word == "*":
             out.add("*")
             continue
@@ -112,24 +112,26 @@ def _canonical_resources(where: _Where, value: object) -> frozenset[str]:
         elif "." in word:
             out.add(word.lower())  # a CRD, plural.group
         else:
-            raise where.error("resources", f"unknown resource {word!r}"
-                              + _suggest(word.lower(), frozenset(r.plural for r in DEFAULT_RESOURCES)))
+            plurals = frozenset(r.plural for r in DEFAULT_RESOURCES)
+            raise where.error("match.resources", f"unknown resource {word!r}"
+                              + _suggest(word.lower(), plurals))
     return frozenset(out)
 
 
 def _flag_check(where: _Where, flags: object) -> Check:
     if not isinstance(flags, dict) or not flags:
-        raise where.error("flags", f"expected a mapping of flag name to value, got {flags!r}")
+        raise where.error("match.flags", f"expected a mapping of flag name to value, got {flags!r}")
     tests: list[tuple[str, bool | re.Pattern[str]]] = []
     for name, want in flags.items():
         if not isinstance(name, str) or name.startswith("-"):
-            raise where.error("flags", f"flag names are written without dashes, got {name!r}")
+            raise where.error("match.flags",
+                              f"flag names are written without dashes, got {name!r}")
         if isinstance(want, bool):
             tests.append((name, want))
         elif isinstance(want, (str, int)) and not isinstance(want, bool):
-            tests.append((name, _globs(where, f"flags.{name}", str(want))))
+            tests.append((name, _globs(where, f"match.flags.{name}", str(want))))
         else:
-            tests.append((name, _globs(where, f"flags.{name}", want)))
+            tests.append((name, _globs(where, f"match.flags.{name}", want)))
 
     def check(facts: Facts) -> bool:
         for name, want in tests:
@@ -160,13 +162,13 @@ def _compile_match(where: _Where, match: object) -> tuple[Check, ...]:
 
 def _compile_field(where: _Where, key: str, value: object) -> Check:
     if key == "verbs":
-        verbs = frozenset(_strings(where, key, value))
+        verbs = frozenset(_strings(where, f"match.{key}", value))
         for verb in verbs:
             if verb not in VERBS:
                 raise where.error("match.verbs", f"unknown verb {verb!r}" + _suggest(verb, VERBS))
         return lambda f: f.verb in verbs
     if key == "subverbs":
-        subverbs = frozenset(_strings(where, key, value))
+        subverbs = frozenset(_strings(where, f"match.{key}", value))
         return lambda f: f.subverb in subverbs
     if key == "resources":
         wanted = _canonical_resources(where, value)
@@ -174,18 +176,18 @@ def _compile_field(where: _Where, key: str, value: object) -> Check:
             return lambda f: bool(f.resources)
         return lambda f: not wanted.isdisjoint(f.resources)
     if key == "namespaces":
-        pattern = _globs(where, key, value)
+        pattern = _globs(where, f"match.{key}", value)
         return lambda f: f.all_namespaces or any(pattern.fullmatch(n) for n in f.namespaces)
     if key in ("names", "args"):
-        pattern = _globs(where, key, value)
+        pattern = _globs(where, f"match.{key}", value)
         if key == "names":
             return lambda f: any(pattern.fullmatch(n) for n in f.names)
         return lambda f: any(pattern.fullmatch(a) for a in f.args)
     if key == "outputs":
-        pattern = _globs(where, key, value)
+        pattern = _globs(where, f"match.{key}", value)
         return lambda f: f.output is not None and pattern.fullmatch(f.output) is not None
     if key == "users":
-        pattern = _globs(where, key, value)
+        pattern = _globs(where, f"match.{key}", value)
         return lambda f: f.user is not None and pattern.fullmatch(f.user) is not None
     if key == "flags":
         return _flag_check(where, value)
@@ -219,7 +221,7 @@ def compile_rule(data: object, source: str, index: int) -> Rule:
             raise where.error(str(key), "unknown rule field" + _suggest(str(key), _RULE_FIELDS)
                               + "; fields: " + ", ".join(_RULE_FIELDS))
     try:
-        level = Level(data.get("level"))
+        level = Level(str(data.get("level")))
     except ValueError:
         raise where.error("level", f"{data.get('level')!r} is not one of "
                           + ", ".join(level.value for level in Level)) from None
