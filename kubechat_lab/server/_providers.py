@@ -83,12 +83,12 @@ class TranslatorAdapter:
         self._translator: Any = None
         self._inventory: dict[str | None, tuple[float, Any]] = {}
 
-    def _options(self) -> dict[str, object]:
+    def _options(self) -> dict[str, Any]:
         s = self.settings
         if self.provider == "ollama":
             return {"host": s["ollama_host"], "model": s["ollama_model"], "timeout": s["timeout"]}
         if self.provider == "openai":
-            opts: dict[str, object] = {"model": s["openai_model"], "timeout": s["timeout"]}
+            opts: dict[str, Any] = {"model": s["openai_model"], "timeout": s["timeout"]}
             if s.get("openai_base_url"):
                 opts["base_url"] = s["openai_base_url"]
             if self._api_key:
