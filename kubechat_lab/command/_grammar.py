@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 
 from kubechat_lab.command._flags import REFUSED_FLAGS, REFUSED_SHORT, FlagSpec, parse_bool
-from kubechat_lab.command._tokenize import tokenize
+from kubechat_lab.command._tokenize import split_words
 from kubechat_lab.command._validate import check_no_smuggling, manifest_objects
 from kubechat_lab.command._verbs import SUBVERBS, VERB_SPECS, Ctx, VerbSpec
 from kubechat_lab.command.model import DEFAULT_RESOURCES, VERBS, Command, ResourceTable
@@ -105,7 +105,7 @@ def parse(
         ``invalid-name``, ...); ``CommandSyntaxError`` for malformed quoting.
     """
     table = resources if resources is not None else DEFAULT_RESOURCES
-    words = [token.text for token in tokenize(text)]
+    words = split_words(text)
     if not words:
         raise _fail("empty command; write a kubectl command such as `kubectl get pods`", "empty")
     if words[0] == "kubectl":

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kubechat_lab.errors import CommandSyntaxError
 
-__all__ = ["MAX_LENGTH", "Token", "tokenize"]
+__all__ = ["MAX_LENGTH", "Token", "split_words", "tokenize"]
 
 #: Longest command line accepted (characters); longer input is refused as "too-long".
 MAX_LENGTH = 65536
@@ -23,6 +23,8 @@ MAX_LENGTH = 65536
 # A run of characters with no meaning to a shell (the fast path of the scanner).
 _PLAIN = re.compile(r"[^\s'\"\\|;&<>()$`]+")
 _WHITESPACE = frozenset(" \t")
+# Any character that needs the full scanner; without them the line is plain words.
+_NEEDS_SCANNER = re.compile(r"['\"\\|;&<>()$`#\n\r]")
 # ASCII control characters other than tab; newlines are reported separately.
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SMART_QUOTES = frozenset("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u00b4")
@@ -89,6 +91,19 @@ def _check_characters(text: str) -> None:
                 reason="invalid-character",
                 position=pos,
             )
+
+
+def split_words(text: str) -> list[str]:
+    """Return the words of ``text`` as :func:`tokenize` would, without positions (fast path).
+
+    Raises the same errors as :func:`tokenize`.
+    """
+    if len(text) <= MAX_LENGTH:
+        stripped = text.strip()
+        _check_characters(stripped)
+        if _NEEDS_SCANNER.search(stripped) is None:
+            return stripped.split()
+    return [token.text for token in tokenize(text)]
 
 
 def tokenize(text: str) -> list[Token]:

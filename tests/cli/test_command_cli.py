@@ -72,7 +72,8 @@ def test_classify_jsonl_in_order(tmp_path: Path) -> None:
         {"command": 42},
         {"question": "no command"},
         {"command": "kubectl apply -f -",
-         "manifest": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: kube-system}"},
+         "manifest": "apiVersion: v1\nkind: ConfigMap\n"
+                     "metadata: {name: c, namespace: kube-system}"},
     ]
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n\nnot json\n")

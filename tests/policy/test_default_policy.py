@@ -54,7 +54,8 @@ def test_most_severe_reason_comes_first() -> None:
 def test_levels_are_ordered() -> None:
     assert Level.SAFE < Level.WARNING < Level.DANGEROUS < Level.FORBIDDEN
     assert max(Level.WARNING, Level.FORBIDDEN, Level.SAFE) is Level.FORBIDDEN
-    assert Level("dangerous") is Level.DANGEROUS and Level.SAFE == "safe"
+    assert Level("dangerous") is Level.DANGEROUS
+    assert str(Level.SAFE) == "safe" and Level.SAFE.value == "safe"
 
 
 def test_assessment_to_dict() -> None:

@@ -16,8 +16,8 @@ def _policy(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def level(line: str, path: Path, **context: str) -> Level:
-    _, assessment = classify(line, policy=load_policy(path), context=PolicyContext(**context))
+def level(line: str, path: Path, user: str | None = None) -> Level:
+    _, assessment = classify(line, policy=load_policy(path), context=PolicyContext(user=user))
     return assessment.level
 
 
