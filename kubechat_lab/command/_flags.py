@@ -342,6 +342,9 @@ _SPECS: dict[str, FlagSpec] = {
     )
 }
 
+# Deprecated spellings accepted for a canonical flag.
+_ALIASES: dict[str, str] = {"delete-local-data": "delete-emptydir-data"}
+
 # Verb-specific meanings of a flag name.
 _VERB_OVERRIDES: dict[str, dict[str, FlagSpec]] = {
     "top": {
@@ -370,6 +373,9 @@ def flag_table(
     for name in ("namespace", *names):
         spec = overrides.get(name) or _SPECS[name]
         longs[name] = spec
+        for alias, canonical in _ALIASES.items():
+            if canonical == name:
+                longs[alias] = spec
         if spec.short:
             if spec.short in shorts:
                 raise RuntimeError(f"-{spec.short} is defined twice for {verb}")  # a table bug
