@@ -39,6 +39,7 @@ import pwd
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -77,6 +78,11 @@ _FALLBACK_OS_USER: Final = "kubechat-postgres"
 _SOCKET_PATH_MAX: Final = 100  # sun_path is 108 bytes; leave room for ".s.PGSQL.NNNNN"
 
 StopMode = Literal["smart", "fast", "immediate"]
+_STOP_SIGNALS: Final[dict[str, int]] = {
+    "smart": signal.SIGTERM,
+    "fast": signal.SIGINT,
+    "immediate": signal.SIGQUIT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,10 +334,33 @@ class EmbeddedPostgres:
             aborts without a checkpoint (crash-like; recovery runs on the next start).
         """
         with self._locked():
-            if self._postmaster() is None:
+            info = self._postmaster()
+            if info is None:
                 return
-            self._pg_ctl(_server_owner(), ["stop", "-m", mode, "-w", "-t", str(int(self._timeout))])
+            try:
+                self._pg_ctl(
+                    _server_owner(), ["stop", "-m", mode, "-w", "-t", str(int(self._timeout))]
+                )
+            except AuditError:
+                # pg_ctl can fail where the postmaster still runs, e.g. when a parent directory
+                # lost its search bit; signal it directly (the signals pg_ctl would send).
+                if not self._signal_and_wait(info[0], _STOP_SIGNALS[mode]):
+                    raise
             logger.info("embedded postgres stopped data_dir=%s mode=%s", self.data_dir, mode)
+
+    def _signal_and_wait(self, pid: int, signum: int) -> bool:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + self._timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.05)
+        return False
 
     # -- internals -------------------------------------------------------------------------
 

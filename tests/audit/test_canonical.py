@@ -30,7 +30,7 @@ def test_rfc8785_number_and_string_forms() -> None:
 
 
 def test_keys_sorted_by_utf16_code_units() -> None:
-    # U+1F600 (surrogates D83D DE00) sorts before U+FB01 in UTF-16 but after it in UTF-8/code points.
+    # U+1F600 (surrogates D83D DE00) sorts before U+FB01 in UTF-16, after it by code point.
     payload = canonical_payload({"type": "t", "\ufb01": 1, "\U0001f600": 2})
     assert payload.index("\U0001f600".encode()) < payload.index("\ufb01".encode())
 

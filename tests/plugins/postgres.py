@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,9 +81,7 @@ def _admin(dsn: str) -> psycopg.Connection[tuple[object, ...]]:
 
 
 @pytest.fixture(scope="session")
-def pg_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PgServer]:
+def pg_server(request: pytest.FixtureRequest) -> Iterator[PgServer]:
     """A running PostgreSQL with a migrated template database."""
     external = request.config.getoption("--pg-dsn") or os.environ.get("KUBECHAT_TEST_PG_DSN")
     embedded: EmbeddedPostgres | None = None
@@ -94,7 +94,7 @@ def pg_server(
         except psycopg.Error as exc:
             skip_or_fail(f"cannot connect to the test PostgreSQL ({external}): {exc}")
     else:
-        embedded = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "server")
+        embedded = EmbeddedPostgres(Path(_server_root(request)) / "server")
         try:
             embedded.start()
         except AuditError as exc:
@@ -141,10 +141,22 @@ def audit_db(pg_server: PgServer) -> Iterator[AuditDb]:
             )
 
 
+def _server_root(request: pytest.FixtureRequest) -> str:
+    """A private directory for a server's data, removed when the requesting scope ends.
+
+    Not under pytest's basetemp: every pytest run resets ``/tmp/pytest-of-<user>`` to 0700,
+    which (as root, with postgres running as another user) locks a running server out of its
+    own data directory.
+    """
+    root = tempfile.mkdtemp(prefix="kubechat-test-pg-")
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    return root
+
+
 @pytest.fixture
-def dedicated_pg(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
+def dedicated_pg(request: pytest.FixtureRequest) -> Iterator[EmbeddedPostgres]:
     """A private embedded PostgreSQL (for tests that stop or crash the server), migrated."""
-    server = EmbeddedPostgres(tmp_path / "pg")
+    server = EmbeddedPostgres(Path(_server_root(request)) / "pg")
     try:
         server.start()
     except AuditError as exc:
