@@ -61,8 +61,18 @@ def _kwok_config(layout: SandboxLayout, ports: Ports) -> str:
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
         "kind": "KwokConfiguration",
         "options": {
+            # kwok does not default these when a config file is given, so set them all.
+            "cidr": "10.244.0.0/16",
             "enableDebuggingHandlers": True,
+            "enableContentionProfiling": False,
+            "enableProfilingHandler": False,
+            "podPlayStageParallelism": 4,
+            "nodePlayStageParallelism": 4,
             "nodeLeaseDurationSeconds": 40,
+            "nodeLeaseParallelism": 4,
+            "podsOnNodeSyncParallelism": 1,
+            "enablePodsOnNodeSyncListPager": True,
+            "enablePodsOnNodeSyncStreamWatch": False,
         },
     }
     logs: list[dict[str, Any]] = []

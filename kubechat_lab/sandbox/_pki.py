@@ -57,7 +57,16 @@ SERVERS: dict[str, _Server] = {
         ("127.0.0.1", "10.96.0.1"),
     ),
     "kwok": _LOCAL,
-    "metrics-server": _LOCAL,
+    # The aggregator dials the APIService's service (ExternalName localhost) but checks the
+    # certificate for <service>.<namespace>.svc.
+    "metrics-server": _Server(
+        (
+            "localhost",
+            "metrics-server.kube-system.svc",
+            "metrics-server.kube-system.svc.cluster.local",
+        ),
+        ("127.0.0.1",),
+    ),
 }
 
 
