@@ -53,23 +53,32 @@ class Facts:
         self.user: str | None = None
 
     def format_fields(self) -> dict[str, str]:
-        """Values for the ``{placeholders}`` of rule reasons."""
+        """Values for the ``{placeholders}`` of rule reasons, computed when first used."""
+        return _Fields(self)
+
+    def field(self, key: str) -> str:
+        """Return the value of one reason placeholder."""
         cmd = self.command
-        verb = f"{cmd.verb} {cmd.subverb}" if cmd.subverb else cmd.verb
-        resources = ", ".join(sorted(self.resources)) or "objects"
-        names = ", ".join(self.names)
-        if cmd.targets:
-            target = ", ".join(f"{kind}/{name}" for kind, name in cmd.targets)
-        elif self.names:
-            target = f"{resources} {names}" if self.resources else names
-        elif self.resources:
-            target = f"all {resources}"
-        else:
-            target = "the cluster"
-        namespace = ", ".join(self.protected or self.namespaces) or "(cluster scope)"
-        return {"verb": verb, "target": target, "resources": resources,
-                "names": names or "(none)", "namespace": namespace, "scope": self.scope(),
-                "user": self.user or "(unknown)"}
+        if key == "verb":
+            return f"{cmd.verb} {cmd.subverb}" if cmd.subverb else cmd.verb
+        if key == "resources":
+            return ", ".join(sorted(self.resources)) or "objects"
+        if key == "names":
+            return ", ".join(self.names) or "(none)"
+        if key == "target":
+            if cmd.targets:
+                return ", ".join(f"{kind}/{name}" for kind, name in cmd.targets)
+            names = ", ".join(self.names)
+            if names:
+                return f"{self.field('resources')} {names}" if self.resources else names
+            return f"all {self.field('resources')}" if self.resources else "the cluster"
+        if key == "namespace":
+            return ", ".join(self.protected or self.namespaces) or "(cluster scope)"
+        if key == "scope":
+            return self.scope()
+        if key == "user":
+            return self.user or "(unknown)"
+        raise KeyError(key)
 
     def scope(self) -> str:
         """Describe how a bulk command selects objects."""
@@ -86,6 +95,19 @@ class Facts:
         if not parts and self.resources and not cmd.names:
             parts.append(f"every {', '.join(sorted(self.resources))} in the namespace")
         return "; ".join(parts) or "named objects"
+
+
+class _Fields(dict[str, str]):
+    """Reason placeholders, each computed on first use (most reasons need one or two)."""
+
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self.facts = facts
+
+    def __missing__(self, key: str) -> str:
+        value = self.facts.field(key)
+        self[key] = value
+        return value
 
 
 @lru_cache(maxsize=256)

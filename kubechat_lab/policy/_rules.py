@@ -51,9 +51,12 @@ class Rule:
     match: Mapping[str, object] = field(default_factory=dict, compare=False)
     source: str = "<default>"
     checks: tuple[Check, ...] = field(default=(), compare=False, repr=False)
+    verbs: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     def matches(self, facts: Facts) -> bool:
         """Return True when every condition of the rule holds for ``facts``."""
+        if self.verbs is not None and facts.verb not in self.verbs:
+            return False
         for check in self.checks:
             if not check(facts):
                 return False
@@ -238,4 +241,6 @@ def compile_rule(data: object, source: str, index: int) -> Rule:
                           f"placeholders: {', '.join(sorted(_PLACEHOLDERS))}")
     match = data.get("match") or {}
     checks = _compile_match(where, match)
-    return Rule(rule_id, level, reason, match, source, checks)
+    verbs = match.get("verbs") if isinstance(match, dict) else None
+    prefilter = frozenset(_strings(where, "match.verbs", verbs)) if verbs is not None else None
+    return Rule(rule_id, level, reason, match, source, checks, prefilter)
