@@ -1,9 +1,9 @@
-"""The translation data types: ``Translation``, ``TranslationContext`` and the ``Translator`` Protocol."""
+"""Translation data types: ``Translation``, ``TranslationContext``, the ``Translator`` Protocol."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
@@ -89,7 +89,9 @@ def _freeze_inventory(
 ) -> dict[str, tuple[tuple[str, str], ...]]:
     if not inventory:
         return {}
-    return {kind: tuple((ns or "", name) for ns, name in pairs) for kind, pairs in inventory.items()}
+    return {
+        kind: tuple((ns or "", name) for ns, name in pairs) for kind, pairs in inventory.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,7 @@ class TranslationContext:
 
     namespace: str | None = None
     namespaces: tuple[str, ...] = ()
-    inventory: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    inventory: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
     resources: ResourceTable = field(default=DEFAULT_RESOURCES, compare=False)
     _by_name: dict[str, tuple[tuple[str, str], ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
@@ -149,7 +151,7 @@ class TranslationContext:
         return tuple(pair for pair in found if pair[0] == resource)
 
     def knows_namespace(self, name: str) -> bool:
-        """True when ``name`` is a namespace the server reported."""
+        """Return True when ``name`` is a namespace the server reported."""
         return name in self.namespaces or name in self._by_name_in("namespaces")
 
     def _by_name_in(self, resource: str) -> tuple[str, ...]:

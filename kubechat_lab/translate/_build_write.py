@@ -82,10 +82,10 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             r"[a-z0-9._\-/:@]*)",
         ))
         if "image" not in draft.extra:
-            for match in scan.finditer(r"\bimage (?:to |=)?" + _IMAGE + r"(?=\s|$)"):
-                if scan.is_name(match.group(1)):
-                    draft.extra["image"] = scan.original(match, 1)
-                    scan.take(match)
+            for found in scan.finditer(r"\bimage (?:to |=)?" + _IMAGE + r"(?=\s|$)"):
+                if scan.is_name(found.group(1)):
+                    draft.extra["image"] = scan.original(found, 1)
+                    scan.take(found)
                     break
         if intent == "create":
             _take_first(scan, draft, "from", (r"\bfrom (?:the )?cronjobs? ([a-z0-9][a-z0-9.\-]*)",))

@@ -89,7 +89,7 @@ def load_cases(path: str | Path) -> tuple[EvalCase, ...]:
 
 
 def structural_key(command: Command, *, with_output: bool = True) -> tuple[object, ...]:
-    """The parts of ``command`` that decide whether two commands do the same thing."""
+    """Return the parts of ``command`` that decide whether two commands do the same thing."""
     if command.targets:
         objects = frozenset(command.targets)
         kinds: tuple[str, ...] = tuple(sorted({kind for kind, _ in command.targets}))
@@ -118,7 +118,7 @@ def _split_sorted(value: str | None) -> tuple[str, ...]:
 
 
 def same_command(got: Command, want: Command) -> bool:
-    """True when ``got`` does what ``want`` does (``-o`` only counts when ``want`` has one)."""
+    """Return True when ``got`` does what ``want`` does (``-o`` counts if ``want`` has one)."""
     with_output = want.output is not None
     return structural_key(got, with_output=with_output) == structural_key(
         want, with_output=with_output
@@ -136,7 +136,7 @@ def _canonical_word(word: str, resources: ResourceTable) -> str:
 
 
 def _refused_key(text: str, resources: ResourceTable | None = None) -> tuple[object, ...]:
-    """A loose key for a command the grammar refuses: verb, positionals, flags, tail."""
+    """Return a loose key for a command the grammar refuses: verb, positionals, flags, tail."""
     resources = resources if resources is not None else DEFAULT_RESOURCES
     try:
         words = shlex.split(text)
@@ -245,7 +245,7 @@ class EvalReport:
         }
 
     def summary(self) -> dict[str, object]:
-        """The JSON summary: accuracies, per-verb scores, latency and the failed questions."""
+        """Return the JSON summary: accuracies, per-verb scores, latency, failed questions."""
         return {
             "provider": self.provider,
             "total": self.total,
@@ -259,7 +259,7 @@ class EvalReport:
         }
 
     def format_table(self) -> str:
-        """A readable report: the totals, one row per verb, then the failed questions."""
+        """Return a readable report: the totals, one row per verb, then the failed questions."""
         lat = self.latency_ms
         lines = [
             f"provider: {self.provider}   questions: {self.total}",

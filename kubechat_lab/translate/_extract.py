@@ -133,9 +133,9 @@ def extract_namespaces(
         r"\b(?:all|every|any|each) namespaces?\b|\beverywhere\b|\bcluster[- ]?wide\b"
         r"|\bglobally\b|(?:^| )(?:-a|--all-namespaces)\b",
     ):
-        for match in scan.finditer(pattern):
+        for found in scan.finditer(pattern):
             draft.all_namespaces = True
-            scan.take(match)
+            scan.take(found)
     match = scan.search(r"\b(?:in|from|for) (?:my|the current|this|our|current) (?:current )?"
                         r"(?:namespace|ns)\b")
     if match:
@@ -184,7 +184,7 @@ def extract_namespaces(
 def _other_resource_before(
     scan: Scan, words: Mapping[str, tuple[str, bool]], word: str, pos: int
 ) -> bool:
-    """True when a different resource is named before ``pos`` ("deployment x in jobs")."""
+    """Return True when another resource is named before ``pos`` ("deployment x in jobs")."""
     if scan.text[pos:].split()[2:3] and scan.text[pos:].split()[2] in ("named", "called"):
         return False
     return any(
@@ -208,7 +208,8 @@ def extract_output(scan: Scan, draft: Draft) -> None:
     if draft.output is None:
         match = scan.search(
             r"\b(?:-o )?wide\b|\bmore (?:columns|details|info|information)\b|\b(?:which|what) "
-            r"node (?=(?:is|are|does|do|did)\b.{0,60}\b(?:on|run|running|scheduled|placed)\b)|\b(?:with|including|"
+            r"node (?=(?:is|are|does|do|did)\b.{0,60}\b(?:on|run|running|scheduled|placed)\b)"
+            r"|\b(?:with|including|"
             r"and|plus|showing) (?:their |the |its )?(?:nodes|node names?|ips?|ip addresses|"
             r"pod ips)\b|\b(?:which|what) nodes? (?:they|each|it) (?:are |is )?(?:on|running on|"
             r"run on|scheduled on)\b|\bwhere (?:they|each|it) (?:is |are )?(?:running|scheduled|"

@@ -91,7 +91,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "rollout-restart",
-        r"(?<!most\x20)(?<!many\x20)(?<!by\x20)(?<!of\x20)(?<!highest\x20)(?<!no\x20)\b(?:rolling )?restart\b"
+        r"(?<!most\x20)(?<!many\x20)(?<!by\x20)(?<!of\x20)(?<!highest\x20)(?<!no\x20)"
+        r"\b(?:rolling )?restart\b"
         r"(?! count)|\bbounce\b|\bredeploy\b|\brecycle\b|\bcycle (?:the |all )?pods\b",
     ),
     (
@@ -163,7 +164,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "describe",
         r"\bdescribe\b|\bdetails?\b|\bdetailed\b|\binspect\b|\binvestigate\b|\btell me (?:more |"
-        r"everything )?about\b|\b(?:everything|all) about\b|\binfo(?:rmation)? (?:on|about|for)\b|\bwhat is wrong\b|\bwhy\b"
+        r"everything )?about\b|\b(?:everything|all) about\b|\binfo(?:rmation)? (?:on|about|for)\b"
+        r"|\bwhat is wrong\b|\bwhy\b"
         r"|\bdiagnose\b|\bdebug\b|\btroubleshoot\b|\bwhat is (?:going on|happening|up) with\b"
         r"|\bproblem with\b|\bissue with\b|\bconditions (?:of|on)\b|\bhealth of\b",
     ),
@@ -171,10 +173,11 @@ _TABLE: tuple[tuple[str, str], ...] = (
 
 
 def detect_intent(scan: Scan) -> str:
-    """Return the intent of the question: a kubectl verb (``get``, ``logs``), a verb-subverb
-    pair (``rollout-restart``, ``set-image``), or a forbidden intent (``exec``).
+    """Return the intent of the question.
 
-    ``get`` is the default: a question that only names a resource lists it.
+    That is a kubectl verb (``get``, ``logs``), a verb-subverb pair (``rollout-restart``,
+    ``set-image``), or a forbidden intent (``exec``). ``get`` is the default: a question that
+    only names a resource lists it.
     """
     live = scan.live
     for intent, pattern in _TABLE:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -129,9 +129,9 @@ def load_translator(
 def create_translator(
     translator_id: str = RulesTranslator.id,
     *,
+    options: Mapping[str, object] | None = None,
     allowed: Iterable[str] | None = None,
     blocked: Iterable[str] = (),
-    **options: object,
 ) -> Translator:
     """Create translator ``translator_id`` with keyword ``options`` (model, host, ...).
 
@@ -141,6 +141,7 @@ def create_translator(
         As :func:`load_translator`, or when the options do not fit the translator.
     """
     cls = load_translator(translator_id, allowed=allowed, blocked=blocked)
+    options = dict(options or {})
     try:
         return cls(**options)
     except TypeError as exc:
@@ -203,6 +204,6 @@ class TranslatorRegistry(LoggingConfigurable):
 
     def create(self, translator_id: str | None = None, **options: object) -> Translator:
         """Create ``translator_id`` (default: :attr:`default_translator`) with ``options``."""
-        return create_translator(translator_id or self.default_translator,
+        return create_translator(translator_id or self.default_translator, options=options,
                                  allowed=self.allowed_translators,
-                                 blocked=self.blocked_translators, **options)
+                                 blocked=self.blocked_translators)

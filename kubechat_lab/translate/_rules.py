@@ -197,6 +197,7 @@ def _resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
     name = draft.names[0]
     if not draft.resources:
         hits = ctx.locate(name)
+        order: tuple[str, ...]
         if draft.intent.startswith("rollout"):
             order = _ROLLOUT_KINDS
         else:

@@ -73,7 +73,7 @@ class Scan:
         return rx(pattern).finditer(self.live)
 
     def has(self, pattern: str) -> bool:
-        """True when ``pattern`` matches the whole original text (taken or not)."""
+        """Return True when ``pattern`` matches the whole original text (taken or not)."""
         return rx(pattern).search(self.text) is not None
 
     def take(self, match: re.Match[str], group: int | str = 0) -> None:
@@ -114,11 +114,11 @@ class Scan:
     # -- tokens -------------------------------------------------------------------------------
 
     def free(self) -> list[int]:
-        """Indices of tokens nothing has taken yet."""
+        """Return the indices of tokens nothing has taken yet."""
         return [i for i, used in enumerate(self.used) if not used]
 
     def is_name(self, word: str, *, strict: bool = False) -> bool:
-        """True when ``word`` can be an object name.
+        """Return True when ``word`` can be an object name.
 
         ``strict`` also requires a digit, a dash or a dot, the shape of generated names
         (``cart-5f7``, ``node-b``), for words with no anchor such as ``pod``.

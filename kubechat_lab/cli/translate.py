@@ -1,0 +1,243 @@
+"""``kubechat translate`` and ``kubechat eval``: questions to kubectl commands, and their scores."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import click
+
+from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure, UsageFailure
+from kubechat_lab.errors import TranslateError
+from kubechat_lab.translate import (
+    Translation,
+    TranslationContext,
+    Translator,
+    assess_translation,
+    available_translators,
+    create_translator,
+    load_cases,
+)
+from kubechat_lab.translate import evaluate as evaluate_cases
+
+__all__ = ["evaluate", "translate"]
+
+
+class ProviderType(click.ParamType[str]):
+    """A translator id among the installed plugins (``rules``, ``ollama``, ``openai``, ...)."""
+
+    name = "provider"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        """Check ``value`` against the installed translator plugins."""
+        text = str(value)
+        installed = available_translators()
+        if text not in installed:
+            self.fail(f"{text!r} is not an installed translator; choose from "
+                      f"{', '.join(installed)}", param, ctx)
+        return text
+
+
+def _provider_options(func: click.decorators.FC) -> click.decorators.FC:
+    options = [
+        click.option("--provider", type=ProviderType(), default="rules", show_default=True,
+                     help="Translator plugin: rules (offline), ollama, openai, ..."),
+        click.option("--model", metavar="NAME", help="Model name (ollama, openai)."),
+        click.option("--ollama-host", metavar="URL",
+                     help="Ollama server (default http://127.0.0.1:11434)."),
+        click.option("--openai-base-url", metavar="URL",
+                     help="OpenAI-compatible endpoint (default: OpenAI itself)."),
+        click.option("--api-key-env", metavar="NAME",
+                     help="Name of the environment variable holding the API key "
+                          "(openai default: OPENAI_API_KEY). The key itself is never an option."),
+        click.option("--timeout", type=float, metavar="SECONDS",
+                     help="Per-request timeout for network providers (default 30)."),
+        click.option("--grounding", "grounding_path", metavar="FILE",
+                     help='Cluster grounding JSON: {"namespace", "namespaces", "inventory": '
+                          '{"deployments": [["shop", "checkout"], ...]}}.'),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _grounding(path: str | None) -> TranslationContext | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise TypeError("the file must hold a JSON object")
+        return TranslationContext.from_dict(data)
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageFailure(f"cannot read grounding file {path}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _translator(provider: str, model: str | None, ollama_host: str | None,
+                openai_base_url: str | None, api_key_env: str | None,
+                timeout: float | None) -> Iterator[Translator]:
+    options: dict[str, object] = {}
+    if provider == "rules":
+        given = [name for name, value in (("--model", model), ("--ollama-host", ollama_host),
+                                          ("--openai-base-url", openai_base_url),
+                                          ("--api-key-env", api_key_env)) if value]
+        if given:
+            raise UsageFailure(f"{', '.join(given)} only apply to network providers; "
+                               "add --provider ollama or --provider openai")
+    else:
+        options = {k: v for k, v in (("model", model), ("api_key_env", api_key_env),
+                                     ("timeout", timeout)) if v is not None}
+        if provider == "ollama" and ollama_host:
+            options["host"] = ollama_host
+        if provider == "openai" and openai_base_url:
+            options["base_url"] = openai_base_url
+    try:
+        translator = create_translator(provider, options=options)
+    except TranslateError as exc:
+        raise UsageFailure(str(exc)) from exc
+    try:
+        yield translator
+    finally:
+        close = getattr(translator, "close", None)
+        if callable(close):
+            close()
+
+
+def _record(translation: Translation, context: TranslationContext | None) -> dict[str, object]:
+    assessment = assess_translation(translation, grounding=context)
+    return {
+        "question": translation.question,
+        "command": translation.text or None,
+        "level": assessment.level.value if assessment is not None else None,
+        "reasons": list(assessment.reasons) if assessment is not None
+        else [translation.explanation],
+        "provider": translation.provider,
+        "assumptions": list(translation.assumptions),
+    }
+
+
+def _translate_one(translator: Translator, question: str,
+                   context: TranslationContext | None) -> Translation:
+    try:
+        return translator.translate(question, context)
+    except TranslateError as exc:
+        raise RuntimeFailure(str(exc)) from exc
+
+
+def _notes(translation: Translation) -> None:
+    for note in translation.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+def _jsonl(stream: IO[str], translator: Translator, context: TranslationContext | None) -> None:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            record = None
+            problem = f"line {number} is not JSON: {exc}"
+        else:
+            problem = f'line {number} has no "q" string'
+        if not isinstance(record, dict) or not isinstance(record.get("q"), str):
+            out: dict[str, object] = {"question": None, "command": None, "level": None,
+                                      "reasons": [problem], "provider": None, "assumptions": []}
+        else:
+            translation = _translate_one(translator, record["q"], context)
+            _notes(translation)
+            out = _record(translation, context)
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@click.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"question", "command", "level", "reasons", "provider", '
+                   '"assumptions"} as JSON.')
+@click.option("--jsonl", "jsonl_path", metavar="FILE",
+              help='Translate every line {"q": ...} of FILE (\'-\' for stdin); one JSON object '
+                   "per line, in order.")
+@_provider_options
+def translate(question: str | None, as_json: bool, jsonl_path: str | None, provider: str,
+              model: str | None, ollama_host: str | None, openai_base_url: str | None,
+              api_key_env: str | None, timeout: float | None,
+              grounding_path: str | None) -> None:
+    """Translate QUESTION (plain language) into one kubectl command and print it.
+
+    Nothing is run. Assumptions and notes (a fallback to rules, a repair round) go to stderr.
+    Exit status: 0 printed a command, 1 could not translate, 2 bad usage, 3 the command is
+    forbidden by the safety policy.
+    """
+    if (question is None) == (jsonl_path is None):
+        raise UsageFailure("give either a QUESTION or --jsonl FILE")
+    context = _grounding(grounding_path)
+    with _translator(provider, model, ollama_host, openai_base_url, api_key_env,
+                     timeout) as translator:
+        if jsonl_path is not None:
+            if jsonl_path == "-":
+                _jsonl(sys.stdin, translator, context)
+                return
+            try:
+                with open(jsonl_path, encoding="utf-8") as stream:
+                    _jsonl(stream, translator, context)
+            except OSError as exc:
+                raise UsageFailure(f"cannot read {jsonl_path}: {exc.strerror or exc}") from exc
+            return
+        translation = _translate_one(translator, question or "", context)
+    _notes(translation)
+    record = _record(translation, context)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    for assumption in translation.assumptions:
+        click.echo(f"assumed: {assumption}", err=True)
+    if not translation.text:
+        raise RuntimeFailure(translation.explanation)
+    assessment = assess_translation(translation, grounding=context)
+    level = assessment.level.value if assessment is not None else "unknown"
+    reasons = "; ".join(assessment.reasons) if assessment is not None else ""
+    if level == "forbidden":
+        raise PolicyDenied(f"{translation.text} is forbidden: {reasons}")
+    click.echo(translation.text)
+    click.echo(f"level: {level} ({reasons})", err=True)
+
+
+@click.command("eval")
+@click.argument("file", metavar="FILE.jsonl")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON summary instead.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT",
+              help="Exit 1 when structural accuracy is below PCT percent.")
+@_provider_options
+def evaluate(file: str, as_json: bool, fail_under: float | None, provider: str,
+             model: str | None, ollama_host: str | None, openai_base_url: str | None,
+             api_key_env: str | None, timeout: float | None, grounding_path: str | None) -> None:
+    """Score a translator on FILE.jsonl ({"q", "a", "safety"} per line).
+
+    Prints structural accuracy overall and by verb, safety accuracy and latency percentiles,
+    then the questions that failed.
+    """
+    try:
+        cases = load_cases(file)
+    except TranslateError as exc:
+        raise UsageFailure(str(exc)) from exc
+    context = _grounding(grounding_path)
+    with _translator(provider, model, ollama_host, openai_base_url, api_key_env,
+                     timeout) as translator:
+        try:
+            report = evaluate_cases(cases, translator, context=context)
+        except TranslateError as exc:
+            raise RuntimeFailure(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.format_table())
+    if fail_under is not None and report.structural_accuracy * 100 < fail_under:
+        raise RuntimeFailure(f"structural accuracy {report.structural_accuracy:.1%} is below "
+                             f"{fail_under:g}%")

@@ -1,0 +1,351 @@
+"""Shared machinery of the LLM translators: retries, circuit breaker, parse, repair, fallback.
+
+One translation: ask the model (structured output, retried with backoff on transient
+errors), parse its command with the kubectl grammar; on a refusal ask once more with the
+parser's error; if that also fails, or the provider is down, fall back to the rules
+translator with a visible note. The model's own words about safety are never trusted: the
+command is classified by the policy from its parsed form only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from kubechat_lab.command import Command, parse
+from kubechat_lab.errors import CommandError, TranslateError
+from kubechat_lab.translate._base import (
+    ClientState,
+    DeltaCallback,
+    Translation,
+    TranslationContext,
+    Translator,
+    TranslatorClosedError,
+)
+from kubechat_lab.translate._breaker import CircuitBreaker
+from kubechat_lab.translate._prompt import build_messages, repair_message
+from kubechat_lab.translate._rules import RulesTranslator
+from kubechat_lab.translate._stream import ExplanationStream
+
+__all__ = ["LLMTranslator", "ProviderCallError", "Reply"]
+
+logger = logging.getLogger(__name__)
+
+_EMPTY = TranslationContext()
+_SAFETY_CLAIM = re.compile(
+    r"\b(?:safe|safely|harmless|risk[- ]free|no risk|non-destructive|not destructive|"
+    r"nothing bad|approved|pre-approved|trusted)\b",
+    re.IGNORECASE,
+)
+
+
+class ProviderCallError(TranslateError):
+    """One provider call failed; ``transient`` errors are retried (after ``retry_after`` s)."""
+
+    def __init__(self, message: str, *, transient: bool, status: int = 0,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reply:
+    """The model's answer, checked: a command, or the error the parser or schema gave."""
+
+    raw: str
+    command: Command | None = None
+    explanation: str = ""
+    error: str | None = None
+    declined: bool = False
+
+
+def _scrub_explanation(text: str) -> tuple[str, bool]:
+    """Drop sentences in which the model rates safety; the policy alone decides the level."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    kept = [s for s in sentences if not _SAFETY_CLAIM.search(s)]
+    return " ".join(kept).strip(), len(kept) != len(sentences)
+
+
+def check_reply(raw: str, context: TranslationContext) -> Reply:
+    """Decode the structured answer and parse its command with the grammar."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        return Reply(raw, error=f"the reply is not the JSON object the schema asks for ({exc}); "
+                                f"it began {raw[:60]!r}")
+    if not isinstance(data, dict) or set(data) - {"command", "explanation"} or not isinstance(
+        data.get("command"), str
+    ):
+        return Reply(raw, error='the reply must be exactly {"command": "<one kubectl command>", '
+                                f'"explanation": "<text>"}}, got {raw[:80]!r}')
+    explanation = data.get("explanation")
+    explanation = explanation if isinstance(explanation, str) else ""
+    text = data["command"].strip()
+    if not text:
+        return Reply(raw, explanation=explanation, declined=True)
+    try:
+        command = parse(text, resources=context.resources)
+    except CommandError as exc:
+        return Reply(raw, explanation=explanation,
+                     error=f"the kubectl grammar refused {text!r} ({exc.reason}): {exc}")
+    return Reply(raw, command=command, explanation=explanation)
+
+
+class LLMTranslator:
+    """Base class of the network translators (see :mod:`kubechat_lab.translate._ollama`).
+
+    Subclasses implement :meth:`_open`, :meth:`_close` and :meth:`_call`.
+
+    Parameters
+    ----------
+    model
+        The model name (required; no default, so no vendor list is hard-coded).
+    api_key
+        The key value, given by the caller (the server); never a configuration trait.
+    api_key_env
+        The NAME of the environment variable holding the key (default: the class's
+        ``api_key_env``).
+    timeout
+        Seconds for one HTTP request (connect, read, write; default 30).
+    retries
+        Extra attempts after a transient failure (timeouts, connection errors, 429, 5xx).
+    backoff
+        First wait in seconds; doubled each retry up to ``max_backoff`` (a ``Retry-After``
+        header wins, capped the same way).
+    breaker_threshold, breaker_cooldown
+        Consecutive failures that open the circuit, and for how many seconds.
+    fallback
+        Translator used when the model fails (default: rules); None raises instead.
+    temperature
+        Sampling temperature (default 0, for repeatable answers).
+    sleep
+        How to wait between retries (tests pass a recorder instead of ``time.sleep``).
+    """
+
+    id: ClassVar[str] = "llm"
+    display_name: ClassVar[str] = "LLM"
+    requires_network: ClassVar[bool] = True
+    api_key_env: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        api_key: str | None = None,
+        api_key_env: str | None = None,
+        timeout: float = 30.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        breaker_threshold: int = 3,
+        breaker_cooldown: float = 30.0,
+        fallback: Translator | None = None,
+        use_fallback: bool = True,
+        temperature: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not model:
+            raise TranslateError(
+                f"the {self.id} translator needs a model name: pass model=... "
+                "(on the command line --model NAME)"
+            )
+        self.model = model
+        self._api_key = api_key
+        self._api_key_env = api_key_env or type(self).api_key_env
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.breaker = CircuitBreaker(threshold=breaker_threshold, cooldown=breaker_cooldown)
+        self.fallback: Translator | None = (
+            (fallback or RulesTranslator()) if use_fallback else None
+        )
+        self.temperature = temperature
+        self._sleep = sleep
+        self._state = ClientState.UNOPENED
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.model!r}, state={self._state.name})"
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def _resolve_key(self) -> str | None:
+        if self._api_key:
+            return self._api_key
+        if self._api_key_env:
+            return os.environ.get(self._api_key_env) or None
+        return None
+
+    def _open(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def _call(self, messages: list[dict[str, str]], on_delta: DeltaCallback | None) -> str:
+        raise NotImplementedError
+
+    def open(self) -> None:
+        """Create the HTTP client (done on first use; reopening after close raises)."""
+        with self._lock:
+            if self._state is ClientState.CLOSED:
+                raise TranslatorClosedError(self.id)
+            if self._state is ClientState.UNOPENED:
+                self._open()
+                self._state = ClientState.OPENED
+
+    def close(self) -> None:
+        """Close the HTTP client; the translator cannot be used afterwards."""
+        with self._lock:
+            if self._state is ClientState.OPENED:
+                self._close()
+            self._state = ClientState.CLOSED
+
+    def __enter__(self) -> LLMTranslator:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- one model call, with retries -------------------------------------------------------
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, ProviderCallError) and exc.retry_after is not None:
+            return min(max(exc.retry_after, 0.0), self.max_backoff)
+        return float(min(self.backoff * 2 ** (state.attempt_number - 1), self.max_backoff))
+
+    def _ask(self, messages: list[dict[str, str]], on_delta: DeltaCallback | None) -> str:
+        def log_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            logger.debug("translate retry provider=%s model=%s attempt=%d error=%s",
+                         self.id, self.model, state.attempt_number, exc)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(
+                lambda exc: isinstance(exc, ProviderCallError) and exc.transient
+            ),
+            before_sleep=log_retry,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        start = time.perf_counter()
+        try:
+            reply: str = retrying(self._call, messages, on_delta)
+        except ProviderCallError as exc:
+            logger.info("translate request provider=%s model=%s status=failed error=%s "
+                        "latency_ms=%.0f", self.id, self.model, exc,
+                        (time.perf_counter() - start) * 1000)
+            raise
+        logger.info("translate request provider=%s model=%s status=ok latency_ms=%.0f",
+                    self.id, self.model, (time.perf_counter() - start) * 1000)
+        return reply
+
+    def _stream_sink(self, on_delta: DeltaCallback | None) -> Callable[[str], None] | None:
+        if on_delta is None:
+            return None
+        stream = ExplanationStream()
+
+        def sink(chunk: str) -> None:
+            new = stream.feed(chunk)
+            if new:
+                on_delta(new)
+
+        return sink
+
+    # -- the translation --------------------------------------------------------------------
+
+    def translate(
+        self,
+        question: str,
+        context: TranslationContext | None = None,
+        *,
+        on_delta: DeltaCallback | None = None,
+    ) -> Translation:
+        """Translate ``question`` with the model; fall back to rules (with a note) on failure.
+
+        Parameters
+        ----------
+        question
+            The question in plain language.
+        context
+            Grounding for the prompt and for parsing (CRDs).
+        on_delta
+            Called with each new piece of the explanation while the model streams it.
+
+        Raises
+        ------
+        TranslateError
+            Only when the fallback is disabled (``use_fallback=False``) and the model failed.
+        TranslatorClosedError
+            When the translator was closed.
+        """
+        start = time.perf_counter()
+        ctx = context if context is not None else _EMPTY
+        self.open()
+        notes: list[str] = []
+        if not self.breaker.allow():
+            return self._fall_back(question, ctx, start, notes, (
+                f"{self.id} skipped: circuit open after {self.breaker.failures} failures, "
+                f"next try in {self.breaker.retry_in():.0f}s"))
+        messages = build_messages(question, ctx)
+        logger.debug("translate prompt provider=%s messages=%s", self.id, messages)
+        sink = self._stream_sink(on_delta)
+        try:
+            reply = check_reply(self._ask(messages, sink), ctx)
+            if reply.error is not None:
+                notes.append(f"repair round: {reply.error}")
+                messages += [{"role": "assistant", "content": reply.raw},
+                             repair_message(reply.error)]
+                reply = check_reply(self._ask(messages, self._stream_sink(on_delta)), ctx)
+        except ProviderCallError as exc:
+            self.breaker.record_failure()
+            return self._fall_back(question, ctx, start, notes, f"{self.id} failed: {exc}")
+        self.breaker.record_success()
+        if reply.declined:
+            return self._fall_back(question, ctx, start, notes,
+                                   f"{self.id} gave no command: {reply.explanation or 'no reason'}")
+        if reply.command is None:
+            return self._fall_back(question, ctx, start, notes,
+                                   f"{self.id}'s command was refused twice: {reply.error}")
+        explanation, scrubbed = _scrub_explanation(reply.explanation)
+        if scrubbed:
+            notes.append("ignored the model's claim about safety: the policy decides the level")
+        return Translation(
+            question=question,
+            command=reply.command,
+            text=reply.command.render(),
+            explanation=explanation,
+            provider=self.id,
+            notes=tuple(notes),
+            latency=time.perf_counter() - start,
+        )
+
+    def _fall_back(self, question: str, ctx: TranslationContext, start: float,
+                   notes: list[str], why: str) -> Translation:
+        if self.fallback is None:
+            raise TranslateError(f"{why}; no fallback configured")
+        logger.info("translate fallback provider=%s to=%s reason=%s", self.id, self.fallback.id,
+                    why)
+        result = self.fallback.translate(question, ctx)
+        note = f"fell back to {self.fallback.id}: {why}"
+        return dataclasses.replace(
+            result,
+            notes=(*notes, note, *result.notes),
+            latency=time.perf_counter() - start,
+        )

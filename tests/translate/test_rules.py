@@ -1,0 +1,190 @@
+"""The rules translator: accuracy on the eval sets, grounding, assumptions, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kubechat_lab.command import DEFAULT_RESOURCES, ResourceInfo, parse
+from kubechat_lab.policy import Level
+from kubechat_lab.translate import (
+    RulesTranslator,
+    TranslationContext,
+    assess_translation,
+    evaluate,
+    load_cases,
+    same_command,
+)
+from tests.command._evaldata import eval_dir
+
+EXTRA = Path(__file__).parent / "data" / "questions-extra.jsonl"
+RULES = RulesTranslator()
+
+
+def _dev_path() -> Path:
+    return eval_dir() / "questions-dev.jsonl"
+
+
+def test_dev_set_accuracy() -> None:
+    report = evaluate(load_cases(_dev_path()), RULES)
+    assert report.structural_accuracy >= 0.90, report.format_table()
+    assert report.safety_accuracy >= 0.97, report.format_table()
+
+
+def test_extra_set_accuracy() -> None:
+    cases = load_cases(EXTRA)
+    assert len(cases) >= 60
+    report = evaluate(cases, RULES)
+    assert report.structural_accuracy >= 0.90, report.format_table()
+    assert report.safety_accuracy >= 0.97, report.format_table()
+
+
+def test_extra_set_covers_every_intent_of_the_issue() -> None:
+    cases = load_cases(EXTRA)
+    text = " ".join(case.question.lower() for case in cases)
+    for phrase in ("in shop", "across the cluster", "everywhere", "failing", "pending",
+                   "not running", "crashlooping", "on worker-2", "restarted the most",
+                   "most memory", "oldest", "last 50 lines", "last hour", "container",
+                   "previous", "as json", "wide", "labeled"):
+        assert phrase in text, f"extra set has no question with {phrase!r}"
+    verbs = {answer.split()[1] for case in cases for answer in case.answers}
+    assert verbs >= {"get", "describe", "logs", "top", "rollout", "scale", "cordon", "uncordon",
+                     "drain", "delete", "label", "set", "create", "auth", "version",
+                     "api-resources", "explain", "exec", "port-forward"}
+
+
+def _translate(question: str, context: TranslationContext | None = None) -> str:
+    translation = RULES.translate(question, context)
+    assert translation.command is not None, translation
+    return translation.text
+
+
+def _same(question: str, expected: str, context: TranslationContext | None = None) -> None:
+    translation = RULES.translate(question, context)
+    assert translation.command is not None, translation
+    assert same_command(translation.command, parse(expected)), translation.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("pods in namespace orders", "kubectl get pods -n orders"),
+        ("show me the deployments across the cluster", "kubectl get deployments -A"),
+        ("Which pods are PENDING in ci?", "kubectl get pods -n ci --field-selector="
+                                          "status.phase=Pending"),
+        ("logs of the previous container of pod db-0 in data, last 20 lines",
+         "kubectl logs db-0 -n data --previous --tail=20"),
+        ("logs for pod api-1 in shop from the past 2 days", "kubectl logs api-1 -n shop "
+                                                           "--since=48h"),
+        ("pods on node worker-9", "kubectl get pods -A --field-selector=spec.nodeName=worker-9"),
+        ("top memory consumers in shop", "kubectl top pods -n shop --sort-by=memory"),
+        ("get statefulset db in data as yaml", "kubectl get statefulset db -n data -o yaml"),
+        ("scale statefulset db in data to two replicas",
+         "kubectl scale statefulset/db -n data --replicas=2"),
+        ("taint node-a with dedicated=gpu:NoSchedule",
+         "kubectl taint nodes node-a dedicated=gpu:NoSchedule"),
+        ("create a deployment web with image nginx:1.27",
+         "kubectl create deployment web --image=nginx:1.27"),
+        ("is deployment web in site rolled out", "kubectl rollout status deployment/web -n site"),
+    ],
+)
+def test_phrasings(question: str, expected: str) -> None:
+    _same(question, expected)
+
+
+def test_inventory_fills_in_namespace_and_reports_it() -> None:
+    ctx = TranslationContext(
+        namespace="default",
+        namespaces=("default", "shop", "billing"),
+        inventory={"deployments": [("shop", "checkout"), ("billing", "invoicer")]},
+    )
+    translation = RULES.translate("restart the checkout deployment", ctx)
+    assert translation.text == parse("kubectl rollout restart deployment/checkout -n shop").render()
+    assert any("shop" in a and "checkout" in a for a in translation.assumptions)
+
+
+def test_inventory_resolves_a_bare_name_to_its_kind() -> None:
+    ctx = TranslationContext(namespaces=("shop",), inventory={"deploy": [("shop", "checkout")],
+                                                              "pods": [("shop", "web-1")]})
+    assert _translate("restart checkout", ctx) == parse(
+        "kubectl rollout restart deployment/checkout -n shop").render()
+    assert _translate("logs of web-1", ctx) == parse("kubectl logs web-1 -n shop").render()
+
+
+def test_ambiguous_inventory_name_is_noted_not_guessed() -> None:
+    ctx = TranslationContext(namespace="default", inventory={
+        "deployments": [("shop", "api"), ("billing", "api")]})
+    translation = RULES.translate("restart deployment api", ctx)
+    assert translation.command is not None and translation.command.namespace is None
+    assert any("shop" in note and "billing" in note for note in translation.notes)
+
+
+def test_known_namespace_without_preposition() -> None:
+    ctx = TranslationContext(namespaces=("shop", "web"))
+    _same("shop pods", "kubectl get pods -n shop", ctx)
+
+
+def test_current_namespace_is_an_assumption() -> None:
+    ctx = TranslationContext(namespace="team-a")
+    translation = RULES.translate("list the configmaps", ctx)
+    assert translation.command is not None and translation.command.namespace is None
+    assert any("team-a" in a for a in translation.assumptions)
+
+
+def test_crd_words_come_from_the_context_table() -> None:
+    table = DEFAULT_RESOURCES.with_resources(
+        [ResourceInfo("widgets", "widget", "Widget", ("wdg",), "example.com", "v1")])
+    ctx = TranslationContext(resources=table)
+    translation = RULES.translate("list widgets in namespace lab", ctx)
+    assert translation.command is not None
+    assert translation.command.resources == ("widgets.example.com",)
+    assert translation.command.namespace == "lab"
+
+
+def test_cannot_translate_says_what_to_try() -> None:
+    translation = RULES.translate("write me a poem about the sea")
+    assert translation.command is None and translation.text == ""
+    assert translation.explanation.startswith("I can't translate this; try ")
+    assert assess_translation(translation) is None
+
+
+@pytest.mark.parametrize("question", ["scale deployment web", "delete pods in shop",
+                                      "logs please"])
+def test_incomplete_writes_are_not_guessed(question: str) -> None:
+    translation = RULES.translate(question)
+    assert translation.command is None
+    assert "try" in translation.explanation
+
+
+def test_forbidden_intent_is_shown_but_refused() -> None:
+    translation = RULES.translate("open a shell in pod web-1 in shop")
+    assert translation.command is None
+    assert translation.text.startswith("kubectl exec")
+    assert any("interactive" in note for note in translation.notes)
+    assessment = assess_translation(translation)
+    assert assessment is not None and assessment.level is Level.FORBIDDEN
+
+
+def test_restart_of_a_pod_becomes_a_delete_and_says_so() -> None:
+    translation = RULES.translate("restart pod web-1 in shop")
+    assert translation.command is not None and translation.command.verb == "delete"
+    assert any("cannot be restarted in place" in a for a in translation.assumptions)
+    assessment = assess_translation(translation)
+    assert assessment is not None and assessment.level is Level.DANGEROUS
+
+
+def test_crashlooping_explains_the_sort() -> None:
+    translation = RULES.translate("crashlooping pods in shop")
+    assert translation.command is not None
+    assert translation.command.flag("sort-by") == ".status.containerStatuses[0].restartCount"
+    assert any("CrashLoopBackOff" in a for a in translation.assumptions)
+
+
+def test_deterministic_and_parses_back() -> None:
+    for case in load_cases(EXTRA):
+        first = RULES.translate(case.question)
+        second = RULES.translate(case.question)
+        assert (first.text, first.assumptions) == (second.text, second.assumptions)
+        if first.command is not None:
+            assert parse(first.text) == first.command
