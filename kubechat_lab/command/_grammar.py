@@ -11,7 +11,8 @@ import difflib
 from kubechat_lab.command._flags import REFUSED_FLAGS, REFUSED_SHORT, FlagSpec, parse_bool
 from kubechat_lab.command._tokenize import split_words
 from kubechat_lab.command._validate import check_no_smuggling, manifest_objects
-from kubechat_lab.command._verbs import SUBVERBS, VERB_SPECS, Ctx, VerbSpec
+from kubechat_lab.command._verbs import Ctx, VerbSpec
+from kubechat_lab.command._verbtable import SUBVERBS, VERB_SPECS
 from kubechat_lab.command.model import DEFAULT_RESOURCES, VERBS, Command, ResourceTable
 from kubechat_lab.errors import CommandError
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from kubechat_lab.command._verbs import VERB_SPECS
+from kubechat_lab.command._verbtable import VERB_SPECS
 from kubechat_lab.command.model import Command
 
 __all__ = ["quote", "render"]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kubechat_lab.command._flags import FlagSpec, flag_table
+from kubechat_lab.command._flags import FlagSpec
 from kubechat_lab.command._validate import (
     check_annotation_key,
     check_label_key,
@@ -18,7 +18,31 @@ from kubechat_lab.command._validate import (
 from kubechat_lab.command.model import BUILTIN_GROUPS, ResourceTable
 from kubechat_lab.errors import CommandError
 
-__all__ = ["SUBVERBS", "VERB_SPECS", "Ctx", "Parsed", "VerbSpec"]
+__all__ = [
+    "Ctx",
+    "Handler",
+    "Parsed",
+    "VerbSpec",
+    "handle_autoscale",
+    "handle_can_i",
+    "handle_create",
+    "handle_delete",
+    "handle_explain",
+    "handle_get",
+    "handle_label",
+    "handle_logs",
+    "handle_manifest_only",
+    "handle_no_positionals",
+    "handle_nodes",
+    "handle_patch",
+    "handle_rollout",
+    "handle_scale",
+    "handle_set",
+    "handle_taint",
+    "handle_top",
+    "handle_view_last_applied",
+    "handle_wait",
+]
 
 Parsed = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]
 
@@ -83,7 +107,7 @@ def _missing(ctx: Ctx, what: str, example: str) -> CommandError:
                 "missing-argument")
 
 
-def _no_positionals(ctx: Ctx) -> Parsed:
+def handle_no_positionals(ctx: Ctx) -> Parsed:
     if ctx.pos:
         raise _err(f"`kubectl {ctx.label}` takes no arguments, got {' '.join(ctx.pos)!r}",
                    "unexpected-argument")
@@ -149,7 +173,7 @@ def _needs_targets(ctx: Ctx, names: tuple[str, ...], example: str) -> None:
         raise _missing(ctx, "object names (or -l SELECTOR / --all)", example)
 
 
-def _get(ctx: Ctx) -> Parsed:
+def handle_get(ctx: Ctx) -> Parsed:
     if not ctx.pos:
         raise _missing(ctx, "a resource type", f"{ctx.verb} pods")
     resources, names, targets = _objects(ctx, ctx.pos)
@@ -163,7 +187,7 @@ _LOG_SOURCES = frozenset({"pods", "deployments", "statefulsets", "daemonsets", "
                           "jobs", "services", "replicationcontrollers"})
 
 
-def _logs(ctx: Ctx) -> Parsed:
+def handle_logs(ctx: Ctx) -> Parsed:
     pos = ctx.pos
     if not pos:
         if ctx.selector:
@@ -185,7 +209,7 @@ def _logs(ctx: Ctx) -> Parsed:
     return resources, names, targets, ()
 
 
-def _top(ctx: Ctx) -> Parsed:
+def handle_top(ctx: Ctx) -> Parsed:
     if len(ctx.pos) > 1:
         raise _err(f"`kubectl top {ctx.subverb}` takes at most one name", "unexpected-argument")
     return (), tuple(check_name(p) for p in ctx.pos), (), ()
@@ -194,7 +218,7 @@ def _top(ctx: Ctx) -> Parsed:
 _FIELD_PATH = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
 
 
-def _explain(ctx: Ctx) -> Parsed:
+def handle_explain(ctx: Ctx) -> Parsed:
     if len(ctx.pos) != 1:
         raise _missing(ctx, "exactly one RESOURCE[.field.path]", "explain pods.spec.containers")
     word = ctx.pos[0]
@@ -208,10 +232,10 @@ def _explain(ctx: Ctx) -> Parsed:
     return (canonical,), (), (), (path,)
 
 
-def _can_i(ctx: Ctx) -> Parsed:
+def handle_can_i(ctx: Ctx) -> Parsed:
     pos = ctx.pos
     if ctx.true("list"):
-        return _no_positionals(ctx)
+        return handle_no_positionals(ctx)
     if len(pos) not in (2, 3):
         raise _missing(ctx, "VERB TYPE[/NAME]", "auth can-i list pods -n shop")
     verb = pos[0]
@@ -233,7 +257,7 @@ _ROLLOUT = frozenset({"deployments", "daemonsets", "statefulsets"})
 _SCALABLE = frozenset({"deployments", "replicasets", "statefulsets", "replicationcontrollers"})
 
 
-def _rollout(ctx: Ctx) -> Parsed:
+def handle_rollout(ctx: Ctx) -> Parsed:
     if not ctx.pos:
         raise _missing(ctx, "TYPE NAME or TYPE/NAME", f"rollout {ctx.subverb} deployment/web")
     resources, names, targets = _objects(ctx, ctx.pos, _ROLLOUT)
@@ -242,7 +266,7 @@ def _rollout(ctx: Ctx) -> Parsed:
     return resources, names, targets, ()
 
 
-def _scale(ctx: Ctx) -> Parsed:
+def handle_scale(ctx: Ctx) -> Parsed:
     resources, names, targets = _objects(ctx, ctx.pos, _SCALABLE)
     if not resources:
         raise _missing(ctx, "TYPE NAME or TYPE/NAME", "scale deployment/web --replicas=3")
@@ -252,7 +276,7 @@ def _scale(ctx: Ctx) -> Parsed:
     return resources, names, targets, ()
 
 
-def _autoscale(ctx: Ctx) -> Parsed:
+def handle_autoscale(ctx: Ctx) -> Parsed:
     resources, names, targets = _objects(ctx, ctx.pos, _SCALABLE)
     if len(names) != 1:
         raise _missing(ctx, "exactly one TYPE NAME", "autoscale deployment web --min=2 --max=5")
@@ -264,7 +288,7 @@ def _autoscale(ctx: Ctx) -> Parsed:
     return resources, names, targets, ()
 
 
-def _nodes(ctx: Ctx) -> Parsed:
+def handle_nodes(ctx: Ctx) -> Parsed:
     names = tuple(check_name(p, "nodes") for p in ctx.pos)
     if not names and not ctx.selector:
         raise _missing(ctx, "a node name (or -l SELECTOR)", f"{ctx.verb} node-1")
@@ -291,7 +315,7 @@ _TAINT = re.compile(
 _EFFECTS = frozenset({"NoSchedule", "PreferNoSchedule", "NoExecute"})
 
 
-def _taint(ctx: Ctx) -> Parsed:
+def handle_taint(ctx: Ctx) -> Parsed:
     objects, specs = _split(ctx, lambda w: any(c in w for c in "=:") or w.endswith("-"))
     resources, names, targets = _objects(ctx, objects, frozenset({"nodes"}))
     if not resources:
@@ -320,7 +344,7 @@ def _is_change(word: str) -> bool:
     return "=" in word or word.endswith("-")
 
 
-def _label(ctx: Ctx) -> Parsed:
+def handle_label(ctx: Ctx) -> Parsed:
     objects, changes = _split(ctx, _is_change)
     resources, names, targets = _objects(ctx, objects)
     example = f"{ctx.verb} pods web-0 team=shop"
@@ -348,7 +372,7 @@ _IMAGE_CHANGE = re.compile(r"(?:\*|[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)=[A-Za-z0-9][
 _ENV_CHANGE = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*(?:=.*|-)", re.S)
 
 
-def _set(ctx: Ctx) -> Parsed:
+def handle_set(ctx: Ctx) -> Parsed:
     sub = ctx.subverb
     if sub == "serviceaccount":
         if len(ctx.pos) < 2:
@@ -390,7 +414,7 @@ def _set(ctx: Ctx) -> Parsed:
     return resources, names, targets, tuple(changes)
 
 
-def _patch(ctx: Ctx) -> Parsed:
+def handle_patch(ctx: Ctx) -> Parsed:
     resources, names, targets = _objects(ctx, ctx.pos)
     example = "patch deployment web -p '{\"spec\":{\"replicas\":2}}'"
     if len(names) != 1 or len(resources) != 1:
@@ -400,22 +424,22 @@ def _patch(ctx: Ctx) -> Parsed:
     return resources, names, targets, ()
 
 
-def _manifest_only(ctx: Ctx) -> Parsed:
+def handle_manifest_only(ctx: Ctx) -> Parsed:
     if "filename" not in ctx.flags:
         raise _missing(ctx, "a manifest passed as data (-f - with the manifest text)",
                        f"{ctx.verb} -f -")
-    return _no_positionals(ctx)
+    return handle_no_positionals(ctx)
 
 
-def _view_last_applied(ctx: Ctx) -> Parsed:
+def handle_view_last_applied(ctx: Ctx) -> Parsed:
     resources, names, targets = _objects(ctx, ctx.pos)
     _needs_targets(ctx, names, "apply view-last-applied deployment/web")
     return resources, names, targets, ()
 
 
-def _delete(ctx: Ctx) -> Parsed:
+def handle_delete(ctx: Ctx) -> Parsed:
     if "filename" in ctx.flags:
-        return _no_positionals(ctx)
+        return handle_no_positionals(ctx)
     resources, names, targets = _objects(ctx, ctx.pos)
     if not resources:
         raise _missing(ctx, "TYPE NAME, TYPE/NAME or -f -", "delete pod web-0")
@@ -423,7 +447,7 @@ def _delete(ctx: Ctx) -> Parsed:
     return resources, names, targets, ()
 
 
-def _wait(ctx: Ctx) -> Parsed:
+def handle_wait(ctx: Ctx) -> Parsed:
     resources, names, targets = _objects(ctx, ctx.pos)
     example = "wait --for=condition=Ready pod/web-0"
     if not resources:
@@ -453,10 +477,10 @@ _CREATE_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def _create(ctx: Ctx) -> Parsed:
+def handle_create(ctx: Ctx) -> Parsed:
     sub = ctx.subverb
     if sub is None:
-        return _manifest_only(ctx)
+        return handle_manifest_only(ctx)
     if len(ctx.pos) != 1:
         raise _missing(ctx, "exactly one NAME", f"create {sub} my-{sub.split()[0]}")
     resource = {"role": "roles", "clusterrole": "clusterroles", "rolebinding": "rolebindings",
@@ -473,140 +497,3 @@ def _create(ctx: Ctx) -> Parsed:
                            f"create {sub} {name} --image=busybox -- date")
         args = ("--", *ctx.command_args)
     return (), (name,), (), args
-
-
-_GET = frozenset({"wide", "yaml", "json", "name", "jsonpath", "jsonpath-as-json",
-                  "custom-columns"})
-_PRINT = frozenset({"yaml", "json", "name", "jsonpath", "jsonpath-as-json"})
-_NONE: frozenset[str] = frozenset()
-_WRITE = ("dry-run", "output", "record", "field-manager")
-_TARGETS = ("selector", "all")
-
-
-def _spec(verb: str, subverb: str | None, flags: Sequence[str], outputs: frozenset[str],
-          handler: Handler, *, command_args: bool = False) -> VerbSpec:
-    names = tuple(dict.fromkeys(f for f in flags if f != "namespace"))
-    if outputs and "output" not in names:
-        names += ("output",)
-    if not outputs:
-        names = tuple(n for n in names if n != "output")
-    longs, shorts = flag_table(verb, names)
-    return VerbSpec(verb, subverb, names, outputs, handler, command_args, longs, shorts)
-
-
-_CREATE_FLAGS: dict[str, tuple[str, ...]] = {
-    "deployment": ("image", "replicas", "port"),
-    "namespace": (),
-    "configmap": ("from-literal", "append-hash"),
-    "secret generic": ("from-literal", "type", "append-hash"),
-    "job": ("image", "from"),
-    "cronjob": ("image", "schedule", "restart"),
-    "service clusterip": ("tcp", "clusterip"),
-    "service nodeport": ("tcp", "node-port"),
-    "service loadbalancer": ("tcp",),
-    "service externalname": ("tcp", "external-name"),
-    "serviceaccount": (),
-    "role": ("verb", "resource", "resource-name"),
-    "clusterrole": ("verb", "resource", "resource-name", "non-resource-url", "aggregation-rule"),
-    "rolebinding": ("role", "clusterrole", "group", "serviceaccount"),
-    "clusterrolebinding": ("clusterrole", "group", "serviceaccount"),
-    "quota": ("hard", "scopes"),
-    "priorityclass": ("value", "description", "global-default", "preemption-policy"),
-    "poddisruptionbudget": ("selector", "min-available", "max-unavailable"),
-    "ingress": ("class", "rule", "default-backend", "annotation"),
-}
-
-_SPECS: list[VerbSpec] = [
-    _spec("get", None, ("all-namespaces", "selector", "field-selector", "sort-by",
-                        "show-labels", "show-kind", "no-headers", "label-columns", "chunk-size",
-                        "subresource", "ignore-not-found", "show-managed-fields"), _GET, _get),
-    _spec("describe", None, ("all-namespaces", "selector", "field-selector", "show-events",
-                             "chunk-size"), _NONE, _get),
-    _spec("logs", None, ("selector", "container", "all-containers", "previous", "tail", "since",
-                         "since-time", "timestamps", "limit-bytes", "prefix", "ignore-errors",
-                         "max-log-requests", "pod-running-timeout", "all-pods"), _NONE, _logs),
-    _spec("top", "pods", ("all-namespaces", "selector", "field-selector", "sort-by",
-                          "containers", "no-headers", "sum", "use-protocol-buffers"), _NONE, _top),
-    _spec("top", "nodes", ("selector", "sort-by", "no-headers", "show-capacity",
-                           "use-protocol-buffers"), _NONE, _top),
-    _spec("events", None, ("all-namespaces", "for", "types", "no-headers", "chunk-size"),
-          _PRINT, _no_positionals),
-    _spec("explain", None, ("recursive", "api-version", "max-depth"),
-          frozenset({"plaintext", "plaintext-openapiv2"}), _explain),
-    _spec("api-resources", None, ("sort-by", "namespaced", "api-group", "verbs", "categories",
-                                  "cached", "no-headers"), frozenset({"wide", "name"}),
-          _no_positionals),
-    _spec("api-versions", None, (), _NONE, _no_positionals),
-    _spec("version", None, ("client",), frozenset({"json", "yaml"}), _no_positionals),
-    _spec("cluster-info", None, (), _NONE, _no_positionals),
-    _spec("auth", "can-i", ("all-namespaces", "subresource", "list", "no-headers", "quiet"),
-          _NONE, _can_i),
-    _spec("auth", "whoami", (), frozenset({"json", "yaml"}), _no_positionals),
-    _spec("rollout", "status", ("selector", "revision", "timeout"), _NONE, _rollout),
-    _spec("rollout", "history", ("selector", "revision"), _PRINT, _rollout),
-    _spec("rollout", "restart", (*_TARGETS, *_WRITE), _PRINT, _rollout),
-    _spec("rollout", "undo", ("selector", "to-revision", *_WRITE), _PRINT, _rollout),
-    _spec("rollout", "pause", ("selector", *_WRITE), _PRINT, _rollout),
-    _spec("rollout", "resume", ("selector", *_WRITE), _PRINT, _rollout),
-    _spec("scale", None, ("replicas", "current-replicas", "resource-version", "timeout",
-                          *_TARGETS, *_WRITE), _PRINT, _scale),
-    _spec("autoscale", None, ("min", "max", "cpu-percent", "cpu", "memory", "name", *_WRITE),
-          _PRINT, _autoscale),
-    _spec("cordon", None, ("selector", "dry-run"), _NONE, _nodes),
-    _spec("uncordon", None, ("selector", "dry-run"), _NONE, _nodes),
-    _spec("drain", None, ("selector", "pod-selector", "ignore-daemonsets", "delete-emptydir-data",
-                          "force", "grace-period", "timeout", "disable-eviction",
-                          "skip-wait-for-delete-timeout", "chunk-size", "dry-run"), _NONE, _nodes),
-    _spec("taint", None, (*_TARGETS, "overwrite", *_WRITE), _PRINT, _taint),
-    _spec("label", None, (*_TARGETS, "all-namespaces", "field-selector", "overwrite",
-                          "resource-version", "list", *_WRITE), _PRINT, _label),
-    _spec("annotate", None, (*_TARGETS, "all-namespaces", "field-selector", "overwrite",
-                             "resource-version", "list", *_WRITE), _PRINT, _label),
-    _spec("set", "image", (*_TARGETS, *_WRITE), _PRINT, _set),
-    _spec("set", "env", (*_TARGETS, "containers", "env", "from", "keys", "list", "overwrite",
-                         *_WRITE), _PRINT, _set),
-    _spec("set", "resources", (*_TARGETS, "containers", "limits", "requests", *_WRITE), _PRINT,
-          _set),
-    _spec("set", "serviceaccount", (*_TARGETS, *_WRITE), _PRINT, _set),
-    _spec("patch", None, ("patch", "type", "subresource", *_WRITE), _PRINT, _patch),
-    _spec("apply", None, ("filename", "server-side", "force-conflicts", "force", "grace-period",
-                          "timeout", "wait", "overwrite", "validate", *_WRITE), _PRINT,
-          _manifest_only),
-    _spec("apply", "view-last-applied", (*_TARGETS,), frozenset({"json", "yaml"}),
-          _view_last_applied),
-    _spec("create", None, ("filename", "save-config", "validate", *_WRITE), _PRINT, _create),
-    *(
-        _spec("create", sub, (*flags, "save-config", "validate", *_WRITE), _PRINT, _create,
-              command_args=sub in ("deployment", "job", "cronjob"))
-        for sub, flags in _CREATE_FLAGS.items()
-    ),
-    _spec("replace", None, ("filename", "force", "grace-period", "cascade", "timeout", "wait",
-                            "save-config", "validate", "subresource", *_WRITE), _PRINT,
-          _manifest_only),
-    _spec("delete", None, ("filename", *_TARGETS, "all-namespaces", "field-selector", "now",
-                           "force", "grace-period", "cascade", "wait", "timeout",
-                           "ignore-not-found", "dry-run", "output"), frozenset({"name"}), _delete),
-    _spec("wait", None, (*_TARGETS, "all-namespaces", "field-selector", "for", "timeout"),
-          _PRINT, _wait),
-]
-
-#: Grammar by (verb, subverb); subverb None for verbs without one.
-VERB_SPECS: dict[tuple[str, str | None], VerbSpec] = {(s.verb, s.subverb): s for s in _SPECS}
-
-#: Accepted spellings of each verb's subverbs -> canonical subverb (None: optional).
-SUBVERBS: dict[str, dict[str, str]] = {
-    "top": {"pod": "pods", "pods": "pods", "po": "pods", "node": "nodes", "nodes": "nodes",
-            "no": "nodes"},
-    "auth": {"can-i": "can-i", "whoami": "whoami"},
-    "rollout": {s: s for s in ("status", "history", "restart", "undo", "pause", "resume")},
-    "set": {"image": "image", "env": "env", "resources": "resources",
-            "serviceaccount": "serviceaccount", "sa": "serviceaccount"},
-    "apply": {"view-last-applied": "view-last-applied"},
-    "create": {
-        **{s: s for s in _CREATE_FLAGS if " " not in s},
-        "deploy": "deployment", "ns": "namespace", "cm": "configmap", "sa": "serviceaccount",
-        "cj": "cronjob", "pdb": "poddisruptionbudget", "pc": "priorityclass",
-        "resourcequota": "quota", "ing": "ingress",
-        "secret": "secret", "service": "service", "svc": "service",
-    },
-}
