@@ -103,10 +103,9 @@ def run_command(
 
     Raises
     ------
-    UsageFailure
-        The command does not parse (exit 2).
     PolicyDenied
-        Forbidden, or the approval it needs was not given (exit 3).
+        Forbidden (including every command the grammar refuses), or the approval it needs
+        was not given (exit 3).
     RuntimeFailure
         The cluster or the audit recorder failed (exit 1).
     """
@@ -140,11 +139,8 @@ def run_command(
             "namespace": (cmd.namespace if cmd is not None else None) or namespace,
         }
         _record(recorder, dict(base, type="proposed"))
-        if cmd is None:
-            _record(recorder, dict(base, type="rejected", decision="unparseable"))
-            if assessment.rule_ids and assessment.rule_ids[0].startswith("parse:"):
-                raise UsageFailure(f"refused ({assessment.rule_ids[0][6:]}): "
-                                   f"{assessment.reasons[0]}")
+        if cmd is None:  # the grammar refused it: forbidden, with the parser's reason
+            _record(recorder, dict(base, type="rejected", decision="forbidden"))
             raise PolicyDenied(_denial("forbidden", assessment))
         if assessment.level is Level.FORBIDDEN:
             _record(recorder, dict(base, type="rejected", decision="forbidden"))

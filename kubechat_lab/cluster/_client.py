@@ -241,9 +241,16 @@ class ClusterClient:
 
         return str(server_version(self._context()).get("gitVersion", ""))
 
-    def resource_table(self) -> ResourceTable:
-        """Built-in resources plus everything the server serves (CRDs), for ``parse``."""
-        return self._context().discovery.table()
+    def resource_table(self, *, refresh: bool = False) -> ResourceTable:
+        """Return the built-in resources plus everything the server serves (CRDs).
+
+        Pass it to ``parse(..., resources=...)``; ``refresh`` fetches discovery again (a CRD
+        created since the last call).
+        """
+        discovery = self._context().discovery
+        if refresh:
+            discovery.refresh()
+        return discovery.table()
 
     @property
     def host(self) -> str:

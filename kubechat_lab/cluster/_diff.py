@@ -125,8 +125,6 @@ def _json(value: object) -> JSON:
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     if isinstance(value, Mapping):
-        if not value and prefix:
-            yield prefix, {}
         for key, sub in value.items():
             yield from _flatten(sub, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list) and value and all(

@@ -161,9 +161,14 @@ class Transport:
         except ApiException as exc:  # the client maps TLS failures to status 0
             raise unreachable_error(info, exc) from exc
         except urllib3.exceptions.MaxRetryError as exc:
-            if isinstance(exc.reason, urllib3.exceptions.TimeoutError):
+            # NewConnectionError subclasses ConnectTimeoutError: a refusal is no timeout
+            if isinstance(exc.reason, urllib3.exceptions.TimeoutError) and not isinstance(
+                exc.reason, urllib3.exceptions.NewConnectionError
+            ):
                 raise timeout_error(info, limit) from exc
             raise unreachable_error(info, exc.reason or exc) from exc
+        except urllib3.exceptions.NewConnectionError as exc:
+            raise unreachable_error(info, exc) from exc
         except urllib3.exceptions.TimeoutError as exc:
             raise timeout_error(info, limit) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:

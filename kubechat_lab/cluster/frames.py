@@ -22,6 +22,7 @@ from kubechat_lab.cluster._units import (
     cpu_millicores,
     memory_bytes,
     parse_duration,
+    parse_time,
     seconds_since,
 )
 
@@ -103,6 +104,7 @@ _TABLE_TYPES: dict[str, Dtype] = {
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LEADING_INT = re.compile(r"^\s*(-?\d+)")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Converter = Callable[[list[JSON]], tuple[Dtype, list[JSON]]]
 
@@ -335,6 +337,8 @@ class TableBuilder:
                 dtype, converted = convert(values)
             else:
                 dtype = _TABLE_TYPES.get(str(definition.get("type")), "str")
+                if dtype == "str" and _all_ints(values):
+                    dtype = "int"  # kubectl declares some counts "string" but sends numbers
                 converted = _typed(dtype, values)
             put(Column(cname, dtype), converted)
             for extra, extra_values in _derive(self.kind, cname, values):
@@ -346,6 +350,12 @@ class TableBuilder:
         if any(len(values) != count for values in data):
             raise ValueError(f"ragged table for {self.kind!r}")  # a server bug, not ours
         return Result.from_columns(kind, columns, data, status=status)
+
+
+def _all_ints(values: list[JSON]) -> bool:
+    present = [v for v in values if v is not None]
+    return bool(present) and all(isinstance(v, int) and not isinstance(v, bool)
+                                 for v in present)
 
 
 def _pad(cells: Sequence[JSON], width: int) -> Sequence[JSON]:
@@ -433,7 +443,7 @@ def events_result(items: Iterable[Mapping[str, Any]]) -> Result:
             source or None,
             meta.get("name"),
         ))
-    rows.sort(key=lambda row: str(row[1] or ""))
+    rows.sort(key=lambda row: parse_time(str(row[1])) or _EPOCH if row[1] else _EPOCH)
     return Result("events", EVENTS_COLUMNS, tuple(rows))
 
 

@@ -1,0 +1,124 @@
+"""``kubechat run`` against the real sandbox: output formats, policy gates, the audit seam."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from kubechat_lab.cli import main
+from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure
+from kubechat_lab.cli.run import run_command
+from kubechat_lab.cluster import ClusterConfig
+from kubechat_lab.command import parse
+from tests.cluster.conftest import kjson, kubectl
+from tests.plugins.sandbox import SandboxInfo
+
+pytestmark = pytest.mark.sandbox
+
+
+def invoke(sandbox: SandboxInfo, *args: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", *args, "--kubeconfig", str(sandbox.kubeconfig)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_get_pods_json_holds_the_same_pods_as_kubectl(sandbox: SandboxInfo,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "f.json"
+    for _ in range(5):  # pods may come and go between the two lists (cronjob, other tests)
+        code, _, err = invoke(sandbox, "kubectl get pods -A", "--format", "json", "--out",
+                              str(out))
+        assert code == 0, err
+        ours = {(r["namespace"], r["name"]) for r in json.loads(out.read_text())}
+        real = {(p["metadata"]["namespace"], p["metadata"]["name"])
+                for p in kjson(sandbox, "get", "pods", "-A")["items"]}
+        if ours == real:
+            break
+    assert ours == real
+    rows = json.loads(out.read_text())
+    assert {"namespace", "name", "ready", "status", "restarts", "age", "node", "ip",
+            "created", "labels"} <= set(rows[0])
+    assert isinstance(rows[0]["restarts"], int) and isinstance(rows[0]["labels"], dict)
+
+
+def test_table_csv_parquet(sandbox: SandboxInfo, tmp_path: Path) -> None:
+    code, out, _ = invoke(sandbox, "get deployments -n shop")
+    assert code == 0 and out.splitlines()[0].split()[:3] == ["NAMESPACE", "NAME", "READY"]
+    assert "frontend" in out
+    code, out, _ = invoke(sandbox, "get deployments -n shop", "--format", "csv")
+    assert code == 0 and out.startswith("namespace,name,ready")
+    target = tmp_path / "d.parquet"
+    code, _, err = invoke(sandbox, "get deployments -n shop", "--format", "parquet", "--out",
+                          str(target))
+    assert code == 0, err
+    frame = pd.read_parquet(target)
+    assert "frontend" in set(frame["name"]) and frame["replicas"].dtype.kind == "i"
+    code, out, _ = invoke(sandbox, "describe deployment frontend -n shop")
+    assert code == 0 and "Replicas:" in out
+
+
+@pytest.fixture
+def space(sandbox: SandboxInfo) -> Iterator[str]:
+    name = f"kc-cli-{uuid.uuid4().hex[:6]}"
+    kubectl(sandbox, "create", "namespace", name)
+    kubectl(sandbox, "create", "configmap", "target", "-n", name, "--from-literal=a=1")
+    yield name
+    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+
+
+def test_policy_gates(sandbox: SandboxInfo, space: str) -> None:
+    code, _, err = invoke(sandbox, "kubectl exec -it web -- sh")
+    assert code == 3 and "forbidden" in err
+    code, _, err = invoke(sandbox, "kubectl get pods --token=abc")
+    assert code == 3
+    code, _, err = invoke(sandbox, f"label configmap target -n {space} gated=yes")
+    assert code == 3 and "--yes" in err and "dry run" in err
+    live = kjson(sandbox, "get", "cm", "target", "-n", space)
+    assert "gated" not in (live["metadata"].get("labels") or {})
+    code, out, err = invoke(sandbox, f"label configmap target -n {space} gated=yes", "--yes")
+    assert code == 0, err
+    assert kjson(sandbox, "get", "cm", "target", "-n", space)["metadata"]["labels"] == {
+        "gated": "yes"}
+    code, _, err = invoke(sandbox, f"delete configmap target -n {space}", "--yes")
+    assert code == 3 and "--confirm target" in err
+    code, _, err = invoke(sandbox, f"delete configmap target -n {space}", "--confirm", "other")
+    assert code == 3
+    assert kubectl(sandbox, "get", "cm", "target", "-n", space, check=False).returncode == 0
+    code, _, err = invoke(sandbox, f"delete configmap target -n {space}", "--confirm", "target")
+    assert code == 0, err
+    assert kubectl(sandbox, "get", "cm", "target", "-n", space, check=False).returncode != 0
+
+
+def test_impersonation_options(sandbox: SandboxInfo, space: str) -> None:
+    code, _, err = invoke(sandbox, f"get configmaps -n {space}", "--as", "kc-nobody")
+    assert code == 1 and "user kc-nobody cannot list configmaps" in err
+
+
+def test_recorder_sees_each_step_and_fails_closed(sandbox: SandboxInfo, space: str) -> None:
+    config = ClusterConfig(kubeconfig=str(sandbox.kubeconfig))
+    events: list[Mapping[str, object]] = []
+    run_command(f"label configmap target -n {space} seen=yes", config=config, yes=True,
+                recorder=events.append, say=lambda _: None)
+    assert [e["type"] for e in events] == ["proposed", "approved", "executed"]
+    assert events[0]["command"] == parse(f"label configmap target -n {space} seen=yes").render()
+    assert events[0]["level"] == "warning"
+    assert isinstance(events[-1]["result_digest"], str)
+    events.clear()
+    with pytest.raises(PolicyDenied):
+        run_command("kubectl exec -it web -- sh", config=config, recorder=events.append)
+    assert [e["type"] for e in events] == ["proposed", "rejected"]
+
+    def broken(event: Mapping[str, object]) -> None:
+        raise OSError("audit database is down")
+
+    with pytest.raises(RuntimeFailure, match="fail closed"):
+        run_command(f"label configmap target -n {space} never=yes", config=config, yes=True,
+                    recorder=broken, say=lambda _: None)
+    labels = kjson(sandbox, "get", "cm", "target", "-n", space)["metadata"]["labels"]
+    assert "never" not in labels
