@@ -192,10 +192,13 @@ def serve(
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
-        '--ServerApp.jpserver_extensions={"kubechat_lab": true}',
+        "--ServerApp.jpserver_extensions=kubechat_lab=True",
     ]
     if no_browser:
         argv.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        click.echo("warning: running as root (containers); passing --allow-root", err=True)
+        argv.append("--allow-root")
     if kubeconfig:
         argv.append(f"--KubechatApp.kubeconfig={os.path.abspath(kubeconfig)}")
     if policy_file:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +97,66 @@ def test_serve_help() -> None:
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--no-sandbox" in result.output and "127.0.0.1" in result.output
+
+
+def test_serve_runs_jupyterlab_with_kubechat_on_localhost(
+    dedicated_pg: Any, tmp_path: Path
+) -> None:
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {
+        **os.environ,
+        "KUBECHAT_AUDIT_DSN": dedicated_pg.app_dsn,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    argv = [
+        sys.executable,
+        "-c",
+        "from kubechat_lab.cli import main; main()",
+        "serve",
+        "--no-sandbox",
+        "--kubeconfig",
+        str(tmp_path / "missing.kubeconfig"),
+        "--port",
+        str(port),
+        "--no-browser",
+        "--",
+        f"--ServerApp.root_dir={tmp_path}",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        match = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            match = re.search(
+                rb"Open: (http://127\.0\.0\.1:\d+/)lab\?token=(\S+)", log.read_bytes()
+            )
+            if match:
+                break
+            time.sleep(0.3)
+        assert match, log.read_text(errors="replace")[-3000:]
+        base, token = match.group(1).decode(), match.group(2).decode()
+        assert base == f"http://127.0.0.1:{port}/"
+        r = httpx.get(
+            base + "kubechat/api/health", headers={"Authorization": f"token {token}"}, timeout=30
+        )
+        assert r.json()["database"]["ok"] is True
+        r = httpx.get(base + "lab", headers={"Authorization": f"token {token}"}, timeout=30)
+        assert r.status_code == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -63,6 +63,9 @@ def _secret_needles(kubeconfig: Path, extra: list[str]) -> list[bytes]:
 
 
 async def test_browser_executes_safe_read(api: Api) -> None:
+    code, health = await api.call("GET", "health")
+    assert code == 200 and health["ok"], health
+    assert health["cluster"]["contexts"]["(current)"]["version"].startswith("v1.")
     code, proposal = await api.call("POST", "propose", {"command": "kubectl get namespaces"})
     assert code == 201 and proposal["state"] == "approved"
     code, done = await api.call("POST", f"proposals/{proposal['id']}/execute")

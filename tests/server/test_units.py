@@ -1,0 +1,117 @@
+"""Unit tests of the server's pure parts: capabilities, env stripping, confirmations, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from kubechat_lab.command import parse
+from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyViolation
+from kubechat_lab.server import CapabilityStore, Scope, strip_secrets
+from kubechat_lab.server._errors import map_error
+from kubechat_lab.server._proposals import (
+    BadRequestError,
+    ProposalConflictError,
+    ProposalNotFoundError,
+    confirmation_text,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_capabilities_are_hashed_scoped_and_expire() -> None:
+    clock = Clock()
+    store = CapabilityStore(clock=clock)
+    token, cap = store.mint(
+        user="alice", scopes=[Scope.PROPOSE], ttl=60, origin="kernel", kernel_id="k1"
+    )
+    assert token.startswith("kcap_") and len(token) > 40
+    assert token not in repr(store.__dict__) and cap.digest != token
+    found = store.lookup(token)
+    assert found is not None and found.allows(Scope.PROPOSE) and not found.allows(Scope.EXECUTE)
+    assert store.lookup(token + "x") is None
+    assert store.lookup("kcap_" + "A" * 43) is None
+    clock.now += 61
+    assert store.lookup(token) is None  # expired: gone
+    assert store.list() == []
+
+
+def test_capabilities_revoke_by_kernel_and_id() -> None:
+    store = CapabilityStore()
+    t1, _ = store.mint(user="a", scopes=[], ttl=60, origin="kernel", kernel_id="k1")
+    t2, c2 = store.mint(user="a", scopes=[], ttl=60, origin="token")
+    assert store.revoke_kernel("k1") == 1
+    assert store.lookup(t1) is None and store.lookup(t2) is not None
+    assert store.revoke(c2.id) and store.lookup(t2) is None
+    assert not store.revoke(c2.id)
+
+
+def test_no_scope_for_dangerous_approvals() -> None:
+    assert {s.value for s in Scope} == {
+        "ask",
+        "propose",
+        "execute",
+        "approve:warning",
+        "audit:read",
+    }
+    with pytest.raises(ValueError, match="approve:dangerous"):
+        Scope.parse_all(["approve:dangerous"])
+
+
+def test_strip_secrets_by_name_and_by_value() -> None:
+    env = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/a",
+        "KUBECONFIG": "/k",
+        "openai_api_key": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "JUPYTERHUB_API_TOKEN": "z",
+        "PGPASSWORD": "p",
+        "DB_DSN": "host=x password=y",
+        "HARMLESS": "prefix-the-jupyter-token-value-suffix",
+        "KUBECHAT_CAPABILITY": "old",
+    }
+    out = strip_secrets(env, secret_values=["the-jupyter-token-value"])
+    assert out == {"PATH": "/usr/bin", "HOME": "/home/a"}
+
+
+@pytest.mark.parametrize(
+    ("line", "confirm"),
+    [
+        ("kubectl delete pod web-1 -n shop", "web-1"),
+        ("kubectl delete pods a b -n shop", "a b"),
+        ("kubectl delete pods --all -n shop", "shop"),
+        ("kubectl scale deployment/api --replicas=0 -n payments", "api"),
+    ],
+)
+def test_confirmation_text(line: str, confirm: str) -> None:
+    assert confirmation_text(parse(line)) == confirm
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (BadRequestError("x", field="question"), 400),
+        (CommandError("x", reason="shell-syntax"), 400),
+        (PolicyViolation("x", rule_id="r"), 403),
+        (ProposalNotFoundError("x"), 404),
+        (ProposalConflictError("x"), 409),
+        (AuditError("x"), 503),
+        (ClusterError("x", status=0), 503),
+        (ClusterError("x", status=403, reason="Forbidden"), 403),
+        (ClusterError("x", status=504, reason="Timeout"), 504),
+        (ClusterError("x", status=500), 502),
+        (TimeoutError(), 504),
+        (ValueError("secret detail"), 500),
+    ],
+)
+def test_error_mapping(exc: BaseException, status: int) -> None:
+    code, reason, message = map_error(exc)
+    assert code == status and reason and message
+    if status == 500:
+        assert "secret detail" not in message
