@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +116,10 @@ class SandboxManager:
         SandboxError
             Building, node creation or seeding failed.
         """
-        say = progress or (lambda line: None)
+        with self._lock():
+            return self._up(progress or (lambda line: None), seed=seed)
+
+    def _up(self, say: Progress, *, seed: bool) -> Path:
         if missing_binaries(self.layout):
             self.build(progress=say)
         ports = self.ports
@@ -158,10 +163,11 @@ class SandboxManager:
         SandboxError
             The sandbox is not running or the workload did not settle.
         """
-        if not self.status().running:
-            raise SandboxError("the sandbox is not running; run `kubechat sandbox up` first")
-        with self._client() as kube:
-            seed_workload(kube, progress or (lambda line: None))
+        with self._lock():
+            if not self.status().running:
+                raise SandboxError("the sandbox is not running; run `kubechat sandbox up` first")
+            with self._client() as kube:
+                seed_workload(kube, progress or (lambda line: None))
 
     def down(self, progress: Progress | None = None) -> list[str]:
         """Stop every component in reverse start order.
@@ -173,10 +179,11 @@ class SandboxManager:
         """
         say = progress or (lambda line: None)
         stopped = []
-        for name in reversed(COMPONENTS):
-            if self.supervisor.stop(name):
-                say(f"stopped {name}")
-                stopped.append(name)
+        with self._lock():
+            for name in reversed(COMPONENTS):
+                if self.supervisor.stop(name):
+                    say(f"stopped {name}")
+                    stopped.append(name)
         return stopped
 
     def status(self) -> SandboxStatus:
@@ -186,6 +193,22 @@ class SandboxManager:
             for name in COMPONENTS
         )
         return SandboxStatus(components, self.layout.kubeconfig, apiserver_url(self.ports))
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Serialise up/seed/down across processes (several test sessions share one sandbox)."""
+        self.layout.state_dir.mkdir(parents=True, exist_ok=True)
+        with (self.layout.state_dir / ".lock").open("w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            except OSError as exc:
+                raise SandboxError(
+                    f"could not lock {self.layout.state_dir / '.lock'}: {exc.strerror}"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _client(self) -> KubeClient:
         return KubeClient(apiserver_url(self.ports), tls_context(self.layout))

@@ -2,9 +2,10 @@
 
 It reuses a sandbox that already runs (``kubechat sandbox up`` beforehand is the fast path;
 ``.ci/run`` should do that so the cold Go build does not count against test timeouts).
-Otherwise it starts one, building the binaries first when the cache is cold, and stops it at
-the end of the session, because it started it. ``KUBECHAT_SKIP_SANDBOX=1`` skips (fails under
-CI) every test that needs it.
+Otherwise it starts one, building the binaries first when the cache is cold. At session end
+it leaves the sandbox running locally (the next session, and other developers' test runs on
+the same machine, reuse it); under CI (``CI=true``) it stops it, but only if it started it.
+``KUBECHAT_SKIP_SANDBOX=1`` skips (fails under CI) every test that needs it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class SandboxInfo:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxInfo]:
-    """A running sandbox; starts (and at session end stops) one when none runs."""
+    """A running sandbox; starts one when none runs (and stops it at the end only under CI)."""
     if os.environ.get("KUBECHAT_SKIP_SANDBOX", "") in {"1", "true", "yes"}:
         skip_or_fail("KUBECHAT_SKIP_SANDBOX=1: sandbox tests skipped")
     from kubechat_lab.sandbox import SandboxManager
@@ -55,5 +56,6 @@ def sandbox() -> Iterator[SandboxInfo]:
         bin_dir=manager.layout.bin_dir,
         started_here=started_here,
     )
-    if started_here and os.environ.get("KUBECHAT_KEEP_SANDBOX", "") not in {"1", "true", "yes"}:
+    under_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    if started_here and under_ci:
         manager.down()
