@@ -27,7 +27,6 @@ _KWOK_NODE_SELECTOR = ("kwok.x-k8s.io/node", "fake")
 # metrics-server (>= v0.7) scrapes this path instead of /metrics/resource: kwok serves one
 # resource-metrics endpoint per fake node on its single port.
 _METRICS_PATH_ANNOTATION = "metrics.k8s.io/resource-metrics-path"
-_SEEDED_NAMESPACES = ["shop", "payments", "data", "ci", "default", "kube-system"]
 # container name -> pod log data file (the "" entry serves every other container).
 _LOG_FILES: dict[str, str] = {
     "frontend": "frontend.txt",
@@ -90,7 +89,7 @@ def _kwok_config(layout: SandboxLayout, ports: Ports) -> str:
         "apiVersion": "kwok.x-k8s.io/v1alpha1",
         "kind": "ClusterLogs",
         "metadata": {"name": "kubechat-sandbox-logs"},
-        "spec": {"selector": {"matchNamespaces": _SEEDED_NAMESPACES}, "logs": logs},
+        "spec": {"logs": logs},  # no selector: every pod in every namespace
     }
     parts = [
         yaml.safe_dump(options, sort_keys=False),
