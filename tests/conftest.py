@@ -2,4 +2,7 @@
 
 pytest_plugins = [
     "tests.plugins.services",
+    "tests.plugins.postgres",
+    "tests.plugins.sandbox",
+    "tests.plugins.llm_servers",
 ]
