@@ -21,6 +21,15 @@ __all__ = [
 
 _RESTART_SORT = ".status.containerStatuses[0].restartCount"
 _AGE_SORT = ".metadata.creationTimestamp"
+#: The label a workload's pods usually carry (the controller's own for jobs).
+_OWNER_LABELS = {
+    "deployments": "app",
+    "statefulsets": "app",
+    "daemonsets": "app",
+    "replicasets": "app",
+    "services": "app",
+    "jobs": "job-name",
+}
 _POD_PHASES = {
     "not-running": "status.phase!=Running",
     "pending": "status.phase=Pending",
@@ -135,6 +144,17 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if not draft.resources and (any(s in ("warning", "normal") for s in draft.states) or
                                 scan.has(r"\bwhat (?:has )?happened\b|\brecent activity\b")):
         draft.resources.append("events")
+    if not draft.resources and draft.all_namespaces and not (
+        draft.names or draft.node or draft.states or draft.sort
+    ) and draft.extra.get("all-namespaces", "").endswith("namespaces"):
+        # "list all namespaces": the namespaces themselves.
+        draft.resources.append("namespaces")
+        draft.all_namespaces = False
+    if not draft.resources and scan.has(r"\beverything\b|\ball (?:the )?(?:resources|objects|"
+                                        r"workloads)\b|\ball kinds\b"):
+        draft.resources.append("all")
+        draft.assumptions.append("'everything': kubectl's 'all' (pods, services, workloads; "
+                                 "not configmaps or secrets)")
     if not draft.resources:
         if draft.names or draft.node or draft.states or draft.sort == "restarts" or (
             draft.namespace or draft.all_namespaces
@@ -150,6 +170,15 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             )
     resource = draft.resources[0]
     names = list(draft.names)
+    if resource == "pods" and names and len(draft.resources) > 1:
+        owner = draft.resources[1]
+        if owner in _OWNER_LABELS and owner != "events":
+            # "pods of deployment cart": the workload's pods, by the label they usually carry.
+            label = f"{_OWNER_LABELS[owner]}={names[0]}"
+            draft.selectors.append(label)
+            draft.assumptions.append(f"the pods of {owner} {names[0]} carry the label {label}")
+            names = []
+            draft.resources[:] = ["pods"]
     fields = phase_fields(draft, resource)
     if "events" in draft.resources and len(draft.resources) > 1 or (
         resource == "events" and names
@@ -160,6 +189,8 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         names = []
         draft.resources[:] = ["events"]
         resource = "events"
+    if names:
+        draft.sort = None  # one named object: nothing to sort
     if draft.node:
         if resource == "pods":
             fields.append(f"spec.nodeName={draft.node}")
@@ -204,6 +235,9 @@ def _build_logs(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         raise CantTranslateError("no pod named",
                                  "'logs of pod web-1 in namespace shop' or "
                                  "'logs of deployment checkout from the last hour'")
+    if draft.all_namespaces and not draft.namespace:
+        draft.all_namespaces = False
+        draft.notes.append("kubectl logs reads one namespace: showing the current one")
     argv += scope(draft, table, "pods")
     if draft.container:
         argv += ["-c", draft.container]
@@ -225,6 +259,9 @@ def _build_logs(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
 def _build_top(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     nodes = "nodes" in draft.resources or (not draft.resources and scan.has(r"\bnodes?\b"))
     sub = "nodes" if nodes else "pods"
+    if sub == "nodes" and draft.node and not draft.names:
+        draft.names.append(draft.node)
+        draft.node = None
     argv = ["top", sub, *draft.names]
     if sub == "pods":
         argv += scope(draft, table, "pods") + selector(draft)

@@ -37,7 +37,7 @@ _AUTH_VERBS = {
     "update": "update", "edit": "update", "change": "update", "modify": "update",
     "patch": "patch", "list": "list", "watch": "watch", "get": "get", "see": "get",
     "read": "get", "view": "get", "scale": "update", "restart": "patch", "deploy": "create",
-    "exec": "create", "drain": "update", "cordon": "patch", "label": "patch",
+    "exec": "create", "drain": "update", "shell": "create", "cordon": "patch", "label": "patch",
     "annotate": "patch",
 }
 
@@ -70,6 +70,7 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
         if "replicas" not in draft.extra and scan.has(r"\b(?:to|down to) (?:nothing|none)\b|"
                                                       r"\bshut ?down\b|\bturn off\b|\bstop\b"):
             draft.extra["replicas"] = "0"
+            draft.extra["stop"] = "1"
             draft.assumptions.append("stopping a workload: scaled to 0 replicas")
     elif intent in ("rollout-undo", "rollout-history"):
         _take_first(scan, draft, "revision", (
@@ -141,6 +142,7 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             word = match.group(1) or match.group(2)
             if word in _AUTH_VERBS:
                 draft.extra["verb"] = _AUTH_VERBS[word]
+                draft.extra["verb-word"] = word
                 scan.take(match)
 
 
@@ -182,6 +184,10 @@ def _rollout(sub: str) -> Builder:
 
 
 def _build_scale(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    if "stop" in draft.extra and not set(draft.resources) & {"deployments", "statefulsets",
+                                                              "replicasets"}:
+        raise CantTranslateError("only workloads can be stopped by scaling",
+                                 "'scale deployment checkout in shop to 0'")
     resource = one_resource(draft, "deployments", "", "")
     names = _names(draft, resource, "'scale deployment checkout in shop to 3'")
     if "relative" in draft.extra and "replicas" not in draft.extra:
@@ -321,6 +327,8 @@ def _build_auth(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         return ["auth", "can-i", "--list", *scope(draft, table, None)]
     verb = draft.extra.get("verb")
     resource = draft.resources[0] if draft.resources else None
+    if draft.extra.get("verb-word") == "exec" and resource in (None, "pods"):
+        resource = "pods/exec"
     if verb is None or resource is None:
         raise CantTranslateError("no action or resource to check",
                                  "'can I delete pods in namespace shop?'")
@@ -329,6 +337,11 @@ def _build_auth(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
 
 def _forbidden(verb: str) -> Builder:
     def build(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+        if verb == "exec" and ("nodes" in draft.resources or (
+            scan.has(r"\bssh\b") and "pods" not in draft.resources
+        )):
+            raise CantTranslateError("kubectl cannot open a shell on a machine",
+                                     "'describe node NAME' or 'top nodes' to look at a node")
         ns = ["-n", draft.namespace] if draft.namespace else []
         pod = draft.names[0] if draft.names else "POD"
         container = ["-c", draft.container] if draft.container else []
@@ -350,7 +363,8 @@ def _forbidden(verb: str) -> Builder:
         if verb == "debug":
             return ["debug", "-it", pod, *ns, "--image=busybox"]
         if verb == "cp":
-            return ["cp", f"{pod}:/tmp", ".", *ns, *container]
+            path = re.search(r"(?<![\w.])(/[\w.\-/]+)", scan.question)
+            return ["cp", f"{pod}:{path.group(1) if path else '/tmp'}", ".", *ns, *container]
         return ["proxy"]
 
     return build

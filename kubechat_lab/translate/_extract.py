@@ -66,6 +66,10 @@ _FIELD_CASE = {
 _NOT_AFTER_NAMESPACE = frozenset(
     {"app", "application", "container", "containers", "image", "node", "cluster", "label"}
 )
+#: A namespace name (DNS-1123 label: no dots, at most 63 characters).
+_NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
+#: Generated names: a pod's hash suffix or a StatefulSet ordinal (``cart-5f7``, ``db-0``).
+_POD_LIKE = re.compile(r"-(?:\d+|[a-z0-9]*\d[a-z0-9]*)$")
 _KV = re.compile(r"^([a-z0-9][a-z0-9./_\-]*)(!=|==|=)([a-z0-9._\-]*)$")
 
 
@@ -135,6 +139,7 @@ def extract_namespaces(
     ):
         for found in scan.finditer(pattern):
             draft.all_namespaces = True
+            draft.extra["all-namespaces"] = found.group(0).strip()
             scan.take(found)
     match = scan.search(r"\b(?:in|from|for) (?:my|the current|this|our|current) (?:current )?"
                         r"(?:namespace|ns)\b")
@@ -143,27 +148,31 @@ def extract_namespaces(
         draft.assumptions.append("the current namespace (no -n flag)")
     for pattern in (
         r"(?:^| )(?:-n|--namespace)[= ]" + _NAME,
-        r"\b(?:in|from|within|inside|under|for|of|on) (?:the )?(?:namespace|ns)[:=]? " + _NAME,
+        r"\b(?:in|from|within|inside|under|for|of|on) (?:the )?(?:namespace|ns)"
+        r"(?: named| called)?[:=]? " + _NAME,
         r"\b(?:in|from|within|inside|for|of|on) (?:the )?" + _NAME + r" (?:namespace|ns)\b",
     ):
         match = scan.search(pattern)
-        if match and scan.is_name(match.group(1)):
+        if match and _NAMESPACE_RE.match(match.group(1)) and scan.is_name(match.group(1)):
             draft.namespace = match.group(1)
             scan.take(match)
             return
     for pattern in (r"\b(?:namespace|ns)[:=]? " + _NAME, r"\b" + _NAME + r" (?:namespace|ns)\b"):
         match = scan.search(pattern)
-        if match and scan.is_name(match.group(1)) and match.group(1) not in words:
+        if match and scan.is_name(match.group(1)) and match.group(1) not in words and (
+            _NAMESPACE_RE.match(match.group(1))
+        ):
             # "describe namespace scratch" names a namespace; "pods namespace shop" filters.
             draft.namespace_object = match.group(1)
             scan.take(match)
             return
+    candidates: list[tuple[re.Match[str], bool]] = []
     for match in scan.finditer(r"\b(?:in|inside|within|from|for|of) (?:the )?" + _NAME + r"\b"):
         word = match.group(1)
         known = ctx.knows_namespace(word)
         if match.group(0).startswith(("for", "of")) and not known:
             continue
-        if not scan.is_name(word):
+        if not scan.is_name(word) or not _NAMESPACE_RE.match(word):
             continue
         if word in words and not _other_resource_before(scan, words, word, match.start()):
             continue
@@ -174,11 +183,27 @@ def extract_namespaces(
             continue  # "in the checkout deployment", "from the sidecar container"
         if match.group(0).startswith("from the") and not known:
             continue
-        draft.namespace = word
-        scan.take(match)
-        if ctx.namespaces and not known:
-            draft.notes.append(f"namespace {word!r} is not one the cluster reported")
+        candidates.append((match, known))
+    if not candidates:
         return
+    # "inside cart-5f7 in orders": prefer a known namespace, then one that does not look like
+    # a generated pod name.
+    match, known = min(
+        candidates,
+        key=lambda c: (not c[1], scan.is_name(c[0].group(1), strict=True)
+                       and bool(_POD_LIKE.search(c[0].group(1)))),
+    )
+    word = match.group(1)
+    draft.namespace = word
+    scan.take(match)
+    if not known:
+        draft.extra["loose-namespace"] = word
+    if ctx.namespaces and not known:
+        draft.notes.append(f"namespace {word!r} is not one the cluster reported")
+    more = rx(r"^ (?:and|or|,) (?:in )?(?:namespace )?" + _NAME + r"\b").match(
+        scan.live[match.end() :])
+    if more and scan.is_name(more.group(1)) and more.group(1) not in words:
+        draft.extra["more-namespaces"] = more.group(1)
 
 
 def _other_resource_before(
@@ -370,7 +395,7 @@ def extract_states(scan: Scan, draft: Draft) -> None:
 
 def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: bool) -> None:
     """Find ``on node-b`` / ``on node worker-2``; a filter, or the target when ``target``."""
-    match = scan.search(r"\b(?:on|in|at|from|of) (?:the )?(?:node|host|machine|worker|server) "
+    match = scan.search(r"\b(?:on|in|at|from) (?:the )?(?:node|host|machine|worker|server) "
                         + _NAME + r"\b")
     if match is None:
         match = scan.search(r"\b(?:on|at) (?:the )?" + _NAME + r"\b")
@@ -405,7 +430,7 @@ def extract_containers(scan: Scan, draft: Draft) -> None:
     ):
         for match in scan.finditer(pattern):
             word = match.group(1)
-            if scan.is_name(word) and word not in RESOURCE_WORDS:
+            if (scan.is_name(word) or word == "application") and word not in RESOURCE_WORDS:
                 draft.container = word
                 scan.take(match)
                 return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubechat_lab.translate._scan import Scan, rx
 
-__all__ = ["FORBIDDEN_INTENTS", "detect_intent"]
+__all__ = ["FORBIDDEN_INTENTS", "WRITE_INTENTS", "detect_intent"]
 
 #: Intents whose kubectl command the grammar refuses (interactive, local files, tunnels).
 FORBIDDEN_INTENTS: frozenset[str] = frozenset(
@@ -19,6 +19,13 @@ _WRITE_WORDS = (
 # Ordered: the first pattern that matches wins. Earlier rows are the more specific ones
 # ("remove the label" is a label change, not a delete; "restarts" is a sort, not a restart).
 _TABLE: tuple[tuple[str, str], ...] = (
+    (
+        "auth",
+        r"\b(?:am|are) (?:i|we) (?:allowed|able|permitted|authori[sz]ed)\b|\bdo (?:i|we) have "
+        r"(?:the )?(?:permission|permissions|rights?|access)\b|\b(?:check|see|verify) "
+        r"(?:if|whether) (?:i|we) (?:can|am allowed|may)\b|\bwhat (?:can|am) i (?:do|allowed)\b"
+        r"|\bmy permissions\b|\brbac\b|^(?:can|may|could) (?:i|we) (?:" + _WRITE_WORDS + r")\b",
+    ),
     ("port-forward", r"\bport-forward\b|\bforward (?:a |the )?(?:local )?ports?\b|\btunnel\b"),
     (
         "exec",
@@ -36,13 +43,6 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ("attach", r"\battach (?:to|me)\b"),
     ("edit", r"^(?:please )?edit\b|\b(?:open|interactively) (?:and )?edit\b|\bin an editor\b"),
     ("proxy", r"\bkubectl proxy\b|\b(?:start|run|open) (?:a |the )?(?:kubectl |api )?proxy\b"),
-    (
-        "auth",
-        r"\b(?:am|are) (?:i|we) (?:allowed|able|permitted|authori[sz]ed)\b|\bdo (?:i|we) have "
-        r"(?:the )?(?:permission|permissions|rights?|access)\b|\b(?:check|see|verify) "
-        r"(?:if|whether) (?:i|we) (?:can|am allowed|may)\b|\bwhat (?:can|am) i (?:do|allowed)\b"
-        r"|\bmy permissions\b|\brbac\b|^(?:can|may|could) (?:i|we) (?:" + _WRITE_WORDS + r")\b",
-    ),
     ("api-versions", r"\bapi[- ]?versions\b|\bapi groups\b|\bgroup ?versions\b"),
     (
         "api-resources",
@@ -70,14 +70,14 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach)\b.{0,30}\bannotations?\b"),
     (
         "rollout-undo",
-        r"\bundo\b|\broll(?:ed|ing)? ?back\b|\brollback\b|\brevert\b|\bgo back to (?:the )?"
+        r"\bundo\b|\broll ?back\b|\broll (?:it|them) back\b|\brevert\b|\bgo back to (?:the )?"
         r"(?:previous|last|prior|old|earlier)\b",
     ),
     (
         "rollout-history",
         r"\b(?:rollout|roll-out|deployment|revision|release|deploy|version) history\b"
         r"|\bhistory of\b|\b(?:list|show|see|past|previous|all) (?:the )?(?:rollouts|revisions|"
-        r"releases)\b|\brevisions of\b",
+        r"releases)\b|\brevisions of\b|\bwhat changed\b.{0,40}\broll(?:-| )?outs?\b",
     ),
     ("rollout-pause", r"\bpause\b"),
     ("rollout-resume", r"\bresume\b|\bunpause\b"),
@@ -97,7 +97,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "scale",
-        r"\bscale[sd]?\b|\b(?:set|change|increase|decrease|reduce|bump|adjust|lower|raise|"
+        r"\bscale\b|\b(?:set|change|increase|decrease|reduce|bump|adjust|lower|raise|"
         r"update)\b.{0,70}\breplica(?:s| count)?\b|\breplicas? to\b|\bshut ?down\b|\bturn off\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
@@ -107,7 +107,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "uncordon",
         r"\buncordon\b|\b(?:make|mark|set)\b.{0,30} schedulable\b|\b(?:allow|enable|re-?enable|"
-        r"resume) scheduling\b|\bschedulable again\b",
+        r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:service|rotation)\b"
+        r"|\bback online\b",
     ),
     (
         "cordon",
@@ -172,6 +173,18 @@ _TABLE: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Intents that change the cluster.
+WRITE_INTENTS: frozenset[str] = frozenset(
+    {
+        "delete", "scale", "rollout-restart", "rollout-undo", "rollout-pause", "rollout-resume",
+        "cordon", "uncordon", "drain", "taint", "untaint", "label", "unlabel", "annotate",
+        "unannotate", "set-image", "create",
+    }
+)
+# "why was it scaled down", "who deleted the pod": a question about a past change is a read.
+_ABOUT_THE_PAST = r"^(?:why|when|who|did|was|were|has|had|have|how come)\b"
+
+
 def detect_intent(scan: Scan) -> str:
     """Return the intent of the question.
 
@@ -182,5 +195,7 @@ def detect_intent(scan: Scan) -> str:
     live = scan.live
     for intent, pattern in _TABLE:
         if rx(pattern).search(live):
+            if intent in WRITE_INTENTS and rx(_ABOUT_THE_PAST).search(scan.text):
+                return "describe"
             return intent
     return "get"

@@ -155,7 +155,7 @@ NOT_NAMES: frozenset[str] = frozenset(
     order ascending descending reverse use parallel time today yesterday hogs hog heaviest
     highest lowest largest biggest smallest least fewest sorted most recent newest ones
     spec metadata field fields resource resources object objects kind kinds type types
-    belonging belongs app application pod-level level mode everyone's things' logged kindly
+    condition conditions belonging belongs application pod-level level mode logged kindly
     """.split()
 )
 

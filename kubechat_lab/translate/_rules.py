@@ -274,6 +274,19 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
             draft.names.insert(0, draft.namespace_object)
         elif draft.namespace is None:
             draft.namespace = draft.namespace_object
+    if "more-namespaces" in draft.extra:
+        raise CantTranslateError(
+            "kubectl lists one namespace at a time",
+            f"one question per namespace, or 'across the cluster' (-A) instead of "
+            f"{draft.namespace} and {draft.extra['more-namespaces']}",
+        )
+    if (draft.intent in _NEEDS_NAME and not draft.names and draft.namespace is not None
+            and draft.extra.get("loose-namespace") == draft.namespace
+            and scan.is_name(draft.namespace, strict=True)
+            and not any(scan.is_name(scan.words[i], strict=True) for i in scan.free())):
+        # "logs from web-0": a pod-like name after a bare "from"/"in" is the object.
+        draft.names.append(draft.namespace)
+        draft.namespace = None
     _leftover_names(scan, draft, ctx, words)
     if draft.intent in _NODE_TARGETS and not draft.resources:
         draft.resources.append("nodes")

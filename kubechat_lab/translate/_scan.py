@@ -23,8 +23,10 @@ def rx(pattern: str) -> re.Pattern[str]:
     """Compile ``pattern`` with every literal space meaning "one or more blanks".
 
     Taken spans are blanked to spaces, so words that were adjacent may be separated by
-    several spaces; patterns are written with single spaces for readability.
+    several spaces; patterns are written with single spaces for readability (``" ?"`` is an
+    optional blank, ``"[- ]"`` a dash or a blank).
     """
+    pattern = pattern.replace("[- ]", r"[-\s]").replace(" ?", r"\s*")
     return re.compile(pattern.replace(" ", r"\s+"))
 
 

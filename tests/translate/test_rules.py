@@ -19,6 +19,8 @@ from kubechat_lab.translate import (
 from tests.command._evaldata import eval_dir
 
 EXTRA = Path(__file__).parent / "data" / "questions-extra.jsonl"
+# Paraphrases written while probing for weaknesses (every fix made was a general one).
+REGRESSION = Path(__file__).parent / "data" / "questions-regression.jsonl"
 RULES = RulesTranslator()
 
 
@@ -37,6 +39,13 @@ def test_extra_set_accuracy() -> None:
     assert len(cases) >= 60
     report = evaluate(cases, RULES)
     assert report.structural_accuracy >= 0.90, report.format_table()
+    assert report.safety_accuracy >= 0.97, report.format_table()
+
+
+def test_regression_set_accuracy() -> None:
+    report = evaluate(load_cases(REGRESSION), RULES)
+    assert report.total >= 250
+    assert report.structural_accuracy >= 0.95, report.format_table()
     assert report.safety_accuracy >= 0.97, report.format_table()
 
 
@@ -182,9 +191,37 @@ def test_crashlooping_explains_the_sort() -> None:
 
 
 def test_deterministic_and_parses_back() -> None:
-    for case in load_cases(EXTRA):
+    for case in load_cases(EXTRA) + load_cases(REGRESSION):
         first = RULES.translate(case.question)
         second = RULES.translate(case.question)
         assert (first.text, first.assumptions) == (second.text, second.assumptions)
         if first.command is not None:
             assert parse(first.text) == first.command
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["why was deployment cart scaled down to zero", "was deployment gw rolled back?",
+     "who deleted pod web-1 in shop", "why did node-a shut down",
+     "did someone restart deployment gw in edge"],
+)
+def test_questions_about_past_changes_stay_read_only(question: str) -> None:
+    translation = RULES.translate(question)
+    assert translation.command is None or not translation.command.is_write, translation.text
+
+
+def test_two_namespaces_are_not_guessed() -> None:
+    translation = RULES.translate("deployments in orders and billing")
+    assert translation.command is None
+    assert "across the cluster" in translation.explanation
+
+
+def test_never_raises_on_the_kubectl_doc_examples() -> None:
+    import json
+
+    path = eval_dir() / "kubectl-examples.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        question = json.loads(line)["question"]
+        translation = RULES.translate(question)
+        if translation.command is not None:
+            assert parse(translation.text) == translation.command
