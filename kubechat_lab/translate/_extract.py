@@ -1,4 +1,4 @@
-"""Phrase extractors of the rules translator: namespaces, output, counts, time, sorting, states.
+"""Phrase extractors of the rules translator: the Draft, namespaces, output, counts, time.
 
 Each extractor reads a :class:`~kubechat_lab.translate._scan.Scan`, takes what it understood
 and records it on a :class:`Draft`. They run in a fixed order (see ``_rules``) so that, for
@@ -12,65 +12,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kubechat_lab.translate._base import TranslationContext
-from kubechat_lab.translate._lexicon import NUMBER_WORDS, RESOURCE_WORDS, number
+from kubechat_lab.translate._lexicon import NUMBER_WORDS, number
 from kubechat_lab.translate._scan import Scan, rx
 
 __all__ = [
+    "NAME",
     "Draft",
-    "extract_containers",
     "extract_counts",
     "extract_namespaces",
-    "extract_nodes",
     "extract_output",
-    "extract_selectors",
-    "extract_sorting",
-    "extract_states",
 ]
 
 _NUM = r"(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"|few|couple of)"
-_NAME = r"([a-z0-9][a-z0-9.\-]*[a-z0-9]|[a-z0-9])"
+#: A name in a pattern (group 1).
+NAME = r"([a-z0-9][a-z0-9.\-]*[a-z0-9]|[a-z0-9])"
 _UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|[smhd])"
 
-#: Field-selector keys typed directly (``status.phase=Running``) stay field selectors.
-_FIELD_KEYS = frozenset(
-    {
-        "status.phase",
-        "spec.nodename",
-        "spec.restartpolicy",
-        "spec.schedulername",
-        "spec.serviceaccountname",
-        "status.podip",
-        "status.nominatednodename",
-        "metadata.name",
-        "metadata.namespace",
-        "type",
-        "reason",
-        "involvedobject.name",
-        "involvedobject.kind",
-        "involvedobject.namespace",
-        "spec.unschedulable",
-        "status.successful",
-    }
-)
-_FIELD_CASE = {
-    "spec.nodename": "spec.nodeName",
-    "status.podip": "status.podIP",
-    "spec.restartpolicy": "spec.restartPolicy",
-    "spec.schedulername": "spec.schedulerName",
-    "spec.serviceaccountname": "spec.serviceAccountName",
-    "status.nominatednodename": "status.nominatedNodeName",
-    "involvedobject.name": "involvedObject.name",
-    "involvedobject.kind": "involvedObject.kind",
-    "involvedobject.namespace": "involvedObject.namespace",
-}
-_NOT_AFTER_NAMESPACE = frozenset(
+_NOT_AFTERNAMESPACE = frozenset(
     {"app", "application", "container", "containers", "image", "node", "cluster", "label"}
 )
 #: A namespace name (DNS-1123 label: no dots, at most 63 characters).
-_NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
+NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 #: Generated names: a pod's hash suffix or a StatefulSet ordinal (``cart-5f7``, ``db-0``).
 _POD_LIKE = re.compile(r"-(?:\d+|[a-z0-9]*\d[a-z0-9]*)$")
-_KV = re.compile(r"^([a-z0-9][a-z0-9./_\-]*)(!=|==|=)([a-z0-9._\-]*)$")
 
 
 @dataclass
@@ -147,39 +111,39 @@ def extract_namespaces(
         scan.take(match)
         draft.assumptions.append("the current namespace (no -n flag)")
     for pattern in (
-        r"(?:^| )(?:-n|--namespace)[= ]" + _NAME,
+        r"(?:^| )(?:-n|--namespace)[= ]" + NAME,
         r"\b(?:in|from|within|inside|under|for|of|on) (?:the )?(?:namespace|ns)"
-        r"(?: named| called)?[:=]? " + _NAME,
-        r"\b(?:in|from|within|inside|for|of|on) (?:the )?" + _NAME + r" (?:namespace|ns)\b",
+        r"(?: named| called)?[:=]? " + NAME,
+        r"\b(?:in|from|within|inside|for|of|on) (?:the )?" + NAME + r" (?:namespace|ns)\b",
     ):
         match = scan.search(pattern)
-        if match and _NAMESPACE_RE.match(match.group(1)) and scan.is_name(match.group(1)):
+        if match and NAMESPACE_RE.match(match.group(1)) and scan.is_name(match.group(1)):
             draft.namespace = match.group(1)
             scan.take(match)
             return
-    for pattern in (r"\b(?:namespace|ns)[:=]? " + _NAME, r"\b" + _NAME + r" (?:namespace|ns)\b"):
+    for pattern in (r"\b(?:namespace|ns)[:=]? " + NAME, r"\b" + NAME + r" (?:namespace|ns)\b"):
         match = scan.search(pattern)
         if match and scan.is_name(match.group(1)) and match.group(1) not in words and (
-            _NAMESPACE_RE.match(match.group(1))
+            NAMESPACE_RE.match(match.group(1))
         ):
             # "describe namespace scratch" names a namespace; "pods namespace shop" filters.
             draft.namespace_object = match.group(1)
             scan.take(match)
             return
     candidates: list[tuple[re.Match[str], bool]] = []
-    for match in scan.finditer(r"\b(?:in|inside|within|from|for|of) (?:the )?" + _NAME + r"\b"):
+    for match in scan.finditer(r"\b(?:in|inside|within|from|for|of) (?:the )?" + NAME + r"\b"):
         word = match.group(1)
         known = ctx.knows_namespace(word)
         if match.group(0).startswith(("for", "of")) and not known:
             continue
-        if not scan.is_name(word) or not _NAMESPACE_RE.match(word):
+        if not scan.is_name(word) or not NAMESPACE_RE.match(word):
             continue
         if word in words and not _other_resource_before(scan, words, word, match.start()):
             continue
         if ctx.namespaces and not known and ctx.locate(word):
             continue  # an object, not a namespace
         after = scan.live[match.end() :].split(None, 1)
-        if after and (after[0] in words or after[0] in _NOT_AFTER_NAMESPACE):
+        if after and (after[0] in words or after[0] in _NOT_AFTERNAMESPACE):
             continue  # "in the checkout deployment", "from the sidecar container"
         if match.group(0).startswith("from the") and not known:
             continue
@@ -200,7 +164,7 @@ def extract_namespaces(
         draft.extra["loose-namespace"] = word
     if ctx.namespaces and not known:
         draft.notes.append(f"namespace {word!r} is not one the cluster reported")
-    more = rx(r"^ (?:and|or|,) (?:in )?(?:namespace )?" + _NAME + r"\b").match(
+    more = rx(r"^ (?:and|or|,) (?:in )?(?:namespace )?" + NAME + r"\b").match(
         scan.live[match.end() :])
     if more and scan.is_name(more.group(1)) and more.group(1) not in words:
         draft.extra["more-namespaces"] = more.group(1)
@@ -308,169 +272,3 @@ def extract_counts(scan: Scan, draft: Draft) -> None:
     if match:
         draft.since = "30m"
         scan.take(match)
-
-
-def extract_sorting(scan: Scan, draft: Draft) -> None:
-    """Find sort requests: restarts, age, memory, cpu, name, capacity."""
-    table = (
-        (
-            "restarts",
-            r"\b(?:most|highest|many|max|maximum|top|biggest|largest|more|frequent) (?:number of )?"
-            r"(?:restarts|restart counts?|restarted)\b|\brestart(?:ed|ing|s)? (?:the )?most\b"
-            r"|\b(?:by|sorted by|order by|ordered by|sort by|sort them by|sort it by) (?:the )?"
-            r"(?:number of )?(?:restarts?|restart counts?)\b|\brestart counts?\b|\bmost often "
-            r"restarted\b|\brestarting (?:a lot|often|frequently)\b|\bkeep(?:s)? restarting\b",
-        ),
-        (
-            "memory",
-            r"\b(?:most|highest|heaviest|top|biggest|more|largest) (?:memory|ram|mem)\b"
-            r"|\b(?:memory|ram)[- ](?:hungry|hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|"
-            r"ordered by|sort by) (?:memory|ram|mem)(?: usage| use| consumption)?\b"
-            r"|\b(?:hogging|eating|using|consuming|burning|uses|eats|consumes) (?:the most |a lot "
-            r"of |lots of |too much |most )?(?:memory|ram)\b|\buse (?:the )?most (?:memory|ram)\b",
-        ),
-        (
-            "cpu",
-            r"\b(?:most|highest|heaviest|top|biggest|more|largest) cpu\b|\bcpu[- ](?:hungry|"
-            r"hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|ordered by|sort by) cpu"
-            r"(?: usage| use| consumption)?\b|\b(?:hogging|eating|using|consuming|burning|uses|"
-            r"eats|consumes) (?:the most |a lot of |lots of |too much |most )?cpu\b",
-        ),
-        (
-            "age",
-            r"\b(?:oldest|newest|youngest|most recent(?:ly created)?|latest|recently created|"
-            r"by age|sorted by age|order by age|ordered by age|by creation(?: time| date)?"
-            r"|by (?:creation )?timestamp|sorted by time|by date|in order of (?:creation|age)"
-            r"|by time|chronological(?:ly)?|most recent first|recent)\b",
-        ),
-        ("name", r"\b(?:by|sorted by|order by|ordered by|sort by) name\b|\balphabetical(?:ly)?\b"),
-        (
-            "capacity",
-            r"\b(?:by|sorted by|order by|ordered by|sort by) (?:capacity|size|storage)\b",
-        ),
-    )
-    for key, pattern in table:
-        match = scan.search(pattern)
-        if match:
-            draft.sort = key
-            scan.take(match)
-            return
-
-
-_STATE_TABLE: tuple[tuple[str, str], ...] = (
-    ("not-running", r"\bnot (?:in )?(?:a |the )?running(?: state| phase)?\b|\bnon-?running\b"
-                    r"|\bnot up\b|\b(?:are|is) down\b|\bnot (?:in )?(?:a )?healthy\b|\bunhealthy\b"
-                    r"|\bbroken\b|\bhaving (?:problems|issues|trouble)\b|\bproblematic\b"),
-    ("crashlooping", r"\bcrashlooping\b|\bcrash(?:ing|es|ed)? (?:repeatedly|constantly|over "
-                     r"and over|in a loop)\b|\bkeep(?:s)? crashing\b|\bcrashing\b"),
-    ("pending", r"\bpending\b|\bwaiting to (?:be )?schedul\w*\b|\bnot (?:yet )?scheduled\b"
-                r"|\bunscheduled\b|\bstuck\b|\bcan not be scheduled\b"),
-    ("evicted", r"\bevicted\b"),
-    ("failed", r"\bfail(?:ing|ed|s)?\b|\berror(?:ed|ing)?\b|\bin error\b"),
-    ("succeeded", r"\b(?:succeeded|completed|complete|finished|successful|done)\b"),
-    ("unknown", r"\bunknown (?:state|phase|status)\b|\bin unknown\b"),
-    ("unschedulable", r"\bunschedulable\b|\bcordoned\b"),
-    ("schedulable", r"(?<!un)\bschedulable\b|\buncordoned\b"),
-    ("not-ready", r"\bnot ready\b|\bnotready\b"),
-    ("warning", r"\bwarnings?\b"),
-    ("normal", r"\bnormal\b"),
-    ("running", r"(?<!not\x20)\b(?:running|up and running|alive)\b"),
-)
-
-
-def extract_states(scan: Scan, draft: Draft) -> None:
-    """Find phases and states (``failing``, ``pending``, ``not running``, ``warning``)."""
-    for key, pattern in _STATE_TABLE:
-        for match in scan.finditer(pattern):
-            if key == "running" and rx(r"^ (?:on|in|at|inside|under|across|everywhere)\b").match(
-                scan.text[match.end() :]
-            ):
-                continue  # "running in shop" says where, not which phase
-            draft.states.append(key)
-            scan.take(match)
-            break
-    if scan.search(r"\b(?:all|every|everything)\b"):
-        draft.want_all = True
-
-
-def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: bool) -> None:
-    """Find ``on node-b`` / ``on node worker-2``; a filter, or the target when ``target``."""
-    match = scan.search(r"\b(?:on|in|at|from) (?:the )?(?:node|host|machine|worker|server) "
-                        + _NAME + r"\b")
-    if match is None:
-        match = scan.search(r"\b(?:on|at) (?:the )?" + _NAME + r"\b")
-        if match is not None:
-            word = match.group(1)
-            known = bool(ctx.locate(word, "nodes"))
-            if not known and not (scan.is_name(word, strict=True) and word not in RESOURCE_WORDS):
-                match = None
-            elif ctx.inventory.get("nodes") and not known:
-                match = None
-    if match is None or not scan.is_name(match.group(1)):
-        return
-    if target:
-        draft.names.append(match.group(1))
-        draft.resources[:] = ["nodes"]
-    else:
-        draft.node = match.group(1)
-    scan.take(match)
-
-
-def extract_containers(scan: Scan, draft: Draft) -> None:
-    """Find the container (``-c proxy``, ``container proxy``, ``the proxy container``)."""
-    match = scan.search(r"\b(?:all|every|each) (?:of (?:its|the|their) )?(?:the )?containers\b")
-    if match:
-        draft.all_containers = True
-        scan.take(match)
-        return
-    for pattern in (
-        r"(?:^| )-c[= ]" + _NAME,
-        r"\bcontainers? (?:named |called )?" + _NAME + r"\b",
-        r"\b" + _NAME + r" containers?\b",
-    ):
-        for match in scan.finditer(pattern):
-            word = match.group(1)
-            if (scan.is_name(word) or word == "application") and word not in RESOURCE_WORDS:
-                draft.container = word
-                scan.take(match)
-                return
-
-
-def extract_selectors(scan: Scan, draft: Draft) -> None:
-    """Find ``key=value`` pairs (label selectors, or labels to set) and ``app NAME`` phrases."""
-    match = scan.search(
-        r"\b(?:label(?:l)?ed|with (?:the )?labels?|having (?:the )?labels?|where (?:the )?"
-        r"label|whose label|label) ([a-z0-9][a-z0-9./_\-]*) (?:is|=|equals|equal to|set to|of|as)"
-        r" ([a-z0-9][a-z0-9._\-]*)\b"
-    )
-    if match:
-        draft.kvs.append(f"{match.group(1)}={scan.original(match, 2)}")
-        scan.take(match)
-    for index in scan.free():
-        word = scan.words[index]
-        kv = _KV.match(word)
-        if kv is None:
-            continue
-        key, op, _ = kv.groups()
-        value = scan.orig[index].split(op, 1)[1]
-        if key in _FIELD_KEYS:
-            draft.fields.append(f"{_FIELD_CASE.get(key, key)}{op}{value}")
-        else:
-            draft.kvs.append(f"{key}{op}{value}")
-        scan.take_token(index)
-    match = scan.search(r"\b(?:label(?:l)?ed|with (?:the )?labels?|having (?:the )?labels?)\b")
-    if match:
-        scan.take(match)
-    if draft.kvs:
-        return
-    match = scan.search(
-        r"\b(?:of|for|from|belonging to|behind|in|that make up) (?:the )?(?:app|application)"
-        r"(?: called| named)? " + _NAME + r"\b|\bthe " + _NAME + r" (?:app|application)\b"
-        r"|\b(?:app|application) (?:called |named )?" + _NAME + r"\b"
-    )
-    if match:
-        name = next(g for g in match.groups() if g)
-        if scan.is_name(name) and name not in RESOURCE_WORDS:
-            draft.selectors.append(f"app={name}")
-            draft.assumptions.append(f"the app's pods carry the label app={name}")
-            scan.take(match)

@@ -25,11 +25,13 @@ from kubechat_lab.translate._build import BUILDERS, CantTranslateError
 from kubechat_lab.translate._build_write import WRITE_BUILDERS, pre_extract
 from kubechat_lab.translate._extract import (
     Draft,
-    extract_containers,
     extract_counts,
     extract_namespaces,
-    extract_nodes,
     extract_output,
+)
+from kubechat_lab.translate._filters import (
+    extract_containers,
+    extract_nodes,
     extract_selectors,
     extract_sorting,
     extract_states,

@@ -1,0 +1,218 @@
+"""Phrase extractors of the rules translator: sorting, states, nodes, containers, selectors."""
+
+from __future__ import annotations
+
+import re
+
+from kubechat_lab.translate._base import TranslationContext
+from kubechat_lab.translate._extract import NAME, Draft
+from kubechat_lab.translate._lexicon import RESOURCE_WORDS
+from kubechat_lab.translate._scan import Scan, rx
+
+__all__ = [
+    "extract_containers",
+    "extract_nodes",
+    "extract_selectors",
+    "extract_sorting",
+    "extract_states",
+]
+
+#: Field-selector keys typed directly (``status.phase=Running``) stay field selectors.
+_FIELD_KEYS = frozenset(
+    {
+        "status.phase",
+        "spec.nodename",
+        "spec.restartpolicy",
+        "spec.schedulername",
+        "spec.serviceaccountname",
+        "status.podip",
+        "status.nominatednodename",
+        "metadata.name",
+        "metadata.namespace",
+        "type",
+        "reason",
+        "involvedobject.name",
+        "involvedobject.kind",
+        "involvedobject.namespace",
+        "spec.unschedulable",
+        "status.successful",
+    }
+)
+_FIELD_CASE = {
+    "spec.nodename": "spec.nodeName",
+    "status.podip": "status.podIP",
+    "spec.restartpolicy": "spec.restartPolicy",
+    "spec.schedulername": "spec.schedulerName",
+    "spec.serviceaccountname": "spec.serviceAccountName",
+    "status.nominatednodename": "status.nominatedNodeName",
+    "involvedobject.name": "involvedObject.name",
+    "involvedobject.kind": "involvedObject.kind",
+    "involvedobject.namespace": "involvedObject.namespace",
+}
+_KV = re.compile(r"^([a-z0-9][a-z0-9./_\-]*)(!=|==|=)([a-z0-9._\-]*)$")
+
+
+def extract_sorting(scan: Scan, draft: Draft) -> None:
+    """Find sort requests: restarts, age, memory, cpu, name, capacity."""
+    table = (
+        (
+            "restarts",
+            r"\b(?:most|highest|many|max|maximum|top|biggest|largest|more|frequent) (?:number of )?"
+            r"(?:restarts|restart counts?|restarted)\b|\brestart(?:ed|ing|s)? (?:the )?most\b"
+            r"|\b(?:by|sorted by|order by|ordered by|sort by|sort them by|sort it by) (?:the )?"
+            r"(?:number of )?(?:restarts?|restart counts?)\b|\brestart counts?\b|\bmost often "
+            r"restarted\b|\brestarting (?:a lot|often|frequently)\b|\bkeep(?:s)? restarting\b",
+        ),
+        (
+            "memory",
+            r"\b(?:most|highest|heaviest|top|biggest|more|largest) (?:memory|ram|mem)\b"
+            r"|\b(?:memory|ram)[- ](?:hungry|hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|"
+            r"ordered by|sort by) (?:memory|ram|mem)(?: usage| use| consumption)?\b"
+            r"|\b(?:hogging|eating|using|consuming|burning|uses|eats|consumes) (?:the most |a lot "
+            r"of |lots of |too much |most )?(?:memory|ram)\b|\buse (?:the )?most (?:memory|ram)\b",
+        ),
+        (
+            "cpu",
+            r"\b(?:most|highest|heaviest|top|biggest|more|largest) cpu\b|\bcpu[- ](?:hungry|"
+            r"hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|ordered by|sort by) cpu"
+            r"(?: usage| use| consumption)?\b|\b(?:hogging|eating|using|consuming|burning|uses|"
+            r"eats|consumes) (?:the most |a lot of |lots of |too much |most )?cpu\b",
+        ),
+        (
+            "age",
+            r"\b(?:oldest|newest|youngest|most recent(?:ly created)?|latest|recently created|"
+            r"by age|sorted by age|order by age|ordered by age|by creation(?: time| date)?"
+            r"|by (?:creation )?timestamp|sorted by time|by date|in order of (?:creation|age)"
+            r"|by time|chronological(?:ly)?|most recent first|recent)\b",
+        ),
+        ("name", r"\b(?:by|sorted by|order by|ordered by|sort by) name\b|\balphabetical(?:ly)?\b"),
+        (
+            "capacity",
+            r"\b(?:by|sorted by|order by|ordered by|sort by) (?:capacity|size|storage)\b",
+        ),
+    )
+    for key, pattern in table:
+        match = scan.search(pattern)
+        if match:
+            draft.sort = key
+            scan.take(match)
+            return
+
+
+_STATE_TABLE: tuple[tuple[str, str], ...] = (
+    ("not-running", r"\bnot (?:in )?(?:a |the )?running(?: state| phase)?\b|\bnon-?running\b"
+                    r"|\bnot up\b|\b(?:are|is) down\b|\bnot (?:in )?(?:a )?healthy\b|\bunhealthy\b"
+                    r"|\bbroken\b|\bhaving (?:problems|issues|trouble)\b|\bproblematic\b"),
+    ("crashlooping", r"\bcrashlooping\b|\bcrash(?:ing|es|ed)? (?:repeatedly|constantly|over "
+                     r"and over|in a loop)\b|\bkeep(?:s)? crashing\b|\bcrashing\b"),
+    ("pending", r"\bpending\b|\bwaiting to (?:be )?schedul\w*\b|\bnot (?:yet )?scheduled\b"
+                r"|\bunscheduled\b|\bstuck\b|\bcan not be scheduled\b"),
+    ("evicted", r"\bevicted\b"),
+    ("failed", r"\bfail(?:ing|ed|s)?\b|\berror(?:ed|ing)?\b|\bin error\b"),
+    ("succeeded", r"\b(?:succeeded|completed|complete|finished|successful|done)\b"),
+    ("unknown", r"\bunknown (?:state|phase|status)\b|\bin unknown\b"),
+    ("unschedulable", r"\bunschedulable\b|\bcordoned\b"),
+    ("schedulable", r"(?<!un)\bschedulable\b|\buncordoned\b"),
+    ("not-ready", r"\bnot ready\b|\bnotready\b"),
+    ("warning", r"\bwarnings?\b"),
+    ("normal", r"\bnormal\b"),
+    ("running", r"(?<!not\x20)\b(?:running|up and running|alive)\b"),
+)
+
+
+def extract_states(scan: Scan, draft: Draft) -> None:
+    """Find phases and states (``failing``, ``pending``, ``not running``, ``warning``)."""
+    for key, pattern in _STATE_TABLE:
+        for match in scan.finditer(pattern):
+            if key == "running" and rx(r"^ (?:on|in|at|inside|under|across|everywhere)\b").match(
+                scan.text[match.end() :]
+            ):
+                continue  # "running in shop" says where, not which phase
+            draft.states.append(key)
+            scan.take(match)
+            break
+    if scan.search(r"\b(?:all|every|everything)\b"):
+        draft.want_all = True
+
+
+def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: bool) -> None:
+    """Find ``on node-b`` / ``on node worker-2``; a filter, or the target when ``target``."""
+    match = scan.search(r"\b(?:on|in|at|from) (?:the )?(?:node|host|machine|worker|server) "
+                        + NAME + r"\b")
+    if match is None:
+        match = scan.search(r"\b(?:on|at) (?:the )?" + NAME + r"\b")
+        if match is not None:
+            word = match.group(1)
+            known = bool(ctx.locate(word, "nodes"))
+            if not known and not (scan.is_name(word, strict=True) and word not in RESOURCE_WORDS):
+                match = None
+            elif ctx.inventory.get("nodes") and not known:
+                match = None
+    if match is None or not scan.is_name(match.group(1)):
+        return
+    if target:
+        draft.names.append(match.group(1))
+        draft.resources[:] = ["nodes"]
+    else:
+        draft.node = match.group(1)
+    scan.take(match)
+
+
+def extract_containers(scan: Scan, draft: Draft) -> None:
+    """Find the container (``-c proxy``, ``container proxy``, ``the proxy container``)."""
+    match = scan.search(r"\b(?:all|every|each) (?:of (?:its|the|their) )?(?:the )?containers\b")
+    if match:
+        draft.all_containers = True
+        scan.take(match)
+        return
+    for pattern in (
+        r"(?:^| )-c[= ]" + NAME,
+        r"\bcontainers? (?:named |called )?" + NAME + r"\b",
+        r"\b" + NAME + r" containers?\b",
+    ):
+        for match in scan.finditer(pattern):
+            word = match.group(1)
+            if (scan.is_name(word) or word == "application") and word not in RESOURCE_WORDS:
+                draft.container = word
+                scan.take(match)
+                return
+
+
+def extract_selectors(scan: Scan, draft: Draft) -> None:
+    """Find ``key=value`` pairs (label selectors, or labels to set) and ``app NAME`` phrases."""
+    match = scan.search(
+        r"\b(?:label(?:l)?ed|with (?:the )?labels?|having (?:the )?labels?|where (?:the )?"
+        r"label|whose label|label) ([a-z0-9][a-z0-9./_\-]*) (?:is|=|equals|equal to|set to|of|as)"
+        r" ([a-z0-9][a-z0-9._\-]*)\b"
+    )
+    if match:
+        draft.kvs.append(f"{match.group(1)}={scan.original(match, 2)}")
+        scan.take(match)
+    for index in scan.free():
+        word = scan.words[index]
+        kv = _KV.match(word)
+        if kv is None:
+            continue
+        key, op, _ = kv.groups()
+        value = scan.orig[index].split(op, 1)[1]
+        if key in _FIELD_KEYS:
+            draft.fields.append(f"{_FIELD_CASE.get(key, key)}{op}{value}")
+        else:
+            draft.kvs.append(f"{key}{op}{value}")
+        scan.take_token(index)
+    match = scan.search(r"\b(?:label(?:l)?ed|with (?:the )?labels?|having (?:the )?labels?)\b")
+    if match:
+        scan.take(match)
+    if draft.kvs:
+        return
+    match = scan.search(
+        r"\b(?:of|for|from|belonging to|behind|in|that make up) (?:the )?(?:app|application)"
+        r"(?: called| named)? " + NAME + r"\b|\bthe " + NAME + r" (?:app|application)\b"
+        r"|\b(?:app|application) (?:called |named )?" + NAME + r"\b"
+    )
+    if match:
+        name = next(g for g in match.groups() if g)
+        if scan.is_name(name) and name not in RESOURCE_WORDS:
+            draft.selectors.append(f"app={name}")
+            draft.assumptions.append(f"the app's pods carry the label app={name}")
+            scan.take(match)
