@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
-from kubechat_lab.command import DEFAULT_RESOURCES, Command, ResourceTable
+from kubechat_lab.command import DEFAULT_RESOURCES, Command, ResourceInfo, ResourceTable
 
 if TYPE_CHECKING:
     from typing import Self
@@ -171,9 +171,11 @@ class TranslationContext:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Self:
-        """Build a context from JSON (``namespace``, ``namespaces``, ``inventory``).
+        """Build a context from JSON (``namespace``, ``namespaces``, ``inventory``, ``resources``).
 
-        ``inventory`` maps a resource to a list of ``[namespace, name]`` pairs.
+        ``inventory`` maps a resource to a list of ``[namespace, name]`` pairs; ``resources``
+        lists extra resource types (CRDs) as ``{"plural", "singular", "kind", "group",
+        "version", "namespaced", "short_names"}`` objects.
         """
         namespace = data.get("namespace")
         namespaces = data.get("namespaces") or ()
@@ -189,10 +191,31 @@ class TranslationContext:
             if not isinstance(pairs, list | tuple):
                 raise TypeError(f"context inventory[{kind!r}] must be a list of [namespace, name]")
             inventory[str(kind)] = tuple((str(p[0] or ""), str(p[1])) for p in pairs)
+        table = DEFAULT_RESOURCES
+        extra = data.get("resources") or []
+        if not isinstance(extra, list | tuple):
+            raise TypeError(f"context 'resources' must be a list, got {extra!r}")
+        infos = []
+        for item in extra:
+            if not isinstance(item, Mapping) or not item.get("plural") or not item.get("kind"):
+                raise TypeError(f"context resource {item!r} needs at least 'plural' and 'kind'")
+            plural = str(item["plural"])
+            infos.append(ResourceInfo(
+                plural=plural,
+                singular=str(item.get("singular") or plural.rstrip("s")),
+                kind=str(item["kind"]),
+                short_names=tuple(str(s) for s in item.get("short_names") or ()),
+                group=str(item.get("group") or ""),
+                version=str(item.get("version") or "v1"),
+                namespaced=bool(item.get("namespaced", True)),
+            ))
+        if infos:
+            table = table.with_resources(infos)
         return cls(
             namespace=namespace,
             namespaces=tuple(str(n) for n in namespaces),
             inventory=inventory,
+            resources=table,
         )
 
 

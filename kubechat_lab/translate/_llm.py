@@ -220,6 +220,12 @@ class LLMTranslator:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def health(self) -> dict[str, object]:
+        """Report the circuit state without calling the provider (cheap, for health checks)."""
+        state = self.breaker.state.value
+        return {"ok": state != "open", "provider": self.id, "model": self.model,
+                "circuit": state, "client": self._state.name.lower()}
+
     # -- one model call, with retries -------------------------------------------------------
 
     def _wait(self, state: RetryCallState) -> float:

@@ -132,8 +132,11 @@ def create_translator(
     options: Mapping[str, object] | None = None,
     allowed: Iterable[str] | None = None,
     blocked: Iterable[str] = (),
+    **kwargs: object,
 ) -> Translator:
-    """Create translator ``translator_id`` with keyword ``options`` (model, host, ...).
+    """Create translator ``translator_id`` with its options (model, host, ...).
+
+    Options come as a mapping (``options=``) or as keyword arguments; both are merged.
 
     Raises
     ------
@@ -141,7 +144,7 @@ def create_translator(
         As :func:`load_translator`, or when the options do not fit the translator.
     """
     cls = load_translator(translator_id, allowed=allowed, blocked=blocked)
-    options = dict(options or {})
+    options = {**(options or {}), **kwargs}
     try:
         return cls(**options)
     except TypeError as exc:

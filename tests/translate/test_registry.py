@@ -84,3 +84,11 @@ def test_registry_traits() -> None:
     assert isinstance(registry.create(), RulesTranslator)
     with pytest.raises(TranslateError):
         registry.load("openai")
+
+
+def test_create_accepts_keyword_options_too() -> None:
+    translator = create_translator("openai", model="m", base_url="http://127.0.0.1:1/v1",
+                                   timeout=3.0)
+    assert isinstance(translator, OpenAITranslator) and translator.timeout == 3.0
+    health = translator.health()
+    assert health["ok"] is True and health["circuit"] == "closed"

@@ -225,3 +225,22 @@ def test_never_raises_on_the_kubectl_doc_examples() -> None:
         translation = RULES.translate(question)
         if translation.command is not None:
             assert parse(translation.text) == translation.command
+
+
+def test_context_from_json_with_crds_and_inventory() -> None:
+    ctx = TranslationContext.from_dict({
+        "namespace": "lab",
+        "namespaces": ["lab", "prod"],
+        "inventory": {"Deployment": [["prod", "api"]]},
+        "resources": [{"plural": "widgets", "singular": "widget", "kind": "Widget",
+                       "group": "example.com", "short_names": ["wdg"]}],
+    })
+    assert ctx.extra_resources == ("widgets.example.com",)
+    assert ctx.locate("api") == (("deployments", "prod"),)
+    translation = RULES.translate("list the wdg in prod", ctx)
+    assert translation.command is not None
+    assert translation.command.resources == ("widgets.example.com",)
+    assert translation.command.namespace == "prod"
+    _same("scale deployment api to 2", "kubectl scale deployment/api -n prod --replicas=2", ctx)
+    with pytest.raises(TypeError, match="namespaces"):
+        TranslationContext.from_dict({"namespaces": "lab"})
