@@ -179,6 +179,8 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             draft.assumptions.append(f"the pods of {owner} {names[0]} carry the label {label}")
             names = []
             draft.resources[:] = ["pods"]
+    if draft.resources[:2] == ["endpoints", "services"] and names:
+        draft.resources[:] = ["endpoints"]  # a service's endpoints share its name
     fields = phase_fields(draft, resource)
     if "events" in draft.resources and len(draft.resources) > 1 or (
         resource == "events" and names

@@ -208,6 +208,11 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             draft.output = "wide"
             scan.take(match)
     if draft.output is None:
+        match = scan.search(r"\b(?:pod |node )?ips?\b|\bip addresses\b")
+        if match:
+            draft.output = "wide"
+            scan.take(match)
+    if draft.output is None:
         match = scan.search(r"\b(?:just|only) (?:the )?names\b|\bnames only\b")
         if match:
             draft.output = "name"

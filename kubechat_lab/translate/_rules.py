@@ -232,6 +232,17 @@ def _resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
         draft.notes.append(f"no {resource} named {name!r} in the cluster inventory")
 
 
+def _extract_previous(scan: Scan, draft: Draft) -> None:
+    match = scan.search(
+        r"\b(?:previous|prior|crashed|crashing|terminated|dead|died|earlier|old|previously"
+        r"|last terminated|restarted)\b|\b(?:from )?before (?:it |the (?:last )?)?(?:crash(?:ed)?|"
+        r"restart(?:ed)?|died|failed)\b|\blast (?:run|instance|incarnation)\b"
+    )
+    if match:
+        draft.previous = True
+        scan.take(match)
+
+
 def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]]:
     """Return the draft and the kubectl arguments (without ``kubectl``) for ``question``.
 
@@ -249,18 +260,16 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     extract_namespaces(scan, draft, ctx, words)
     extract_counts(scan, draft)
     extract_sorting(scan, draft)
+    if scan.has(r"\blogs?\b|\blogging\b"):
+        # before the intent: "logs from before the last restart" is not a restart
+        _extract_previous(scan, draft)
     draft.intent = detect_intent(scan)
     if draft.tail and draft.intent in ("get", "describe"):
         draft.intent = "logs"  # "30 lines from pod web-0": only logs have lines
     if draft.intent == "logs":
-        match = scan.search(
-            r"\b(?:previous|prior|crashed|crashing|terminated|dead|died|earlier|old|previously"
-            r"|last terminated|restarted)\b|\bbefore (?:it |the (?:last )?)?(?:crash(?:ed)?|"
-            r"restart(?:ed)?|died|failed)\b|\blast (?:run|instance|incarnation)\b"
-        )
-        if match:
-            draft.previous = True
-            scan.take(match)
+        _extract_previous(scan, draft)
+    else:
+        draft.previous = False
     extract_states(scan, draft)
     if draft.intent in ("logs", "exec", "top", "set-image", "attach", "cp", "debug"):
         extract_containers(scan, draft)
