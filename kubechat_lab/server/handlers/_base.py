@@ -161,6 +161,29 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         self.set_status(status)
         self.finish(orjson.dumps({"message": message, "reason": reason}))
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Answer errors raised outside :meth:`fail` (auth, XSRF, routing) as clear JSON."""
+        exc_info = kwargs.get("exc_info")
+        exc = exc_info[1] if exc_info else None
+        message: str | None = None
+        reason: str | None
+        if isinstance(exc, web.HTTPError):
+            message = exc.log_message
+        if status_code == 403 and not message:
+            message = (
+                "authentication required: use the Jupyter login (browser, with the _xsrf token "
+                "on writes) or 'Authorization: token <jupyter token>'; kernels send "
+                f"{CAPABILITY_HEADER}"
+            )
+            reason = "unauthenticated" if not self.current_user else "forbidden"
+        elif isinstance(exc, web.HTTPError):
+            message = message or (exc.reason or f"HTTP {status_code}")
+            reason = "xsrf" if "xsrf" in message.lower() else (exc.reason or None)
+        else:
+            status_code, reason, message = 500, "internal-error", "internal server error"
+        self.set_status(status_code)
+        self.finish(orjson.dumps({"message": message, "reason": reason}))
+
     def on_finish(self) -> None:
         """Count the request and its latency."""
         started = getattr(self, "_kc_started", None)
