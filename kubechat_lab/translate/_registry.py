@@ -5,8 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Iterable, Mapping
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitlets import List, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
@@ -14,6 +13,9 @@ from traitlets.config import LoggingConfigurable
 from kubechat_lab.errors import TranslateError
 from kubechat_lab.translate._base import Translator
 from kubechat_lab.translate._rules import RulesTranslator
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -32,6 +34,8 @@ _loaded: dict[tuple[str, str], type[Translator]] = {}
 
 
 def _entry_points() -> dict[str, EntryPoint]:
+    from importlib.metadata import entry_points  # scanning installed packages: only when asked
+
     found: dict[str, EntryPoint] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(point.name, point)
