@@ -197,3 +197,18 @@ async def test_admin_revokes_a_minted_token(api: Api, kubechat_app: Any) -> None
 
 def test_kernel_code_is_plain_python() -> None:
     compile(textwrap.dedent(KERNEL_CODE), "<kernel>", "exec")
+
+
+async def test_kernels_started_directly_are_cleaned_too(
+    api: Api, jp_serverapp: Any, kubechat_app: Any, secret_environ: dict[str, str]
+) -> None:
+    # POST /api/kernels does not go through the session manager's get_kernel_env.
+    response = await api._fetch(
+        "api", "kernels", method="POST", body=json.dumps({"name": "python3"})
+    )
+    assert response.code == 201
+    kernel_id = json.loads(response.body)["id"]
+    env = jp_serverapp.kernel_manager.get_kernel(kernel_id)._launch_args["env"]
+    assert not set(secret_environ) & set(env)
+    assert env["KUBECHAT_CAPABILITY"].startswith("kcap_")
+    assert any(c.kernel_id == kernel_id for c in kubechat_app.capabilities.list())
