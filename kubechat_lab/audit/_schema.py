@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = [
-    "APP_ROLE",
     "APPEND_FUNCTION",
+    "APP_ROLE",
+    "MAX_PAYLOAD_BYTES",
     "MIGRATIONS",
     "SCHEMA",
     "apply_migrations",

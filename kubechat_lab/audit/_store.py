@@ -33,9 +33,12 @@ from kubechat_lab.audit._canonical import GENESIS_HASH, HASH_DOMAIN, JSONValue, 
 from kubechat_lab.audit._records import AuditRecord, VerifyReport
 from kubechat_lab.audit._schema import APP_ROLE, MAX_PAYLOAD_BYTES, apply_migrations
 from kubechat_lab.audit._verify import (
-    SQL_FIRST_BAD,
-    SQL_TAIL,
+    SQL_CHUNK,
+    SQL_HEAD,
+    SQL_PAST_HEAD,
+    SQL_ROWS,
     head_report,
+    past_head_report,
     reason_for,
     verify_rows,
 )
@@ -510,8 +513,13 @@ class AuditStore:
 
     # -- verification ----------------------------------------------------------------------
 
-    def verify_sql(self) -> VerifyReport:
-        """Verify the whole chain with one set-based query inside PostgreSQL.
+    def verify_sql(self, *, chunk_size: int = 100_000) -> VerifyReport:
+        """Verify the chain with set-based queries inside PostgreSQL.
+
+        Parameters
+        ----------
+        chunk_size
+            Rows per statement (each chunk continues from the previous one's last row).
 
         Returns
         -------
@@ -523,49 +531,45 @@ class AuditStore:
         AuditError
             The database failed (a broken chain is a report, not an error).
         """
-        params = {"prefix": HASH_DOMAIN + b"\x00", "genesis": GENESIS_HASH}
+        prefix = HASH_DOMAIN + b"\x00"
         with self._lock, self._translated("verify"):
             conn = self._connection()
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                tail = conn.execute(SQL_TAIL).fetchone()
-                if tail is None:
-                    raise AuditError("audit_head has no row: the audit schema was tampered with")
-                rows, last_seq, last_hash, head_seq, head_hash = tail
+            head_seq, head_hash = self._read_head(conn)
+            carry_seq, carry_hash, checked = 0, GENESIS_HASH, 0
+            while True:
+                params = {
+                    "after": carry_seq, "upto": head_seq, "size": chunk_size,
+                    "carry_seq": carry_seq, "carry_hash": carry_hash, "prefix": prefix,
+                }  # fmt: skip
                 try:
-                    with conn.transaction():
-                        bad = conn.execute(SQL_FIRST_BAD, params).fetchone()
+                    row = conn.execute(SQL_CHUNK, params).fetchone()
                 except errors.DataError as exc:
                     return VerifyReport(
-                        False, int(rows), None,
-                        f"a payload with a valid hash is not UTF-8 JSON ({_first_line(exc)}); "
-                        "run verify_stream() to locate it",
-                        int(head_seq), bytes(head_hash), "sql",
+                        False, checked, None,
+                        f"a payload with a valid hash after seq {carry_seq} is not UTF-8 JSON "
+                        f"({_first_line(exc)}); run verify_stream() to locate it",
+                        head_seq, head_hash, "sql",
                     )  # fmt: skip
-                if bad is not None:
-                    seq, prev_seq, problem = bad
-                    counted = conn.execute(
-                        "SELECT count(*) FROM kubechat_audit.audit_event WHERE seq <= %s", [seq]
-                    ).fetchone()
-                    first, why = reason_for(problem, int(seq), prev_seq)
+                if row is None:
+                    break
+                seq, prev_seq, digest, problem, position, count = row
+                if problem is not None:
+                    first, why = reason_for(problem, int(seq), prev_seq or None)
                     return VerifyReport(
-                        False, int(counted[0]) if counted else 0, first, why,
-                        int(head_seq), bytes(head_hash), "sql",
-                    )  # fmt: skip
-        return head_report(
-            int(rows),
-            int(last_seq) if last_seq is not None else 0,
-            bytes(last_hash) if last_hash is not None else GENESIS_HASH,
-            int(head_seq),
-            bytes(head_hash),
-            "sql",
-        )
+                        False, checked + int(position), first, why, head_seq, head_hash, "sql"
+                    )
+                checked += int(count)
+                carry_seq, carry_hash = int(seq), bytes(digest)
+                if count < chunk_size:
+                    break
+            report = head_report(checked, carry_seq, carry_hash, head_seq, head_hash, "sql")
+            return self._check_past_head(conn, report)
 
     def verify_stream(self, *, batch_size: int = 10_000) -> VerifyReport:
         """Verify the chain in Python, recomputing every hash with :mod:`hashlib`.
 
-        Rows come through a server-side cursor in one REPEATABLE READ snapshot, so memory
-        stays flat and concurrent appends do not disturb the check.
+        Rows come in keyset pages of ``batch_size`` (binary protocol), so memory stays flat
+        and no long snapshot is held.
 
         Parameters
         ----------
@@ -579,20 +583,35 @@ class AuditStore:
         """
         with self._lock, self._translated("verify"):
             conn = self._connection()
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                head = conn.execute(
-                    "SELECT seq, hash FROM kubechat_audit.audit_head WHERE id = 1"
-                ).fetchone()
-                if head is None:
-                    raise AuditError("audit_head has no row: the audit schema was tampered with")
-                with conn.cursor(name="kubechat_audit_verify", binary=True) as cur:
-                    cur.itersize = batch_size
-                    cur.execute(
-                        "SELECT seq, prev_hash, entry_hash, payload"
-                        " FROM kubechat_audit.audit_event ORDER BY seq"
-                    )
-                    return verify_rows(cur, (int(head[0]), bytes(head[1])))
+            head = self._read_head(conn)
+
+            def rows() -> Iterator[tuple[int, bytes, bytes, bytes]]:
+                after = 0
+                with conn.cursor(binary=True) as cur:
+                    while True:
+                        page = cur.execute(SQL_ROWS, [after, head[0], batch_size]).fetchall()
+                        yield from page
+                        if len(page) < batch_size:
+                            return
+                        after = page[-1][0]
+
+            return self._check_past_head(conn, verify_rows(rows(), head))
+
+    def _read_head(self, conn: psycopg.Connection[tuple[Any, ...]]) -> tuple[int, bytes]:
+        row = conn.execute(SQL_HEAD).fetchone()
+        if row is None:
+            raise AuditError("audit_head has no row: the audit schema was tampered with")
+        return int(row[0]), bytes(row[1])
+
+    def _check_past_head(
+        self, conn: psycopg.Connection[tuple[Any, ...]], report: VerifyReport
+    ) -> VerifyReport:
+        if not report.ok:
+            return report
+        row = conn.execute(SQL_PAST_HEAD).fetchone()
+        if row is None:
+            raise AuditError("audit_head has no row: the audit schema was tampered with")
+        return past_head_report(int(row[0]), row[1], report)
 
 
 def _record(row: tuple[Any, ...]) -> AuditRecord:

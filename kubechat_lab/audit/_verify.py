@@ -8,8 +8,13 @@ the first failure, so they name the same ``first_bad_seq``:
 3. link: ``prev_hash`` must equal the previous row's ``entry_hash`` (``GENESIS_HASH`` first);
 4. (SQL only) ``payload_json`` must equal the jsonb parse of ``payload``.
 
-Then the head row must name the last row. The Python verifier shares no code with the SQL
-function that wrote the chain: it recomputes every hash with :mod:`hashlib`.
+Then the head row (read first) must name the last row up to it, and no row may lie past the
+head. The Python verifier shares no code with the SQL function that wrote the chain: it
+recomputes every hash with :mod:`hashlib`.
+
+Both read in keyset pages, each its own short statement, rather than in one long snapshot: rows
+up to the head are immutable, and a long snapshot would keep every dead version of the
+constantly updated head row alive, slowing every append while a big chain is verified.
 """
 
 from __future__ import annotations
@@ -22,47 +27,97 @@ from kubechat_lab.audit._canonical import GENESIS_HASH, HASH_DOMAIN
 from kubechat_lab.audit._records import VerifyReport
 
 __all__ = [
-    "SQL_FIRST_BAD",
-    "SQL_TAIL",
+    "SQL_CHUNK",
+    "SQL_HEAD",
+    "SQL_PAST_HEAD",
+    "SQL_ROWS",
     "head_report",
+    "past_head_report",
     "reason_for",
     "verify_rows",
 ]
 
 _PREFIX: Final = HASH_DOMAIN + b"\x00"
 
-SQL_FIRST_BAD: Final = """
-WITH chain AS (
-    SELECT e.seq, e.prev_hash, e.entry_hash, e.payload, e.payload_json,
-           lag(e.seq) OVER w AS prev_seq,
-           lag(e.entry_hash) OVER w AS prev_entry
+SQL_CHUNK: Final = """
+WITH chunk AS (
+    SELECT e.seq, e.prev_hash, e.entry_hash, e.payload, e.payload_json
       FROM kubechat_audit.audit_event AS e
-    WINDOW w AS (ORDER BY e.seq)
+     WHERE e.seq > %(after)s AND e.seq <= %(upto)s
+     ORDER BY e.seq
+     LIMIT %(size)s
+), chain AS (
+    SELECT c.*,
+           coalesce(lag(c.seq) OVER w, %(carry_seq)s) AS prev_seq,
+           coalesce(lag(c.entry_hash) OVER w, %(carry_hash)s) AS prev_entry,
+           row_number() OVER w AS pos,
+           count(*) OVER () AS n
+      FROM chunk AS c
+    WINDOW w AS (ORDER BY c.seq)
 ), judged AS (
-    SELECT seq, prev_seq,
+    SELECT seq, prev_seq, entry_hash, pos, n,
            CASE
-             WHEN seq <> coalesce(prev_seq, 0) + 1 THEN 'gap'
+             WHEN seq <> prev_seq + 1 THEN 'gap'
              WHEN entry_hash <> sha256(%(prefix)s || int8send(seq) || prev_hash
                                        || sha256(payload)) THEN 'hash'
-             WHEN prev_hash <> coalesce(prev_entry, %(genesis)s) THEN 'link'
+             WHEN prev_hash <> prev_entry THEN 'link'
              WHEN payload_json <> convert_from(payload, 'UTF8')::jsonb THEN 'json'
            END AS problem
       FROM chain
 )
-SELECT seq, prev_seq, problem FROM judged WHERE problem IS NOT NULL ORDER BY seq LIMIT 1
+SELECT seq, prev_seq, entry_hash, problem, pos, n
+  FROM judged
+ WHERE problem IS NOT NULL OR pos = n
+ ORDER BY problem IS NULL, seq
+ LIMIT 1
 """
-"""The first failing row as ``(seq, prev_seq, problem)``, or no row when the chain is sound."""
+"""Check up to ``size`` rows after ``after``, continuing from the previous chunk's last row.
 
-SQL_TAIL: Final = """
-SELECT (SELECT count(*) FROM kubechat_audit.audit_event),
-       last.seq, last.entry_hash, h.seq, h.hash
-  FROM kubechat_audit.audit_head AS h
-  LEFT JOIN LATERAL (
-      SELECT e.seq, e.entry_hash FROM kubechat_audit.audit_event AS e
-       ORDER BY e.seq DESC LIMIT 1) AS last ON true
- WHERE h.id = 1
+Returns the first failing row, else the chunk's last row, as
+``(seq, prev_seq, entry_hash, problem, position in chunk, rows in chunk)``; no row when the
+range is empty. CASE evaluates lazily, so the jsonb parse only runs on rows whose hash is right.
 """
-"""``(row_count, last_seq, last_hash, head_seq, head_hash)`` in one snapshot."""
+
+SQL_HEAD: Final = "SELECT seq, hash FROM kubechat_audit.audit_head WHERE id = 1"
+
+SQL_PAST_HEAD: Final = """
+SELECT h.seq, (SELECT max(e.seq) FROM kubechat_audit.audit_event AS e)
+  FROM kubechat_audit.audit_head AS h WHERE h.id = 1
+"""
+"""Head seq and the largest stored seq, in one snapshot: rows past the head are forged."""
+
+SQL_ROWS: Final = """
+SELECT seq, prev_hash, entry_hash, payload FROM kubechat_audit.audit_event
+ WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s
+"""
+"""One keyset page for the streaming verifier."""
+
+
+def past_head_report(head_seq: int, max_seq: int | None, base: VerifyReport) -> VerifyReport:
+    """Fail ``base`` when rows exist past the head (checked after the chain up to the head).
+
+    Parameters
+    ----------
+    head_seq
+        The head seq, read in the same statement as ``max_seq``.
+    max_seq
+        The largest stored seq.
+    base
+        The report for the chain up to the head seen at the start.
+
+    Returns
+    -------
+    VerifyReport
+        ``base`` unless rows beyond the head exist.
+    """
+    if base.ok and max_seq is not None and max_seq > head_seq:
+        return VerifyReport(
+            False, base.rows_checked, head_seq + 1,
+            f"the chain continues to seq {max_seq} past audit_head seq {head_seq} "
+            "(rows were inserted outside the append function)",
+            base.head_seq, base.head_hash, base.method,
+        )  # fmt: skip
+    return base
 
 
 def reason_for(problem: str, seq: int, prev_seq: int | None) -> tuple[int, str]:

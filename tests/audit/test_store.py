@@ -147,6 +147,17 @@ def test_both_commit_modes_build_the_same_chain(audit_db: AuditDb, group_commit:
         records = [store.append({"type": "ask", "i": i}) for i in range(5)]
         assert [r.seq for r in records] == [1, 2, 3, 4, 5]
         assert store.verify_sql().ok and store.verify_stream().ok
+        for size in (1, 2, 5, 6):  # page boundaries on, around and past the end
+            sql_report = store.verify_sql(chunk_size=size)
+            stream_report = store.verify_stream(batch_size=size)
+            assert sql_report.ok and stream_report.ok
+            assert sql_report.rows_checked == stream_report.rows_checked == 5
+
+
+def test_empty_chain_verifies(audit_db: AuditDb) -> None:
+    with AuditStore(audit_db.app_dsn) as store:
+        for report in (store.verify_sql(), store.verify_stream()):
+            assert (report.ok, report.rows_checked, report.head_seq) == (True, 0, 0)
 
 
 def test_missing_schema_error_says_to_migrate(audit_db: AuditDb) -> None:

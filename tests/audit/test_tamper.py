@@ -208,12 +208,17 @@ def test_tampering_is_detected_by_both_verifiers(
     with _superuser(audit_db) as conn:
         tamper(conn)
     sql_report, stream_report = _both(audit_db)
-    for report in (sql_report, stream_report):
+    with AuditStore(audit_db.app_dsn) as store:  # small pages: chunk boundaries everywhere
+        paged = [store.verify_sql(chunk_size=3), store.verify_stream(batch_size=3)]
+    for report in (sql_report, stream_report, *paged):
         assert not report.ok, report
         assert report.first_bad_seq == bad_seq, report
         assert reason in report.reason, report
         assert f"first bad seq {bad_seq}:" in report.summary()
-    assert sql_report.reason == stream_report.reason
+        assert (report.reason, report.rows_checked) == (
+            sql_report.reason,
+            sql_report.rows_checked,
+        )
 
 
 def test_edited_query_copy_is_caught_by_the_sql_verifier(audit_db: AuditDb) -> None:
