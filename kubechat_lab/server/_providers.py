@@ -85,6 +85,12 @@ class TranslatorAdapter:
 
     def _options(self) -> dict[str, Any]:
         s = self.settings
+        if self.provider in ("ollama", "openai") and not s.get(f"{self.provider}_model"):
+            msg = (
+                f"c.KubechatApp.llm_provider is {self.provider!r} but "
+                f"c.KubechatApp.{self.provider}_model is empty; set it to the model to use"
+            )
+            raise TranslateError(msg)
         if self.provider == "ollama":
             return {"host": s["ollama_host"], "model": s["ollama_model"], "timeout": s["timeout"]}
         if self.provider == "openai":
@@ -93,6 +99,10 @@ class TranslatorAdapter:
                 opts["base_url"] = s["openai_base_url"]
             if self._api_key:
                 opts["api_key"] = self._api_key
+            elif s.get("openai_api_key_env"):
+                # Without this the client falls back to $OPENAI_API_KEY, which the admin did
+                # not name, and would send that key to openai_base_url.
+                opts["api_key_env"] = s["openai_api_key_env"]
             return opts
         return {}
 

@@ -305,6 +305,7 @@ class KubechatApp(ExtensionApp):
                 "ollama_model": self.ollama_model,
                 "openai_base_url": self.openai_base_url,
                 "openai_model": self.openai_model,
+                "openai_api_key_env": self.openai_api_key_env,
                 "timeout": self.llm_timeout,
             },
             api_key=self._openai_api_key,
