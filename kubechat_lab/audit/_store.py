@@ -552,15 +552,15 @@ class AuditStore:
                     )  # fmt: skip
                 if row is None:
                     break
-                seq, prev_seq, digest, problem, position, count = row
+                seq, prev_seq, digest, problem, position = row
                 if problem is not None:
                     first, why = reason_for(problem, int(seq), prev_seq or None)
                     return VerifyReport(
                         False, checked + int(position), first, why, head_seq, head_hash, "sql"
                     )
-                checked += int(count)
+                checked += int(position)  # the chunk's last row: its position is its size
                 carry_seq, carry_hash = int(seq), bytes(digest)
-                if count < chunk_size:
+                if position < chunk_size:
                     break
             report = head_report(checked, carry_seq, carry_hash, head_seq, head_hash, "sql")
             return self._check_past_head(conn, report)

@@ -41,8 +41,14 @@ _PREFIX: Final = HASH_DOMAIN + b"\x00"
 
 SQL_CHUNK: Final = """
 WITH chunk AS (
-    SELECT e.seq, e.prev_hash, e.entry_hash, e.payload, e.payload_json
+    SELECT e.seq, e.prev_hash, e.entry_hash, h.ok AS hash_ok,
+           CASE WHEN h.ok THEN e.payload_json = convert_from(e.payload, 'UTF8')::jsonb
+           END AS json_ok
       FROM kubechat_audit.audit_event AS e
+     CROSS JOIN LATERAL (
+           SELECT e.entry_hash = sha256(%(prefix)s || int8send(e.seq) || e.prev_hash
+                                        || sha256(e.payload)) AS ok
+           OFFSET 0) AS h
      WHERE e.seq > %(after)s AND e.seq <= %(upto)s
      ORDER BY e.seq
      LIMIT %(size)s
@@ -50,32 +56,31 @@ WITH chunk AS (
     SELECT c.*,
            coalesce(lag(c.seq) OVER w, %(carry_seq)s) AS prev_seq,
            coalesce(lag(c.entry_hash) OVER w, %(carry_hash)s) AS prev_entry,
-           row_number() OVER w AS pos,
-           count(*) OVER () AS n
+           row_number() OVER w AS pos
       FROM chunk AS c
     WINDOW w AS (ORDER BY c.seq)
 ), judged AS (
-    SELECT seq, prev_seq, entry_hash, pos, n,
+    SELECT seq, prev_seq, entry_hash, pos,
            CASE
              WHEN seq <> prev_seq + 1 THEN 'gap'
-             WHEN entry_hash <> sha256(%(prefix)s || int8send(seq) || prev_hash
-                                       || sha256(payload)) THEN 'hash'
+             WHEN NOT hash_ok THEN 'hash'
              WHEN prev_hash <> prev_entry THEN 'link'
-             WHEN payload_json <> convert_from(payload, 'UTF8')::jsonb THEN 'json'
+             WHEN NOT json_ok THEN 'json'
            END AS problem
       FROM chain
 )
-SELECT seq, prev_seq, entry_hash, problem, pos, n
+SELECT seq, prev_seq, entry_hash, problem, pos
   FROM judged
- WHERE problem IS NOT NULL OR pos = n
- ORDER BY problem IS NULL, seq
+ ORDER BY problem IS NULL, CASE WHEN problem IS NULL THEN -seq ELSE seq END
  LIMIT 1
 """
 """Check up to ``size`` rows after ``after``, continuing from the previous chunk's last row.
 
 Returns the first failing row, else the chunk's last row, as
-``(seq, prev_seq, entry_hash, problem, position in chunk, rows in chunk)``; no row when the
-range is empty. CASE evaluates lazily, so the jsonb parse only runs on rows whose hash is right.
+``(seq, prev_seq, entry_hash, problem, position in chunk)``; no row when the range is empty.
+The hash is computed once per row in the scan (``OFFSET 0`` keeps the planner from inlining
+it twice) and only small columns go through the window; the jsonb parse runs only on rows
+whose hash is right, so a forged payload that is not UTF-8 cannot abort the check.
 """
 
 SQL_HEAD: Final = "SELECT seq, hash FROM kubechat_audit.audit_head WHERE id = 1"

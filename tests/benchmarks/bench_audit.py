@@ -2,15 +2,18 @@
 
 A script, not a timed test. It prints:
 
-- appends/s with 1 writer and with W writers (P processes x T threads, default 4 x 4 = 16),
+- appends/s with 1 writer and with 16 writers (1 process x 16 threads, 4 processes x 4 threads),
   for the default durable group commit (append commits with ``synchronous_commit=off``, then a
   synchronous durability barrier) and for the obvious alternative measured in the same run:
   a plain synchronous commit while holding the head lock (``group_commit=False``);
 - verify rows/s on an N-row chain for the set-based SQL verifier and the streaming Python
   verifier, and their ratio.
 
+Each number is the median of ``--repeat`` runs, the two commit modes interleaved (the machine
+this was written on is shared, so single runs swing by 30% or more).
+
     .venv/bin/python tests/benchmarks/bench_audit.py [--appends 4000] [--rows 200000]
-        [--processes 4] [--threads 4] [--dsn SUPERUSER_DSN]
+        [--shapes 1x1,1x16,4x4] [--repeat 3] [--dsn SUPERUSER_DSN]
 
 Without ``--dsn`` it starts an embedded PostgreSQL in a temporary directory (stopped at the
 end). Every run uses a fresh database, dropped at the end.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -120,6 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dsn", help="superuser DSN of an existing server")
     parser.add_argument("--appends", type=int, default=4000, help="events per append run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per number (median shown)")
     parser.add_argument("--rows", type=int, default=200_000, help="rows for the verify runs")
     parser.add_argument(
         "--shapes",
@@ -158,20 +163,24 @@ def main() -> None:
           f"synchronous_commit={settings['synchronous_commit']} "
           f"wal_sync_method={settings['wal_sync_method']}")  # fmt: skip
     try:
+        rates: dict[tuple[int, int, bool], list[float]] = {}
+        for _ in range(args.repeat):  # interleaved, so load from other work hits both modes
+            for processes, threads in shapes:
+                total = args.appends if processes * threads > 1 else max(200, args.appends // 4)
+                for group in (False, True):
+                    rate = appends_per_second(app_dsn, processes, threads, total, group)
+                    rates.setdefault((processes, threads, group), []).append(rate)
         for processes, threads in shapes:
             writers = processes * threads
-            total = args.appends if writers > 1 else max(200, args.appends // 4)
-            rates = {
-                group: appends_per_second(app_dsn, processes, threads, total, group)
-                for group in (False, True)
-            }
+            fast = statistics.median(rates[(processes, threads, True)])
+            plain = statistics.median(rates[(processes, threads, False)])
             shape = f"{writers} writer{'s' if writers > 1 else ''} ({processes} process"
             shape += (
                 f"{'es' if processes > 1 else ''} x {threads} thread{'s' if threads > 1 else ''})"
             )
-            print(f"appends/s, {shape}: group commit {rates[True]:,.0f}  |  sync commit under "
-                  f"the head lock {rates[False]:,.0f}  |  ratio "
-                  f"{rates[True] / rates[False]:.2f}x", flush=True)  # fmt: skip
+            line = f"appends/s, {shape}: group commit {fast:,.0f}  |  sync commit under "
+            line += f"the head lock {plain:,.0f}  |  ratio {fast / plain:.2f}x"
+            print(line, flush=True)
 
         with AuditStore(app_dsn) as store:
             existing = store.head()[0]
@@ -180,8 +189,11 @@ def main() -> None:
         print(
             f"(built a {args.rows:,}-row chain in {time.perf_counter() - began:.1f} s)", flush=True
         )
-        sql_rate, rows = verify_rate(app_dsn, "sql")
-        stream_rate, _ = verify_rate(app_dsn, "stream")
+        sql_rate = statistics.median(verify_rate(app_dsn, "sql")[0] for _ in range(args.repeat))
+        stream_rate = statistics.median(
+            verify_rate(app_dsn, "stream")[0] for _ in range(args.repeat)
+        )
+        rows = args.rows
         ratio = stream_rate / sql_rate
         print(f"verify rows/s over {rows:,} rows: SQL (set-based) {sql_rate:,.0f}  |  "
               f"Python stream {stream_rate:,.0f}  |  stream/SQL {ratio:.2f}x")  # fmt: skip
