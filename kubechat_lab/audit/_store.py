@@ -201,10 +201,13 @@ class AuditStore:
                 connect_timeout=self._connect_timeout,
                 application_name="kubechat-audit",
             )
+            # READ COMMITTED whatever the server default: a writer that waited for the head
+            # lock must then see the new head, not fail with a serialization error.
             conn.execute(
                 "SELECT set_config('statement_timeout', %s, false),"
                 " set_config('lock_timeout', %s, false),"
-                " set_config('synchronous_commit', %s, false)",
+                " set_config('synchronous_commit', %s, false),"
+                " set_config('default_transaction_isolation', 'read committed', false)",
                 [
                     str(self._statement_timeout_ms),
                     str(self._statement_timeout_ms),
@@ -638,4 +641,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _log_retry(state: tenacity.RetryCallState) -> None:
     exc = state.outcome.exception() if state.outcome else None
-    logger.debug("audit append retry attempt=%d error=%s", state.attempt_number, exc)
+    logger.debug(
+        "audit append retry attempt=%d error=%s: %s",
+        state.attempt_number, type(exc).__name__, exc,
+    )  # fmt: skip

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import struct
+import threading
 
 import psycopg
 import pytest
@@ -158,6 +160,46 @@ def test_empty_chain_verifies(audit_db: AuditDb) -> None:
     with AuditStore(audit_db.app_dsn) as store:
         for report in (store.verify_sql(), store.verify_stream()):
             assert (report.ok, report.rows_checked, report.head_seq) == (True, 0, 0)
+
+
+def test_serialization_failures_are_retried(
+    audit_db: AuditDb, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kubechat_lab.audit._store")
+    # The store forces READ COMMITTED; a session switched to SERIALIZABLE behind its back
+    # (as a server default would) gets 40001 on head-lock conflicts, which append retries.
+    with psycopg.connect(audit_db.dsn, autocommit=True) as admin:
+        admin.execute(
+            f"ALTER DATABASE {audit_db.name} SET default_transaction_isolation = serializable"
+        )
+    stores = [AuditStore(audit_db.app_dsn, retries=30).open() for _ in range(3)]
+    for store in stores:
+        assert store._connection().execute("SHOW default_transaction_isolation").fetchone() == (
+            "read committed",
+        )
+        store._connection().execute("SET default_transaction_isolation = serializable")
+    errors: list[BaseException] = []
+
+    def run(store: AuditStore) -> None:
+        try:
+            for i in range(40):
+                store.append({"type": "ask", "i": i})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in stores:
+        store.close()
+    assert not errors
+    retried = [r for r in caplog.records if "retry" in r.getMessage()]
+    assert retried and "SerializationFailure" in retried[0].getMessage()
+    with AuditStore(audit_db.app_dsn) as store:
+        assert store.head()[0] == 120
+        assert store.verify_sql().ok
 
 
 def test_missing_schema_error_says_to_migrate(audit_db: AuditDb) -> None:
