@@ -163,7 +163,8 @@ class ClusterClient:
                 from kubechat_lab.cluster._transport import Transport
 
                 self._open_with(Transport(self.config), None)
-            assert self._ctx is not None  # noqa: S101 - set by _open_with
+            if self._ctx is None:  # _open_with always sets it; kept for the type checker
+                raise ClientClosedError()
             return self._ctx
 
     def with_identity(self, user: str | None, groups: tuple[str, ...] = ()) -> ClusterClient:

@@ -41,18 +41,20 @@ class Context:
         return cmd.namespace or self.transport.default_namespace
 
     def groups(
-        self, cmd: Command, *, default: str | None = None
+        self, cmd: Command, *, default: str | None = None, quick: bool = False
     ) -> list[tuple[ApiResource, tuple[str, ...]]]:
         """Return the resource types of a command with the names given for each, in order.
 
         ``get deploy/a svc/b`` gives two groups of one name; ``get pods a b`` one group of two;
-        ``get pods`` one group with no names. ``default`` is used when no type is given.
+        ``get pods`` one group with no names. ``default`` is used when no type is given;
+        ``quick`` lets built-in types skip discovery (reads only).
         """
         if cmd.targets:
             grouped: dict[str, list[str]] = {}
             for resource, name in cmd.targets:
                 grouped.setdefault(resource, []).append(name)
-            return [(self.discovery.resolve(r), tuple(n)) for r, n in grouped.items()]
+            return [(self.discovery.resolve(r, quick=quick), tuple(n))
+                    for r, n in grouped.items()]
         resources = list(cmd.resources)
         if not resources:
             if default is None:
@@ -67,7 +69,7 @@ class Context:
             if name == "all":
                 expanded.extend(self._category("all"))
             else:
-                expanded.append(self.discovery.resolve(name))
+                expanded.append(self.discovery.resolve(name, quick=quick))
         if len(expanded) == 1:
             return [(expanded[0], tuple(cmd.names))]
         if cmd.names:

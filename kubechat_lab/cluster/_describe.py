@@ -24,8 +24,8 @@ def describe(ctx: Context, cmd: Command) -> Result:
     """Describe every named (or selected) object; rows are the events of those objects."""
     texts: list[str] = []
     events: list[Any] = []
-    events_resource = ctx.discovery.resolve("events")
-    for resource, names in ctx.groups(cmd):
+    events_resource = ctx.discovery.resolve("events", quick=True)
+    for resource, names in ctx.groups(cmd, quick=True):
         namespace = ctx.namespace(cmd, resource)
         if names:
             ns = namespace if namespace is not None or not resource.namespaced else (
@@ -48,7 +48,7 @@ def describe(ctx: Context, cmd: Command) -> Result:
 def _node_pods(ctx: Context, node: dict[str, Any]) -> list[Any]:
     name = node["metadata"]["name"]
     pods = ctx.list_objects(
-        ctx.discovery.resolve("pods"), None, None,
+        ctx.discovery.resolve("pods", quick=True), None, None,
         f"spec.nodeName={name},status.phase!=Succeeded,status.phase!=Failed",
     )
     return pods

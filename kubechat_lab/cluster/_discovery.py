@@ -70,8 +70,7 @@ class Discovery:
     def table(self) -> ResourceTable:
         """Return a :class:`ResourceTable` of the built-in resources plus everything served."""
         self._ensure()
-        assert self._table is not None  # noqa: S101 - set by _ensure
-        return self._table
+        return self._table or DEFAULT_RESOURCES
 
     def resources(self) -> tuple[ApiResource, ...]:
         """Every served resource type, core first, in the server's group order."""
@@ -82,8 +81,12 @@ class Discovery:
         self._ensure()
         return self._group_versions
 
-    def resolve(self, name: str) -> ApiResource:
+    def resolve(self, name: str, *, quick: bool = False) -> ApiResource:
         """Return the served resource for any spelling (``po``, ``deploy``, CRD plurals).
+
+        With ``quick``, a built-in resource is answered from the built-in table while
+        discovery has not been fetched yet (two round trips saved on a cold client; verbs,
+        categories and subresources are then unknown, which reads do not need).
 
         Raises
         ------
@@ -91,6 +94,10 @@ class Discovery:
             404 ``NotFound`` when the server does not serve such a resource type (discovery
             is refreshed once first, so a just-created CRD is found).
         """
+        if quick and self._resources is None:
+            builtin = DEFAULT_RESOURCES.lookup(name)
+            if builtin is not None:
+                return ApiResource(builtin[1], builtin[0])
         found = self._find(name)
         if found is None:
             self.refresh()

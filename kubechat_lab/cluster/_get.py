@@ -12,6 +12,7 @@ from kubechat_lab.cluster import frames
 from kubechat_lab.cluster._context import Context
 from kubechat_lab.cluster._diff import clean, to_yaml
 from kubechat_lab.cluster._discovery import ApiResource
+from kubechat_lab.cluster._fastdecode import table_decoder
 from kubechat_lab.cluster._jsonpath import evaluate, render_template
 from kubechat_lab.cluster._result import JSON, Column, Result
 from kubechat_lab.cluster._transport import ACCEPT_TABLE, drop_managed_fields
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 def get(ctx: Context, cmd: Command) -> Result:
     """Run ``kubectl get``: one typed frame (or text for yaml/json/jsonpath output)."""
-    groups = ctx.groups(cmd)
+    groups = ctx.groups(cmd, quick=True)
     output = (cmd.output or "").strip()
     if output in ("", "wide"):
         if len(groups) == 1:
@@ -84,8 +85,9 @@ def _table(ctx: Context, cmd: Command, resource: ApiResource, names: tuple[str, 
             query["labelSelector"] = cmd.selector
         if cmd.field_selector:
             query["fieldSelector"] = cmd.field_selector
+        decode = None if sort_by else table_decoder()
         for page in ctx.transport.pages(resource.path(namespace), query=query,
-                                        accept=ACCEPT_TABLE):
+                                        accept=ACCEPT_TABLE, decode=decode):
             if page.fresh:
                 builder.reset()
                 keyed = []

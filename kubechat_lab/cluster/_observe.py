@@ -62,7 +62,7 @@ def pods_for(ctx: Context, resource: ApiResource, namespace: str, name: str) -> 
     selector = selector_of(obj)
     if not selector:
         raise _bad(f"{resource.canonical}/{name} has no pod selector; name a pod instead")
-    pods = ctx.list_objects(ctx.discovery.resolve("pods"), namespace, selector)
+    pods = ctx.list_objects(ctx.discovery.resolve("pods", quick=True), namespace, selector)
     pods.sort(key=lambda p: (
         (p.get("status") or {}).get("phase") != "Running",
         (p.get("metadata") or {}).get("creationTimestamp") or "",
@@ -100,7 +100,7 @@ def logs(ctx: Context, cmd: Command) -> Result:
     pods: list[Any]
     selector_mode = bool(cmd.selector)
     if cmd.selector:
-        pods = ctx.list_objects(ctx.discovery.resolve("pods"), namespace, cmd.selector)
+        pods = ctx.list_objects(ctx.discovery.resolve("pods", quick=True), namespace, cmd.selector)
         limit = int(cmd.flag("max-log-requests") or 5)
         if len(pods) > limit:
             raise _bad(
@@ -108,7 +108,7 @@ def logs(ctx: Context, cmd: Command) -> Result:
                 f"--max-log-requests={limit}; narrow the selector or raise the limit"
             )
     else:
-        groups = ctx.groups(cmd, default="pods")
+        groups = ctx.groups(cmd, default="pods", quick=True)
         pods = []
         for resource, names in groups:
             if not names:
@@ -171,7 +171,7 @@ def top(ctx: Context, cmd: Command) -> Result:
         result = frames.top_pods_result(items, containers=cmd.flag("containers") == "true")
     elif what in ("nodes", "node", "no"):
         items = _metrics(ctx, f"{_METRICS}/nodes", cmd.names, query)
-        nodes_resource = ctx.discovery.resolve("nodes")
+        nodes_resource = ctx.discovery.resolve("nodes", quick=True)
         if cmd.names:
             nodes = [ctx.get_object(nodes_resource, None, n) for n in cmd.names]
         else:
@@ -213,7 +213,7 @@ def _metrics(ctx: Context, base: str, names: tuple[str, ...],
 
 def events(ctx: Context, cmd: Command) -> Result:
     """``kubectl events``: the events frame, optionally ``--for TYPE/NAME`` and ``--types``."""
-    resource = ctx.discovery.resolve("events")
+    resource = ctx.discovery.resolve("events", quick=True)
     namespace = ctx.namespace(cmd, resource)
     fields = [cmd.field_selector] if cmd.field_selector else []
     target = cmd.flag("for")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from kubechat_lab.cluster._fastdecode import FAST_TABLE_KEY
 from kubechat_lab.cluster._result import JSON, Column, Dtype, Result, Status
 from kubechat_lab.cluster._units import (
     cpu_millicores,
@@ -265,6 +266,16 @@ class TableBuilder:
         if self._definitions is None:
             self._definitions = list(doc.get("columnDefinitions") or ())
             self._cells = [[] for _ in self._definitions]
+        fast = doc.get(FAST_TABLE_KEY)
+        if fast is not None:  # already column-wise (msgspec decoder)
+            namespaces, names, created, labels, cell_columns = fast
+            self._namespace.extend(namespaces)
+            self._name.extend(names)
+            self._created.extend(created)
+            self._labels.extend(labels)
+            for target, values in zip(self._cells, cell_columns, strict=True):
+                target.extend(values)
+            return
         rows = doc.get("rows") or ()
         if not rows:
             return

@@ -9,7 +9,8 @@ Each approach runs in its own subprocess, several times; the report gives the me
 of the operation (after imports), the whole process, and the peak RSS (``ru_maxrss`` of the
 subprocess tree), plus ratios against (a):
 
-(a) kubechat: Table API + paging + orjson, frame built column-wise (``get pods -A``)
+(a) kubechat: Table API + paging + narrow msgspec decode (orjson without msgspec), frame
+    built column-wise (``get pods -A``)
 (b) ``kubectl get pods -A -o json`` + ``json.loads`` + ``pandas.json_normalize``
 (c) the kubernetes client's ``list_pod_for_all_namespaces()`` into models, then a DataFrame
 (d) plain ``kubectl get pods -A`` printing its table
@@ -33,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 KUBECTL = "/usr/bin/kubectl"
+TIME = "/usr/bin/time"
 NAMESPACE = "bench"
 NODE_PREFIX = "kc-bench-node-"
 PODS_PER_NODE = 1100
@@ -45,6 +47,7 @@ import sys, time, json
 from kubechat_lab.cluster import ClusterClient, ClusterConfig
 from kubechat_lab.command import parse
 import pandas
+import kubernetes.client, kubernetes.config  # imported before timing, as in (c)
 cmd = parse("get pods -A")
 t0 = time.perf_counter()
 with ClusterClient(ClusterConfig(kubeconfig=sys.argv[1])) as client:
@@ -94,20 +97,22 @@ print(json.dumps({"seconds": t1 - t0, "rows": len(frame)}))
 
 
 def run_child(argv: list[str], *, stdout_json: bool) -> dict[str, Any]:
-    """Run argv; return wall seconds, peak RSS (MB) of its process tree, and its JSON output."""
+    """Run argv under GNU time; return wall seconds, peak RSS (MB) and its JSON output.
+
+    GNU time (a 1 MB process) reports the child's ``ru_maxrss``: forking from this Python
+    process directly would carry this process's own high-water mark into the child's.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE if stdout_json else subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, cwd=ROOT)
-    chunks = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.run([TIME, "-f", "maxrss_kb=%M", *argv], capture_output=True, cwd=ROOT,
+                          timeout=600, check=False)
     wall = time.perf_counter() - started
+    err = proc.stderr.decode()
     if proc.returncode:
-        raise RuntimeError(f"{argv[:3]} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    result: dict[str, Any] = {"wall": wall, "peak_mb": usage.ru_maxrss / 1024}
+        raise RuntimeError(f"{argv[:3]} failed ({proc.returncode}): {err[-2000:]}")
+    peak_kb = int(err.strip().splitlines()[-1].split("=", 1)[1])
+    result: dict[str, Any] = {"wall": wall, "peak_mb": peak_kb / 1024}
     if stdout_json:
-        result.update(json.loads(chunks.decode().strip().splitlines()[-1]))
+        result.update(json.loads(proc.stdout.decode().strip().splitlines()[-1]))
     return result
 
 
@@ -164,6 +169,11 @@ def setup(kubeconfig: str, pods: int) -> None:
                                            "containers": [{"name": "app",
                                                            "image": "bench:1"}]}}},
         })
+    # a bench namespace still terminating from an earlier run would swallow the new pods
+    kubectl(kubeconfig, "wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=600s",
+            check=False)
+    kubectl(kubeconfig, "wait", "--for=delete", "node", "-l", "kubechat-bench=yes",
+            "--timeout=600s", check=False)
     listed = {"apiVersion": "v1", "kind": "List", "items": docs}
     kubectl(kubeconfig, "apply", "-f", "-", stdin=json.dumps(listed))
     started = time.monotonic()
@@ -173,6 +183,10 @@ def setup(kubeconfig: str, pods: int) -> None:
               flush=True)
         if count >= pods:
             return
+        made = kubectl(kubeconfig, "get", "deployments", "-n", NAMESPACE, "--no-headers",
+                       check=False).stdout.count("\n")
+        if made == 0:
+            raise RuntimeError(f"the bench deployments are gone from namespace {NAMESPACE}")
         if time.monotonic() - started > 1800:
             raise RuntimeError(f"only {count} of {pods} pods Running after 30 minutes")
         time.sleep(15)
@@ -221,51 +235,18 @@ def decode_comparison(kubeconfig: str) -> dict[str, Any]:
 
     result: dict[str, Any] = {"pages": len(raw), "table_mb": round(size_mb, 1)}
     result["orjson_s"] = best(with_orjson)
-    try:
-        import msgspec
-    except ImportError:
+    from kubechat_lab.cluster._fastdecode import table_decoder
+
+    decode = table_decoder()
+    if decode is None:
         result["msgspec_s"] = None
     else:
-        class Meta(msgspec.Struct):
-            name: str
-            namespace: str | None = None
-            creationTimestamp: str | None = None  # noqa: N815 - the API's field name
-            labels: dict[str, str] | None = None
-
-        class Obj(msgspec.Struct):
-            metadata: Meta
-
-        class Row(msgspec.Struct):
-            cells: list[Any]
-            object: Obj | None = None
-
-        class Column(msgspec.Struct):
-            name: str
-            type: str
-            format: str = ""
-
-        class Table(msgspec.Struct):
-            columnDefinitions: list[Column]  # noqa: N815
-            rows: list[Row]
-
-        decoder = msgspec.json.Decoder(Table)
+        narrow = decode
 
         def with_msgspec() -> Any:
             builder = frames.TableBuilder("pods", namespaced=True)
             for body in raw:
-                table = decoder.decode(body)
-                builder.add({
-                    "kind": "Table",
-                    "columnDefinitions": [{"name": c.name, "type": c.type, "format": c.format}
-                                          for c in table.columnDefinitions],
-                    "rows": [{"cells": r.cells, "object": {"metadata": {
-                        "name": r.object.metadata.name if r.object else None,
-                        "namespace": r.object.metadata.namespace if r.object else None,
-                        "creationTimestamp": (r.object.metadata.creationTimestamp
-                                              if r.object else None),
-                        "labels": r.object.metadata.labels if r.object else None}}}
-                             for r in table.rows],
-                })
+                builder.add(narrow(body))
             return builder.result()
 
         result["msgspec_s"] = best(with_msgspec)
@@ -328,7 +309,8 @@ def main() -> int:
         setup(kubeconfig, args.pods)
     try:
         total = int(kubectl(kubeconfig, "get", "pods", "-A", "--no-headers").stdout.count("\n"))
-        print(f"\ncluster holds {total} pods; {args.repeat} runs each, median shown\n",
+        print(f"\ncluster holds {total} pods; {args.repeat} runs each (interleaved), median "
+              f"shown; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n",
               flush=True)
         programs = {
             "a": ("kubechat get pods -A -> DataFrame",
@@ -341,8 +323,12 @@ def main() -> int:
                   [KUBECTL, f"--kubeconfig={kubeconfig}", "get", "pods", "-A"], False),
         }
         report: dict[str, dict[str, Any]] = {}
-        for key, (label, argv, has_json) in programs.items():
-            runs = [run_child(argv, stdout_json=has_json) for _ in range(args.repeat)]
+        all_runs: dict[str, list[dict[str, Any]]] = {key: [] for key in programs}
+        for _ in range(args.repeat):  # interleaved, so load changes hit every approach alike
+            for key, (_, argv, has_json) in programs.items():
+                all_runs[key].append(run_child(argv, stdout_json=has_json))
+        for key, (label, _, _) in programs.items():
+            runs = all_runs[key]
             op = [r.get("seconds", r["wall"]) for r in runs]
             report[key] = {
                 "label": label,

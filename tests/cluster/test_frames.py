@@ -7,7 +7,7 @@ this folder check the same frames against the live server.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +159,21 @@ def test_status_errors_from_real_bodies() -> None:
     assert "'no-such-pod' not found in namespace shop" in str(missing)
     garbage = status_error(502, b"<html>bad gateway</html>", info)
     assert garbage.status == 502 and "bad gateway" in str(garbage)
+
+
+def test_msgspec_decoder_gives_the_same_frame_as_orjson() -> None:
+    from kubechat_lab.cluster._fastdecode import table_decoder
+
+    decode = table_decoder()
+    if decode is None:
+        pytest.skip("msgspec is not installed: the orjson path is the one in use")
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    for kind in ("pods", "deployments", "cronjobs", "nodes"):
+        raw = (DATA / f"table-{kind}.json").read_bytes()
+        fast = frames.TableBuilder(kind, namespaced=kind != "nodes", now=now)
+        fast.add(decode(raw))
+        slow = frames.TableBuilder(kind, namespaced=kind != "nodes", now=now)
+        slow.add(json.loads(raw))
+        assert fast.result() == slow.result(), kind
+    listed = decode(b'{"kind": "PodList", "items": []}')
+    assert listed == {"kind": "PodList", "items": []}
