@@ -13,11 +13,14 @@ chain next to other applications:
   no pgcrypto), inserts the row and advances the head.
 - ``kubechat_audit_sync()``: a durability barrier. It commits a tiny WAL record
   synchronously, so every commit before it (including an append committed with
-  ``synchronous_commit = off``) is flushed to disk when it returns. See ``AuditStore``.
+  ``synchronous_commit = off``) is flushed to disk when it returns.
+- ``kubechat_audit_append_durable(payload)``: a procedure that calls the append function,
+  commits with ``synchronous_commit = off`` (releasing the head lock at once), then runs the
+  barrier and commits synchronously: group commit in one ``CALL``. See ``AuditStore``.
 - Triggers refuse UPDATE, DELETE and TRUNCATE on ``audit_event``; ``audit_head`` accepts only
   the one UPDATE that advances it to the row just inserted.
 - The application role gets USAGE on the schema, SELECT on the tables and EXECUTE on the two
-  functions, nothing else: a direct INSERT fails with ``insufficient_privilege``.
+  functions and the procedure, nothing else: a direct INSERT fails with ``insufficient_privilege``.
 """
 
 from __future__ import annotations
@@ -200,9 +203,35 @@ REVOKE ALL ON FUNCTION kubechat_audit.guard_head() FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA kubechat_audit FROM PUBLIC;
 """
 
+_V3_DURABLE_APPEND = """
+CREATE PROCEDURE kubechat_audit.kubechat_audit_append_durable(
+    p_payload bytea,
+    INOUT seq bigint DEFAULT NULL,
+    INOUT prev_hash bytea DEFAULT NULL,
+    INOUT entry_hash bytea DEFAULT NULL,
+    INOUT at timestamptz DEFAULT NULL)
+LANGUAGE plpgsql
+-- SECURITY INVOKER and no SET clause: both would forbid the COMMIT below. Every name is
+-- schema-qualified; the privileged work happens in the two SECURITY DEFINER functions.
+AS $fn$
+BEGIN
+    PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+    SELECT a.seq, a.prev_hash, a.entry_hash, a.at INTO seq, prev_hash, entry_hash, at
+      FROM kubechat_audit.kubechat_audit_append(p_payload) AS a;
+    -- Releases the head lock without waiting for the WAL flush ...
+    COMMIT;
+    -- ... which this transaction's synchronous commit (at the end of CALL) then covers.
+    PERFORM kubechat_audit.kubechat_audit_sync();
+END
+$fn$;
+REVOKE ALL ON PROCEDURE kubechat_audit.kubechat_audit_append_durable(
+    bytea, bigint, bytea, bytea, timestamptz) FROM PUBLIC;
+"""
+
 MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
     (1, "audit chain tables", _V1_TABLES),
     (2, "append/sync functions and append-only triggers", _V1_FUNCTIONS),
+    (3, "durable append procedure (group commit in one CALL)", _V3_DURABLE_APPEND),
 )
 """``(version, name, SQL)`` in order; applied once each, recorded in ``schema_migrations``."""
 
@@ -214,6 +243,8 @@ _GRANTS = (
     " kubechat_audit.schema_migrations TO {role}",
     "GRANT EXECUTE ON FUNCTION kubechat_audit.kubechat_audit_append(bytea),"
     " kubechat_audit.kubechat_audit_sync() TO {role}",
+    "GRANT EXECUTE ON PROCEDURE kubechat_audit.kubechat_audit_append_durable("
+    "bytea, bigint, bytea, bytea, timestamptz) TO {role}",
 )
 
 

@@ -1,15 +1,21 @@
 """``AuditStore``: append to, read and verify the hash-chained audit log in PostgreSQL.
 
-Durability (``group_commit=True``, the default): the append function's transaction commits with
-``synchronous_commit = off``, which releases the head-row lock without waiting for the WAL
-flush, and then ``kubechat_audit_sync()`` commits a WAL record synchronously. That commit's
-flush covers the append's commit record, and concurrent writers' barriers share one fsync
-(PostgreSQL group commit). ``append`` returns only after the barrier, so a returned record is
-on disk exactly as with a plain synchronous commit; what changes is that the head lock is no
-longer held across an fsync, which would cap a single chain at one append per fsync
-(measured in tests/benchmarks/bench_audit.py). A crash between the two steps can lose an
+Durability (``group_commit=True``, the default): ``append`` is one
+``CALL kubechat_audit_append_durable(payload)``. The procedure runs the append function (head
+row locked ``FOR UPDATE``), commits with ``synchronous_commit = off``, which releases the head
+lock without waiting for the WAL flush, then commits a tiny WAL record synchronously. That
+flush covers the append's commit record, and concurrent writers' flushes share one fsync
+(PostgreSQL group commit). The CALL returns only after the second commit, so a returned record
+is on disk exactly as with a plain synchronous commit; what changes is that the head lock is no
+longer held across an fsync, which caps a chain at one append per fsync
+(tests/benchmarks/bench_audit.py measures both). A crash between the two commits can lose an
 append that was never acknowledged; it cannot fork or gap the chain, because WAL is replayed
-as a prefix. ``group_commit=False`` commits each append synchronously under the lock.
+as a prefix. ``group_commit=False`` calls the append function alone and commits synchronously
+under the lock.
+
+Each append is a single statement outside any client-side transaction (not
+``with conn.transaction():``): the implicit transaction commits inside the server, so the head
+lock is never held across a client round trip.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ logger = logging.getLogger(__name__)
 _APPEND_SQL: Final = (
     "SELECT seq, prev_hash, entry_hash, at FROM kubechat_audit.kubechat_audit_append(%s)"
 )
-_SYNC_SQL: Final = "SELECT kubechat_audit.kubechat_audit_sync()"
+_APPEND_DURABLE_SQL: Final = "CALL kubechat_audit.kubechat_audit_append_durable(%s)"
 _ROW_COLUMNS: Final = "seq, at, prev_hash, entry_hash, payload"
 _RETRYABLE: Final = (errors.SerializationFailure, errors.DeadlockDetected)
 _MISSING_SCHEMA: Final = (
@@ -206,13 +212,9 @@ class AuditStore:
             conn.execute(
                 "SELECT set_config('statement_timeout', %s, false),"
                 " set_config('lock_timeout', %s, false),"
-                " set_config('synchronous_commit', %s, false),"
+                " set_config('synchronous_commit', 'on', false),"
                 " set_config('default_transaction_isolation', 'read committed', false)",
-                [
-                    str(self._statement_timeout_ms),
-                    str(self._statement_timeout_ms),
-                    "off" if self._group_commit else "on",
-                ],
+                [str(self._statement_timeout_ms), str(self._statement_timeout_ms)],
             )
         except psycopg.Error as exc:
             raise AuditError(
@@ -258,18 +260,24 @@ class AuditStore:
                 "audit log is append-only and the app role may only call the append function",
                 sqlstate=exc.sqlstate,
             ) from exc
-        except (errors.QueryCanceled, errors.LockNotAvailable) as exc:
+        except errors.LockNotAvailable as exc:
+            raise AuditError(
+                f"audit {action} gave up waiting {self._statement_timeout_ms} ms for a lock "
+                f"({_first_line(exc)}); nothing was appended; is another session holding the "
+                "audit_head row lock?",
+                sqlstate=exc.sqlstate,
+            ) from exc
+        except errors.QueryCanceled as exc:
             raise AuditError(
                 f"audit {action} timed out after {self._statement_timeout_ms} ms "
-                f"({_first_line(exc)}); nothing was appended; is another session holding the "
-                "audit_head lock?",
+                f"({_first_line(exc)}); treat the event as not audited",
                 sqlstate=exc.sqlstate,
             ) from exc
         except psycopg.OperationalError as exc:
             raise AuditError(
                 f"audit {action} failed: lost the connection to {redact_dsn(self._dsn)} "
-                f"({_first_line(exc)}); the call was not acknowledged, so treat it as not "
-                "audited; check that PostgreSQL is running",
+                f"({_first_line(exc)}); outcome unknown and not acknowledged: treat the event "
+                "as not audited; check that PostgreSQL is running",
                 sqlstate=exc.sqlstate,
             ) from exc
         except psycopg.Error as exc:
@@ -337,6 +345,7 @@ class AuditStore:
                 f"audit event of type {event.get('type')!r} is {len(payload)} bytes, over the "
                 f"{MAX_PAYLOAD_BYTES}-byte limit; store a digest of large results instead"
             )
+        statement = _APPEND_DURABLE_SQL if self._group_commit else _APPEND_SQL
         with self._lock, self._translated("append"):
             conn = self._connection()
             row = None
@@ -348,22 +357,12 @@ class AuditStore:
                 reraise=True,
             ):
                 with attempt:
-                    # One statement = one implicit transaction: the head lock is released at
-                    # the server's commit, never held across a client round trip.
-                    row = conn.execute(_APPEND_SQL, [payload]).fetchone()
+                    # One statement outside any client transaction: the head lock is released
+                    # at the server's commit, never held across a client round trip.
+                    row = conn.execute(statement, [payload]).fetchone()
             if row is None:  # pragma: no cover - the function always returns one row
                 raise AuditError("audit append returned no row; the append function is broken")
             seq, prev_hash, digest, at = row
-            if self._group_commit:
-                try:
-                    conn.execute(_SYNC_SQL)
-                except psycopg.Error as exc:
-                    raise AuditError(
-                        f"audit append of seq {seq} committed but its flush to disk was not "
-                        f"confirmed ({_first_line(exc)}); outcome unknown: treat the event as "
-                        "not audited",
-                        sqlstate=exc.sqlstate,
-                    ) from exc
         logger.info("audit append seq=%d type=%s bytes=%d", seq, event.get("type"), len(payload))
         return AuditRecord(
             seq=seq,

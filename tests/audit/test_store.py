@@ -81,16 +81,28 @@ def test_migrate_is_idempotent(audit_db: AuditDb) -> None:
         versions = conn.execute(
             "SELECT version FROM kubechat_audit.schema_migrations ORDER BY version"
         ).fetchall()
-    assert versions == [(1,), (2,)]
+    assert versions == [(1,), (2,), (3,)]
 
 
 def test_migrate_on_an_empty_database_creates_everything(audit_db: AuditDb) -> None:
     with psycopg.connect(audit_db.dsn, autocommit=True) as conn:
         conn.execute("DROP SCHEMA kubechat_audit CASCADE")
     with AuditStore(audit_db.dsn) as store:
-        assert store.migrate() == [1, 2]
+        assert store.migrate() == [1, 2, 3]
     with AuditStore(audit_db.app_dsn) as store:
         assert store.append({"type": "ask"}).seq == 1
+
+
+def test_migrate_upgrades_an_older_schema_in_place(audit_db: AuditDb) -> None:
+    with AuditStore(audit_db.app_dsn) as store:
+        kept = store.append({"type": "ask"})
+    with psycopg.connect(audit_db.dsn, autocommit=True) as conn:  # back to schema version 2
+        conn.execute("DROP PROCEDURE kubechat_audit.kubechat_audit_append_durable")
+        conn.execute("DELETE FROM kubechat_audit.schema_migrations WHERE version = 3")
+    with AuditStore(audit_db.dsn) as store:
+        assert store.migrate() == [3]
+    with AuditStore(audit_db.app_dsn) as store:
+        assert store.append({"type": "ask"}).prev_hash == kept.entry_hash
 
 
 def test_app_role_privileges_are_exactly_select_and_execute(audit_db: AuditDb) -> None:
@@ -113,7 +125,11 @@ def test_app_role_privileges_are_exactly_select_and_execute(audit_db: AuditDb) -
         ("audit_head", "SELECT"),
         ("schema_migrations", "SELECT"),
     ]
-    assert functions == [("kubechat_audit_append",), ("kubechat_audit_sync",)]
+    assert functions == [
+        ("kubechat_audit_append",),
+        ("kubechat_audit_append_durable",),
+        ("kubechat_audit_sync",),
+    ]
     assert public_exec == (False,)
 
 
