@@ -234,8 +234,12 @@ def _cell(value: Any, dtype: str) -> str:
     return str(value)
 
 
-def format_table(result: Result) -> str:
-    """Render a result like kubectl prints tables (text results print their text)."""
+def format_table(result: Result, *, show_labels: bool = False) -> str:
+    """Render a result like kubectl prints tables (text results print their text).
+
+    As kubectl, ``labels`` shows only with ``show_labels``, and ``created`` not next to
+    ``age``; csv, json and parquet always carry every column.
+    """
     if result.kind == "logs":
         pods = {(row[1], row[2]) for row in result.rows}
         if len(pods) > 1:
@@ -245,9 +249,14 @@ def format_table(result: Result) -> str:
         return result.text
     if not result.rows:
         return "No resources found.\n"
-    headers = [c.name.upper() for c in result.columns]
-    cells = [[_cell(v, c.dtype) for v, c in zip(row, result.columns, strict=True)]
-             for row in result.rows]
+    names = set(result.column_names)
+    hidden = set() if show_labels else {"labels"}
+    if "age" in names:
+        hidden.add("created")
+    keep = [i for i, c in enumerate(result.columns) if c.name not in hidden]
+    columns = [result.columns[i] for i in keep]
+    headers = [c.name.upper() for c in columns]
+    cells = [[_cell(row[i], result.columns[i].dtype) for i in keep] for row in result.rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     lines = ["   ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["   ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -264,7 +273,8 @@ def _json_text_frame(result: Result) -> Any:
     return frame
 
 
-def write_result(result: Result, fmt: str, out: Path | None) -> None:
+def write_result(result: Result, fmt: str, out: Path | None, *, show_labels: bool = False
+                 ) -> None:
     """Print (or write to ``out``) a result as table, csv, json (row objects) or parquet."""
     if fmt == "parquet":
         if out is None:
@@ -276,7 +286,7 @@ def write_result(result: Result, fmt: str, out: Path | None) -> None:
     elif fmt == "csv":
         data = _json_text_frame(result).to_csv(index=False).encode()
     else:
-        data = format_table(result).encode()
+        data = format_table(result, show_labels=show_labels).encode()
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -333,4 +343,4 @@ def run(command: str, fmt: str, out: Path | None, kubeconfig: str | None,
                            impersonate_user=as_user, impersonate_groups=as_groups)
     result = run_command(command, config=config, yes=yes, confirm=confirm, manifest=manifest,
                          policy=policy, preview_only=preview)
-    write_result(result, fmt, out)
+    write_result(result, fmt, out, show_labels="--show-labels" in command)
