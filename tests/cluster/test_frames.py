@@ -177,3 +177,13 @@ def test_msgspec_decoder_gives_the_same_frame_as_orjson() -> None:
         assert fast.result() == slow.result(), kind
     listed = decode(b'{"kind": "PodList", "items": []}')
     assert listed == {"kind": "PodList", "items": []}
+
+
+def test_top_pods_from_captured_metrics() -> None:
+    items = load("list-metrics-pods.json")["items"]
+    frame = frames.top_pods_result(items).to_frame()
+    assert len(frame) == len(items) > 0
+    assert (frame["cpu_m"] > 0).all() and (frame["memory_bytes"] > 0).all()
+    nodes = frames.top_nodes_result(load("list-metrics-nodes.json")["items"],
+                                    load("list-nodes-objects.json")["items"]).to_frame()
+    assert nodes["cpu_percent"].notna().all()
