@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import secrets
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import orjson
 
 from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure, UsageFailure
-from kubechat_lab.errors import ClusterError, PolicyError
+from kubechat_lab.errors import AuditError, ClusterError, PolicyError
 
 if TYPE_CHECKING:
+    from kubechat_lab.audit import AuditStore, JSONValue
     from kubechat_lab.cluster import ClusterClient, ClusterConfig, Result
     from kubechat_lab.command import Command
     from kubechat_lab.policy import Assessment, Policy
 
 __all__ = ["Recorder", "default_kubeconfig", "format_table", "run", "run_command", "write_result"]
 
-#: The audit seam: called with one event dict (``{"type": "proposed" | "approved" |
-#: "rejected" | "executed" | "failed", ...}``) before each step; if it raises, the command
-#: does not run (fail closed). ``kubechat_lab.audit.AuditStore.append`` fits it.
+#: The audit seam: called with one event dict before each step, shaped like the server's
+#: events (``proposed`` -> ``approved`` | ``rejected`` -> ``executing`` -> ``executed``, with
+#: ``via``/``origin`` ``"cli"``); if it raises, the command does not run (fail closed).
+#: ``kubechat run`` passes :meth:`kubechat_lab.audit.AuditStore.append`.
 Recorder = Callable[[Mapping[str, object]], object]
 
 _TEXT_KINDS = frozenset({"describe", "objects", "text", "names", "version", "cluster-info",
@@ -54,16 +58,27 @@ def _target_name(cmd: Command) -> str:
     return "all"
 
 
-def _record(recorder: Recorder | None, event: dict[str, object]) -> None:
+def _event(kind: str, common: Mapping[str, object], **fields: object) -> dict[str, object]:
+    """Build one audit event as the server does: ``type``, the actor, the step's fields."""
+    event: dict[str, object] = {"type": kind}
+    event.update({k: v for k, v in {**common, **fields}.items() if v is not None})
+    return event
+
+
+def _record(recorder: Recorder | None, event: dict[str, object], *, ran: bool = False) -> None:
     if recorder is None:
         return
     try:
         recorder(event)
     except Exception as exc:
-        raise RuntimeFailure(
-            f"the audit recorder failed on the {event['type']!r} event ({exc}); nothing more "
-            "was run (fail closed)"
-        ) from exc
+        if ran:
+            msg = (f"the command was sent to the cluster, but the audit recorder failed on the "
+                   f"{event['type']!r} event ({exc}); its result is withheld (fail closed); "
+                   "check the audit database and `kubechat audit tail`")
+        else:
+            msg = (f"the audit recorder failed on the {event['type']!r} event ({exc}); nothing "
+                   "more was run (fail closed)")
+        raise RuntimeFailure(msg) from exc
 
 
 def run_command(
@@ -119,7 +134,8 @@ def run_command(
             namespace = client.default_namespace
         except ClusterError as exc:
             raise RuntimeFailure(str(exc)) from exc
-        context = PolicyContext(user=config.impersonate_user or getpass.getuser(),
+        os_user = getpass.getuser()
+        context = PolicyContext(user=config.impersonate_user or os_user,
                                 namespace=namespace, groups=config.impersonate_groups)
         cmd, assessment = classify(text, policy=policy, context=context, manifest=manifest)
         if cmd is None and assessment.rule_ids == ("parse:unknown-resource",):
@@ -128,24 +144,27 @@ def run_command(
                                            manifest=manifest, resources=client.resource_table())
             except ClusterError:
                 pass
-        base: dict[str, object] = {
-            "source": "cli",
-            "user": context.user,
-            "question": None,
-            "command": cmd.render() if cmd is not None else text,
-            "level": assessment.level.value,
-            "reasons": list(assessment.reasons),
-            "cluster": client.host if cmd is not None else None,
-            "namespace": (cmd.namespace if cmd is not None else None) or namespace,
+        actor: dict[str, object] = {
+            "user": os_user, "via": "cli", "origin": "cli",
+            "impersonate_user": config.impersonate_user,
+            "impersonate_groups": list(config.impersonate_groups) or None,
+            "proposal": "p_" + secrets.token_hex(10), "context": config.context,
         }
-        _record(recorder, dict(base, type="proposed"))
-        if cmd is None:  # the grammar refused it: forbidden, with the parser's reason
-            _record(recorder, dict(base, type="rejected", decision="forbidden"))
+        if cmd is None:  # the grammar refused it: audited without the raw text (credentials)
+            _record(recorder, _event("proposed", actor, source="propose", outcome="invalid",
+                                     error_reason=assessment.rule_ids[0].removeprefix("parse:"),
+                                     level="forbidden"))
             raise PolicyDenied(_denial("forbidden", assessment))
-        if assessment.level is Level.FORBIDDEN:
-            _record(recorder, dict(base, type="rejected", decision="forbidden"))
+        common = dict(actor, command=cmd.render(), cluster=client.host,
+                      namespace=cmd.namespace or (None if cmd.all_namespaces else namespace))
+        forbidden = assessment.level is Level.FORBIDDEN
+        _record(recorder, _event("proposed", common, source="propose",
+                                 level=assessment.level.value, reasons=list(assessment.reasons),
+                                 rule_ids=list(assessment.rule_ids),
+                                 decision="refused" if forbidden else None))
+        if forbidden:
             raise PolicyDenied(_denial("forbidden", assessment))
-        return _approved_run(client, cmd, assessment, base, yes=yes, confirm=confirm,
+        return _approved_run(client, cmd, assessment, common, yes=yes, confirm=confirm,
                              recorder=recorder, preview_only=preview_only, say=say)
     finally:
         client.close()
@@ -159,7 +178,7 @@ def _approved_run(
     client: ClusterClient,
     cmd: Command,
     assessment: Assessment,
-    base: dict[str, object],
+    common: dict[str, object],
     *,
     yes: bool,
     confirm: str | None,
@@ -169,41 +188,63 @@ def _approved_run(
 ) -> Result:
     from kubechat_lab.policy import Level
 
-    try:
-        if cmd.is_write:
+    level = assessment.level
+    if cmd.is_write and not cmd.is_dry_run:
+        try:
             preview = client.dry_run(cmd)
-            say(f"server-side dry run of `{cmd.render()}`:")
-            say(preview.diff or "(no changes to show)")
-            if preview_only or cmd.is_dry_run:
-                _record(recorder, dict(base, type="executed", decision="dry-run",
-                                       result_status=preview.status,
-                                       result_digest=_digest(preview)))
-                return preview
-        level = assessment.level
+        except ClusterError as exc:
+            raise RuntimeFailure(str(exc)) from exc
+        _say_preview(cmd, preview, say)
+        if preview_only:  # like an undecided proposal on the server: only "proposed" is audited
+            return preview
+    if cmd.is_dry_run:  # the command itself is a server-side dry run: nothing is persisted
+        approver = "policy:dry-run"
+    elif level is Level.SAFE:
+        approver = "policy:auto-safe"
+    else:
         if level is Level.WARNING and not yes:
-            _record(recorder, dict(base, type="rejected", decision="needs --yes"))
-            raise PolicyDenied(_denial("warning", assessment) +
-                               "; re-run with --yes to apply it")
-        if level is Level.DANGEROUS:
-            expected = _target_name(cmd)
-            if confirm != expected:
-                _record(recorder, dict(base, type="rejected", decision="needs --confirm"))
-                raise PolicyDenied(_denial("dangerous", assessment) +
-                                   f"; re-run with --confirm {expected} to apply it")
-        _record(recorder, dict(base, type="approved", approver=base["user"],
-                               decision="approved"))
+            needs = "re-run with --yes to apply it"
+        elif level is Level.DANGEROUS and confirm != _target_name(cmd):
+            needs = f"re-run with --confirm {_target_name(cmd)} to apply it"
+        else:
+            needs = ""
+        if needs:
+            _record(recorder, _event("rejected", common, level=level.value, approver="policy",
+                                     decision="rejected", reason=f"not approved: {needs}"))
+            raise PolicyDenied(_denial(level.value, assessment) + "; " + needs)
+        approver = str(common["user"])
+    _record(recorder, _event("approved", common, level=level.value, approver=approver,
+                             decision="approved"))
+    _record(recorder, _event("executing", common, level=level.value, approver=approver))
+    started = time.monotonic()
+    try:
         result = client.execute(cmd)
     except ClusterError as exc:
-        _record(recorder, dict(base, type="failed", result_status="error",
-                               error=str(exc), http_status=exc.status))
+        failed = _event("executed", common, status="error", error=str(exc)[:500],
+                        error_code=exc.status, seconds=round(time.monotonic() - started, 4))
+        try:
+            _record(recorder, failed, ran=True)
+        except RuntimeFailure as audit_exc:
+            raise RuntimeFailure(f"{exc}; and {audit_exc}") from exc
         raise RuntimeFailure(str(exc)) from exc
-    _record(recorder, dict(base, type="executed", result_status=result.status,
-                           rows=len(result), result_digest=_digest(result)))
+    seconds = round(time.monotonic() - started, 4)
+    if cmd.is_dry_run:
+        _say_preview(cmd, result, say)
+    _record(recorder, _event("executed", common, status=result.status,
+                             result_digest=_digest(result), rows=len(result), seconds=seconds),
+            ran=True)
     return result
 
 
+def _say_preview(cmd: Command, preview: Result, say: Callable[[str], None]) -> None:
+    say(f"server-side dry run of `{cmd.render()}`:")
+    say(preview.diff or "(no changes to show)")
+
+
 def _digest(result: Result) -> str:
-    return hashlib.sha256(result.to_json()).hexdigest()
+    """Digest a result as the server does: sha256 of its JSON form with sorted keys."""
+    data = orjson.loads(result.to_json())
+    return "sha256:" + hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 # -- output --------------------------------------------------------------------------------------
@@ -314,20 +355,29 @@ def write_result(result: Result, fmt: str, out: Path | None, *, show_labels: boo
               help="Manifest text for `-f -` read from FILE ('-' for stdin).")
 @click.option("--policy", "policy_path", metavar="FILE", help="Operator policy YAML.")
 @click.option("--preview", is_flag=True, help="For writes: only the server-side dry run.")
+@click.option("--audit-dsn", metavar="DSN",
+              help="libpq DSN of the audit database every step is recorded to (default: "
+                   "$KUBECHAT_AUDIT_DSN, else the embedded PostgreSQL under the Jupyter data "
+                   "dir, started if needed). Unreachable: nothing runs.")
+@click.option("--no-audit", is_flag=True,
+              help="Do not record to the audit chain (a warning says so on stderr).")
 def run(command: str, fmt: str, out: Path | None, kubeconfig: str | None,
         kube_context: str | None, as_user: str | None, as_groups: tuple[str, ...], yes: bool,
         confirm: str | None, manifest_path: str | None, policy_path: str | None,
-        preview: bool) -> None:
+        preview: bool, audit_dsn: str | None, no_audit: bool) -> None:
     """Run COMMAND (one kubectl command line, quoted) against the cluster; print the frame.
 
     Safe commands run; 'warning' needs --yes; 'dangerous' needs --confirm NAME; 'forbidden'
-    never runs (exit 3). Writes show a server-side dry run (diff) first.
+    never runs (exit 3). Writes show a server-side dry run (diff) first. Every step is
+    appended to the audit chain first; if that fails, nothing (more) runs (exit 1).
     """
     from kubechat_lab.cluster import ClusterConfig
     from kubechat_lab.policy import load_policy
 
     if as_groups and not as_user:
         raise UsageFailure("--as-group needs --as USER")
+    if no_audit and audit_dsn:
+        raise UsageFailure("--audit-dsn and --no-audit exclude each other; give one of them")
     manifest = None
     if manifest_path is not None:
         try:
@@ -341,6 +391,37 @@ def run(command: str, fmt: str, out: Path | None, kubeconfig: str | None,
         raise UsageFailure(str(exc)) from exc
     config = ClusterConfig(kubeconfig=kubeconfig or default_kubeconfig(), context=kube_context,
                            impersonate_user=as_user, impersonate_groups=as_groups)
-    result = run_command(command, config=config, yes=yes, confirm=confirm, manifest=manifest,
-                         policy=policy, preview_only=preview)
+    store = None
+    if no_audit:
+        click.echo("warning: --no-audit: this command is NOT recorded in the audit chain",
+                   err=True)
+    else:
+        store = _open_audit(audit_dsn)
+    try:
+        result = run_command(command, config=config, yes=yes, confirm=confirm,
+                             manifest=manifest, policy=policy, preview_only=preview,
+                             recorder=None if store is None else _store_recorder(store))
+    finally:
+        if store is not None:
+            store.close()
     write_result(result, fmt, out, show_labels="--show-labels" in command)
+
+
+def _open_audit(dsn: str | None) -> AuditStore:
+    """Open the audit store (``dsn``, else :func:`kubechat_lab.audit.default_dsn`) or refuse."""
+    from kubechat_lab.audit import AuditStore, default_dsn
+
+    try:
+        return AuditStore(dsn or default_dsn()).open()
+    except (AuditError, OSError) as exc:  # OSError: the embedded server's data dir
+        raise RuntimeFailure(
+            f"cannot record to the audit chain, so nothing was run (fail closed): {exc}; start "
+            "the audit database or pass --audit-dsn DSN (--no-audit runs unrecorded)"
+        ) from exc
+
+
+def _store_recorder(store: AuditStore) -> Recorder:
+    def record(event: Mapping[str, object]) -> object:
+        return store.append(cast("Mapping[str, JSONValue]", event))
+
+    return record

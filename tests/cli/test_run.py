@@ -23,8 +23,10 @@ pytestmark = pytest.mark.sandbox
 
 
 def invoke(sandbox: SandboxInfo, *args: str) -> tuple[int, str, str]:
+    # the audit chain is tested in test_run_audit.py; here no PostgreSQL is needed
     runner = CliRunner()
-    result = runner.invoke(main, ["run", *args, "--kubeconfig", str(sandbox.kubeconfig)])
+    result = runner.invoke(main, ["run", *args, "--kubeconfig", str(sandbox.kubeconfig),
+                                  "--no-audit"])
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -113,14 +115,15 @@ def test_recorder_sees_each_step_and_fails_closed(sandbox: SandboxInfo, space: s
     events: list[Mapping[str, object]] = []
     run_command(f"label configmap target -n {space} seen=yes", config=config, yes=True,
                 recorder=events.append, say=lambda _: None)
-    assert [e["type"] for e in events] == ["proposed", "approved", "executed"]
+    assert [e["type"] for e in events] == ["proposed", "approved", "executing", "executed"]
     assert events[0]["command"] == parse(f"label configmap target -n {space} seen=yes").render()
     assert events[0]["level"] == "warning"
-    assert isinstance(events[-1]["result_digest"], str)
+    assert str(events[-1]["result_digest"]).startswith("sha256:")
     events.clear()
     with pytest.raises(PolicyDenied):
         run_command("kubectl exec -it web -- sh", config=config, recorder=events.append)
-    assert [e["type"] for e in events] == ["proposed", "rejected"]
+    assert [(e["type"], e["level"], e["outcome"]) for e in events] == [
+        ("proposed", "forbidden", "invalid")]
 
     def broken(event: Mapping[str, object]) -> None:
         raise OSError("audit database is down")
