@@ -15,6 +15,7 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
+    stop_when_event_set,
     wait_exponential,
 )
 
@@ -56,6 +57,7 @@ class WebhookSender:
         self._backoff = backoff
         self._queue: queue.Queue[object] = queue.Queue(maxsize=10_000)
         self._client = httpx.Client(timeout=httpx.Timeout(timeout))
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kubechat-webhooks", daemon=True)
         self.delivered = 0
         self.failed = 0
@@ -72,27 +74,42 @@ class WebhookSender:
             logger.warning("webhook queue full; dropped event seq=%s", event.get("seq"))
 
     def close(self, timeout: float = 5.0) -> None:
-        """Deliver what is queued (up to ``timeout`` seconds), then stop the thread."""
-        if self._thread.is_alive():
-            self._queue.put(_STOP)
-            self._thread.join(timeout)
-        self._client.close()
+        """Deliver what is queued (up to ``timeout`` seconds), then stop the thread.
+
+        Past the timeout, retries are cut short and what is still queued is dropped; the thread
+        closes the HTTP client itself, so no delivery ever runs on a closed client.
+        """
+        if not self._thread.is_alive():
+            self._client.close()
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        self._closing.set()
+        self._thread.join(timeout)
 
     def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            if not isinstance(item, dict):
-                continue
-            body = orjson.dumps(item)
-            for url in self.urls:
-                self._deliver(url, body, item.get("seq"))
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    return
+                if not isinstance(item, dict):
+                    continue
+                if self._closing.is_set():
+                    self.failed += 1
+                    logger.warning("webhook shutting down; dropped event seq=%s", item.get("seq"))
+                    continue
+                body = orjson.dumps(item)
+                for url in self.urls:
+                    self._deliver(url, body, item.get("seq"))
+        finally:
+            self._client.close()
 
     def _deliver(self, url: str, body: bytes, seq: object) -> None:
         retrying = Retrying(
-            stop=stop_after_attempt(self._attempts),
+            stop=stop_after_attempt(self._attempts) | stop_when_event_set(self._closing),
             wait=wait_exponential(multiplier=self._backoff, max=30),
+            sleep=self._closing.wait,  # a backoff ends early when the server shuts down
             retry=retry_if_exception_type((httpx.TransportError, _RetryableStatus)),
             reraise=False,
         )

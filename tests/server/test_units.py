@@ -115,3 +115,29 @@ def test_error_mapping(exc: BaseException, status: int) -> None:
     assert code == status and reason and message
     if status == 500:
         assert "secret detail" not in message
+
+
+def test_webhook_close_during_retries_cuts_them_short_without_a_thread_error() -> None:
+    """Closing while a delivery backs off must not leave the thread posting on a closed client."""
+    import socket
+    import threading
+
+    from kubechat_lab.server._webhooks import WebhookSender
+
+    with socket.socket() as sock:  # a port with nothing listening: every attempt fails
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    errors: list[threading.ExceptHookArgs] = []
+    previous = threading.excepthook
+    threading.excepthook = errors.append
+    try:
+        sender = WebhookSender([url], timeout=0.5, attempts=50, backoff=5.0)
+        sender.submit({"seq": 1, "type": "proposed"})
+        sender.submit({"seq": 2, "type": "proposed"})
+        sender.close(timeout=0.5)
+        sender._thread.join(5)
+    finally:
+        threading.excepthook = previous
+    assert not sender._thread.is_alive()
+    assert errors == []
+    assert sender.delivered == 0 and sender.failed == 2  # one cut short, one dropped
