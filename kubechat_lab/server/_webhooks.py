@@ -105,11 +105,15 @@ class WebhookSender:
         finally:
             self._client.close()
 
+    def _backoff_sleep(self, seconds: float) -> None:
+        """Sleep between attempts, waking early when the sender is closing."""
+        self._closing.wait(seconds)
+
     def _deliver(self, url: str, body: bytes, seq: object) -> None:
         retrying = Retrying(
             stop=stop_after_attempt(self._attempts) | stop_when_event_set(self._closing),
             wait=wait_exponential(multiplier=self._backoff, max=30),
-            sleep=self._closing.wait,  # a backoff ends early when the server shuts down
+            sleep=self._backoff_sleep,
             retry=retry_if_exception_type((httpx.TransportError, _RetryableStatus)),
             reraise=False,
         )
