@@ -70,6 +70,14 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _row_count(data: Any) -> int | None:
+    """Return the number of rows of a columnar result (``None`` when it is not one)."""
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        return None
+    columns = data["data"]
+    return len(columns[0]) if columns else 0
+
+
 def _result_json(result: Any) -> Any:
     """Return a JSON-friendly form of a cluster ``Result``."""
     to_json = getattr(result, "to_json", None)
@@ -495,7 +503,7 @@ class KubechatService:
                 command=before.text,
                 status=status,
                 result_digest="sha256:" + digest,
-                rows=len(data.get("rows", ())) if isinstance(data, dict) else None,
+                rows=_row_count(data),
                 context=before.context,
                 namespace=before.namespace,
                 seconds=round(time.monotonic() - started, 4),

@@ -82,6 +82,7 @@ async def test_browser_executes_safe_read(api: Api) -> None:
     executed = page["records"][-1]["event"]
     assert executed["status"] in ("ok", "changed")
     assert executed["result_digest"].startswith("sha256:")
+    assert executed["rows"] == len(result["data"][0]) >= 5  # default + the seeded namespaces
 
 
 async def test_warning_write_previewed_approved_and_run(api: Api, admin: Any) -> None:
