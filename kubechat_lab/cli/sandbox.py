@@ -27,7 +27,7 @@ def _say(line: str) -> None:
 
 @click.group()
 def sandbox() -> None:
-    """Run a real local control plane (etcd, apiserver, controller-manager, scheduler, kwok)."""
+    """Run a real local control plane: etcd, the control plane, kwok and metrics-server."""
 
 
 @sandbox.command()

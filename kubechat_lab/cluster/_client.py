@@ -103,8 +103,8 @@ class ClusterClient:
     """Executes parsed Commands against one cluster, as one identity.
 
     The kubernetes client provides configuration, authentication and transport; responses are
-    decoded with orjson, never into the client's models. Use it as a context manager (or
-    call :meth:`close`); it opens lazily on first use.
+    decoded by us (orjson, msgspec for Table pages), never into the client's models. Use it as
+    a context manager (or call :meth:`close`); it opens lazily on first use.
 
     Parameters
     ----------

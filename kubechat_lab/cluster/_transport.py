@@ -1,9 +1,10 @@
-"""HTTP to the API server through the kubernetes client's ``ApiClient``, decoded with orjson.
+"""HTTP to the API server through the kubernetes client's ``ApiClient``, raw bodies decoded by us.
 
 The kubernetes client provides configuration (kubeconfig, contexts), authentication (client
 certificates, bearer tokens with their refresh hooks) and transport (its urllib3 pool with the
 cluster's TLS settings). Responses are never deserialized into its models: the raw body is read
-(the urllib3 response is not preloaded) and decoded with orjson.
+(the urllib3 response is not preloaded) and decoded with orjson, or for Table list pages
+with msgspec's narrow decoder when it is installed (``_fastdecode``).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class SandboxStatus:
 
 
 class SandboxManager:
-    """The local Kubernetes control plane: etcd, apiserver, controller-manager, scheduler, kwok.
+    """The local Kubernetes control plane: etcd, the control plane, kwok and metrics-server.
 
     Parameters
     ----------

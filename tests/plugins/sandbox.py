@@ -1,10 +1,12 @@
 """The session-scoped ``sandbox`` fixture: a running local control plane and its kubeconfig.
 
 It reuses a sandbox that already runs (``kubechat sandbox up`` beforehand is the fast path;
-``.ci/run`` should do that so the cold Go build does not count against test timeouts).
+``scripts/test.sh``, which .ci/run calls, does that so the cold Go build does not count
+against test timeouts).
 Otherwise it starts one, building the binaries first when the cache is cold. At session end
 it leaves the sandbox running locally (the next session, and other developers' test runs on
-the same machine, reuse it); under CI (``CI=true``) it stops it, but only if it started it.
+the same machine, reuse it); under CI (``CI=true``) it stops it, but only if it started one
+(or restarted missing parts).
 ``KUBECHAT_SKIP_SANDBOX=1`` skips (fails under CI) every test that needs it.
 """
 
