@@ -82,7 +82,7 @@ def _jsonl(stream: IO[str], policy: Policy, context: PolicyContext) -> None:
 
 @click.command()
 @click.argument("command", required=False)
-@click.option("--jsonl", "jsonl_path", metavar="FILE",
+@click.option("--jsonl", "jsonl", metavar="FILE", type=click.File("r", encoding="utf-8"),
               help='Classify every line {"command": ...} of FILE (\'-\' for stdin), in order.')
 @click.option("--policy", "policy_path", metavar="FILE",
               help="Operator policy YAML merged over the default policy.")
@@ -90,29 +90,22 @@ def _jsonl(stream: IO[str], policy: Policy, context: PolicyContext) -> None:
               help="Namespace commands without -n run in (default: default).")
 @click.option("--user", "user", metavar="NAME", help="The user the command runs for.")
 @click.option("--manifest", "manifest_path", metavar="FILE", help=_MANIFEST_HELP)
-def classify(command: str | None, jsonl_path: str | None, policy_path: str | None,
+def classify(command: str | None, jsonl: IO[str] | None, policy_path: str | None,
              namespace: str | None, user: str | None, manifest_path: str | None) -> None:
     """Print the safety level of COMMAND as {"command", "level", "reasons"} JSON.
 
     Refused or unparseable commands are "forbidden", with the parser's reason. Always exits 0
     once the input and the policy could be read.
     """
-    if (command is None) == (jsonl_path is None):
+    if (command is None) == (jsonl is None):
         raise UsageFailure("give either a COMMAND or --jsonl FILE")
     try:
         policy = load_policy(policy_path)
     except PolicyError as exc:
         raise UsageFailure(str(exc)) from exc
     context = PolicyContext(user=user, namespace=namespace)
-    if jsonl_path is not None:
-        if jsonl_path == "-":
-            _jsonl(sys.stdin, policy, context)
-            return
-        try:
-            with open(jsonl_path, encoding="utf-8") as stream:
-                _jsonl(stream, policy, context)
-        except OSError as exc:
-            raise UsageFailure(f"cannot read {jsonl_path}: {exc.strerror or exc}") from exc
+    if jsonl is not None:
+        _jsonl(jsonl, policy, context)
         return
     manifest = _read_manifest(manifest_path)
     click.echo(json.dumps(_verdict(command, policy, context, manifest), ensure_ascii=False))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -161,11 +160,11 @@ def _jsonl(stream: IO[str], translator: Translator, context: TranslationContext 
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"question", "command", "level", "reasons", "provider", '
                    '"assumptions"} as JSON.')
-@click.option("--jsonl", "jsonl_path", metavar="FILE",
+@click.option("--jsonl", "jsonl", metavar="FILE", type=click.File("r", encoding="utf-8"),
               help='Translate every line {"q": ...} of FILE (\'-\' for stdin); one JSON object '
                    "per line, in order.")
 @_provider_options
-def translate(question: str | None, as_json: bool, jsonl_path: str | None, provider: str,
+def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provider: str,
               model: str | None, ollama_host: str | None, openai_base_url: str | None,
               api_key_env: str | None, timeout: float | None,
               grounding_path: str | None) -> None:
@@ -175,20 +174,13 @@ def translate(question: str | None, as_json: bool, jsonl_path: str | None, provi
     Exit status: 0 printed a command, 1 could not translate, 2 bad usage, 3 the command is
     forbidden by the safety policy.
     """
-    if (question is None) == (jsonl_path is None):
+    if (question is None) == (jsonl is None):
         raise UsageFailure("give either a QUESTION or --jsonl FILE")
     context = _grounding(grounding_path)
     with _translator(provider, model, ollama_host, openai_base_url, api_key_env,
                      timeout) as translator:
-        if jsonl_path is not None:
-            if jsonl_path == "-":
-                _jsonl(sys.stdin, translator, context)
-                return
-            try:
-                with open(jsonl_path, encoding="utf-8") as stream:
-                    _jsonl(stream, translator, context)
-            except OSError as exc:
-                raise UsageFailure(f"cannot read {jsonl_path}: {exc.strerror or exc}") from exc
+        if jsonl is not None:
+            _jsonl(jsonl, translator, context)
             return
         translation = _translate_one(translator, question or "", context)
     _notes(translation)
