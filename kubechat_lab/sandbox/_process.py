@@ -90,12 +90,24 @@ class ProcessSupervisor:
         return self.logs_dir / f"{name}.log"
 
     def pid(self, name: str) -> int | None:
-        """Return the pid of ``name`` when its pid file names a live process, else None."""
+        """Return the pid of ``name`` when its pid file names our live process, else None.
+
+        The pid file also holds the process's start time: after a reboot or a killed session a
+        stale pid may belong to an unrelated process, which must never be reported as ours (or
+        signalled by :meth:`stop`).
+        """
         try:
-            pid = int(self.pid_file(name).read_text().strip())
-        except (FileNotFoundError, ValueError):
+            fields = self.pid_file(name).read_text().split()
+            pid = int(fields[0])
+            started = fields[1] if len(fields) > 1 else None
+        except (FileNotFoundError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        if not _alive(pid):
+            return None
+        if started is not None and started != _start_time(pid):
+            logger.info("stale pid file name=%s pid=%d (another process has that pid)", name, pid)
+            return None
+        return pid
 
     def start(self, spec: ComponentSpec) -> int:
         """Start ``spec`` unless it already runs, then wait until it is ready.
@@ -142,7 +154,7 @@ class ProcessSupervisor:
                 ) from exc
         _CHILDREN[proc.pid] = proc
         _EXIT_CODES.pop(proc.pid, None)
-        self.pid_file(spec.name).write_text(f"{proc.pid}\n")
+        self.pid_file(spec.name).write_text(f"{proc.pid} {_start_time(proc.pid)}\n")
         logger.info("process started name=%s pid=%d log=%s", spec.name, proc.pid, log_path)
         self.wait_ready(spec, proc.pid)
         return proc.pid
@@ -218,6 +230,15 @@ class ProcessSupervisor:
             component=name,
             log_path=str(log_path),
         )
+
+
+def _start_time(pid: int) -> str:
+    """Return the process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "?"
+    return stat.rpartition(")")[2].split()[19]
 
 
 def _alive(pid: int) -> bool:

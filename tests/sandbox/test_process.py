@@ -62,7 +62,7 @@ def supervisor(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_start_writes_pid_and_log_and_waits_until_ready(supervisor: ProcessSupervisor) -> None:
     port = _free_port()
     pid = supervisor.start(_spec("serve", port))
-    assert supervisor.pid_file("fake").read_text().strip() == str(pid)
+    assert supervisor.pid_file("fake").read_text().split()[0] == str(pid)
     assert supervisor.pid("fake") == pid
     assert _health(port)  # the probe passed, so the endpoint answers now
     assert "fake daemon mode=serve starting" in supervisor.log_file("fake").read_text()
@@ -147,6 +147,27 @@ def test_stale_pid_file_is_ignored(supervisor: ProcessSupervisor) -> None:
     assert supervisor.pid("fake") is None
     pid = supervisor.start(_spec("serve", _free_port()))
     assert pid != 999999999
+
+
+def test_pid_reused_by_another_process_is_not_ours(supervisor: ProcessSupervisor) -> None:
+    """After a reboot a stale pid file may name a live, unrelated process: never report or
+    signal it (here: this test process, with another start time in the file)."""
+    supervisor.pids_dir.mkdir(parents=True)
+    me = os.getpid()
+    started = Path(f"/proc/{me}/stat").read_text().rpartition(")")[2].split()[19]
+    supervisor.pid_file("kube-apiserver").write_text(f"{me} {started}\n")
+    assert supervisor.pid("kube-apiserver") == me  # same pid, same start time: ours
+    supervisor.pid_file("kube-apiserver").write_text(f"{me} {int(started) + 1}\n")
+    assert supervisor.pid("kube-apiserver") is None
+    assert supervisor.stop("kube-apiserver") is False  # and we are still alive to assert it
+
+
+def test_pid_file_records_the_start_time(supervisor: ProcessSupervisor) -> None:
+    pid = supervisor.start(_spec("serve", _free_port()))
+    recorded = supervisor.pid_file("fake").read_text().split()
+    assert recorded[0] == str(pid) and recorded[1].isdigit()
+    assert supervisor.pid("fake") == pid
+    supervisor.stop("fake")
 
 
 def test_component_failed_pickles() -> None:
