@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import orjson
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from kubechat_lab.cluster._config import ClusterConfig
 from kubechat_lab.cluster._errors import (
@@ -36,6 +37,7 @@ __all__ = [
     "ACCEPT_TABLE",
     "Page",
     "Transport",
+    "is_retriable_read_error",
     "path_quote",
 ]
 
@@ -123,12 +125,46 @@ class Transport:
     ) -> bytes:
         """Send one request and return the raw response body.
 
+        Reads (GET) are retried with backoff when the server says "not now" (429, 503, 504:
+        throttling, or a watch cache not yet at a continue token's resource version, which
+        a busy apiserver answers with 504 "Too large resource version"), as client-go does.
+        Writes are never retried here.
+
         Raises
         ------
         ClusterError
             For any HTTP error status (with the Kubernetes ``Status`` reason), an unreachable
             server (status 0, ``Unreachable``) or a timeout (status 0, ``Timeout``).
         """
+        def once() -> bytes:
+            return self._request_once(method, path, query=query, accept=accept, body=body,
+                                      content_type=content_type, timeout=timeout)
+
+        if method != "GET":
+            return once()
+        retrying = Retrying(
+            retry=retry_if_exception(is_retriable_read_error),
+            stop=stop_after_attempt(_READ_ATTEMPTS),
+            wait=wait_exponential(multiplier=0.25, max=4),
+            before_sleep=lambda state: logger.debug(
+                "kubernetes read retried path=%s attempt=%d error=%s",
+                path, state.attempt_number, state.outcome.exception() if state.outcome else None,
+            ),
+            reraise=True,
+        )
+        return retrying(once)
+
+    def _request_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None,
+        accept: str,
+        body: object,
+        content_type: str | None,
+        timeout: float | None,
+    ) -> bytes:
         import urllib3
         from kubernetes.client.exceptions import ApiException
 
@@ -250,6 +286,14 @@ class Transport:
             token = meta.get("continue") or None
             if not token:
                 return
+
+
+_READ_ATTEMPTS = 6
+
+
+def is_retriable_read_error(exc: BaseException) -> bool:
+    """Return True for answers a read may retry: 429, 503, 504 (never a 4xx verdict)."""
+    return isinstance(exc, ClusterError) and exc.status in (429, 503, 504)
 
 
 def drop_managed_fields(doc: dict[str, Any]) -> None:

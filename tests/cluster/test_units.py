@@ -143,3 +143,16 @@ def test_field_changes_match_named_list_items() -> None:
     diff = object_diff(before, after, label="deployments/d")
     assert "-  replicas: 2" in diff and "+  replicas: 3" in diff
     assert "resourceVersion" not in diff
+
+
+@pytest.mark.parametrize(
+    ("status", "retriable"),
+    [(429, True), (503, True), (504, True), (500, False), (403, False), (404, False),
+     (410, False), (0, False)],
+)
+def test_reads_retry_only_when_the_server_says_not_now(status: int, retriable: bool) -> None:
+    from kubechat_lab.cluster._transport import is_retriable_read_error
+    from kubechat_lab.errors import ClusterError
+
+    assert is_retriable_read_error(ClusterError("x", status=status, reason="r")) is retriable
+    assert is_retriable_read_error(ValueError("not a cluster error")) is False
