@@ -171,7 +171,7 @@ def run_command(
 
 
 def _denial(level: str, assessment: Assessment) -> str:
-    return f"{level}: " + "; ".join(assessment.reasons)
+    return f"{level}: " + "; ".join(reason.rstrip(".") for reason in assessment.reasons)
 
 
 def _approved_run(
