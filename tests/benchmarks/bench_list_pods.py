@@ -169,11 +169,15 @@ def setup(kubeconfig: str, pods: int) -> None:
                                            "containers": [{"name": "app",
                                                            "image": "bench:1"}]}}},
         })
-    # a bench namespace still terminating from an earlier run would swallow the new pods
-    kubectl(kubeconfig, "wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=600s",
-            check=False)
-    kubectl(kubeconfig, "wait", "--for=delete", "node", "-l", "kubechat-bench=yes",
-            "--timeout=600s", check=False)
+    # a bench namespace still terminating from an earlier run would swallow the new pods; one
+    # left Active by an interrupted run is simply reused (the apply below is idempotent)
+    phase = kubectl(kubeconfig, "get", "namespace", NAMESPACE, "-o",
+                    "jsonpath={.status.phase}", check=False).stdout.strip()
+    if phase == "Terminating":
+        kubectl(kubeconfig, "wait", "--for=delete", f"namespace/{NAMESPACE}", "--timeout=540s",
+                check=False)
+        kubectl(kubeconfig, "wait", "--for=delete", "node", "-l", "kubechat-bench=yes",
+                "--timeout=540s", check=False)
     listed = {"apiVersion": "v1", "kind": "List", "items": docs}
     kubectl(kubeconfig, "apply", "-f", "-", stdin=json.dumps(listed))
     started = time.monotonic()
