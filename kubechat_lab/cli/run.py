@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import secrets
+import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -47,15 +48,6 @@ def default_kubeconfig() -> str | None:
     if apiserver and apiserver[0].running and status.kubeconfig.exists():
         return str(status.kubeconfig)
     return None
-
-
-def _target_name(cmd: Command) -> str:
-    """Return what the operator must type back to confirm a dangerous command."""
-    if cmd.names:
-        return ",".join(cmd.names)
-    if cmd.namespace:
-        return cmd.namespace
-    return "all"
 
 
 def _event(kind: str, common: Mapping[str, object], **fields: object) -> dict[str, object]:
@@ -186,7 +178,7 @@ def _approved_run(
     preview_only: bool,
     say: Callable[[str], None],
 ) -> Result:
-    from kubechat_lab.policy import Level
+    from kubechat_lab.policy import Level, confirmation_text
 
     level = assessment.level
     if cmd.is_write and not cmd.is_dry_run:
@@ -204,8 +196,8 @@ def _approved_run(
     else:
         if level is Level.WARNING and not yes:
             needs = "re-run with --yes to apply it"
-        elif level is Level.DANGEROUS and confirm != _target_name(cmd):
-            needs = f"re-run with --confirm {_target_name(cmd)} to apply it"
+        elif level is Level.DANGEROUS and confirm != (expected := confirmation_text(cmd)):
+            needs = f"re-run with --confirm {shlex.quote(expected)} to apply it"
         else:
             needs = ""
         if needs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubechat_lab.errors import PolicyError, PolicyViolation
+from kubechat_lab.policy._confirm import confirmation_text
 from kubechat_lab.policy._engine import (
     DEFAULT_POLICY_PATH,
     Policy,
@@ -25,6 +26,7 @@ __all__ = [
     "Rule",
     "assess",
     "classify",
+    "confirmation_text",
     "default_policy",
     "load_policy",
 ]

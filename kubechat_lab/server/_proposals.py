@@ -24,7 +24,6 @@ __all__ = [
     "ProposalNotFoundError",
     "ProposalStore",
     "State",
-    "confirmation_text",
 ]
 
 
@@ -88,23 +87,6 @@ class Principal:
             if cap.kernel_id is not None:
                 fields["kernel_id"] = cap.kernel_id
         return fields
-
-
-def confirmation_text(command: Command) -> str:
-    """Return what a user must type back to approve a dangerous ``command``.
-
-    The object names when there are any, else the namespace a broad write hits, else
-    ``all-namespaces`` or the resource list.
-    """
-    if command.targets:
-        return " ".join(name for _, name in command.targets)
-    if command.names:
-        return " ".join(command.names)
-    if command.namespace:
-        return command.namespace
-    if command.all_namespaces:
-        return "all-namespaces"
-    return ",".join(command.resources) or command.verb
 
 
 @dataclass(frozen=True, slots=True)

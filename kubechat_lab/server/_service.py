@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyViolation
+from kubechat_lab.policy import confirmation_text
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import (
     BadRequestError,
@@ -26,7 +27,6 @@ from kubechat_lab.server._proposals import (
     Proposal,
     ProposalStore,
     State,
-    confirmation_text,
 )
 
 if TYPE_CHECKING:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from kubechat_lab.command import parse
 from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyViolation
 from kubechat_lab.server import CapabilityStore, Scope, strip_secrets
 from kubechat_lab.server._errors import map_error
@@ -12,7 +11,6 @@ from kubechat_lab.server._proposals import (
     BadRequestError,
     ProposalConflictError,
     ProposalNotFoundError,
-    confirmation_text,
 )
 
 
@@ -78,19 +76,6 @@ def test_strip_secrets_by_name_and_by_value() -> None:
     }
     out = strip_secrets(env, secret_values=["the-jupyter-token-value"])
     assert out == {"PATH": "/usr/bin", "HOME": "/home/a"}
-
-
-@pytest.mark.parametrize(
-    ("line", "confirm"),
-    [
-        ("kubectl delete pod web-1 -n shop", "web-1"),
-        ("kubectl delete pods a b -n shop", "a b"),
-        ("kubectl delete pods --all -n shop", "shop"),
-        ("kubectl scale deployment/api --replicas=0 -n payments", "api"),
-    ],
-)
-def test_confirmation_text(line: str, confirm: str) -> None:
-    assert confirmation_text(parse(line)) == confirm
 
 
 @pytest.mark.parametrize(
