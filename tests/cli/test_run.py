@@ -16,8 +16,7 @@ from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure
 from kubechat_lab.cli.run import run_command
 from kubechat_lab.cluster import ClusterConfig
 from kubechat_lab.command import parse
-from tests.cluster.conftest import kjson, kubectl
-from tests.plugins.sandbox import SandboxInfo
+from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
 
 pytestmark = pytest.mark.sandbox
 

@@ -20,9 +20,8 @@ from kubechat_lab.server._metrics import Metrics
 from kubechat_lab.server._proposals import Principal, ProposalStore
 from kubechat_lab.server._providers import PolicyAdapter
 from kubechat_lab.server._service import KubechatService
-from tests.cluster.conftest import kjson, kubectl
 from tests.plugins.postgres import AuditDb
-from tests.plugins.sandbox import SandboxInfo
+from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.postgres]
 

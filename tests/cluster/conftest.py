@@ -8,9 +8,6 @@ workload other tests read stays as it was.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,39 +16,8 @@ import pytest
 
 from kubechat_lab.cluster import ClusterClient, ClusterConfig, Result
 from kubechat_lab.command import parse
-from kubechat_lab.errors import ClusterError, CommandError
-from tests.plugins.sandbox import SandboxInfo
-
-KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
-
-
-def kubectl(sandbox: SandboxInfo, *args: str, check: bool = True, stdin: str | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    """Run the real kubectl against the sandbox (to compare with, never inside the library)."""
-    return subprocess.run([KUBECTL, f"--kubeconfig={sandbox.kubeconfig}", *args],
-                          capture_output=True, text=True, timeout=120, check=check, input=stdin)
-
-
-def kjson(sandbox: SandboxInfo, *args: str) -> Any:
-    return json.loads(kubectl(sandbox, *args, "-o", "json").stdout)
-
-
-def eventually(probe: Callable[[], Any], what: str, timeout: float = 90.0) -> Any:
-    """Poll ``probe`` until it returns something truthy (waiting for the cluster, not timing)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-        except ClusterError as exc:
-            last = exc
-        else:
-            done = bool(last) if isinstance(last, (bool, int, str, list, tuple, set, dict)) \
-                else last is not None
-            if done:
-                return last
-        time.sleep(1.0)
-    pytest.fail(f"{what}: still not true after {timeout:.0f}s (last: {last!r})")
+from kubechat_lab.errors import CommandError
+from tests.plugins.sandbox import SandboxInfo, kubectl
 
 
 @pytest.fixture(scope="session")

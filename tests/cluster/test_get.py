@@ -11,8 +11,8 @@ import pytest
 from kubechat_lab.cluster import ClusterClient, ClusterConfig
 from kubechat_lab.command import parse
 from kubechat_lab.errors import ClusterError
-from tests.cluster.conftest import Runner, eventually, kjson, kubectl
-from tests.plugins.sandbox import SandboxInfo
+from tests.cluster.conftest import Runner
+from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl
 
 pytestmark = pytest.mark.sandbox
 

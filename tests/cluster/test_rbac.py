@@ -12,8 +12,8 @@ import yaml
 from kubechat_lab.cluster import ClientClosedError, ClusterClient, ClusterConfig
 from kubechat_lab.command import parse
 from kubechat_lab.errors import ClusterError
-from tests.cluster.conftest import Runner, kubectl
-from tests.plugins.sandbox import SandboxInfo
+from tests.cluster.conftest import Runner
+from tests.plugins.sandbox import SandboxInfo, kubectl
 
 pytestmark = pytest.mark.sandbox
 

@@ -11,15 +11,8 @@ from typing import Any
 import pytest
 
 from kubechat_lab.errors import ClusterError
-from tests.cluster.conftest import (
-    Runner,
-    deployment_manifest,
-    eventually,
-    kjson,
-    kubectl,
-    wait_rollout,
-)
-from tests.plugins.sandbox import SandboxInfo
+from tests.cluster.conftest import Runner, deployment_manifest, wait_rollout
+from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl
 
 pytestmark = pytest.mark.sandbox
 

@@ -12,17 +12,24 @@ the same machine, reuse it); under CI (``CI=true``) it stops it, but only if it 
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kubechat_lab.errors import SandboxError
+from kubechat_lab.errors import ClusterError, SandboxError
 from tests.plugins.services import skip_or_fail
 
-__all__ = ["SandboxInfo", "sandbox"]
+__all__ = ["SandboxInfo", "eventually", "kjson", "kubectl", "sandbox"]
+
+KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +68,36 @@ def sandbox() -> Iterator[SandboxInfo]:
     under_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     if started_here and under_ci:
         manager.down()
+
+
+def kubectl(info: SandboxInfo, *args: str, check: bool = True, stdin: str | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """Run the real kubectl against the sandbox (to compare with, never inside the library)."""
+    return subprocess.run([KUBECTL, f"--kubeconfig={info.kubeconfig}", *args],
+                          capture_output=True, text=True, timeout=120, check=check, input=stdin)
+
+
+def kjson(info: SandboxInfo, *args: str) -> Any:
+    """Run kubectl with ``-o json`` and decode its output."""
+    return json.loads(kubectl(info, *args, "-o", "json").stdout)
+
+
+def eventually(probe: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
+    """Poll ``probe`` until it returns something truthy (waiting for the cluster, not timing).
+
+    A ``ClusterError`` from the probe counts as "not yet".
+    """
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+        except ClusterError as exc:
+            last = exc
+        else:
+            done = bool(last) if isinstance(last, (bool, int, str, list, tuple, set, dict)) \
+                else last is not None
+            if done:
+                return last
+        time.sleep(1.0)
+    pytest.fail(f"{what}: still not true after {timeout:.0f}s (last: {last!r})")

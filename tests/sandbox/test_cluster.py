@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kubechat_lab.sandbox import KUBERNETES_VERSION, Ports, SandboxLayout, SandboxManager
-from tests.plugins.sandbox import SandboxInfo
+from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl
 
 pytestmark = pytest.mark.sandbox
-
-KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
-
-
-def kubectl(info: SandboxInfo, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [KUBECTL, f"--kubeconfig={info.kubeconfig}", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=check,
-    )
-
-
-def kjson(info: SandboxInfo, *args: str) -> Any:
-    return json.loads(kubectl(info, *args, "-o", "json").stdout)
-
-
-def eventually(probe: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
-    """Poll ``probe`` until it returns something truthy (waiting, not timing, the cluster)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(2.0)
-    pytest.fail(f"{what}: still not true after {timeout:.0f} s (last: {last!r})")
-
 
 def _pods(info: SandboxInfo, namespace: str, selector: str) -> list[dict[str, Any]]:
     found = kjson(info, "get", "pods", "-n", namespace, "-l", selector)
