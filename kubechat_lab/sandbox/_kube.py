@@ -10,15 +10,13 @@ from typing import Any
 
 import httpx
 
+from kubechat_lab.command import DEFAULT_RESOURCES
 from kubechat_lab.errors import SandboxError
 
 __all__ = ["KubeClient", "resource_path"]
 
 logger = logging.getLogger(__name__)
 
-_CLUSTER_SCOPED = frozenset(
-    {"Namespace", "Node", "APIService", "ClusterRole", "ClusterRoleBinding", "PriorityClass"}
-)
 _FIELD_MANAGER = "kubechat-sandbox"
 
 
@@ -30,9 +28,14 @@ def resource_path(obj: dict[str, Any]) -> str:
     name = meta.get("name")
     if not name:
         raise SandboxError(f"manifest of kind {kind} has no metadata.name; add one")
+    found = DEFAULT_RESOURCES.lookup(kind)
+    if found is None:
+        raise SandboxError(f"manifest kind {kind} is not a built-in resource; the sandbox seeds "
+                           "only built-in kinds")
+    info = found[1]
     prefix = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
-    plural = kind.lower() + "s"
-    if kind in _CLUSTER_SCOPED:
+    plural = info.plural
+    if not info.namespaced:
         return f"{prefix}/{plural}/{name}"
     namespace = meta.get("namespace") or "default"
     return f"{prefix}/namespaces/{namespace}/{plural}/{name}"
