@@ -9,6 +9,7 @@ from kubechat_lab.translate._base import (
     TranslationContext,
     Translator,
     TranslatorClosedError,
+    Turn,
 )
 from kubechat_lab.translate._evaluate import (
     CaseResult,
@@ -41,6 +42,7 @@ __all__ = [
     "Translator",
     "TranslatorClosedError",
     "TranslatorRegistry",
+    "Turn",
     "assess_translation",
     "available_translators",
     "create_translator",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ __all__ = [
     "TranslationContext",
     "Translator",
     "TranslatorClosedError",
+    "Turn",
 ]
 
 #: Called with each piece of the explanation as a provider streams it.
@@ -84,6 +86,71 @@ class Translation:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The previous turn of a conversation, handed to the translator as context.
+
+    Follow-up questions ("and in payments?", "now restart it", "show its logs") are read
+    against it: the translator takes the previous command's verb, resource, names, namespace
+    and flags, and changes what the new question changes.
+
+    Parameters
+    ----------
+    question
+        The previous question as asked.
+    command
+        The command it was answered with (None when it was refused or not understood).
+    kind
+        The kind of objects its result showed (``"pods"``), when known.
+    names
+        Names of the objects its result showed, when known (first rows first).
+    """
+
+    question: str
+    command: Command | None
+    kind: str | None = None
+    names: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-friendly dict (the command as its canonical string)."""
+        return {
+            "question": self.question,
+            "command": self.command.render() if self.command is not None else None,
+            "kind": self.kind,
+            "names": list(self.names),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object],
+                  resources: ResourceTable = DEFAULT_RESOURCES) -> Turn:
+        """Build a turn from ``{"question", "command", "kind", "names"}``.
+
+        Raises
+        ------
+        TypeError
+            When a field has the wrong type.
+        kubechat_lab.errors.CommandError
+            When ``command`` is not a command the grammar accepts.
+        """
+        from kubechat_lab.command import parse
+
+        question = data.get("question") or ""
+        command = data.get("command")
+        kind = data.get("kind")
+        names = data.get("names") or ()
+        if not isinstance(question, str):
+            raise TypeError(f"turn 'question' must be a string, got {question!r}")
+        if command is not None and not isinstance(command, str):
+            raise TypeError(f"turn 'command' must be a kubectl command string, got {command!r}")
+        if kind is not None and not isinstance(kind, str):
+            raise TypeError(f"turn 'kind' must be a string, got {kind!r}")
+        if not isinstance(names, list | tuple):
+            raise TypeError(f"turn 'names' must be a list of strings, got {names!r}")
+        parsed = parse(command, resources=resources) if command else None
+        return cls(question=question, command=parsed, kind=kind,
+                   names=tuple(str(n) for n in names))
+
+
 def _freeze_inventory(
     inventory: Mapping[str, Iterable[tuple[str, str]]] | None,
 ) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -110,12 +177,15 @@ class TranslationContext:
         objects use ``""`` as namespace.
     resources
         The resource table including CRDs found by discovery (default: the built-in table).
+    previous
+        The previous turn of the conversation, for follow-up questions (None: a new one).
     """
 
     namespace: str | None = None
     namespaces: tuple[str, ...] = ()
     inventory: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
     resources: ResourceTable = field(default=DEFAULT_RESOURCES, compare=False)
+    previous: Turn | None = None
     _by_name: dict[str, tuple[tuple[str, str], ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -134,6 +204,15 @@ class TranslationContext:
             for ns, name in pairs:
                 by_name.setdefault(name, []).append((kind, ns))
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
+
+    def with_previous(self, previous: Turn | None) -> TranslationContext:
+        """Return this context for a follow-up of ``previous`` (the inventory is shared).
+
+        Cheaper than :func:`dataclasses.replace`, which would index the inventory again.
+        """
+        clone = copy.copy(self)
+        object.__setattr__(clone, "previous", previous)
+        return clone
 
     def locate(self, name: str, resource: str | None = None) -> tuple[tuple[str, str], ...]:
         """Return ``(resource, namespace)`` pairs of inventory objects called ``name``.
@@ -175,7 +254,8 @@ class TranslationContext:
 
         ``inventory`` maps a resource to a list of ``[namespace, name]`` pairs; ``resources``
         lists extra resource types (CRDs) as ``{"plural", "singular", "kind", "group",
-        "version", "namespaced", "short_names"}`` objects.
+        "version", "namespaced", "short_names"}`` objects; ``previous`` is the previous turn
+        (see :meth:`Turn.from_dict`).
         """
         namespace = data.get("namespace")
         namespaces = data.get("namespaces") or ()
@@ -211,11 +291,16 @@ class TranslationContext:
             ))
         if infos:
             table = table.with_resources(infos)
+        raw_previous = data.get("previous")
+        if raw_previous is not None and not isinstance(raw_previous, Mapping):
+            raise TypeError(f"context 'previous' must be an object, got {raw_previous!r}")
+        previous = Turn.from_dict(raw_previous, table) if raw_previous is not None else None
         return cls(
             namespace=namespace,
             namespaces=tuple(str(n) for n in namespaces),
             inventory=inventory,
             resources=table,
+            previous=previous,
         )
 
 
