@@ -8,6 +8,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
+# Browser tests (tests/plugins/browser.py) drive Debian's Chromium through Playwright; the
+# Playwright browser download is never used. Install the Debian package when it is missing.
+if [[ ! -x "${KUBECHAT_CHROMIUM:-/usr/bin/chromium}" ]]; then
+    if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
+        echo "test.sh: installing Debian's chromium for the browser tests (apt-get)" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q >/dev/null
+        apt-get install -y -q chromium >/dev/null
+    else
+        echo "test.sh: /usr/bin/chromium is missing and this is not root with apt-get;" \
+             "install it (sudo apt-get install -y chromium) or set KUBECHAT_CHROMIUM;" \
+             "browser tests skip without it, and fail under CI=true" >&2
+        if [[ "${CI:-}" == "true" ]]; then exit 1; fi
+    fi
+fi
+
 started_sandbox=0
 if [[ "${KUBECHAT_SKIP_SANDBOX:-0}" != "1" ]]; then
     if ! "$BIN/kubechat" sandbox status >/dev/null 2>&1; then

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.plugins.postgres",
     "tests.plugins.sandbox",
     "tests.plugins.llm_servers",
+    "tests.plugins.browser",
 ]

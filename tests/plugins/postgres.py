@@ -11,6 +11,7 @@ Each test that uses ``audit_db`` gets its own database, cloned from a migrated t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -122,9 +123,9 @@ def pg_server(request: pytest.FixtureRequest) -> Iterator[PgServer]:
             embedded.stop()
 
 
-@pytest.fixture
-def audit_db(pg_server: PgServer) -> Iterator[AuditDb]:
-    """A fresh database holding an empty, migrated audit chain."""
+@contextlib.contextmanager
+def created_database(pg_server: PgServer) -> Iterator[AuditDb]:
+    """Create a fresh database from the migrated template; drop it on exit."""
     name = f"kc_test_{uuid.uuid4().hex[:12]}"
     with _admin(pg_server.admin_dsn) as conn:
         conn.execute(
@@ -139,6 +140,13 @@ def audit_db(pg_server: PgServer) -> Iterator[AuditDb]:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@pytest.fixture
+def audit_db(pg_server: PgServer) -> Iterator[AuditDb]:
+    """A fresh database holding an empty, migrated audit chain."""
+    with created_database(pg_server) as db:
+        yield db
 
 
 def _server_root(request: pytest.FixtureRequest) -> str:
