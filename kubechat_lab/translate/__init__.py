@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from kubechat_lab.errors import TranslateError
 from kubechat_lab.translate._assess import assess_translation
-from kubechat_lab.translate._base import (
-    Translation,
-    TranslationContext,
-    Translator,
-    TranslatorClosedError,
-    Turn,
-)
 from kubechat_lab.translate._evaluate import (
     CaseResult,
     EvalCase,
@@ -28,7 +21,14 @@ from kubechat_lab.translate._registry import (
     create_translator,
     load_translator,
 )
-from kubechat_lab.translate._rules import RulesTranslator
+from kubechat_lab.translate._types import (
+    Translation,
+    TranslationContext,
+    Translator,
+    TranslatorClosedError,
+    Turn,
+)
+from kubechat_lab.translate.rules import RulesTranslator
 
 __all__ = [
     "ENTRY_POINT_GROUP",

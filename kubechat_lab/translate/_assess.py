@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubechat_lab.policy import Assessment, Policy, PolicyContext, assess, classify
-from kubechat_lab.translate._base import Translation, TranslationContext
+from kubechat_lab.translate._types import Translation, TranslationContext
 
 __all__ = ["assess_translation"]
 

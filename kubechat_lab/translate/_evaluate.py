@@ -21,7 +21,7 @@ from kubechat_lab.command import DEFAULT_RESOURCES, Command, CommandError, Resou
 from kubechat_lab.errors import TranslateError
 from kubechat_lab.policy import Policy
 from kubechat_lab.translate._assess import assess_translation
-from kubechat_lab.translate._base import Translation, TranslationContext, Translator
+from kubechat_lab.translate._types import Translation, TranslationContext, Translator
 
 __all__ = [
     "CaseResult",

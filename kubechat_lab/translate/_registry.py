@@ -11,8 +11,8 @@ from traitlets import List, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
 from kubechat_lab.errors import TranslateError
-from kubechat_lab.translate._base import Translator
-from kubechat_lab.translate._rules import RulesTranslator
+from kubechat_lab.translate._types import Translator
+from kubechat_lab.translate.rules import RulesTranslator
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint

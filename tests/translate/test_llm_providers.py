@@ -20,10 +20,10 @@ from kubechat_lab.translate import (
     TranslatorClosedError,
     assess_translation,
 )
-from kubechat_lab.translate._llm import LLMTranslator
-from kubechat_lab.translate._ollama import OllamaTranslator
-from kubechat_lab.translate._openai import OpenAITranslator
-from kubechat_lab.translate._prompt import RESPONSE_SCHEMA
+from kubechat_lab.translate.llm.base import LLMTranslator
+from kubechat_lab.translate.llm.ollama import OllamaTranslator
+from kubechat_lab.translate.llm.openai import OpenAITranslator
+from kubechat_lab.translate.llm.prompt import RESPONSE_SCHEMA
 from tests.plugins.llm_servers import FakeLLMServer
 
 KEY = "sk-test-key-123"

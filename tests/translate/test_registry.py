@@ -17,8 +17,8 @@ from kubechat_lab.translate import (
     create_translator,
     load_translator,
 )
-from kubechat_lab.translate._ollama import OllamaTranslator
-from kubechat_lab.translate._openai import OpenAITranslator
+from kubechat_lab.translate.llm.ollama import OllamaTranslator
+from kubechat_lab.translate.llm.openai import OpenAITranslator
 
 
 def test_builtin_plugins_are_entry_points() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from kubechat_lab.translate._breaker import BreakerState, CircuitBreaker
-from kubechat_lab.translate._stream import ExplanationStream
+from kubechat_lab.translate.llm.breaker import BreakerState, CircuitBreaker
+from kubechat_lab.translate.llm.stream import ExplanationStream
 
 
 def test_explanation_streams_in_pieces_with_escapes() -> None:

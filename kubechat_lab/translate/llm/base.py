@@ -23,7 +23,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from kubechat_lab.command import Command, parse
 from kubechat_lab.errors import CommandError, TranslateError
-from kubechat_lab.translate._base import (
+from kubechat_lab.translate._types import (
     ClientState,
     DeltaCallback,
     Translation,
@@ -31,10 +31,10 @@ from kubechat_lab.translate._base import (
     Translator,
     TranslatorClosedError,
 )
-from kubechat_lab.translate._breaker import CircuitBreaker
-from kubechat_lab.translate._prompt import build_messages, repair_message
-from kubechat_lab.translate._rules import RulesTranslator
-from kubechat_lab.translate._stream import ExplanationStream
+from kubechat_lab.translate.llm.breaker import CircuitBreaker
+from kubechat_lab.translate.llm.prompt import build_messages, repair_message
+from kubechat_lab.translate.llm.stream import ExplanationStream
+from kubechat_lab.translate.rules import RulesTranslator
 
 __all__ = ["LLMTranslator", "ProviderCallError", "Reply"]
 
@@ -103,7 +103,7 @@ def check_reply(raw: str, context: TranslationContext) -> Reply:
 
 
 class LLMTranslator:
-    """Base class of the network translators (see :mod:`kubechat_lab.translate._ollama`).
+    """Base class of the network translators (see :mod:`kubechat_lab.translate.llm.ollama`).
 
     Subclasses implement :meth:`_open`, :meth:`_close` and :meth:`_call`.
 

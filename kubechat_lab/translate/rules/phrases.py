@@ -1,6 +1,6 @@
-"""Phrase extractors of the rules translator: the Draft, namespaces, output, counts, time.
+"""Phrase extractors of the rules translator: namespaces, output format, counts, time.
 
-Each extractor reads a :class:`~kubechat_lab.translate._scan.Scan`, takes what it understood
+Each extractor reads a :class:`~kubechat_lab.translate.rules.scan.Scan`, takes what it understood
 and records it on a :class:`Draft`. They run in a fixed order (see ``_rules``) so that, for
 example, ``in yaml`` is an output request before ``in NAME`` can be read as a namespace.
 """
@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
-from kubechat_lab.translate._base import TranslationContext
-from kubechat_lab.translate._lexicon import NUMBER_WORDS, number
-from kubechat_lab.translate._scan import Scan, rx
+from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.draft import NAME, Draft
+from kubechat_lab.translate.rules.lexicon import NUMBER_WORDS, number
+from kubechat_lab.translate.rules.scan import Scan, rx
 
 __all__ = [
-    "NAME",
-    "Draft",
     "extract_counts",
     "extract_namespaces",
     "extract_output",
 ]
 
 _NUM = r"(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"|few|couple of)"
-#: A name in a pattern (group 1).
-NAME = r"([a-z0-9][a-z0-9.\-]*[a-z0-9]|[a-z0-9])"
 _UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|[smhd])"
 
 _NOT_AFTERNAMESPACE = frozenset(
@@ -35,36 +31,6 @@ _NOT_AFTERNAMESPACE = frozenset(
 NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 #: Generated names: a pod's hash suffix or a StatefulSet ordinal (``cart-5f7``, ``db-0``).
 _POD_LIKE = re.compile(r"-(?:\d+|[a-z0-9]*\d[a-z0-9]*)$")
-
-
-@dataclass
-class Draft:
-    """What the rules translator has understood so far; rendered to one kubectl line."""
-
-    intent: str = "get"
-    resources: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
-    namespace: str | None = None
-    namespace_object: str | None = None
-    all_namespaces: bool = False
-    selectors: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)
-    kvs: list[str] = field(default_factory=list)
-    output: str | None = None
-    output_hint: bool = False
-    show_labels: bool = False
-    tail: str | None = None
-    since: str | None = None
-    container: str | None = None
-    all_containers: bool = False
-    previous: bool = False
-    node: str | None = None
-    sort: str | None = None
-    states: list[str] = field(default_factory=list)
-    want_all: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
-    assumptions: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def _unit_value(count: int, unit: str) -> str:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 
 from kubechat_lab.command import ResourceTable
-from kubechat_lab.translate._extract import Draft
-from kubechat_lab.translate._scan import Scan
+from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.scan import Scan
 
 __all__ = [
     "BUILDERS",
@@ -73,11 +73,13 @@ def scope(draft: Draft, table: ResourceTable, resource: str | None) -> list[str]
 
 
 def selector(draft: Draft) -> list[str]:
+    """Return ``-l a=b,c`` for the draft's labels, or nothing."""
     labels = [kv for kv in draft.kvs if "=" in kv] + draft.selectors
     return ["-l", ",".join(labels)] if labels else []
 
 
 def one_resource(draft: Draft, default: str | None, why: str, hint: str) -> str:
+    """Return the draft's resource, else ``default`` (noted), else raise CantTranslateError."""
     if draft.resources:
         return draft.resources[0]
     if default is None:
@@ -88,6 +90,7 @@ def one_resource(draft: Draft, default: str | None, why: str, hint: str) -> str:
 
 
 def phase_fields(draft: Draft, resource: str) -> list[str]:
+    """Return the field selectors for the draft's states (``status.phase=Pending``, ...)."""
     fields = list(draft.fields)
     for state in draft.states:
         if resource == "pods":

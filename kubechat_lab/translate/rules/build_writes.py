@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kubechat_lab.command import ResourceTable
-from kubechat_lab.translate._build import (
+from kubechat_lab.translate.rules.build_reads import (
     Builder,
     CantTranslateError,
     one_resource,
@@ -13,9 +13,9 @@ from kubechat_lab.translate._build import (
     scope,
     selector,
 )
-from kubechat_lab.translate._extract import Draft
-from kubechat_lab.translate._lexicon import number
-from kubechat_lab.translate._scan import Scan
+from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.lexicon import number
+from kubechat_lab.translate.rules.scan import Scan
 
 __all__ = ["WRITE_BUILDERS", "pre_extract"]
 

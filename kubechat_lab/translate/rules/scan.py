@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from kubechat_lab.translate._lexicon import NAME_RE, NOT_NAMES, REWRITES, TOKEN_RE
+from kubechat_lab.translate.rules.lexicon import NAME_RE, NOT_NAMES, REWRITES, TOKEN_RE
 
 __all__ = ["Scan", "rx"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from kubechat_lab.translate._base import DeltaCallback
-from kubechat_lab.translate._llm import LLMTranslator, ProviderCallError
-from kubechat_lab.translate._prompt import RESPONSE_SCHEMA
+from kubechat_lab.translate._types import DeltaCallback
+from kubechat_lab.translate.llm.base import LLMTranslator, ProviderCallError
+from kubechat_lab.translate.llm.prompt import RESPONSE_SCHEMA
 
 if TYPE_CHECKING:
     import ollama
@@ -24,7 +24,7 @@ class OllamaTranslator(LLMTranslator):
     host
         The Ollama server URL (default ``http://127.0.0.1:11434``).
     **options
-        See :class:`~kubechat_lab.translate._llm.LLMTranslator` (``model`` is required). A key,
+        See :class:`~kubechat_lab.translate.llm.base.LLMTranslator` (``model`` is required). A key,
         when a hosted Ollama needs one, is sent as a bearer token.
 
     .. versionadded:: 0.1

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 
 from kubechat_lab.command import DEFAULT_RESOURCES
-from kubechat_lab.translate._base import TranslationContext
+from kubechat_lab.translate._types import TranslationContext
 
 __all__ = [
     "FEW_SHOT",

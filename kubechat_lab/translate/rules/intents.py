@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kubechat_lab.translate._scan import Scan, rx
+from kubechat_lab.translate.rules.scan import Scan, rx
 
 __all__ = ["FORBIDDEN_INTENTS", "WRITE_INTENTS", "detect_intent"]
 

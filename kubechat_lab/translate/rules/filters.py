@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from kubechat_lab.translate._base import TranslationContext
-from kubechat_lab.translate._extract import NAME, Draft
-from kubechat_lab.translate._lexicon import RESOURCE_WORDS
-from kubechat_lab.translate._scan import Scan, rx
+from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.draft import NAME, Draft
+from kubechat_lab.translate.rules.lexicon import RESOURCE_WORDS
+from kubechat_lab.translate.rules.scan import Scan, rx
 
 __all__ = [
     "extract_containers",

@@ -6,9 +6,9 @@ import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kubechat_lab.errors import TranslateError
-from kubechat_lab.translate._base import DeltaCallback
-from kubechat_lab.translate._llm import LLMTranslator, ProviderCallError
-from kubechat_lab.translate._prompt import RESPONSE_SCHEMA, SCHEMA_NAME
+from kubechat_lab.translate._types import DeltaCallback
+from kubechat_lab.translate.llm.base import LLMTranslator, ProviderCallError
+from kubechat_lab.translate.llm.prompt import RESPONSE_SCHEMA, SCHEMA_NAME
 
 if TYPE_CHECKING:
     import openai
@@ -37,7 +37,7 @@ class OpenAITranslator(LLMTranslator):
         An OpenAI-compatible endpoint (vLLM, llama.cpp, LM Studio, a gateway); None for
         OpenAI itself.
     **options
-        See :class:`~kubechat_lab.translate._llm.LLMTranslator` (``model`` is required). The key
+        See :class:`~kubechat_lab.translate.llm.base.LLMTranslator` (``model`` is required). The key
         comes from ``api_key`` or from the environment variable named by ``api_key_env``
         (default ``OPENAI_API_KEY``).
 

@@ -1,0 +1,183 @@
+"""Resources and object names in a question, and what the cluster inventory says about them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+from kubechat_lab.command import DEFAULT_RESOURCES, ResourceTable
+from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.draft import NAME, Draft
+from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
+from kubechat_lab.translate.rules.scan import Scan
+
+__all__ = ["NEEDS_NAME", "find_objects", "leftover_names", "resolve_inventory", "resource_words"]
+
+_DETERMINERS = frozenset({"the", "my", "our", "this", "that", "your", "its", "their"})
+#: Intents that act on a named object.
+NEEDS_NAME = frozenset(
+    {
+        "describe", "logs", "delete", "scale", "cordon", "uncordon", "drain", "taint", "untaint",
+        "label", "unlabel", "annotate", "unannotate", "set-image", "create", "rollout-restart",
+        "rollout-undo", "rollout-history", "rollout-status", "rollout-pause", "rollout-resume",
+        *FORBIDDEN_INTENTS,
+    }
+)
+#: Which kind a bare inventory name most likely is, by intent.
+_KIND_PREFERENCE: dict[str, tuple[str, ...]] = {
+    "logs": ("pods", "deployments", "statefulsets", "daemonsets", "jobs"),
+    "scale": ("deployments", "statefulsets", "replicasets"),
+    "set-image": ("deployments", "statefulsets", "daemonsets"),
+    "cordon": ("nodes",),
+    "uncordon": ("nodes",),
+    "drain": ("nodes",),
+    "taint": ("nodes",),
+    "untaint": ("nodes",),
+}
+_ROLLOUT_KINDS = ("deployments", "statefulsets", "daemonsets")
+_DEFAULT_KINDS = ("pods", "deployments", "statefulsets", "daemonsets", "services", "jobs",
+                  "cronjobs", "configmaps", "secrets", "nodes", "namespaces")
+
+
+@lru_cache(maxsize=32)
+def resource_words(table: ResourceTable) -> Mapping[str, tuple[str, bool]]:
+    """Natural-language resource words: the built-in lexicon plus CRDs of ``table``."""
+    words = dict(RESOURCE_WORDS)
+    for info in table:
+        spelled = f"{info.plural}.{info.group}" if info.group else info.plural
+        if DEFAULT_RESOURCES.lookup(spelled) is not None:
+            continue
+        found = table.lookup(spelled)
+        if found is None:
+            continue
+        canonical = found[0]
+        words.setdefault(info.plural.lower(), (canonical, True))
+        for word in (info.singular, info.kind, *info.short_names):
+            word = word.lower()
+            if word and word not in NOT_NAMES:
+                words.setdefault(word, (canonical, False))
+    return words
+
+
+def find_objects(
+    scan: Scan, draft: Draft, ctx: TranslationContext, words: Mapping[str, tuple[str, bool]]
+) -> None:
+    """Resources and object names from what the extractors left."""
+    for index in scan.free():
+        left, slash, right = scan.words[index].partition("/")
+        if slash and left in words and scan.is_name(right):
+            if words[left][0] not in draft.resources:
+                draft.resources.append(words[left][0])
+            draft.names.append(right)
+            scan.take_token(index)
+    for match in scan.finditer(r"\b(?:named|called|with (?:the )?name|name) " + NAME + r"\b"):
+        if scan.is_name(match.group(1)) and match.group(1) not in words:
+            draft.names.append(match.group(1))
+            scan.take(match)
+    count = len(scan.words)
+    for index in range(count):
+        word = scan.words[index]
+        if scan.used[index] or word not in words:
+            continue
+        canonical, plural = words[word]
+        scan.take_token(index)
+        if canonical not in draft.resources:
+            draft.resources.append(canonical)
+        after = index + 1
+        found = False
+        while after < count and not scan.used[after]:
+            name = scan.words[after]
+            if name in words or not scan.is_name(name, strict=plural):
+                break
+            draft.names.append(name)
+            scan.take_token(after)
+            found = True
+            if after + 2 < count and scan.words[after + 1] in ("and", "or"):
+                scan.take_token(after + 1)
+                after += 2
+            else:
+                break
+        before = index - 1
+        if found or before < 0 or scan.used[before]:
+            continue
+        name = scan.words[before]
+        if name in words or not scan.is_name(name):
+            continue
+        lead = scan.words[before - 1] if before > 0 else ""
+        if not plural and (
+            before == 0 or lead in _DETERMINERS or lead in NOT_NAMES
+            or scan.is_name(name, strict=True)
+        ):
+            draft.names.append(name)
+            scan.take_token(before)
+        elif plural and draft.namespace is None and not draft.all_namespaces and (
+            ctx.knows_namespace(name)
+            or (scan.is_name(name, strict=True) and not ctx.locate(name))
+        ):
+            draft.namespace = name
+            scan.take_token(before)
+            if not ctx.knows_namespace(name):
+                draft.assumptions.append(f"{name!r} read as the namespace")
+
+
+def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
+                    words: Mapping[str, tuple[str, bool]]) -> None:
+    """Bare names with no resource word around them (``drain node-c``, ``logs of gw-0``)."""
+    free = [i for i in scan.free() if scan.words[i] not in words]
+    known = [i for i in free if scan.is_name(scan.words[i]) and ctx.locate(scan.words[i])]
+    if draft.names:
+        return
+    if draft.namespace is None and not draft.all_namespaces:
+        for index in free:
+            if ctx.knows_namespace(scan.words[index]) and not ctx.locate(scan.words[index]):
+                draft.namespace = scan.words[index]
+                scan.take_token(index)
+                free.remove(index)
+                break
+    picked = known or [i for i in free if scan.is_name(scan.words[i], strict=True)]
+    if not picked and draft.intent in NEEDS_NAME:
+        picked = [i for i in free if scan.is_name(scan.words[i])][:1]
+    for index in picked:
+        draft.names.append(scan.words[index])
+        scan.take_token(index)
+
+
+def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
+    """Fill in the kind of a bare name and the namespace of a named object."""
+    if not ctx.inventory or not draft.names:
+        return
+    name = draft.names[0]
+    if not draft.resources:
+        hits = ctx.locate(name)
+        order: tuple[str, ...]
+        if draft.intent.startswith("rollout"):
+            order = _ROLLOUT_KINDS
+        else:
+            order = _KIND_PREFERENCE.get(draft.intent, _DEFAULT_KINDS)
+        kinds = [kind for kind in order if any(k == kind for k, _ in hits)]
+        kinds += [k for k, _ in hits if k not in kinds]
+        if kinds:
+            draft.resources.append(kinds[0])
+            draft.assumptions.append(f"{name!r} is the {kinds[0]} object of that name")
+    if not draft.resources or draft.namespace or draft.all_namespaces:
+        return
+    resource = draft.resources[0]
+    found = ctx.resources.lookup(resource)
+    if found is not None and not found[1].namespaced:
+        return
+    spaces = sorted({ns for _, ns in ctx.locate(name, resource)})
+    if len(spaces) == 1:
+        if spaces[0] != ctx.namespace:
+            draft.namespace = spaces[0]
+        draft.assumptions.append(
+            f"namespace {spaces[0]!r}: the only one with {resource} {name!r}"
+        )
+    elif spaces and ctx.namespace in spaces:
+        draft.assumptions.append(f"{resource} {name!r} exists in {', '.join(spaces)}; "
+                                 f"using the current namespace {ctx.namespace!r}")
+    elif spaces:
+        draft.notes.append(f"{resource} {name!r} exists in namespaces {', '.join(spaces)}; "
+                           "say which with 'in NAMESPACE'")
+    elif ctx.inventory.get(resource):
+        draft.notes.append(f"no {resource} named {name!r} in the cluster inventory")

@@ -1,0 +1,122 @@
+"""The order in which the rules translator reads a question (:func:`understand`).
+
+Phrases that never name objects are taken first (output format, namespaces, line counts and
+time windows, sorting), then the intent is read, then states, nodes, containers,
+intent-specific values and label selectors; what is left holds the resources and object
+names. Cluster inventory, when the server passes it, fills in the namespace of a named object
+and the kind of a bare name.
+"""
+
+from __future__ import annotations
+
+from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.build_reads import BUILDERS, CantTranslateError
+from kubechat_lab.translate.rules.build_writes import WRITE_BUILDERS, pre_extract
+from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.filters import (
+    extract_containers,
+    extract_nodes,
+    extract_selectors,
+    extract_sorting,
+    extract_states,
+)
+from kubechat_lab.translate.rules.intents import detect_intent
+from kubechat_lab.translate.rules.objects import (
+    NEEDS_NAME,
+    find_objects,
+    leftover_names,
+    resolve_inventory,
+    resource_words,
+)
+from kubechat_lab.translate.rules.phrases import (
+    extract_counts,
+    extract_namespaces,
+    extract_output,
+)
+from kubechat_lab.translate.rules.scan import Scan
+
+__all__ = ["GENERIC_HINT", "understand"]
+
+_ALL_BUILDERS = {**BUILDERS, **WRITE_BUILDERS}
+#: Intents where "namespace X" alone can be the object ("delete namespace scratch").
+_OBJECT_INTENTS = frozenset({"get", "describe", "delete", "create", "label", "unlabel",
+                             "annotate", "unannotate", "edit"})
+_NODE_TARGETS = frozenset({"cordon", "uncordon", "drain", "taint", "untaint"})
+#: What to suggest when a question cannot be mapped at all.
+GENERIC_HINT = (
+    "a question about one resource, such as 'list pods in namespace shop', 'logs of pod web-1 "
+    "from the last hour', 'restart deployment checkout in shop' or 'scale deployment web to 3'"
+)
+
+
+def _extract_previous(scan: Scan, draft: Draft) -> None:
+    match = scan.search(
+        r"\b(?:previous|prior|crashed|crashing|terminated|dead|died|earlier|old|previously"
+        r"|last terminated|restarted)\b|\b(?:from )?before (?:it |the (?:last )?)?(?:crash(?:ed)?|"
+        r"restart(?:ed)?|died|failed)\b|\blast (?:run|instance|incarnation)\b"
+    )
+    if match:
+        draft.previous = True
+        scan.take(match)
+
+
+def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]]:
+    """Return the draft and the kubectl arguments (without ``kubectl``) for ``question``.
+
+    Raises
+    ------
+    CantTranslateError
+        When the rules cannot map the question; its ``hint`` says what to try.
+    """
+    scan = Scan(question)
+    if not scan.words:
+        raise CantTranslateError("the question is empty", GENERIC_HINT)
+    words = resource_words(ctx.resources)
+    draft = Draft()
+    extract_output(scan, draft)
+    extract_namespaces(scan, draft, ctx, words)
+    extract_counts(scan, draft)
+    extract_sorting(scan, draft)
+    if scan.has(r"\blogs?\b|\blogging\b"):
+        # before the intent: "logs from before the last restart" is not a restart
+        _extract_previous(scan, draft)
+    draft.intent = detect_intent(scan)
+    if draft.tail and draft.intent in ("get", "describe"):
+        draft.intent = "logs"  # "30 lines from pod web-0": only logs have lines
+    if draft.intent == "logs":
+        _extract_previous(scan, draft)
+    else:
+        draft.previous = False
+    extract_states(scan, draft)
+    if draft.intent in ("logs", "exec", "top", "set-image", "attach", "cp", "debug"):
+        extract_containers(scan, draft)
+    extract_nodes(scan, draft, ctx, target=draft.intent in _NODE_TARGETS)
+    pre_extract(scan, draft)
+    extract_selectors(scan, draft)
+    find_objects(scan, draft, ctx, words)
+    if draft.namespace_object:
+        if draft.intent in _OBJECT_INTENTS and (
+            draft.resources == ["namespaces"] or (not draft.resources and not draft.names)
+        ):
+            draft.resources[:] = ["namespaces"]
+            draft.names.insert(0, draft.namespace_object)
+        elif draft.namespace is None:
+            draft.namespace = draft.namespace_object
+    if "more-namespaces" in draft.extra:
+        raise CantTranslateError(
+            "kubectl lists one namespace at a time",
+            f"one question per namespace, or 'across the cluster' (-A) instead of "
+            f"{draft.namespace} and {draft.extra['more-namespaces']}",
+        )
+    if (draft.intent in NEEDS_NAME and not draft.names and draft.namespace is not None
+            and draft.extra.get("loose-namespace") == draft.namespace
+            and scan.is_name(draft.namespace, strict=True)
+            and not any(scan.is_name(scan.words[i], strict=True) for i in scan.free())):
+        # "logs from web-0": a pod-like name after a bare "from"/"in" is the object.
+        draft.names.append(draft.namespace)
+        draft.namespace = None
+    leftover_names(scan, draft, ctx, words)
+    if draft.intent in _NODE_TARGETS and not draft.resources:
+        draft.resources.append("nodes")
+    resolve_inventory(draft, ctx)
+    return draft, _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)

@@ -1,0 +1,127 @@
+"""The offline ``rules`` translator: deterministic phrase rules from a question to one command.
+
+How a question is read is in :mod:`.pipeline`; this module renders the result to a kubectl
+line and parses it with the same grammar as everything else, so the rules can never emit a
+command the grammar would refuse without saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import time
+from typing import ClassVar
+
+from kubechat_lab.command import Command, parse
+from kubechat_lab.errors import CommandError
+from kubechat_lab.translate._types import Translation, TranslationContext
+from kubechat_lab.translate.rules.build_reads import CantTranslateError
+from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
+from kubechat_lab.translate.rules.pipeline import GENERIC_HINT, understand
+
+__all__ = ["RulesTranslator"]
+
+logger = logging.getLogger(__name__)
+
+_EMPTY = TranslationContext()
+_REFUSED_WHY = {
+    "exec": "runs a process inside a container",
+    "attach": "attaches an interactive terminal",
+    "port-forward": "opens a network tunnel",
+    "proxy": "opens a proxy to the API server",
+    "cp": "copies files between the pod and this machine",
+    "edit": "opens an interactive editor",
+    "debug": "starts an interactive debug container",
+}
+
+
+def _explain(command: Command) -> str:
+    what = " ".join(command.names) or ", ".join(command.resources) or "the cluster"
+    if command.names and command.resources:
+        what = f"{command.resources[0]} {what}"
+    where = (f" in namespace {command.namespace}" if command.namespace
+             else " in all namespaces" if command.all_namespaces else "")
+    verb = command.verb if command.subverb is None else f"{command.verb} {command.subverb}"
+    return f"kubectl {verb}: {what}{where}."
+
+
+class RulesTranslator:
+    """The offline, deterministic translator; always available and the default.
+
+    .. versionadded:: 0.1
+    """
+
+    id: ClassVar[str] = "rules"
+    display_name: ClassVar[str] = "Rules (offline)"
+    requires_network: ClassVar[bool] = False
+    api_key_env: ClassVar[str | None] = None
+
+    def translate(self, question: str, context: TranslationContext | None = None) -> Translation:
+        """Translate ``question``; a question the rules cannot map gets ``command=None``.
+
+        Parameters
+        ----------
+        question
+            The question in plain language.
+        context
+            Grounding from the server (current namespace, namespaces, inventory, CRDs).
+
+        Returns
+        -------
+        Translation
+            ``command`` is None when nothing could be mapped (``explanation`` says what to
+            try) or when the intent is one the grammar refuses (``text`` holds that command).
+        """
+        start = time.perf_counter()
+        ctx = context if context is not None else _EMPTY
+        try:
+            draft, argv = understand(question, ctx)
+        except CantTranslateError as exc:
+            return Translation(
+                question=question,
+                command=None,
+                text="",
+                explanation=f"I can't translate this; try {exc.hint}.",
+                provider=self.id,
+                notes=(f"not understood: {exc.why}",),
+                latency=time.perf_counter() - start,
+            )
+        text = shlex.join(["kubectl", *argv])
+        try:
+            command = parse(text, resources=ctx.resources)
+        except CommandError as exc:
+            if draft.intent in FORBIDDEN_INTENTS:
+                why = _REFUSED_WHY.get(draft.intent, "is refused")
+                explanation = (f"kubectl {draft.intent} {why}; kubechat never runs it. "
+                               "Try logs, describe or events to look inside instead.")
+                notes = (f"refused by the kubectl grammar ({exc.reason}): {exc}",)
+                return Translation(question, None, text, explanation, self.id,
+                                   tuple(draft.assumptions), notes, time.perf_counter() - start)
+            logger.warning("rules built a command the grammar refused: question=%r text=%r "
+                           "reason=%s", question, text, exc.reason)
+            return Translation(
+                question=question,
+                command=None,
+                text="",
+                explanation=f"I can't translate this; try {GENERIC_HINT}.",
+                provider=self.id,
+                notes=(f"the rules built {text!r}, which the grammar refused: {exc}",),
+                latency=time.perf_counter() - start,
+            )
+        assumptions = list(draft.assumptions)
+        if ctx.namespace and command.namespace is None and not command.all_namespaces:
+            found = ctx.resources.lookup(command.resources[0]) if command.resources else None
+            if found is not None and found[1].namespaced and not any(
+                "current namespace" in a for a in assumptions
+            ):
+                assumptions.append(f"the current namespace {ctx.namespace!r}")
+        return Translation(
+            question=question,
+            command=command,
+            text=command.render(),
+            explanation=_explain(command),
+            provider=self.id,
+            assumptions=tuple(assumptions),
+            notes=tuple(draft.notes),
+            latency=time.perf_counter() - start,
+        )
