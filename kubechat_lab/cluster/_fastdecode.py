@@ -12,18 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FAST_TABLE_KEY", "table_decoder"]
-
-#: Key of the column-wise payload in a fast-decoded page (read by ``TableBuilder.add``).
-FAST_TABLE_KEY = "_kubechat_columns"
+__all__ = ["table_decoder"]
 
 
 def table_decoder() -> Callable[[bytes], dict[str, Any]] | None:
     """Return a bytes -> page decoder using msgspec, or None when msgspec is not installed.
 
     The page is a dict with ``kind``, ``metadata.continue``, ``columnDefinitions`` and, under
-    :data:`FAST_TABLE_KEY`, ``(namespaces, names, created, labels, cell columns)``. A response
-    that is not a Table (an old server, a plain list) is decoded fully with orjson instead.
+    ``FAST_TABLE_KEY`` (``_table_page``), ``(namespaces, names, created, labels, cell
+    columns)``. A response that is not a Table (an old server, a plain list) is decoded fully
+    with orjson instead.
     """
     try:
         from kubechat_lab.cluster._table_structs import decode

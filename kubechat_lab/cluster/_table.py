@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kubechat_lab.cluster._fastdecode import FAST_TABLE_KEY
 from kubechat_lab.cluster._result import JSON, Column, Dtype, Result, Status
+from kubechat_lab.cluster._table_page import FAST_TABLE_KEY
 from kubechat_lab.cluster._units import memory_bytes, parse_duration, seconds_since
 
 __all__ = ["RESOURCE_KINDS", "TableBuilder", "column_name", "table_result"]

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from kubechat_lab.cluster._fastdecode import FAST_TABLE_KEY
+from kubechat_lab.cluster._table_page import FAST_TABLE_KEY
 
 __all__ = ["decode"]
 

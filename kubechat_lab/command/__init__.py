@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from kubechat_lab.command._grammar import parse
+from kubechat_lab.command._builtin_resources import DEFAULT_RESOURCES
 from kubechat_lab.command._render import render
+from kubechat_lab.command._resource_table import ResourceInfo, ResourceTable
 from kubechat_lab.command._tokenize import Token, tokenize
 from kubechat_lab.command._validate import manifest_objects
-from kubechat_lab.command.model import (
-    DEFAULT_RESOURCES,
-    VERBS,
-    Command,
-    ResourceInfo,
-    ResourceTable,
-)
+from kubechat_lab.command._verb_kinds import VERBS
+from kubechat_lab.command.model import Command, parse
 from kubechat_lab.errors import CommandError, CommandSyntaxError
 
 __all__ = [

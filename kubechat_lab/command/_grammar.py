@@ -1,66 +1,33 @@
-"""The kubectl grammar: one command line -> a validated, immutable ``Command``.
+"""The kubectl grammar: one command line -> the verb, flags and arguments of a ``Command``.
 
 Anything the grammar does not know is refused with a ``CommandError`` whose ``reason`` is a
-short id and whose message names the cause; nothing is ever passed through.
+short id and whose message names the cause; nothing is ever passed through. ``parse`` (in
+``model``) builds the immutable ``Command`` from what :func:`read_command` found.
 """
 
 from __future__ import annotations
 
 import difflib
 
-from kubechat_lab.command._flags import REFUSED_FLAGS, REFUSED_SHORT, FlagSpec, parse_bool
+from kubechat_lab.command._builtin_resources import DEFAULT_RESOURCES
+from kubechat_lab.command._flag_table import parse_bool
+from kubechat_lab.command._refused import (
+    INTERACTIVE_VERBS,
+    REFUSED_FLAGS,
+    REFUSED_SHORT,
+    REFUSED_SUBVERBS,
+    REFUSED_VERBS,
+)
+from kubechat_lab.command._resource_table import ResourceTable
+from kubechat_lab.command._specs import Ctx, FlagSpec, Parsed, VerbSpec
 from kubechat_lab.command._tokenize import split_words
 from kubechat_lab.command._validate import check_no_smuggling, manifest_objects
-from kubechat_lab.command._verbs import Ctx, VerbSpec
-from kubechat_lab.command._verbtable import SUBVERBS, VERB_SPECS
-from kubechat_lab.command.model import DEFAULT_RESOURCES, VERBS, Command, ResourceTable
+from kubechat_lab.command._verb_kinds import VERBS
+from kubechat_lab.command._verb_table import SUBVERBS, VERB_SPECS
 from kubechat_lab.errors import CommandError
 
-__all__ = ["parse"]
+__all__ = ["read_command"]
 
-_INTERACTIVE_VERBS: dict[str, str] = {
-    "exec": "runs a process inside a container",
-    "attach": "attaches to a running container",
-    "cp": "copies files between this machine and a container",
-    "port-forward": "opens a tunnel from this machine into the cluster",
-    "proxy": "opens a local proxy to the API server",
-    "edit": "opens an editor (use `kubectl patch` or `kubectl apply -f -` instead)",
-    "debug": "starts an interactive debugging container",
-}
-_REFUSED_VERBS: dict[str, tuple[str, str]] = {
-    "config": ("forbidden-verb", "reads and changes kubeconfig files, which hold credentials"),
-    "certificate": ("forbidden-verb", "approves or denies certificate requests, which mints "
-                    "credentials"),
-    "plugin": ("forbidden-verb", "runs local plugin programs"),
-    "kustomize": ("local-file", "builds manifests from a local directory"),
-    "completion": ("unsupported-verb", "prints a shell completion script"),
-    "expose": ("unsupported-verb", "is not supported; use `kubectl create service ...` or a "
-               "Service manifest with `kubectl apply -f -`"),
-    "diff": ("unsupported-verb", "compares local files; preview a change with "
-             "`kubectl apply --dry-run=server -f -` instead"),
-    "run": ("unsupported-verb", "is not supported; use `kubectl create deployment NAME "
-            "--image=IMAGE` or `kubectl create job NAME --image=IMAGE`"),
-    "convert": ("unsupported-verb", "converts local files"),
-    "alpha": ("unsupported-verb", "runs alpha features"),
-    "options": ("unsupported-verb", "prints kubectl's global options"),
-    "help": ("unsupported-verb", "prints help; ask kubechat in words instead"),
-}
-_REFUSED_SUBVERBS: dict[tuple[str, str], tuple[str, str]] = {
-    ("cluster-info", "dump"): ("unsupported-subcommand", "dumps every object and log of the "
-                               "cluster (or writes them to local files); query what you need"),
-    ("auth", "reconcile"): ("local-file", "reads RBAC manifests from files; apply them with "
-                            "`kubectl apply -f -` instead"),
-    ("apply", "edit-last-applied"): ("interactive", "opens an editor"),
-    ("apply", "set-last-applied"): ("unsupported-subcommand", "rewrites the last-applied "
-                                    "annotation from a local file"),
-    ("create", "token"): ("credential", "mints a service-account token (a credential)"),
-    ("create", "secret tls"): ("local-file", "reads certificate and key files"),
-    ("create", "secret docker-registry"): ("credential", "puts registry passwords on the "
-                                           "command line; apply a Secret manifest instead"),
-    ("set", "selector"): ("unsupported-subcommand", "needs a local file"),
-    ("set", "subject"): ("unsupported-subcommand", "is not supported; apply a RoleBinding "
-                         "manifest instead"),
-}
 _TWO_WORD = {"secret": ("generic", "tls", "docker-registry"),
              "service": ("clusterip", "nodeport", "loadbalancer", "externalname")}
 # Flags whose value is the next word, skipped while looking for a subverb.
@@ -77,33 +44,18 @@ def _fail(message: str, reason: str) -> CommandError:
     return CommandError(message, reason=reason)
 
 
-def parse(
+def read_command(
     text: str, *, resources: ResourceTable | None = None, manifest: str | None = None
-) -> Command:
-    """Parse one kubectl command line into a :class:`Command`.
+) -> tuple[Ctx, Parsed]:
+    """Read one kubectl command line into its flags (``Ctx``) and positional parts.
 
-    Parameters
-    ----------
-    text
-        The command; the leading ``kubectl`` is optional.
-    resources
-        Resource table to resolve names with (default :data:`DEFAULT_RESOURCES`; pass one
-        extended by cluster discovery to accept CRDs).
-    manifest
-        Manifest text for ``-f -`` (apply, create, replace, delete), YAML or JSON. It is data:
-        paths and URLs are never read.
+    Parameters and errors are those of :func:`kubechat_lab.command.parse`, which builds the
+    ``Command`` from the result.
 
     Returns
     -------
-    Command
-        The validated command; ``parse(render(cmd), manifest=cmd.manifest) == cmd``.
-
-    Raises
-    ------
-    CommandError
-        With ``reason`` naming the cause (``shell-syntax``, ``credential-flag``,
-        ``local-file``, ``interactive``, ``not-kubectl``, ``unknown-verb``, ``unknown-flag``,
-        ``invalid-name``, ...); ``CommandSyntaxError`` for malformed quoting.
+    tuple[Ctx, Parsed]
+        The verb, subverb and validated flags, then ``(resources, names, targets, args)``.
     """
     table = resources if resources is not None else DEFAULT_RESOURCES
     words = split_words(text)
@@ -115,8 +67,8 @@ def parse(
             raise _fail("`kubectl` needs a verb, e.g. `kubectl get pods`", "missing-argument")
     else:
         first = words[0]
-        if (first not in VERBS and first not in _INTERACTIVE_VERBS
-                and first not in _REFUSED_VERBS and not first.startswith("-")):
+        if (first not in VERBS and first not in INTERACTIVE_VERBS
+                and first not in REFUSED_VERBS and not first.startswith("-")):
             raise _fail(
                 f"{first!r} is not kubectl: kubechat runs kubectl commands only "
                 "(e.g. `kubectl get pods`)",
@@ -141,26 +93,8 @@ def parse(
                 "unexpected-manifest",
             )
         manifest_objects(manifest)
-    res, names, targets, args = spec.handler(ctx)
-    flags: list[tuple[str, str]] = []
-    for name in sorted(ctx.flags):
-        for value in ctx.flags[name]:
-            flags.append((name, value))
-    return Command(
-        verb=verb,
-        subverb=subverb,
-        resources=res,
-        names=names,
-        targets=targets,
-        namespace=ctx.namespace,
-        all_namespaces=ctx.all_namespaces,
-        selector=ctx.selector,
-        field_selector=ctx.field_selector,
-        output=ctx.output,
-        flags=tuple(flags),
-        args=args,
-        manifest=manifest,
-    )
+    parsed = spec.handler(ctx)
+    return ctx, parsed
 
 
 def _prescan(words: list[str]) -> None:
@@ -194,11 +128,11 @@ def _verb_index(words: list[str]) -> int:
 def _check_verb(verb: str, rest: list[str]) -> None:
     if verb in VERBS:
         return
-    why = _INTERACTIVE_VERBS.get(verb)
+    why = INTERACTIVE_VERBS.get(verb)
     if why is not None:
         raise _fail(f"`kubectl {verb}` {why}; interactive and tunnelling commands are not "
                     "supported", "interactive")
-    refused = _REFUSED_VERBS.get(verb)
+    refused = REFUSED_VERBS.get(verb)
     if refused is not None:
         if verb == "run" and any(w in ("-i", "-t", "-it", "-ti", "--stdin", "--tty", "--attach")
                                  for w in rest):
@@ -229,9 +163,9 @@ def _subverb(verb: str, rest: list[str]) -> tuple[str | None, list[str]]:
                     "missing-argument")
     word = rest[i]
     if verb == "cluster-info" or (verb == "apply" and word not in (table or {})
-                                  and (verb, word) not in _REFUSED_SUBVERBS):
-        if (verb, word) in _REFUSED_SUBVERBS:
-            reason, why = _REFUSED_SUBVERBS[(verb, word)]
+                                  and (verb, word) not in REFUSED_SUBVERBS):
+        if (verb, word) in REFUSED_SUBVERBS:
+            reason, why = REFUSED_SUBVERBS[(verb, word)]
             raise _fail(f"`kubectl {verb} {word}` {why}", reason)
         return None, rest
     count = 1
@@ -243,9 +177,9 @@ def _subverb(verb: str, rest: list[str]) -> tuple[str | None, list[str]]:
                         f"{', '.join(_TWO_WORD[canonical])}", "missing-argument")
         canonical = f"{canonical} {second}"
         count = 2
-    if canonical is not None and (verb, canonical) in _REFUSED_SUBVERBS:
+    if canonical is not None and (verb, canonical) in REFUSED_SUBVERBS:
         word = canonical
-    refused = _REFUSED_SUBVERBS.get((verb, word))
+    refused = REFUSED_SUBVERBS.get((verb, word))
     if refused is not None:
         raise _fail(f"`kubectl {verb} {word}` {refused[1]}", refused[0])
     if canonical is None:

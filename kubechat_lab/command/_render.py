@@ -8,9 +8,12 @@ when they hold characters outside ``[A-Za-z0-9_@%+=:,./-]``.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from kubechat_lab.command._verbtable import VERB_SPECS
-from kubechat_lab.command.model import Command
+from kubechat_lab.command._verb_table import VERB_SPECS
+
+if TYPE_CHECKING:
+    from kubechat_lab.command.model import Command
 
 __all__ = ["quote", "render"]
 

@@ -1,12 +1,20 @@
-"""The typed kubectl command (``Command``) and the resource table that names resources."""
+"""The typed kubectl command (``Command``) and ``parse``, which builds one from a line.
+
+The resource table lives in ``_resource_table`` (with the built-in one in
+``_builtin_resources``), the verb sets in ``_verb_kinds``; they are re-exported here.
+"""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kubechat_lab.command._builtin_resources import DEFAULT_RESOURCES
+from kubechat_lab.command._grammar import read_command
+from kubechat_lab.command._render import render
+from kubechat_lab.command._resource_table import BUILTIN_GROUPS, ResourceInfo, ResourceTable
+from kubechat_lab.command._verb_kinds import READ_VERBS, VERBS, WRITE_VERBS
 from kubechat_lab.errors import CommandError
 
 if TYPE_CHECKING:
@@ -21,78 +29,10 @@ __all__ = [
     "Command",
     "ResourceInfo",
     "ResourceTable",
+    "parse",
 ]
 
-#: Verbs that only read cluster state (``rollout``, ``set``, ``apply`` depend on the subverb).
-READ_VERBS: frozenset[str] = frozenset(
-    {
-        "api-resources",
-        "api-versions",
-        "auth",
-        "cluster-info",
-        "describe",
-        "events",
-        "explain",
-        "get",
-        "logs",
-        "top",
-        "version",
-        "wait",
-    }
-)
-
-#: Verbs that change cluster state.
-WRITE_VERBS: frozenset[str] = frozenset(
-    {
-        "annotate",
-        "apply",
-        "autoscale",
-        "cordon",
-        "create",
-        "delete",
-        "drain",
-        "label",
-        "patch",
-        "replace",
-        "rollout",
-        "scale",
-        "set",
-        "taint",
-        "uncordon",
-    }
-)
-
-#: Every verb the grammar understands.
-VERBS: frozenset[str] = READ_VERBS | WRITE_VERBS
-
 _READ_ROLLOUT = frozenset({"status", "history"})
-
-#: API groups whose resources are named by their bare plural (``deployments``, not
-#: ``deployments.apps``); resources of any other group (CRDs) are named ``plural.group``.
-BUILTIN_GROUPS: frozenset[str] = frozenset(
-    {
-        "",
-        "admissionregistration.k8s.io",
-        "apiextensions.k8s.io",
-        "apiregistration.k8s.io",
-        "apps",
-        "autoscaling",
-        "batch",
-        "certificates.k8s.io",
-        "coordination.k8s.io",
-        "discovery.k8s.io",
-        "events.k8s.io",
-        "flowcontrol.apiserver.k8s.io",
-        "metrics.k8s.io",
-        "networking.k8s.io",
-        "node.k8s.io",
-        "policy",
-        "rbac.authorization.k8s.io",
-        "resource.k8s.io",
-        "scheduling.k8s.io",
-        "storage.k8s.io",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +124,6 @@ class Command:
 
     def render(self) -> str:
         """Return the canonical kubectl string (same as ``render(self)``)."""
-        from kubechat_lab.command._render import render
-
         return render(self)
 
     def to_dict(self) -> dict[str, object]:
@@ -240,8 +178,6 @@ class Command:
                 f"command dict has no {exc.args[0]!r} field; pass the output of Command.to_dict()",
                 reason="invalid-command",
             ) from exc
-        from kubechat_lab.command._grammar import parse
-
         again = parse(cmd.render(), resources=resources, manifest=cmd.manifest)
         if again != cmd:
             raise CommandError(
@@ -291,147 +227,51 @@ def _as_pairs(value: object, name: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceInfo:
-    """What the API server says about one resource type (discovery's ``APIResource``).
+def parse(
+    text: str, *, resources: ResourceTable | None = None, manifest: str | None = None
+) -> Command:
+    """Parse one kubectl command line into a :class:`Command`.
 
     Parameters
     ----------
-    plural
-        Lower-case plural (``deployments``); the name used in REST paths.
-    singular
-        Lower-case singular (``deployment``).
-    kind
-        The object kind (``Deployment``).
-    short_names
-        kubectl short names (``deploy``).
-    group
-        API group, ``""`` for the core group.
-    version
-        Preferred version (``v1``).
-    namespaced
-        True for namespaced resources.
+    text
+        The command; the leading ``kubectl`` is optional.
+    resources
+        Resource table to resolve names with (default :data:`DEFAULT_RESOURCES`; pass one
+        extended by cluster discovery to accept CRDs).
+    manifest
+        Manifest text for ``-f -`` (apply, create, replace, delete), YAML or JSON. It is data:
+        paths and URLs are never read.
+
+    Returns
+    -------
+    Command
+        The validated command; ``parse(render(cmd), manifest=cmd.manifest) == cmd``.
+
+    Raises
+    ------
+    CommandError
+        With ``reason`` naming the cause (``shell-syntax``, ``credential-flag``,
+        ``local-file``, ``interactive``, ``not-kubectl``, ``unknown-verb``, ``unknown-flag``,
+        ``invalid-name``, ...); ``CommandSyntaxError`` for malformed quoting.
     """
-
-    plural: str
-    singular: str
-    kind: str
-    short_names: tuple[str, ...] = ()
-    group: str = ""
-    version: str = "v1"
-    namespaced: bool = True
-
-    @property
-    def group_version(self) -> str:
-        """``apps/v1``, or ``v1`` for the core group."""
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-
-class ResourceTable:
-    """Maps plural, singular, kind and short names to :class:`ResourceInfo` (case-insensitive).
-
-    Immutable: :meth:`with_resources` returns a new table (CRDs found by cluster discovery).
-    Canonical names are the plural for built-in API groups and ``plural.group`` otherwise.
-
-    Parameters
-    ----------
-    infos
-        The resources, in preference order: on a clash of names the first one wins.
-    """
-
-    __slots__ = ("_aliases", "_by_base", "_by_canonical", "_infos")
-
-    def __init__(self, infos: Iterable[ResourceInfo]) -> None:
-        ordered: dict[tuple[str, str], ResourceInfo] = {}
-        for info in infos:
-            ordered[(info.plural, info.group)] = info
-        self._infos: tuple[ResourceInfo, ...] = tuple(ordered.values())
-        self._by_canonical: dict[str, ResourceInfo] = {}
-        self._aliases: dict[str, str] = {}
-        self._by_base: dict[str, list[tuple[str, ResourceInfo]]] = {}
-        for info in self._infos:
-            canonical = info.plural
-            if info.group not in BUILTIN_GROUPS or canonical in self._by_canonical:
-                canonical = f"{info.plural}.{info.group}" if info.group else info.plural
-            if canonical in self._by_canonical:
-                continue
-            self._by_canonical[canonical] = info
-            names = (info.plural, info.singular, info.kind.lower(), *info.short_names)
-            for name in names:
-                name = name.lower()
-                if name:
-                    self._aliases.setdefault(name, canonical)
-                    self._by_base.setdefault(name, []).append((canonical, info))
-                    if info.group:
-                        self._aliases.setdefault(f"{name}.{info.group}", canonical)
-            self._aliases.setdefault(canonical, canonical)
-
-    def with_resources(self, infos: Iterable[ResourceInfo]) -> ResourceTable:
-        """Return a new table with ``infos`` added (same plural and group: replaced).
-
-        Built-in names keep their meaning: a discovered resource whose short name clashes
-        with a built-in one is still reachable as ``plural.group``.
-        """
-        return ResourceTable((*self._infos, *infos))
-
-    def lookup(self, name: str) -> tuple[str, ResourceInfo] | None:
-        """Return ``(canonical name, info)`` for any spelling of a resource, or None.
-
-        Accepts ``pods``, ``pod``, ``Pod``, ``po``, ``deployments.apps``,
-        ``deployments.v1.apps`` and ``widgets.example.com``.
-        """
-        key = name.lower()
-        canonical = self._aliases.get(key)
-        if canonical is not None:
-            return canonical, self._by_canonical[canonical]
-        base, dot, rest = key.partition(".")
-        if not dot:
-            return None
-        for canonical, info in self._by_base.get(base, ()):
-            if rest == info.group or rest == f"{info.version}.{info.group}".rstrip("."):
-                return canonical, info
-        return None
-
-    def resolve(self, name: str) -> tuple[str, ResourceInfo]:
-        """Like :meth:`lookup` but raise ``CommandError("unknown-resource")`` with suggestions."""
-        found = self.lookup(name)
-        if found is None:
-            close = difflib.get_close_matches(name.lower(), list(self._aliases), n=3, cutoff=0.75)
-            hint = f"; did you mean {' or '.join(close)}?" if close else (
-                "; run `kubectl api-resources` to list the resource types"
-            )
-            raise CommandError(
-                f"unknown resource type {name!r}{hint}", reason="unknown-resource"
-            )
-        return found
-
-    def info(self, canonical: str) -> ResourceInfo:
-        """Return the :class:`ResourceInfo` of a canonical name (as found in ``Command``)."""
-        try:
-            return self._by_canonical[canonical]
-        except KeyError:
-            raise CommandError(
-                f"unknown canonical resource {canonical!r}", reason="unknown-resource"
-            ) from None
-
-    def __iter__(self) -> Iterator[ResourceInfo]:
-        return iter(self._infos)
-
-    def __len__(self) -> int:
-        return len(self._infos)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.lookup(name) is not None
-
-    def __repr__(self) -> str:
-        return f"ResourceTable({len(self._infos)} resources)"
-
-
-def _builtin() -> ResourceTable:
-    from kubechat_lab.command._builtin import BUILTIN_RESOURCES
-
-    return ResourceTable(BUILTIN_RESOURCES)
-
-
-#: The built-in resource table (Kubernetes 1.36 core and built-in groups).
-DEFAULT_RESOURCES: ResourceTable = _builtin()
+    ctx, (res, names, targets, args) = read_command(text, resources=resources, manifest=manifest)
+    flags: list[tuple[str, str]] = []
+    for name in sorted(ctx.flags):
+        for value in ctx.flags[name]:
+            flags.append((name, value))
+    return Command(
+        verb=ctx.verb,
+        subverb=ctx.subverb,
+        resources=res,
+        names=names,
+        targets=targets,
+        namespace=ctx.namespace,
+        all_namespaces=ctx.all_namespaces,
+        selector=ctx.selector,
+        field_selector=ctx.field_selector,
+        output=ctx.output,
+        flags=tuple(flags),
+        args=args,
+        manifest=manifest,
+    )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kubechat_lab.command.model import ResourceInfo
+from kubechat_lab.command._resource_table import ResourceInfo, ResourceTable
 
-__all__ = ["BUILTIN_RESOURCES"]
+__all__ = ["BUILTIN_RESOURCES", "DEFAULT_RESOURCES"]
 
 
 def _r(
@@ -106,3 +106,6 @@ BUILTIN_RESOURCES: tuple[ResourceInfo, ...] = (
     # events.k8s.io: listed after core events, so `events` means core/v1 events
     _r("events", "event", "Event", ("ev",), "events.k8s.io"),
 )
+
+#: The built-in resource table (Kubernetes 1.36 core and built-in groups).
+DEFAULT_RESOURCES: ResourceTable = ResourceTable(BUILTIN_RESOURCES)

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kubechat_lab.command._flags import flag_table
-from kubechat_lab.command._verbs import (
-    Handler,
-    VerbSpec,
-    handle_autoscale,
+from kubechat_lab.command._flag_table import flag_table
+from kubechat_lab.command._objects import handle_no_positionals
+from kubechat_lab.command._read_verb_args import (
     handle_can_i,
-    handle_create,
-    handle_delete,
     handle_explain,
     handle_get,
-    handle_label,
     handle_logs,
+    handle_top,
+    handle_wait,
+)
+from kubechat_lab.command._specs import Handler, VerbSpec
+from kubechat_lab.command._write_verb_args import (
+    handle_autoscale,
+    handle_create,
+    handle_delete,
+    handle_label,
     handle_manifest_only,
-    handle_no_positionals,
     handle_nodes,
     handle_patch,
     handle_rollout,
     handle_scale,
     handle_set,
     handle_taint,
-    handle_top,
     handle_view_last_applied,
-    handle_wait,
 )
 
 __all__ = ["SUBVERBS", "VERB_SPECS"]

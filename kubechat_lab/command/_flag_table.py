@@ -1,12 +1,11 @@
-"""The flags kubechat accepts (per verb), how their values are checked, and the refused ones."""
+"""Every flag kubechat accepts (``flag_table`` per verb) and how each flag's value is checked."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
+from kubechat_lab.command._resource_table import ResourceTable
+from kubechat_lab.command._specs import FlagSpec, Validator
 from kubechat_lab.command._validate import (
     canonical_field_selector,
     canonical_label_selector,
@@ -15,38 +14,9 @@ from kubechat_lab.command._validate import (
     check_namespace,
     validate_patch,
 )
-from kubechat_lab.command.model import ResourceTable
 from kubechat_lab.errors import CommandError
 
-__all__ = [
-    "REFUSED_FLAGS",
-    "REFUSED_SHORT",
-    "FlagSpec",
-    "Validator",
-    "flag_table",
-]
-
-Validator = Callable[[str, ResourceTable], str]
-Kind = Literal["bool", "value", "optional"]
-Field = Literal["flags", "namespace", "all_namespaces", "selector", "field_selector", "output"]
-
-
-@dataclass(frozen=True, slots=True)
-class FlagSpec:
-    """One accepted flag.
-
-    ``kind`` is ``bool`` (``--x``, ``--x=false``), ``value`` (``--x=v`` or ``--x v``) or
-    ``optional`` (bare ``--x`` means ``default``; a value only with ``=``). ``field`` names
-    the Command field that receives the value; ``repeat`` allows the flag several times.
-    """
-
-    name: str
-    short: str | None
-    kind: Kind
-    validate: Validator | None = None
-    field: Field = "flags"
-    repeat: bool = False
-    default: str = "true"
+__all__ = ["flag_table", "parse_bool"]
 
 
 def _bad(flag: str, value: str, expected: str) -> CommandError:
@@ -389,68 +359,3 @@ def parse_bool(flag: str, value: str) -> str:
         return _BOOL[value]
     except KeyError:
         raise _bad(flag, value, "true or false") from None
-
-
-_CREDENTIAL = (
-    "connection and credential flags are never accepted: kubechat talks to the cluster with "
-    "the server's own configuration and the identity of the signed-in user; remove it"
-)
-_LOCAL = (
-    "kubechat never reads or writes local files or URLs: pass manifests as data "
-    "(`-f -` with the manifest text), literals with --from-literal"
-)
-_INTERACTIVE = (
-    "interactive, streaming and tunnelling modes are not supported: kubechat runs one request "
-    "and shows its result; drop the flag"
-)
-
-#: Refused flags by long name: ``(reason id, why)``.
-REFUSED_FLAGS: dict[str, tuple[str, str]] = {
-    **{name: ("credential-flag", _CREDENTIAL) for name in (
-        "server", "token", "token-file", "kubeconfig", "context", "cluster", "user", "as",
-        "as-group", "as-uid", "as-user-extra", "certificate-authority", "client-certificate",
-        "client-key", "insecure-skip-tls-verify", "insecure-skip-tls-verify-backend",
-        "username", "password", "raw", "tls-server-name", "auth-provider", "docker-username",
-        "docker-password", "docker-server", "docker-email", "exec-command", "proxy-url",
-    )},
-    **{name: ("local-file", _LOCAL) for name in (
-        "kustomize", "from-file", "from-env-file", "env-file", "output-directory", "cache-dir",
-        "log-file", "log-dir", "profile-output", "cert", "key", "kuberc",
-        "filename-file", "overrides-file",
-    )},
-    **{name: ("interactive", _INTERACTIVE) for name in (
-        "stdin", "tty", "watch", "watch-only", "follow", "interactive", "edit", "attach",
-        "output-watch-events", "address", "www", "www-prefix", "api-prefix", "port-forward",
-    )},
-    **{name: ("unsupported-flag", why) for name, why in (
-        ("prune", "--prune deletes every object not in the manifest; delete objects "
-                  "explicitly instead"),
-        ("prune-allowlist", "--prune is not supported; delete objects explicitly instead"),
-        ("local", "--local works on local files without the server; kubechat works on the "
-                  "cluster only"),
-        ("output-version", "--output-version was removed from kubectl"),
-        ("v", "verbosity flags print request details (headers, tokens) and are refused"),
-        ("vmodule", "verbosity flags print request details and are refused"),
-        ("help", "help is not a command; ask kubechat in words or read `kubectl help`"),
-        ("overrides", "--overrides injects an arbitrary pod spec; use a manifest with -f -"),
-        ("request-timeout", "the server sets request timeouts"),
-        ("match-server-version", "the server checks versions itself"),
-        ("profile", "profiling writes local files"),
-        ("warnings-as-errors", "warnings are always shown"),
-        ("disable-compression", "transport settings belong to the server"),
-        ("template", "go templates are not supported; use -o jsonpath=... instead"),
-    )},
-}
-
-#: Refused short flags (for every verb unless the verb accepts the letter itself).
-REFUSED_SHORT: dict[str, str] = {
-    "s": "server",
-    "k": "kustomize",
-    "i": "stdin",
-    "t": "tty",
-    "w": "watch",
-    "v": "v",
-    "h": "help",
-    "R": "recursive-files",
-}
-REFUSED_FLAGS["recursive-files"] = ("local-file", _LOCAL)
