@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -56,18 +56,28 @@ def _provider_options(func: click.decorators.FC) -> click.decorators.FC:
                           "(openai default: OPENAI_API_KEY). The key itself is never an option."),
         click.option("--timeout", type=float, metavar="SECONDS",
                      help="Per-request timeout for network providers (default 30)."),
-        click.option("--grounding", "grounding_path", metavar="FILE",
-                     help='Cluster grounding JSON: {"namespace", "namespaces", "inventory": '
-                          '{"deployments": [["shop", "checkout"], ...]}}.'),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
+def _grounding_option(default: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    return click.option(
+        "--grounding", "grounding_path", metavar="FILE|demo|none", default=default,
+        show_default=True,
+        help='Cluster grounding: a JSON file {"namespace", "namespaces", "inventory": '
+             '{"deployments": [["shop", "checkout"], ...]}}; "demo" for the sandbox\'s demo '
+             'workload (what the shared evaluation questions are about); "none" for none.')
+
+
 def _grounding(path: str | None) -> TranslationContext | None:
-    if path is None:
+    if path is None or path == "none":
         return None
+    if path == "demo":
+        from kubechat_lab.sandbox import demo_grounding
+
+        return TranslationContext.from_dict(demo_grounding())
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -164,6 +174,7 @@ def _jsonl(stream: IO[str], translator: Translator, context: TranslationContext 
               help='Translate every line {"q": ...} of FILE (\'-\' for stdin); one JSON object '
                    "per line, in order.")
 @_provider_options
+@_grounding_option("none")
 def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provider: str,
               model: str | None, ollama_host: str | None, openai_base_url: str | None,
               api_key_env: str | None, timeout: float | None,
@@ -207,13 +218,17 @@ def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provid
 @click.option("--fail-under", type=click.FloatRange(0, 100), metavar="PCT",
               help="Exit 1 when structural accuracy is below PCT percent.")
 @_provider_options
+@_grounding_option("demo")
 def evaluate(file: str, as_json: bool, fail_under: float | None, provider: str,
              model: str | None, ollama_host: str | None, openai_base_url: str | None,
              api_key_env: str | None, timeout: float | None, grounding_path: str | None) -> None:
     """Score a translator on FILE.jsonl ({"q", "a", "safety"} per line).
 
-    Prints structural accuracy overall and by verb, safety accuracy and latency percentiles,
-    then the questions that failed.
+    Optional fields: "tag" (numbers per tag), "prev" and "prev_command" (the previous turn of
+    a follow-up question); "" among the answers means refusing is right. Questions are
+    grounded on the sandbox's demo workload unless --grounding says otherwise. Prints
+    structural accuracy overall, per tag and per verb, safety accuracy, how many reads got a
+    write, latency percentiles, then the questions that failed.
     """
     try:
         cases = load_cases(file)

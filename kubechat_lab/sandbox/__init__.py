@@ -10,6 +10,7 @@ Use :class:`SandboxManager` (``build``, ``up``, ``seed``, ``status``, ``down``,
 from __future__ import annotations
 
 from kubechat_lab.errors import ComponentFailed, SandboxError
+from kubechat_lab.sandbox._demo_inventory import demo_grounding
 from kubechat_lab.sandbox._layout import KUBERNETES_VERSION, Ports, SandboxLayout
 from kubechat_lab.sandbox._manager import ComponentStatus, SandboxManager, SandboxStatus
 
@@ -22,4 +23,5 @@ __all__ = [
     "SandboxLayout",
     "SandboxManager",
     "SandboxStatus",
+    "demo_grounding",
 ]

@@ -4,16 +4,6 @@ from __future__ import annotations
 
 from kubechat_lab.errors import TranslateError
 from kubechat_lab.translate._assess import assess_translation
-from kubechat_lab.translate._evaluate import (
-    CaseResult,
-    EvalCase,
-    EvalReport,
-    evaluate,
-    load_cases,
-    same_command,
-    score,
-    structural_key,
-)
 from kubechat_lab.translate._registry import (
     ENTRY_POINT_GROUP,
     TranslatorRegistry,
@@ -27,6 +17,16 @@ from kubechat_lab.translate._types import (
     Translator,
     TranslatorClosedError,
     Turn,
+)
+from kubechat_lab.translate.evaluation import (
+    CaseResult,
+    EvalCase,
+    EvalReport,
+    evaluate,
+    load_cases,
+    same_command,
+    score,
+    structural_key,
 )
 from kubechat_lab.translate.rules import RulesTranslator
 

@@ -151,3 +151,28 @@ def test_eval_fail_under_and_bad_file(tmp_path: Path) -> None:
     assert code == 1 and "below 90%" in err
     code, _, err = _run("eval", str(tmp_path / "missing.jsonl"))
     assert code == 2 and "cannot read" in err
+
+
+def test_eval_reads_tags_followups_and_refusals_on_the_demo_grounding(tmp_path: Path) -> None:
+    path = tmp_path / "dev2.jsonl"
+    rows = [
+        {"q": "describe statefulset postgres", "a": ["kubectl describe statefulset postgres "
+                                                     "-n data"], "safety": ["safe"],
+         "tag": "workload"},
+        {"q": "pods in payments | grep fraud", "a": [""], "safety": ["forbidden"],
+         "tag": "forbidden"},
+        {"q": "and in payments?", "prev": "pods in shop", "prev_command":
+         "kubectl get pods -n shop", "a": ["kubectl get pods -n payments"], "safety": ["safe"],
+         "tag": "followup"},
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    code, out, err = _run("eval", str(path), "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert set(summary["by_tag"]) == {"workload", "forbidden", "followup"}
+    # the demo grounding knows postgres is a StatefulSet in data
+    assert summary["by_tag"]["workload"]["right"] == 1
+    assert "reads_answered_by_writes" in summary
+    code, out, _ = _run("eval", str(path), "--json", "--grounding", "none")
+    assert code == 0
+    assert json.loads(out)["by_tag"]["workload"]["right"] == 0
