@@ -20,12 +20,12 @@ from kubechat_lab.audit._checkpoints import (
     verify_checkpoints,
     write_checkpoint,
 )
-from kubechat_lab.audit._embedded import (
-    EmbeddedPostgres,
+from kubechat_lab.audit._default_server import (
     default_data_dir,
     default_dsn,
     embedded_for_data_dir,
 )
+from kubechat_lab.audit._embedded import EmbeddedPostgres
 from kubechat_lab.audit._export import export_parquet, to_frame
 from kubechat_lab.audit._records import AuditRecord, VerifyReport
 from kubechat_lab.audit._schema import APP_ROLE

@@ -20,38 +20,22 @@ lock is never held across a client round trip.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import enum
 import logging
-import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import orjson
-import psycopg
 import tenacity
 from psycopg import errors, sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import Jsonb
 
-from kubechat_lab.audit._canonical import GENESIS_HASH, HASH_DOMAIN, JSONValue, canonical_payload
+from kubechat_lab.audit._canonical import JSONValue, canonical_payload
+from kubechat_lab.audit._connection import AuditConnection, AuditStoreStateError, redact_dsn
 from kubechat_lab.audit._records import AuditRecord, VerifyReport
 from kubechat_lab.audit._schema import APP_ROLE, MAX_PAYLOAD_BYTES, apply_migrations
-from kubechat_lab.audit._verify import (
-    SQL_CHUNK,
-    SQL_HEAD,
-    SQL_PAST_HEAD,
-    SQL_ROWS,
-    head_report,
-    past_head_report,
-    reason_for,
-    verify_rows,
-)
+from kubechat_lab.audit._verify_db import verify_in_sql, verify_streamed
 from kubechat_lab.errors import AuditError
-
-if TYPE_CHECKING:
-    from types import TracebackType
 
 __all__ = ["AuditStore", "AuditStoreStateError", "redact_dsn"]
 
@@ -63,47 +47,10 @@ _APPEND_SQL: Final = (
 _APPEND_DURABLE_SQL: Final = "CALL kubechat_audit.kubechat_audit_append_durable(%s)"
 _ROW_COLUMNS: Final = "seq, at, prev_hash, entry_hash, payload"
 _RETRYABLE: Final = (errors.SerializationFailure, errors.DeadlockDetected)
-_MISSING_SCHEMA: Final = (
-    errors.UndefinedTable,
-    errors.UndefinedFunction,
-    errors.InvalidSchemaName,
-)
 _MAX_LIMIT: Final = 10_000
 
 
-class AuditStoreStateError(RuntimeError):
-    """An ``AuditStore`` was used before ``open()`` or after ``close()``."""
-
-
-class _State(enum.Enum):
-    NEW = "new"
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-def redact_dsn(dsn: str) -> str:
-    """Return ``dsn`` with any password replaced by ``***`` (for messages and logs).
-
-    Parameters
-    ----------
-    dsn
-        A libpq connection string or URI.
-
-    Returns
-    -------
-    str
-        A ``key=value`` connection string without the secret.
-    """
-    try:
-        params = conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return "<unparseable DSN>"
-    if "password" in params:
-        params["password"] = "***"
-    return make_conninfo("", **params)
-
-
-class AuditStore:
+class AuditStore(AuditConnection):
     """The audit chain in one PostgreSQL database, through one connection.
 
     Parameters
@@ -125,7 +72,8 @@ class AuditStore:
     Notes
     -----
     Not for concurrent use: calls are serialised by an internal lock. Give each thread its own
-    store for throughput. A broken connection is replaced on the next call.
+    store for throughput. A broken connection is replaced on the next call (the connection's
+    lifecycle and error translation live in :class:`AuditConnection`).
     """
 
     def __init__(
@@ -137,154 +85,11 @@ class AuditStore:
         group_commit: bool = True,
         retries: int = 5,
     ) -> None:
-        self._dsn = dsn
-        self._connect_timeout = max(2, int(-(-connect_timeout // 1)))
-        self._statement_timeout_ms = max(1, int(statement_timeout * 1000))
+        super().__init__(
+            dsn, connect_timeout=connect_timeout, statement_timeout=statement_timeout
+        )
         self._group_commit = group_commit
         self._retries = max(1, retries)
-        self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
-        self._state = _State.NEW
-        self._lock = threading.RLock()
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    def __enter__(self) -> AuditStore:
-        return self.open()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"AuditStore({redact_dsn(self._dsn)!r}, state={self._state.value})"
-
-    @property
-    def dsn(self) -> str:
-        """The connection string this store was built with."""
-        return self._dsn
-
-    def open(self) -> AuditStore:
-        """Connect; return ``self``.
-
-        Returns
-        -------
-        AuditStore
-            This store, open.
-
-        Raises
-        ------
-        AuditError
-            The database cannot be reached (the message names the DSN without its password).
-        AuditStoreStateError
-            The store was opened before.
-        """
-        with self._lock:
-            if self._state is not _State.NEW:
-                raise AuditStoreStateError(
-                    "AuditStore.open() called twice or after close(); create a new AuditStore"
-                )
-            self._connect()
-            self._state = _State.OPEN
-        return self
-
-    def close(self) -> None:
-        """Close the connection; further calls raise ``AuditStoreStateError``."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-            self._state = _State.CLOSED
-
-    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
-        try:
-            conn = psycopg.connect(
-                self._dsn,
-                autocommit=True,
-                connect_timeout=self._connect_timeout,
-                application_name="kubechat-audit",
-            )
-            # READ COMMITTED whatever the server default: a writer that waited for the head
-            # lock must then see the new head, not fail with a serialization error.
-            conn.execute(
-                "SELECT set_config('statement_timeout', %s, false),"
-                " set_config('lock_timeout', %s, false),"
-                " set_config('synchronous_commit', 'on', false),"
-                " set_config('default_transaction_isolation', 'read committed', false)",
-                [str(self._statement_timeout_ms), str(self._statement_timeout_ms)],
-            )
-        except psycopg.Error as exc:
-            raise AuditError(
-                f"cannot connect to the audit database ({redact_dsn(self._dsn)}): "
-                f"{_first_line(exc)}; check that PostgreSQL is running and the DSN "
-                "(KUBECHAT_AUDIT_DSN / KubechatApp.audit_dsn) is right",
-                sqlstate=exc.sqlstate,
-            ) from exc
-        self._conn = conn
-        logger.debug("audit connection opened dsn=%s", redact_dsn(self._dsn))
-        return conn
-
-    def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
-        if self._state is not _State.OPEN:
-            raise AuditStoreStateError(
-                "AuditStore is not open: use `with AuditStore(dsn) as store:` or call open()"
-            )
-        conn = self._conn
-        if conn is None or conn.closed or conn.broken:
-            if conn is not None:
-                conn.close()
-            self._conn = None
-            conn = self._connect()
-        return conn
-
-    @contextlib.contextmanager
-    def _translated(self, action: str) -> Iterator[None]:
-        """Turn psycopg errors raised by ``action`` into ``AuditError``."""
-        try:
-            yield
-        except AuditError:
-            raise
-        except _MISSING_SCHEMA as exc:
-            raise AuditError(
-                f"audit {action} failed: the audit schema is missing or outdated in "
-                f"{redact_dsn(self._dsn)} ({_first_line(exc)}); run "
-                "AuditStore(owner_dsn).migrate() first",
-                sqlstate=exc.sqlstate,
-            ) from exc
-        except errors.InsufficientPrivilege as exc:
-            raise AuditError(
-                f"audit {action} refused: {_first_line(exc)} (sqlstate {exc.sqlstate}); the "
-                "audit log is append-only and the app role may only call the append function",
-                sqlstate=exc.sqlstate,
-            ) from exc
-        except errors.LockNotAvailable as exc:
-            raise AuditError(
-                f"audit {action} gave up waiting {self._statement_timeout_ms} ms for a lock "
-                f"({_first_line(exc)}); nothing was appended; is another session holding the "
-                "audit_head row lock?",
-                sqlstate=exc.sqlstate,
-            ) from exc
-        except errors.QueryCanceled as exc:
-            raise AuditError(
-                f"audit {action} timed out after {self._statement_timeout_ms} ms "
-                f"({_first_line(exc)}); treat the event as not audited",
-                sqlstate=exc.sqlstate,
-            ) from exc
-        except psycopg.OperationalError as exc:
-            raise AuditError(
-                f"audit {action} failed: lost the connection to {redact_dsn(self._dsn)} "
-                f"({_first_line(exc)}); outcome unknown and not acknowledged: treat the event "
-                "as not audited; check that PostgreSQL is running",
-                sqlstate=exc.sqlstate,
-            ) from exc
-        except psycopg.Error as exc:
-            raise AuditError(
-                f"audit {action} failed: {_first_line(exc)} (sqlstate {exc.sqlstate})",
-                sqlstate=exc.sqlstate,
-            ) from exc
 
     # -- schema ----------------------------------------------------------------------------
 
@@ -533,39 +338,8 @@ class AuditStore:
         AuditError
             The database failed (a broken chain is a report, not an error).
         """
-        prefix = HASH_DOMAIN + b"\x00"
         with self._lock, self._translated("verify"):
-            conn = self._connection()
-            head_seq, head_hash = self._read_head(conn)
-            carry_seq, carry_hash, checked = 0, GENESIS_HASH, 0
-            while True:
-                params = {
-                    "after": carry_seq, "upto": head_seq, "size": chunk_size,
-                    "carry_seq": carry_seq, "carry_hash": carry_hash, "prefix": prefix,
-                }  # fmt: skip
-                try:
-                    row = conn.execute(SQL_CHUNK, params).fetchone()
-                except errors.DataError as exc:
-                    return VerifyReport(
-                        False, checked, None,
-                        f"a payload with a valid hash after seq {carry_seq} is not UTF-8 JSON "
-                        f"({_first_line(exc)}); run verify_stream() to locate it",
-                        head_seq, head_hash, "sql",
-                    )  # fmt: skip
-                if row is None:
-                    break
-                seq, prev_seq, digest, problem, position = row
-                if problem is not None:
-                    first, why = reason_for(problem, int(seq), prev_seq or None)
-                    return VerifyReport(
-                        False, checked + int(position), first, why, head_seq, head_hash, "sql"
-                    )
-                checked += int(position)  # the chunk's last row: its position is its size
-                carry_seq, carry_hash = int(seq), bytes(digest)
-                if position < chunk_size:
-                    break
-            report = head_report(checked, carry_seq, carry_hash, head_seq, head_hash, "sql")
-            return self._check_past_head(conn, report)
+            return verify_in_sql(self._connection(), chunk_size=chunk_size)
 
     def verify_stream(self, *, batch_size: int = 10_000) -> VerifyReport:
         """Verify the chain in Python, recomputing every hash with :mod:`hashlib`.
@@ -584,36 +358,7 @@ class AuditStore:
             ``ok``, or the first bad seq and why.
         """
         with self._lock, self._translated("verify"):
-            conn = self._connection()
-            head = self._read_head(conn)
-
-            def rows() -> Iterator[tuple[int, bytes, bytes, bytes]]:
-                after = 0
-                with conn.cursor(binary=True) as cur:
-                    while True:
-                        page = cur.execute(SQL_ROWS, [after, head[0], batch_size]).fetchall()
-                        yield from page
-                        if len(page) < batch_size:
-                            return
-                        after = page[-1][0]
-
-            return self._check_past_head(conn, verify_rows(rows(), head))
-
-    def _read_head(self, conn: psycopg.Connection[tuple[Any, ...]]) -> tuple[int, bytes]:
-        row = conn.execute(SQL_HEAD).fetchone()
-        if row is None:
-            raise AuditError("audit_head has no row: the audit schema was tampered with")
-        return int(row[0]), bytes(row[1])
-
-    def _check_past_head(
-        self, conn: psycopg.Connection[tuple[Any, ...]], report: VerifyReport
-    ) -> VerifyReport:
-        if not report.ok:
-            return report
-        row = conn.execute(SQL_PAST_HEAD).fetchone()
-        if row is None:
-            raise AuditError("audit_head has no row: the audit schema was tampered with")
-        return past_head_report(int(row[0]), row[1], report)
+            return verify_streamed(self._connection(), batch_size=batch_size)
 
 
 def _record(row: tuple[Any, ...]) -> AuditRecord:
@@ -631,11 +376,6 @@ def _record(row: tuple[Any, ...]) -> AuditRecord:
 
 def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _log_retry(state: tenacity.RetryCallState) -> None:
