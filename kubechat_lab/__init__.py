@@ -11,9 +11,16 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "load_ipython_extension"]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext kubechat_lab``: register the ``%kubechat`` and ``%kubectl`` magics."""
+    from kubechat_lab.kernel.magics import load_ipython_extension as load
+
+    load(ipython)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:

@@ -10,8 +10,19 @@ Callers only ever need to catch ``KubechatError``::
      ├── TranslateError        a question could not become a command (translate/)
      ├── ClusterError          the Kubernetes API failed; carries ``status`` and ``reason``
      ├── AuditError            the audit store failed; carries ``sqlstate``
-     └── SandboxError          the local control plane failed (sandbox/)
-          └── ComponentFailed      one process failed; carries ``component`` and ``log_path``
+     ├── SandboxError          the local control plane failed (sandbox/)
+     │    └── ComponentFailed      one process failed; carries ``component`` and ``log_path``
+     └── ServiceError          the kubechat server refused or failed a kernel's request
+          │                    (kernel/); carries ``status`` and ``reason``
+          ├── NotConnected         no server to talk to (KUBECHAT_URL / capability missing)
+          ├── ServerUnreachable    the server did not answer
+          ├── CapabilityRejected   the capability is unknown, expired, revoked or lacks a scope
+          └── ApprovalRequired     the command waits for an approval; carries ``proposal_id``
+
+The kernel client raises the server's own verdicts as the matching class above: a policy
+refusal as ``PolicyViolation``, a refused command line as ``CommandError``, a cluster failure as
+``ClusterError``, the audit database down as ``AuditError``, a translator failure as
+``TranslateError``.
 
 Each package re-exports its own base class from its ``__init__``.
 """
@@ -19,21 +30,30 @@ Each package re-exports its own base class from its ``__init__``.
 from __future__ import annotations
 
 __all__ = [
+    "ApprovalRequired",
     "AuditError",
+    "CapabilityRejected",
     "ClusterError",
     "CommandError",
     "CommandSyntaxError",
     "ComponentFailed",
     "KubechatError",
+    "NotConnected",
     "PolicyError",
     "PolicyViolation",
     "SandboxError",
+    "ServerUnreachable",
+    "ServiceError",
     "TranslateError",
 ]
 
 
 class KubechatError(Exception):
     """Base class of every error kubechat_lab raises on purpose."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback: the message already says what to do."""
+        return [f"{type(self).__name__}: {self}"]
 
 
 class CommandError(KubechatError):
@@ -115,6 +135,46 @@ class ComponentFailed(SandboxError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild, (type(self), str(self), dict(self.__dict__)))
+
+
+class ServiceError(KubechatError):
+    """The kubechat server refused or failed a request from a kernel or script.
+
+    ``status`` is the HTTP code (0 when nothing answered) and ``reason`` the server's machine
+    reason (``invalid-context``, ``conflict``, ...).
+    """
+
+    def __init__(self, message: str, *, status: int = 0, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), dict(self.__dict__)))
+
+
+class NotConnected(ServiceError):
+    """No kubechat server to talk to: the kernel was not started by one (no KUBECHAT_URL)."""
+
+
+class ServerUnreachable(ServiceError):
+    """The kubechat server did not answer (stopped, wrong URL, timed out)."""
+
+
+class CapabilityRejected(ServiceError):
+    """The capability is unknown, expired or revoked, or lacks the scope the call needs."""
+
+
+class ApprovalRequired(ServiceError):
+    """A proposal waits for an approval the caller cannot give; ``proposal_id`` names it."""
+
+    def __init__(
+        self, message: str, *, proposal_id: str, level: str = "", status: int = 403,
+        reason: str = "approval-required",
+    ) -> None:
+        super().__init__(message, status=status, reason=reason)
+        self.proposal_id = proposal_id
+        self.level = level
 
 
 def _rebuild(cls: type[KubechatError], message: str, state: dict[str, object]) -> KubechatError:

@@ -17,6 +17,7 @@ from kubechat_lab.errors import ClusterError
 if TYPE_CHECKING:
     from kubechat_lab.cluster._context import Context
     from kubechat_lab.cluster._transport import Transport
+    from kubechat_lab.cluster._watch import TableWatch
     from kubechat_lab.command import Command, ResourceTable
 
 __all__ = ["ClientClosedError", "ClusterClient", "Inventory"]
@@ -206,6 +207,18 @@ class ClusterClient:
                 reason="BadRequest",
             )
         return self._run(cmd, dry_run=True)
+
+    def watch(self, cmd: Command) -> TableWatch:
+        """Return a live watch of a ``get`` of one resource type (list, then follow).
+
+        Raises
+        ------
+        ClusterError
+            400 when ``cmd`` cannot be watched, 403 for secrets (never streamed).
+        """
+        from kubechat_lab.cluster._watch import TableWatch
+
+        return TableWatch(self, cmd)
 
     def inventory(self, resources: tuple[str, ...] = INVENTORY_RESOURCES) -> Inventory:
         """Namespaces plus ``(namespace, name)`` of common objects (metadata only).

@@ -154,6 +154,60 @@ class Transport:
         )
         return retrying(once)
 
+    def headers(self, accept: str, content_type: str | None = None) -> Mapping[str, str]:
+        """Return the headers of one request: accept, auth, impersonation (one per group)."""
+        import urllib3
+
+        headers: dict[str, str] = {"Accept": accept, "User-Agent": _USER_AGENT}
+        if content_type:
+            headers["Content-Type"] = content_type
+        for auth in self._api.configuration.auth_settings().values():
+            # bearer tokens (refreshed by the client's hook when they expire); client
+            # certificates live in the connection pool instead
+            if auth.get("in") == "header" and auth.get("value"):
+                headers[str(auth["key"])] = str(auth["value"])
+        if not self.config.impersonate_user:
+            return headers
+        multi = urllib3.HTTPHeaderDict(headers)
+        multi["Impersonate-User"] = self.config.impersonate_user
+        for group in self.config.impersonate_groups:
+            multi.add("Impersonate-Group", group)  # one header per group, as Go reads them
+        return multi
+
+    def open_stream(self, path: str, *, query: Mapping[str, str], accept: str,
+                    read_timeout: float | None) -> Any:
+        """Open a streaming GET (a watch) and return the raw urllib3 response, unread.
+
+        The caller reads it line by line and closes it; ``shutdown()`` from another thread
+        unblocks a read in progress.
+
+        Raises
+        ------
+        ClusterError
+            As :meth:`request` does, including for an error status (its body is read).
+        """
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        url = self.host + path + "?" + urlencode(query)
+        info = RequestInfo("GET", path, self.host, self.config.impersonate_user)
+        try:
+            response = self._api.call_api(
+                "GET", url, header_params=self.headers(accept),
+                _request_timeout=(self.config.request_timeout, read_timeout),
+            )
+        except ApiException as exc:
+            raise unreachable_error(info, exc) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise unreachable_error(info, exc) from exc
+        logger.info("kubernetes watch opened path=%s status=%s user=%s", path, response.status,
+                    self.config.impersonate_user)
+        if not 200 <= response.status <= 299:
+            data: bytes = response.read()
+            response.response.release_conn()
+            raise status_error(response.status, data, info)
+        return response.response
+
     def _request_once(
         self,
         method: str,
@@ -171,21 +225,7 @@ class Transport:
         url = self.host + path
         if query:
             url += "?" + urlencode(query)
-        headers: dict[str, str] = {"Accept": accept, "User-Agent": _USER_AGENT}
-        if content_type:
-            headers["Content-Type"] = content_type
-        for auth in self._api.configuration.auth_settings().values():
-            # bearer tokens (refreshed by the client's hook when they expire); client
-            # certificates live in the connection pool instead
-            if auth.get("in") == "header" and auth.get("value"):
-                headers[str(auth["key"])] = str(auth["value"])
-        send_headers: Mapping[str, str] = headers
-        if self.config.impersonate_user:
-            multi = urllib3.HTTPHeaderDict(headers)
-            multi["Impersonate-User"] = self.config.impersonate_user
-            for group in self.config.impersonate_groups:
-                multi.add("Impersonate-Group", group)  # one header per group, as Go reads them
-            send_headers = multi
+        send_headers = self.headers(accept, content_type)
         limit = timeout if timeout is not None else self.config.request_timeout
         info = RequestInfo(method, path, self.host, self.config.impersonate_user)
         started = time.perf_counter()

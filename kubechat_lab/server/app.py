@@ -27,6 +27,7 @@ from kubechat_lab.server._metrics import Metrics
 from kubechat_lab.server._proposals import ProposalStore
 from kubechat_lab.server._providers import PolicyAdapter, TranslatorAdapter
 from kubechat_lab.server._service import KubechatService
+from kubechat_lab.server._watches import WatchRegistry
 from kubechat_lab.server._webhooks import WebhookSender
 
 if TYPE_CHECKING:
@@ -323,6 +324,7 @@ class KubechatApp(ExtensionApp):
             capability_may_approve_warning=self.capability_may_approve_warning,
             dry_run_writes=self.dry_run_writes,
         )
+        self.watches = WatchRegistry(self.service)
         self.started = time.time()
         self._install_kernel_hooks()
         if self.serverapp is not None and self.serverapp.event_logger is not None:
@@ -364,6 +366,7 @@ class KubechatApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Close every service the extension opened."""
+        self.watches.stop_all()
         self.capabilities.clear()
         self.webhooks.close()
         self.clusters.close()

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from kubechat_lab.server.handlers import ask, audit, capabilities, health, metrics, proposals
+from kubechat_lab.server.handlers import (
+    ask,
+    audit,
+    capabilities,
+    health,
+    metrics,
+    proposals,
+    watch,
+)
 from kubechat_lab.server.handlers._base import KubechatHandler
 
 __all__ = ["KubechatHandler", "default_handlers"]
@@ -10,6 +18,7 @@ __all__ = ["KubechatHandler", "default_handlers"]
 default_handlers = [
     *ask.default_handlers,
     *proposals.default_handlers,
+    *watch.default_handlers,
     *audit.default_handlers,
     *health.default_handlers,
     *metrics.default_handlers,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubechat_lab.server._proposals import Principal
+from kubechat_lab.server.handlers._arrow import ARROW_STREAM, arrow_payload, wants_arrow
 from kubechat_lab.server.handlers._base import KubechatHandler, browser_or_kernel
 from kubechat_lab.server.handlers._requests import ApproveRequest, ProposeRequest, RejectRequest
 
@@ -86,10 +87,20 @@ class ExecuteHandler(_ProposalsBase):
 
     @browser_or_kernel
     async def post(self, principal: Principal, proposal_id: str) -> None:
-        """Execute; 403 when not approved, 409 when already run, 503 when unaudited."""
+        """Execute; 403 when not approved, 409 when already run, 503 when unaudited.
+
+        With ``Accept: application/vnd.apache.arrow.stream`` (kernels) the reply is Arrow IPC.
+        """
         proposal = await self.kubechat.run_blocking(
             lambda: self.service.execute(principal, proposal_id)
         )
+        if wants_arrow(self):
+            payload = await self.kubechat.run_blocking(
+                arrow_payload, proposal.to_dict(), proposal.result
+            )
+            self.set_header("Content-Type", ARROW_STREAM)
+            self.finish(payload)
+            return
         out = proposal.to_dict()
         out["result"] = proposal.result
         self.reply(out)

@@ -1,0 +1,217 @@
+"""Live watches: an approved ``get`` proposal streamed from the Kubernetes watch API.
+
+A watch is one more way to *execute* an approved read: it needs the ``execute`` scope, the
+proposal moves approved -> executing -> executed (so it runs once), it impersonates the
+proposer's mapped identity like every command, and it is audited when it starts
+(``watch_started``, before anything is read: fail closed) and when it stops
+(``watch_stopped``: why, how many events, how long). Secrets are never streamed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kubechat_lab.errors import AuditError, ClusterError, PolicyViolation
+from kubechat_lab.server._capabilities import Scope
+from kubechat_lab.server._proposals import BadRequestError, Principal, Proposal, State
+
+if TYPE_CHECKING:
+    from kubechat_lab.cluster._watch import TableWatch
+    from kubechat_lab.server._service import KubechatService
+
+__all__ = ["LiveWatch", "WatchRegistry"]
+
+logger = logging.getLogger(__name__)
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+class LiveWatch:
+    """One running watch; :meth:`run` (in its own thread) streams events to ``emit``."""
+
+    def __init__(self, registry: WatchRegistry, principal: Principal, proposal: Proposal,
+                 watch: TableWatch, seconds: float) -> None:
+        self.registry = registry
+        self.principal = principal
+        self.proposal = proposal
+        self.watch = watch
+        self.seconds = seconds
+        self.reason: str | None = None
+        self.events = 0
+        self.started = time.monotonic()
+        self.done = threading.Event()
+
+    def stop(self, reason: str) -> None:
+        """Ask the watch to end (the first reason given is the one audited)."""
+        if self.reason is None:
+            self.reason = reason
+        self.watch.stop()
+
+    def run(self, emit: Emit) -> None:
+        """List, then stream changes until stopped; always audit the stop and emit ``end``."""
+        service = self.registry.service
+        p = self.proposal
+        timer = threading.Timer(self.seconds, self.stop, args=("deadline",))
+        timer.daemon = True
+        error: str | None = None
+        try:
+            snapshot = service.clusters.call(p.context, p.user, lambda c: self.watch.snapshot())
+            emit({"type": "start", "kind": snapshot.kind, "proposal": p.to_dict(),
+                  "columns": [[c.name, c.dtype] for c in snapshot.columns],
+                  "seconds": self.seconds})
+            emit({"type": "snapshot", "rows": [list(r) for r in snapshot.rows]})
+            timer.start()
+            for event in self.watch.events():
+                self.events += 1
+                emit({"type": event.type, "rows": [list(r) for r in event.result.rows],
+                      "elapsed": round(time.monotonic() - self.started, 3)})
+        except ClusterError as exc:
+            error = str(exc)
+            emit({"type": "error", "message": error, "reason": exc.reason or "cluster-error"})
+        except Exception:  # a bug must still end the stream and be audited
+            logger.exception("watch of proposal=%s failed", p.id)
+            error = "internal error; see the server log"
+            emit({"type": "error", "message": error, "reason": "internal-error"})
+        finally:
+            timer.cancel()
+            reason = "error" if error else (self.reason or "ended")
+            seq = self.registry.finish(self, reason, error)
+            emit({"type": "end", "reason": reason, "events": self.events,
+                  "seconds": round(time.monotonic() - self.started, 3), "audit_seq": seq})
+            self.done.set()
+
+
+class WatchRegistry:
+    """Start, stop and account for live watches.
+
+    Parameters
+    ----------
+    service : KubechatService
+        Proposals, audit and clusters.
+    max_watches : int
+        Watches that may run at once on this server.
+    max_seconds : float
+        Longest watch; a request may ask for less.
+    """
+
+    def __init__(self, service: KubechatService, *, max_watches: int = 16,
+                 max_seconds: float = 3600.0) -> None:
+        self.service = service
+        self.max_watches = max_watches
+        self.max_seconds = max_seconds
+        self._lock = threading.Lock()
+        self._live: dict[str, LiveWatch] = {}
+
+    def start(self, principal: Principal, proposal_id: str, seconds: float | None) -> LiveWatch:
+        """Check, claim and audit the start of a watch (blocking).
+
+        Raises
+        ------
+        PolicyViolation
+            Not approved, forbidden, a secret, or a capability without ``execute``.
+        BadRequestError
+            A command that cannot be watched, or a bad ``seconds``.
+        AuditError
+            The start could not be audited (nothing is read).
+        """
+        from kubechat_lab.cluster._watch import NEVER_STREAMED, watchable
+
+        svc = self.service
+        svc._require(principal, Scope.EXECUTE)
+        if seconds is not None and not 0 < seconds <= self.max_seconds:
+            raise BadRequestError(f"field 'seconds' must be in (0, {self.max_seconds:.0f}]",
+                                  field="seconds")
+        current = svc.proposals.get(proposal_id)
+        why = watchable(current.command)
+        if why is not None:
+            raise BadRequestError(f"{current.text!r}: {why}", field="command")
+        if set(current.command.resources) & NEVER_STREAMED or any(
+                r in NEVER_STREAMED for r, _ in current.command.targets):
+            raise PolicyViolation(f"{current.text!r}: secrets are never streamed (their objects "
+                                  "hold credentials)", rule_id="secrets-never-streamed")
+        if current.state is State.PROPOSED:
+            raise PolicyViolation(f"proposal {proposal_id} ({current.level}) is not approved yet; "
+                                  "approve it first", rule_id="not-approved")
+        if current.state is State.REFUSED:
+            raise PolicyViolation(f"{current.text!r} is forbidden by policy and never runs",
+                                  rule_id=(current.rule_ids or ("forbidden",))[0])
+        with self._lock:
+            if len(self._live) >= self.max_watches:
+                raise PolicyViolation(f"{self.max_watches} watches already run on this server; "
+                                      "stop one first", rule_id="too-many-watches")
+        try:
+            watch = svc.clusters.call(current.context, current.user,
+                                      lambda c: c.watch(current.command))
+        except ClusterError as exc:
+            if exc.status == 403 and "never streamed" in str(exc):
+                raise PolicyViolation(str(exc), rule_id="secrets-never-streamed") from exc
+            raise
+        limit = seconds or self.max_seconds
+        before, _ = svc.proposals.transition(proposal_id, (State.APPROVED,),
+                                             state=State.EXECUTING)
+        try:
+            seq = svc._append(svc._event(
+                "watch_started", principal, proposal=proposal_id, command=before.text,
+                level=before.level, approver=before.approver, context=before.context,
+                namespace=before.namespace, seconds=limit))
+        except AuditError:
+            svc.proposals.update(proposal_id, state=State.APPROVED)
+            raise
+        proposal = svc.proposals.update(proposal_id, audit_seqs=before.audit_seqs + (seq,))
+        live = LiveWatch(self, principal, proposal, watch, limit)
+        with self._lock:
+            self._live[proposal_id] = live
+        logger.info("kubechat watch started proposal=%s command=%r", proposal_id, before.text)
+        return live
+
+    def finish(self, live: LiveWatch, reason: str, error: str | None) -> int | None:
+        """Audit the stop and close the proposal; return the audit seq (None if unaudited)."""
+        svc = self.service
+        p = live.proposal
+        with self._lock:
+            self._live.pop(p.id, None)
+        seconds = round(time.monotonic() - live.started, 3)
+        state = State.FAILED if error else State.EXECUTED
+        svc.proposals.update(p.id, state=state, error=error)
+        try:
+            seq = svc._append(svc._event(
+                "watch_stopped", live.principal, proposal=p.id, command=p.text, reason=reason,
+                events=live.events, seconds=seconds, error=error, context=p.context,
+                namespace=p.namespace))
+        except AuditError:
+            logger.error("could not audit the stop of watch proposal=%s", p.id)
+            return None
+        current = svc.proposals.get(p.id)
+        svc.proposals.update(p.id, audit_seqs=current.audit_seqs + (seq,))
+        logger.info("kubechat watch stopped proposal=%s reason=%s events=%d seconds=%.1f",
+                    p.id, reason, live.events, seconds)
+        return seq
+
+    def stop(self, principal: Principal, proposal_id: str) -> bool:
+        """Stop the running watch of ``proposal_id``; False when none runs.
+
+        Raises
+        ------
+        PolicyViolation
+            A capability of another user.
+        """
+        with self._lock:
+            live = self._live.get(proposal_id)
+        if live is None:
+            return False
+        if not principal.is_browser and principal.user != live.proposal.user:
+            raise PolicyViolation("only the proposer or the browser may stop this watch",
+                                  rule_id="not-owner")
+        live.stop("stopped")
+        return True
+
+    def stop_all(self) -> None:
+        """Stop every watch (server shutdown)."""
+        with self._lock:
+            lives = list(self._live.values())
+        for live in lives:
+            live.stop("server-shutdown")

@@ -1,0 +1,108 @@
+"""The command card's life as plain data: states, allowed transitions, fields from a proposal.
+
+Shared by :class:`~kubechat_lab.widgets.CommandCard` and the cards inside
+:class:`~kubechat_lab.widgets.ChatPanel`; no widget code here, so it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["CardState", "InvalidTransition", "advance", "approval_hint", "card_fields",
+           "state_of"]
+
+
+class CardState(enum.StrEnum):
+    """Where a command card is: proposed -> approved -> executing -> executed, or an end."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    EXECUTING = "executing"
+    EXECUTED = "executed"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REFUSED = "refused"
+
+
+_NEXT: dict[CardState, frozenset[CardState]] = {
+    CardState.PROPOSED: frozenset({CardState.APPROVED, CardState.REJECTED, CardState.EXPIRED,
+                                   CardState.FAILED}),
+    CardState.APPROVED: frozenset({CardState.EXECUTING, CardState.REJECTED, CardState.EXPIRED,
+                                   CardState.FAILED}),
+    CardState.EXECUTING: frozenset({CardState.EXECUTED, CardState.FAILED}),
+}
+
+
+class InvalidTransition(RuntimeError):
+    """A card was asked to move to a state its current state cannot reach."""
+
+    def __init__(self, current: CardState, target: CardState) -> None:
+        allowed = ", ".join(sorted(_NEXT.get(current, ()))) or "nothing (it is final)"
+        super().__init__(f"a {current.value} command card cannot become {target.value}; "
+                         f"from {current.value} it may become: {allowed}")
+        self.current = current
+        self.target = target
+
+
+def advance(current: CardState, target: CardState) -> CardState:
+    """Return ``target`` when ``current`` may move there (staying put is allowed).
+
+    Raises
+    ------
+    InvalidTransition
+        When the move is not allowed (an executed card never becomes approved again).
+    """
+    if target is current or target in _NEXT.get(current, frozenset()):
+        return target
+    raise InvalidTransition(current, target)
+
+
+def state_of(proposal: Mapping[str, Any], *, now: float | None = None) -> CardState:
+    """Return the card state of a server proposal (``expired`` once its deadline passed)."""
+    state = str(proposal.get("state", "proposed"))
+    if state in ("proposed", "approved"):
+        expires = proposal.get("expires")
+        if isinstance(expires, int | float) and (now or time.time()) >= expires:
+            return CardState.EXPIRED
+    return CardState(state)
+
+
+def approval_hint(level: str, confirm: str | None) -> str:
+    """Say who may approve a command of ``level`` and where (DESIGN.md section 5, C4)."""
+    if level == "safe":
+        return "Read-only: approved by policy and run at once."
+    if level == "warning":
+        return ("Approve here or in the kubechat side panel. From code: re-run with --approve, "
+                "which works only for a capability with the approve:warning scope.")
+    if level == "dangerous":
+        return (f"Dangerous: type {confirm!r} and approve here or in the kubechat side panel. "
+                "A kernel can never approve it.")
+    return "Forbidden by policy: it never runs."
+
+
+def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
+                translation: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the JSON-friendly fields a card shows for ``proposal``."""
+    translation = translation or {}
+    preview = proposal.get("preview") or {}
+    level = str(proposal.get("level", ""))
+    return {
+        "id": proposal.get("id"),
+        "question": question or proposal.get("question") or "",
+        "command": proposal.get("display") or proposal.get("command") or "",
+        "context": proposal.get("context") or "",
+        "level": level,
+        "reasons": list(proposal.get("reasons") or ()),
+        "assumptions": list(proposal.get("assumptions") or translation.get("assumptions") or ()),
+        "explanation": proposal.get("explanation") or translation.get("explanation") or "",
+        "diff": preview.get("diff") or "",
+        "preview_error": preview.get("message") if preview.get("status") == "error" else "",
+        "confirm": proposal.get("confirm") or "",
+        "expires": proposal.get("expires"),
+        "hint": approval_hint(level, proposal.get("confirm")),
+        "approver": proposal.get("approver") or "",
+    }

@@ -1,0 +1,202 @@
+"""``ChatPanel``: a chat in a cell — history, command cards, result previews, charts for top."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
+from anywidget.experimental import command
+
+from kubechat_lab.errors import KubechatError
+from kubechat_lab.widgets._cards import CardState, advance, card_fields, state_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kubechat_lab.kernel._client import KubechatClient
+    from kubechat_lab.kernel._registry import FrameRegistry
+
+__all__ = ["ChatPanel", "preview"]
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+_PREVIEW_ROWS = 8
+
+
+def preview(frame: pd.DataFrame, *, rows: int = _PREVIEW_ROWS) -> dict[str, Any]:
+    """Return a JSON-friendly preview of a frame: kind, shape, columns, first rows as text."""
+    head = frame.head(rows)
+    cells = [["" if _missing(v) else str(v) for v in row] for row in head.itertuples(index=False)]
+    out: dict[str, Any] = {"kind": str(frame.attrs.get("kind", "table")),
+                           "shape": [int(frame.shape[0]), int(frame.shape[1])],
+                           "columns": [str(c) for c in frame.columns], "rows": cells}
+    if out["kind"] in ("top-pods", "top-nodes") and "cpu_m" in frame.columns:
+        top = frame.sort_values("cpu_m", ascending=False).head(10)
+        out["chart"] = {"label": "CPU (millicores)",
+                        "bars": [[str(n), int(v) if not _missing(v) else 0]
+                                 for n, v in zip(top["name"], top["cpu_m"], strict=True)]}
+    return out
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(value != value) or value is None  # NaN, NaT, pd.NA
+    except (TypeError, ValueError):
+        return False
+
+
+class ChatPanel(anywidget.AnyWidget):
+    """Ask in plain language inside a cell; commands come back as cards, results as previews.
+
+    Enter sends the question. The page calls Python through anywidget's command channel
+    (``ask``, ``execute``, ``keep``, ``refresh``); Python calls the kubechat server with the
+    kernel's capability. Approve / Reject on a card go from the page to the server's browser
+    route (as on :class:`CommandCard`), never through the kernel. Safe commands run at once;
+    a result shows its shape and first rows, a chart for ``top``, and "keep as variable".
+
+    Parameters
+    ----------
+    client
+        The kernel's client (default: one from KUBECHAT_URL / KUBECHAT_CAPABILITY).
+    registry
+        Where results are registered for ``%kubechat sql`` (default: a private one).
+    namespace
+        Where "keep as variable" stores frames (default: the IPython user namespace).
+    """
+
+    _esm = _STATIC / "kubechat.js"
+    _css = _STATIC / "kubechat.css"
+
+    view = traitlets.Unicode("chat").tag(sync=True)
+    messages: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
+
+    def __init__(self, *, client: KubechatClient | None = None,
+                 registry: FrameRegistry | None = None,
+                 namespace: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if client is None:
+            from kubechat_lab.kernel._client import KubechatClient
+
+            client = KubechatClient(conversation="chat-" + self.model_id[:12])
+        if namespace is None:
+            namespace = _user_namespace()
+        if registry is None:
+            from kubechat_lab.kernel._registry import FrameRegistry
+
+            registry = FrameRegistry(namespace)
+        self._client = client
+        self._registry = registry
+        self._namespace = namespace
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    # -- the command channel -----------------------------------------------------------------
+
+    @command
+    def ask(self, msg: Mapping[str, Any], buffers: list[bytes]) -> tuple[Any, list[bytes]]:
+        """``{"question"}`` -> translate, propose, run when safe; returns the new messages."""
+        question = str(msg.get("question") or "").strip()
+        if not question:
+            return {"error": "type a question first"}, []
+        self._append({"role": "user", "text": question})
+        try:
+            answer = self._client.ask(question)
+        except KubechatError as exc:
+            return self._error(exc), []
+        proposal = answer.get("proposal")
+        if proposal is None:
+            notes = "; ".join((answer.get("translation") or {}).get("notes") or ())
+            return self._error(f"no command for that ({notes or 'rephrase it'})"), []
+        self._append({"role": "card", "card": card_fields(proposal, question=question,
+                                                          translation=answer.get("translation")),
+                      "state": state_of(proposal).value, "message": ""})
+        if state_of(proposal) is CardState.APPROVED:
+            self._run(str(proposal["id"]))
+        return {"ok": True}, []
+
+    @command
+    def execute(self, msg: Mapping[str, Any], buffers: list[bytes]) -> tuple[Any, list[bytes]]:
+        """``{"id"}`` -> run an approved proposal (after Approve on its card)."""
+        pid = str(msg.get("id") or "")
+        try:
+            self._follow(self._client.get(pid))
+        except KubechatError as exc:
+            return self._error(exc), []
+        self._run(pid)
+        return {"ok": True}, []
+
+    @command
+    def refresh(self, msg: Mapping[str, Any], buffers: list[bytes]) -> tuple[Any, list[bytes]]:
+        """``{"id"}`` -> follow the server's state of a proposal (rejected, expired...)."""
+        try:
+            state = self._follow(self._client.get(str(msg.get("id") or "")))
+        except KubechatError as exc:
+            return self._error(exc), []
+        return {"state": state.value}, []
+
+    @command
+    def keep(self, msg: Mapping[str, Any], buffers: list[bytes]) -> tuple[Any, list[bytes]]:
+        """``{"id", "name"}`` -> store a result frame in the user namespace as ``name``."""
+        name = str(msg.get("name") or "")
+        frame = self._frames.get(str(msg.get("id") or ""))
+        if not name.isidentifier():
+            return {"error": f"{name!r} is not a Python variable name"}, []
+        if frame is None:
+            return {"error": "that result is gone; ask again"}, []
+        self._registry.add(frame, name)
+        return {"ok": True, "name": name}, []
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _run(self, pid: str) -> None:
+        self._set_card(pid, CardState.EXECUTING, "running…")
+        try:
+            outcome = self._client.execute(pid)
+        except KubechatError as exc:
+            self._set_card(pid, CardState.FAILED, str(exc))
+            return
+        rows = len(outcome.frame) if outcome.frame is not None else 0
+        self._set_card(pid, CardState.EXECUTED, f"{outcome.status}: {rows} rows")
+        if outcome.frame is not None:
+            self._frames[pid] = outcome.frame
+            self._registry.add(outcome.frame)
+            self._namespace["_kc"] = outcome.frame
+            self._append({"role": "result", "id": pid, "preview": preview(outcome.frame),
+                          "text": outcome.text or ""})
+        elif outcome.text:
+            self._append({"role": "result", "id": pid, "preview": None, "text": outcome.text})
+
+    def _follow(self, proposal: Mapping[str, Any]) -> CardState:
+        target = state_of(proposal)
+        self._set_card(str(proposal.get("id")), target, "")
+        return target
+
+    def _set_card(self, pid: str, target: CardState, message: str) -> None:
+        messages = list(self.messages)
+        for i, item in enumerate(messages):
+            if item.get("role") == "card" and item["card"].get("id") == pid:
+                state = advance(CardState(item["state"]), target)
+                messages[i] = {**item, "state": state.value, "message": message}
+        self.messages = messages
+
+    def _append(self, item: dict[str, Any]) -> None:
+        self.messages = [*self.messages, item]
+
+    def _error(self, exc: KubechatError | str) -> dict[str, Any]:
+        text = str(exc)
+        self._append({"role": "error", "text": text})
+        return {"error": text}
+
+    def __repr__(self) -> str:
+        return f"ChatPanel({len(self.messages)} messages)"
+
+
+def _user_namespace() -> dict[str, Any]:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is a dependency of every kernel
+        shell = None
+    return shell.user_ns if shell is not None else {}

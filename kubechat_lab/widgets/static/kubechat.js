@@ -1,0 +1,302 @@
+// kubechat widgets: command card, chat panel, live table. Plain ES module, no build step.
+//
+// Approve / Reject / Stop go from this page to the kubechat server's *browser* route, with the
+// page's login cookie and the _xsrf cookie echoed in X-XSRFToken (as JupyterLab's own
+// ServerConnection does), so code running in the kernel cannot approve by itself. Where the
+// page has no route to the server (VS Code's webview has no jupyter-config-data), the card
+// says how to approve elsewhere.
+
+function pageRoute() {
+  const node = document.getElementById("jupyter-config-data");
+  if (!node) return null;
+  try {
+    const config = JSON.parse(node.textContent || "{}");
+    let base = config.baseUrl || "/";
+    if (!base.endsWith("/")) base += "/";
+    return base + "kubechat/api/";
+  } catch (err) {
+    return null;
+  }
+}
+
+function xsrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function callServer(method, path, body) {
+  const root = pageRoute();
+  if (root === null) {
+    return { ok: false, status: 0, data: { message: "no browser route to the kubechat server here" } };
+  }
+  const response = await fetch(root + path, {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-XSRFToken": xsrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (err) {
+    data = { message: `HTTP ${response.status}` };
+  }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const STATE_TEXT = {
+  proposed: "waiting for approval",
+  approved: "approved",
+  executing: "running",
+  executed: "done",
+  rejected: "rejected",
+  failed: "failed",
+  expired: "expired",
+  refused: "forbidden: never runs",
+};
+
+// One command card. `actions.approved(id)` / `actions.rejected(id)` run after the server said yes.
+function renderCard(card, state, message, result, actions) {
+  const level = card.level || "unknown";
+  const root = h("div", { class: `kc-card kc-level-${level}`, "data-testid": "kc-card",
+                          "data-state": state, "data-level": level });
+  if (card.question) root.append(h("div", { class: "kc-question" }, card.question));
+  root.append(h("div", { class: "kc-head" },
+    h("span", { class: `kc-badge kc-badge-${level}`, "data-testid": "kc-level" }, level),
+    h("code", { class: "kc-command", "data-testid": "kc-command" }, card.command),
+    h("span", { class: `kc-state kc-state-${state}`, "data-testid": "kc-state" },
+      STATE_TEXT[state] || state)));
+  root.append(h("div", { class: "kc-context" }, `context: ${card.context || "(default)"}`));
+  if (card.explanation) root.append(h("div", { class: "kc-explanation" }, card.explanation));
+  if ((card.reasons || []).length) {
+    root.append(h("ul", { class: "kc-reasons" }, card.reasons.map((r) => h("li", {}, r))));
+  }
+  if ((card.assumptions || []).length) {
+    root.append(h("div", { class: "kc-assumptions" }, "Assumed: ", card.assumptions.join("; ")));
+  }
+  if (card.diff) root.append(h("pre", { class: "kc-diff", "data-testid": "kc-diff" }, card.diff));
+  if (card.preview_error) root.append(h("div", { class: "kc-warn" }, `dry run: ${card.preview_error}`));
+  const status = h("div", { class: "kc-message", "data-testid": "kc-message" }, message || "");
+  const error = h("div", { class: "kc-error", "data-testid": "kc-error" });
+  if (state === "proposed" && (level === "warning" || level === "dangerous")) {
+    if (pageRoute() === null) {
+      root.append(h("div", { class: "kc-elsewhere", "data-testid": "kc-elsewhere" },
+        "This view cannot reach the kubechat server (VS Code and other front ends without a ",
+        "Jupyter page). Approve proposal ", h("code", {}, card.id), " in JupyterLab or ",
+        "Notebook 7 on this server (this card or the kubechat side panel)",
+        level === "warning" ? ", or re-run with --approve where the kernel's capability has the approve:warning scope." : "; a kernel can never approve a dangerous command."));
+    } else {
+      root.append(approvalRow(card, level, status, error, actions));
+    }
+  } else if (card.hint && state === "proposed") {
+    root.append(h("div", { class: "kc-hint" }, card.hint));
+  }
+  root.append(status, error);
+  if (result && result.kind) {
+    root.append(h("div", { class: "kc-result", "data-testid": "kc-result" },
+      `${result.kind}: ${result.rows} rows` + (result.columns && result.columns.length ?
+        ` × ${result.columns.length} columns (${result.columns.slice(0, 6).join(", ")}` +
+        (result.columns.length > 6 ? ", …)" : ")") : "")));
+  }
+  return root;
+}
+
+function approvalRow(card, level, status, error, actions) {
+  const row = h("div", { class: "kc-actions" });
+  let confirm = null;
+  if (level === "dangerous") {
+    confirm = h("input", { class: "kc-confirm", "data-testid": "kc-confirm", type: "text",
+                           placeholder: `type ${card.confirm} to approve`, autocomplete: "off",
+                           spellcheck: "false" });
+    row.append(h("label", {}, "Type ", h("code", {}, card.confirm), " to approve: "), confirm);
+  }
+  const approve = h("button", { class: "kc-approve", "data-testid": "kc-approve", type: "button" },
+                    level === "dangerous" ? "Approve dangerous command" : "Approve");
+  const reject = h("button", { class: "kc-reject", "data-testid": "kc-reject", type: "button" },
+                   "Reject");
+  const busy = (on) => { approve.disabled = on; reject.disabled = on; };
+  approve.addEventListener("click", async () => {
+    error.textContent = "";
+    busy(true);
+    const body = confirm ? { confirm: confirm.value } : {};
+    const reply = await callServer("POST", `proposals/${card.id}/approve`, body);
+    if (reply.ok) {
+      status.textContent = "approved here; the kernel runs it now";
+      row.remove();
+      if (actions && actions.approved) actions.approved(card.id);
+    } else {
+      error.textContent = (reply.data && reply.data.message) || `HTTP ${reply.status}`;
+      busy(false);
+    }
+  });
+  reject.addEventListener("click", async () => {
+    error.textContent = "";
+    busy(true);
+    const reply = await callServer("POST", `proposals/${card.id}/reject`, { reason: "rejected on the card" });
+    if (reply.ok) {
+      status.textContent = "rejected here";
+      row.remove();
+      if (actions && actions.rejected) actions.rejected(card.id);
+    } else {
+      error.textContent = (reply.data && reply.data.message) || `HTTP ${reply.status}`;
+      busy(false);
+    }
+  });
+  row.append(approve, reject);
+  return row;
+}
+
+function renderPreview(item, experimental, note) {
+  const box = h("div", { class: "kc-preview", "data-testid": "kc-preview" });
+  const p = item.preview;
+  if (p) {
+    box.append(h("div", { class: "kc-shape" }, `${p.kind}: ${p.shape[0]} rows × ${p.shape[1]} columns`));
+    box.append(h("table", { class: "kc-table" },
+      h("thead", {}, h("tr", {}, p.columns.map((c) => h("th", {}, c)))),
+      h("tbody", {}, p.rows.map((r) => h("tr", {}, r.map((v) => h("td", {}, v)))))));
+    if (p.chart) box.append(barChart(p.chart));
+    const name = h("input", { class: "kc-keep-name", type: "text", placeholder: "variable name",
+                              "data-testid": "kc-keep-name" });
+    const keep = h("button", { type: "button", class: "kc-keep", "data-testid": "kc-keep" },
+                   "Keep as variable");
+    keep.addEventListener("click", async () => {
+      const [reply] = await experimental.invoke("keep", { id: item.id, name: name.value });
+      note.textContent = reply.error ? reply.error : `kept as ${reply.name}`;
+    });
+    box.append(h("div", { class: "kc-keep-row" }, name, keep));
+  }
+  if (item.text) box.append(h("pre", { class: "kc-text" }, item.text));
+  return box;
+}
+
+function barChart(chart) {
+  const ns = "http://www.w3.org/2000/svg";
+  const width = 420, bar = 16, gap = 4, labelWidth = 180;
+  const max = Math.max(1, ...chart.bars.map((b) => b[1]));
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("height", String(chart.bars.length * (bar + gap) + 20));
+  svg.setAttribute("data-testid", "kc-chart");
+  chart.bars.forEach(([label, value], i) => {
+    const y = i * (bar + gap);
+    const text = document.createElementNS(ns, "text");
+    text.setAttribute("x", "0"); text.setAttribute("y", String(y + bar - 4));
+    text.textContent = label.length > 26 ? label.slice(0, 25) + "…" : label;
+    const rect = document.createElementNS(ns, "rect");
+    rect.setAttribute("x", String(labelWidth)); rect.setAttribute("y", String(y));
+    rect.setAttribute("height", String(bar));
+    rect.setAttribute("width", String(Math.max(1, ((width - labelWidth - 50) * value) / max)));
+    rect.setAttribute("class", "kc-bar");
+    const num = document.createElementNS(ns, "text");
+    num.setAttribute("x", String(labelWidth + ((width - labelWidth - 50) * value) / max + 4));
+    num.setAttribute("y", String(y + bar - 4));
+    num.textContent = String(value);
+    svg.append(text, rect, num);
+  });
+  const caption = h("div", { class: "kc-chart-caption" }, chart.label);
+  return h("div", { class: "kc-chart" }, caption, svg);
+}
+
+function renderCardView({ model, el }) {
+  const draw = () => {
+    el.replaceChildren(renderCard(model.get("card"), model.get("state"), model.get("message"),
+                                  model.get("result"), {}));
+  };
+  draw();
+  for (const name of ["card", "state", "message", "result"]) model.on(`change:${name}`, draw);
+}
+
+function renderChatView({ model, el, experimental }) {
+  const history = h("div", { class: "kc-history", "data-testid": "kc-history" });
+  const note = h("div", { class: "kc-note", "data-testid": "kc-note" });
+  const input = h("input", { class: "kc-input", type: "text", "data-testid": "kc-input",
+                             placeholder: "Ask about your cluster, then Enter" });
+  const send = async () => {
+    const question = input.value.trim();
+    if (!question) return;
+    input.value = "";
+    input.disabled = true;
+    note.textContent = "thinking…";
+    try {
+      const [reply] = await experimental.invoke("ask", { question });
+      note.textContent = reply && reply.error ? reply.error : "";
+    } finally {
+      input.disabled = false;
+      input.focus();
+    }
+  };
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); send(); }
+  });
+  const actions = {
+    approved: async (id) => { note.textContent = "running…"; const [r] = await experimental.invoke("execute", { id }); note.textContent = r && r.error ? r.error : ""; },
+    rejected: async (id) => { await experimental.invoke("refresh", { id }); },
+  };
+  const draw = () => {
+    history.replaceChildren(...model.get("messages").map((item) => {
+      if (item.role === "user") return h("div", { class: "kc-user" }, item.text);
+      if (item.role === "error") return h("div", { class: "kc-error" }, item.text);
+      if (item.role === "card") return renderCard(item.card, item.state, item.message, null, actions);
+      if (item.role === "result") return renderPreview(item, experimental, note);
+      return h("div", {}, JSON.stringify(item));
+    }));
+    history.scrollTop = history.scrollHeight;
+  };
+  draw();
+  model.on("change:messages", draw);
+  el.replaceChildren(h("div", { class: "kc-chat", "data-testid": "kc-chat" }, history, note, input));
+}
+
+function renderLiveView({ model, el }) {
+  const draw = () => {
+    const columns = model.get("columns"), rows = model.get("rows");
+    const status = model.get("status");
+    const stop = h("button", { type: "button", class: "kc-stop", "data-testid": "kc-stop" }, "Stop");
+    const error = h("span", { class: "kc-error" });
+    stop.addEventListener("click", async () => {
+      stop.disabled = true;
+      const reply = await callServer("DELETE", `proposals/${model.get("proposal_id")}/watch`);
+      if (!reply.ok) { error.textContent = reply.data.message; stop.disabled = false; }
+    });
+    const live = status === "watching" || status === "starting";
+    const head = h("div", { class: "kc-live-head" },
+      h("code", {}, model.get("command")),
+      h("span", { "data-testid": "kc-live-status" },
+        ` ${status} · ${model.get("total")} rows · ${model.get("events")} changes · ${model.get("elapsed").toFixed(1)} s`),
+      model.get("last") ? h("span", { class: "kc-last" }, ` · last: ${model.get("last")}`) : null,
+      live && pageRoute() !== null ? stop : null,
+      live && pageRoute() === null ? h("span", { class: "kc-hint" }, " interrupt the kernel to stop") : null,
+      error);
+    const table = h("table", { class: "kc-table" },
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", {}, c)))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((v) => h("td", {}, v === null ? "" : String(v)))))));
+    el.replaceChildren(h("div", { class: "kc-live", "data-testid": "kc-live" }, head, table));
+  };
+  draw();
+  for (const name of ["columns", "rows", "status", "events", "elapsed", "total", "last"]) {
+    model.on(`change:${name}`, draw);
+  }
+}
+
+function render(context) {
+  const view = context.model.get("view");
+  if (view === "chat") return renderChatView(context);
+  if (view === "live") return renderLiveView(context);
+  return renderCardView(context);
+}
+
+export default { render };
