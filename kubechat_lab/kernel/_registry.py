@@ -83,7 +83,7 @@ class FrameRegistry:
                 known = ", ".join(sorted(tables)) or "none yet"
                 missing = re.search(r"Table with name (\w+) does not exist", str(exc))
                 what = f"no frame named {missing.group(1)!r}" if missing else str(exc)
-                hint = (f"; run `%kubectl get {missing.group(1)} -A` first (or store a frame with "
+                hint = (f"; run `%kubectl get {missing.group(1)}` first (or store a frame with "
                         f"-o {missing.group(1)})") if missing else ""
                 raise LookupError(f"{what} in this kernel{hint}. Frames: {known}") from exc
             except duckdb.Error as exc:
