@@ -41,9 +41,11 @@ def preview(frame: pd.DataFrame, *, rows: int = _PREVIEW_ROWS) -> dict[str, Any]
 
 
 def _missing(value: Any) -> bool:
+    import pandas
+
     try:
-        return bool(value != value) or value is None  # NaN, NaT, pd.NA
-    except (TypeError, ValueError):
+        return bool(pandas.isna(value))  # None, NaN, NaT, pd.NA
+    except (TypeError, ValueError):  # a list or dict cell
         return False
 
 
@@ -120,9 +122,11 @@ class ChatPanel(anywidget.AnyWidget):
         """``{"id"}`` -> run an approved proposal (after Approve on its card)."""
         pid = str(msg.get("id") or "")
         try:
-            self._follow(self._client.get(pid))
+            state = self._follow(self._client.get(pid))
         except KubechatError as exc:
             return self._error(exc), []
+        if state is not CardState.APPROVED:
+            return {"error": f"proposal {pid} is {state.value}, not approved; nothing ran"}, []
         self._run(pid)
         return {"ok": True}, []
 
