@@ -103,10 +103,10 @@ class NotebookKernel:
         self.client.stop_channels()
 
 
-async def start_kernel(api: Api, jp_serverapp: Any, name: str) -> NotebookKernel:
+async def start_kernel(server_api: Api, jp_serverapp: Any, name: str) -> NotebookKernel:
     body = json.dumps({"path": f"{name}.ipynb", "type": "notebook", "name": name,
                        "kernel": {"name": "python3"}})
-    response = await api._fetch("api", "sessions", method="POST", body=body)
+    response = await server_api._fetch("api", "sessions", method="POST", body=body)
     assert response.code == 201
     kernel = NotebookKernel(jp_serverapp, json.loads(response.body)["kernel"]["id"])
     await kernel.ready()
@@ -114,12 +114,12 @@ async def start_kernel(api: Api, jp_serverapp: Any, name: str) -> NotebookKernel
 
 
 @pytest.fixture
-def kernel(api: Api, jp_serverapp: Any, jp_asyncio_loop: Any,
-           request: pytest.FixtureRequest) -> Any:
+def kernel(jp_serverapp: Any, jp_asyncio_loop: Any, request: pytest.FixtureRequest) -> Any:
     """A notebook kernel with ``%load_ext kubechat_lab`` done."""
+    server_api = request.getfixturevalue("api")
 
     async def opening() -> NotebookKernel:
-        opened = await start_kernel(api, jp_serverapp, request.node.name[:40])
+        opened = await start_kernel(server_api, jp_serverapp, request.node.name[:40])
         cell = await opened.run("%load_ext kubechat_lab")
         assert cell.status == "ok", cell.error_text
         return opened

@@ -14,14 +14,7 @@ import pytest
 from kubechat_lab.kernel import FrameRegistry, KubechatClient
 from kubechat_lab.widgets import ChatPanel
 from kubechat_lab.widgets.chat_panel import preview
-from tests.server.conftest import (  # noqa: F401 - shared server fixtures
-    Api,
-    api,
-    api_key_file,
-    jp_server_config,
-    kubechat_app,
-    kubechat_settings,
-)
+from tests.server.conftest import Api
 
 pytestmark = pytest.mark.postgres
 _ids = itertools.count(1)
@@ -47,8 +40,10 @@ class Page:
 
 
 @pytest.fixture
-def page(api: Api, jp_base_url: str, jp_http_port: int, jp_asyncio_loop: Any) -> Page:
-    code, minted = jp_asyncio_loop.run_until_complete(api.call(
+def page(jp_base_url: str, jp_http_port: int, jp_asyncio_loop: Any,
+         request: pytest.FixtureRequest) -> Page:
+    server_api: Api = request.getfixturevalue("api")
+    code, minted = jp_asyncio_loop.run_until_complete(server_api.call(
         "POST", "capabilities", {"scopes": ["ask", "propose", "execute"], "label": "chat"}))
     assert code == 201
     url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}"
