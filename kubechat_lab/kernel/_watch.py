@@ -36,8 +36,8 @@ def run_watch(client: KubechatClient, text: str, opts: Options,
     KubechatError
         The proposal was refused or not approved, or the watch could not start.
     """
+    from kubechat_lab.kernel._display import show
     from kubechat_lab.kernel._flow import settle
-    from kubechat_lab.kernel.magics import show
     from kubechat_lab.widgets import CommandCard, LiveTable
     from kubechat_lab.widgets._cards import CardState
 

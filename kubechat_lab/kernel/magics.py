@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from IPython.display import Markdown, Pretty, display
 
 from kubechat_lab.errors import TranslateError
+from kubechat_lab.kernel._display import show, show_markdown, show_text
 from kubechat_lab.kernel._registry import FrameRegistry
 
 if TYPE_CHECKING:
@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 
     from kubechat_lab.kernel._client import KubechatClient
 
-__all__ = ["HELP", "KubechatMagics", "Options", "load_ipython_extension", "show", "show_markdown",
-           "show_text", "split_options"]
+__all__ = ["HELP", "KubechatMagics", "Options", "load_ipython_extension", "split_options"]
 
 #: kubectl's own ``-o`` formats: ``-o FORMAT`` stays in the command, ``-o NAME`` stores a frame.
 _KUBECTL_FORMATS = re.compile(
@@ -58,21 +57,6 @@ HELP = """\
 Dangerous commands are approved only on the card (or the side panel), by typing the target's
 name; a kernel can never approve them. Forbidden commands never run.
 """
-
-
-def show(obj: object) -> None:
-    """``IPython.display.display`` (typed)."""
-    display(obj)  # type: ignore[no-untyped-call]
-
-
-def show_markdown(text: str) -> None:
-    """Display Markdown text."""
-    show(Markdown(text))  # type: ignore[no-untyped-call]
-
-
-def show_text(text: str) -> None:
-    """Display plain text as it is (describe, yaml, diffs)."""
-    show(Pretty(text))  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ class Cell:
         parts = []
         for out in self.outputs:
             data = out.get("data") or {}
-            parts.append(str(data.get("text/plain", "")))
+            parts.append(str(data.get("text/markdown") or data.get("text/plain", "")))
             parts.append(str(out.get("text", "")))
         return "\n".join(parts)
 
