@@ -72,8 +72,9 @@ class NotebookKernel:
     async def ready(self) -> None:
         await self.client.wait_for_ready(timeout=90)
 
-    async def run(self, code: str, timeout: float = 240) -> Cell:
-        cell = Cell(status="?")
+    async def run(self, code: str, timeout: float = 240, cell: Cell | None = None) -> Cell:
+        """Run ``code``; ``cell`` (optional) fills while it runs, for tests that watch it."""
+        cell = cell if cell is not None else Cell(status="?")
 
         def hook(msg: dict[str, Any]) -> None:
             kind = msg["msg_type"]

@@ -98,8 +98,8 @@ class ExecuteHandler(_ProposalsBase):
             payload = await self.kubechat.run_blocking(
                 arrow_payload, proposal.to_dict(), proposal.result
             )
-            self.set_header("Content-Type", ARROW_STREAM)
-            self.finish(payload)
+            self.set_status(200)
+            self.finish(payload, set_content_type=ARROW_STREAM)
             return
         out = proposal.to_dict()
         out["result"] = proposal.result

@@ -89,7 +89,7 @@ class WatchHandler(KubechatHandler):
             live.stop("client-closed")
             await asyncio.get_running_loop().run_in_executor(None, live.done.wait, 30.0)
         if not self._finished:
-            self.finish()
+            self.finish(set_content_type="application/x-ndjson")
 
     def on_connection_close(self) -> None:
         """Stop the watch when the client goes away."""
