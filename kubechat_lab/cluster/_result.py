@@ -27,18 +27,6 @@ DTYPES: frozenset[str] = frozenset(
 Status = Literal["ok", "dry-run", "changed"]
 _STATUSES = frozenset({"ok", "dry-run", "changed"})
 
-# pandas dtype of each column type (nullable, so the dtype never depends on the data).
-_PANDAS_DTYPES: dict[str, str] = {
-    "str": "str",
-    "int": "Int64",
-    "float": "Float64",
-    "bool": "boolean",
-    "datetime": "datetime64[ns, UTC]",
-    "timedelta": "timedelta64[ns]",
-    "json": "object",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of a :class:`Result`.
@@ -217,19 +205,9 @@ class Result:
 
 def _series(values: list[JSON], dtype: str) -> object:
     """Convert one column of JSON values to a typed pandas array."""
-    import pandas
+    from kubechat_lab._dtypes import typed_series
 
-    if dtype == "datetime":
-        return pandas.to_datetime(
-            pandas.Series(values, dtype="object"), utc=True, format="ISO8601"
-        ).astype("datetime64[ns, UTC]")
-    if dtype == "timedelta":
-        return pandas.to_timedelta(
-            pandas.Series(values, dtype="float64"), unit="s"
-        ).astype("timedelta64[ns]")
-    if dtype == "json":
-        return pandas.Series(values, dtype="object")
-    return pandas.Series(values, dtype=_PANDAS_DTYPES[dtype])
+    return typed_series(values, dtype)
 
 
 def _arrow_array(values: list[JSON], dtype: str) -> object:

@@ -19,25 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from kubechat_lab._dtypes import PANDAS_DTYPES, typed_series
+
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ARROW_STREAM", "Outcome", "frame_from_arrow", "frame_from_columnar", "PANDAS_DTYPES"]
+__all__ = ["ARROW_STREAM", "Outcome", "frame_from_arrow", "frame_from_columnar", "frame_from_rows",
+           "outcome_from_json"]
 
 #: Media type of an Arrow IPC stream (the ``Accept`` a kernel sends on execute).
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
-
-#: pandas dtype of each kubechat column type (nullable, so it never depends on the data).
-PANDAS_DTYPES: dict[str, str] = {
-    "str": "str",
-    "int": "Int64",
-    "float": "Float64",
-    "bool": "boolean",
-    "datetime": "datetime64[ns, UTC]",
-    "timedelta": "timedelta64[ns]",
-    "json": "object",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -75,21 +66,6 @@ class Outcome:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _typed(values: Any, dtype: str) -> Any:
-    """One column of plain Python values -> the typed pandas Series."""
-    import pandas
-
-    if dtype == "datetime":
-        return pandas.to_datetime(pandas.Series(values, dtype="object"), utc=True,
-                                  format="ISO8601").astype("datetime64[ns, UTC]")
-    if dtype == "timedelta":
-        return pandas.to_timedelta(pandas.Series(values, dtype="float64"), unit="s").astype(
-            "timedelta64[ns]")
-    if dtype == "json":
-        return pandas.Series(values, dtype="object")
-    return pandas.Series(values, dtype=PANDAS_DTYPES.get(dtype, "object"))
-
-
 def frame_from_columnar(columns: Sequence[Sequence[str]], data: Sequence[Sequence[Any]],
                         kind: str, status: str = "ok") -> pd.DataFrame:
     """Build the typed frame of a columnar JSON result (``columns`` = ``[[name, dtype]]``)."""
@@ -98,7 +74,7 @@ def frame_from_columnar(columns: Sequence[Sequence[str]], data: Sequence[Sequenc
     names = [str(name) for name, _ in columns]
     if not data:
         data = [[] for _ in names]
-    series = {str(name): _typed(list(values), str(dtype))
+    series = {str(name): typed_series(list(values), str(dtype))
               for (name, dtype), values in zip(columns, data, strict=True)}
     frame = pandas.DataFrame(series, columns=names)
     frame.attrs["kind"] = kind

@@ -129,33 +129,24 @@ function approvalRow(card, level, status, error, actions) {
   const reject = h("button", { class: "kc-reject", "data-testid": "kc-reject", type: "button" },
                    "Reject");
   const busy = (on) => { approve.disabled = on; reject.disabled = on; };
-  approve.addEventListener("click", async () => {
+  // One decision: POST it to the browser route; on success drop the buttons and tell the view.
+  const decide = async (verb, body, done, after) => {
     error.textContent = "";
     busy(true);
-    const body = confirm ? { confirm: confirm.value } : {};
-    const reply = await callServer("POST", `proposals/${card.id}/approve`, body);
+    const reply = await callServer("POST", `proposals/${card.id}/${verb}`, body);
     if (reply.ok) {
-      status.textContent = "approved here; the kernel runs it now";
+      status.textContent = done;
       row.remove();
-      if (actions && actions.approved) actions.approved(card.id);
+      if (after) after(card.id);
     } else {
       error.textContent = (reply.data && reply.data.message) || `HTTP ${reply.status}`;
       busy(false);
     }
-  });
-  reject.addEventListener("click", async () => {
-    error.textContent = "";
-    busy(true);
-    const reply = await callServer("POST", `proposals/${card.id}/reject`, { reason: "rejected on the card" });
-    if (reply.ok) {
-      status.textContent = "rejected here";
-      row.remove();
-      if (actions && actions.rejected) actions.rejected(card.id);
-    } else {
-      error.textContent = (reply.data && reply.data.message) || `HTTP ${reply.status}`;
-      busy(false);
-    }
-  });
+  };
+  approve.addEventListener("click", () => decide("approve", confirm ? { confirm: confirm.value } : {},
+    "approved here; the kernel runs it now", actions && actions.approved));
+  reject.addEventListener("click", () => decide("reject", { reason: "rejected on the card" },
+    "rejected here", actions && actions.rejected));
   row.append(approve, reject);
   return row;
 }
