@@ -189,6 +189,7 @@ class TranslationContext:
     _by_name: dict[str, tuple[tuple[str, str], ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         frozen = _freeze_inventory(self.inventory)
@@ -204,6 +205,12 @@ class TranslationContext:
             for ns, name in pairs:
                 by_name.setdefault(name, []).append((kind, ns))
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
+        object.__setattr__(self, "_names", tuple(by_name))
+
+    @property
+    def object_names(self) -> tuple[str, ...]:
+        """Every distinct object name in the inventory (for spelling correction)."""
+        return self._names
 
     def with_previous(self, previous: Turn | None) -> TranslationContext:
         """Return this context for a follow-up of ``previous`` (the inventory is shared).

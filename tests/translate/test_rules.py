@@ -121,12 +121,16 @@ def test_inventory_resolves_a_bare_name_to_its_kind() -> None:
     assert _translate("logs of web-1", ctx) == parse("kubectl logs web-1 -n shop").render()
 
 
-def test_ambiguous_inventory_name_is_noted_not_guessed() -> None:
+def test_ambiguous_inventory_name_is_asked_not_guessed() -> None:
+    # issue 11: when two objects match, pick none and ask, listing the candidates
+    # (this test used to accept a command without -n plus a note)
     ctx = TranslationContext(namespace="default", inventory={
         "deployments": [("shop", "api"), ("billing", "api")]})
     translation = RULES.translate("restart deployment api", ctx)
-    assert translation.command is not None and translation.command.namespace is None
-    assert any("shop" in note and "billing" in note for note in translation.notes)
+    assert translation.command is None and translation.text == ""
+    assert "deployment api in billing" in translation.explanation
+    assert "deployment api in shop" in translation.explanation
+    assert translation.explanation.startswith("Which one?")
 
 
 def test_known_namespace_without_preposition() -> None:

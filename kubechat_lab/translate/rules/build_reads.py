@@ -11,12 +11,14 @@ from kubechat_lab.translate.rules.scan import Scan
 
 __all__ = [
     "BUILDERS",
+    "AmbiguousNameError",
     "Builder",
     "CantTranslateError",
     "one_resource",
     "phase_fields",
     "scope",
     "selector",
+    "sort_flag",
 ]
 
 _RESTART_SORT = ".status.containerStatuses[0].restartCount"
@@ -48,6 +50,18 @@ class CantTranslateError(Exception):
         super().__init__(why)
         self.why = why
         self.hint = hint
+
+
+class AmbiguousNameError(CantTranslateError):
+    """A name fits several objects: pick none, ask which (``candidates`` lists them)."""
+
+    def __init__(self, name: str, candidates: list[str], example: str) -> None:
+        listed = ", ".join(candidates)
+        super().__init__(f"{name!r} matches {len(candidates)} objects: {listed}",
+                         f"say which, such as {example!r}")
+        self.name = name
+        self.candidates = tuple(candidates)
+        self.example = example
 
 
 Builder = Callable[[Draft, Scan, ResourceTable], list[str]]
@@ -126,7 +140,8 @@ def phase_fields(draft: Draft, resource: str) -> list[str]:
     return seen
 
 
-def _sort_flag(draft: Draft, resource: str) -> list[str]:
+def sort_flag(draft: Draft, resource: str) -> list[str]:
+    """Return ``--sort-by=PATH`` for the draft's sort on ``resource``, or nothing."""
     sort = draft.sort
     if sort == "restarts" and resource == "pods":
         return [f"--sort-by={_RESTART_SORT}"]
@@ -134,6 +149,8 @@ def _sort_flag(draft: Draft, resource: str) -> list[str]:
         return [f"--sort-by={_AGE_SORT}"]
     if sort == "name":
         return ["--sort-by=.metadata.name"]
+    if sort == "replicas" and resource in ("deployments", "statefulsets", "replicasets"):
+        return ["--sort-by=.spec.replicas"]
     if sort == "capacity" and resource == "persistentvolumes":
         return ["--sort-by=.spec.capacity.storage"]
     if sort == "capacity" and resource == "persistentvolumeclaims":
@@ -142,6 +159,9 @@ def _sort_flag(draft: Draft, resource: str) -> list[str]:
 
 
 def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    if draft.extra.get("describe") and draft.names and not draft.output:
+        draft.assumptions.append(f"{draft.extra['describe']} show in describe")
+        return _build_describe(draft, scan, table)
     if draft.sort in ("memory", "cpu"):
         return _build_top(draft, scan, table)
     if not draft.resources and (any(s in ("warning", "normal") for s in draft.states) or
@@ -210,7 +230,7 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     argv += selector(draft)
     if fields:
         argv.append(f"--field-selector={','.join(fields)}")
-    argv += _sort_flag(draft, resource)
+    argv += sort_flag(draft, resource)
     output = draft.output or ("yaml" if draft.output_hint and names else None)
     if output:
         argv += ["-o", output]

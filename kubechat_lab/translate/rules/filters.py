@@ -11,6 +11,8 @@ from kubechat_lab.translate.rules.scan import Scan, rx
 
 __all__ = [
     "extract_containers",
+    "extract_event_reasons",
+    "extract_node_details",
     "extract_nodes",
     "extract_selectors",
     "extract_sorting",
@@ -65,25 +67,35 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
         ),
         (
             "memory",
-            r"\b(?:most|highest|heaviest|top|biggest|more|largest) (?:memory|ram|mem)\b"
+            r"\b(?:most|highest|heaviest|top|biggest|more|largest|least|lowest|smallest|fewest) "
+            r"(?:memory|ram|mem)\b"
             r"|\b(?:memory|ram)[- ](?:hungry|hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|"
             r"ordered by|sort by) (?:memory|ram|mem)(?: usage| use| consumption)?\b"
             r"|\b(?:hogging|eating|using|consuming|burning|uses|eats|consumes) (?:the most |a lot "
-            r"of |lots of |too much |most )?(?:memory|ram)\b|\buse (?:the )?most (?:memory|ram)\b",
+            r"of |lots of |too much |most |the least |least )?(?:memory|ram)\b|\buse (?:the )?"
+            r"(?:most|least) (?:memory|ram)\b",
         ),
         (
             "cpu",
-            r"\b(?:most|highest|heaviest|top|biggest|more|largest) cpu\b|\bcpu[- ](?:hungry|"
+            r"\b(?:most|highest|heaviest|top|biggest|more|largest|least|lowest|smallest|fewest) cpu"
+            r"\b|\bcpu[- ](?:hungry|"
             r"hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|ordered by|sort by) cpu"
             r"(?: usage| use| consumption)?\b|\b(?:hogging|eating|using|consuming|burning|uses|"
-            r"eats|consumes) (?:the most |a lot of |lots of |too much |most )?cpu\b",
+            r"eats|consumes) (?:the most |a lot of |lots of |too much |most |the least |least )?"
+            r"cpu\b|\b(?:biggest|largest|top|heaviest) cpu (?:consumers|users)\b",
         ),
         (
             "age",
             r"\b(?:oldest|newest|youngest|most recent(?:ly created)?|latest|recently created|"
             r"by age|sorted by age|order by age|ordered by age|by creation(?: time| date)?"
             r"|by (?:creation )?timestamp|sorted by time|by date|in order of (?:creation|age)"
-            r"|by time|chronological(?:ly)?|most recent first|recent)\b",
+            r"|by time|chronological(?:ly)?|most recent first|recent|(?:in )?time order|"
+            r"time[- ]ordered|(?:in )?order of (?:time|age)|by (?:their )?age)\b",
+        ),
+        (
+            "replicas",
+            r"\b(?:by|sorted by|order by|ordered by|sort by) (?:the )?(?:number of |desired )?"
+            r"replicas?(?: counts?)?\b|\b(?:most|fewest|least) replicas\b",
         ),
         ("name", r"\b(?:by|sorted by|order by|ordered by|sort by) name\b|\balphabetical(?:ly)?\b"),
         (
@@ -96,7 +108,20 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
         if match:
             draft.sort = key
             scan.take(match)
-            return
+            if rx(r"\b(?:least|lowest|smallest|fewest)\b").search(match.group(0)):
+                draft.assumptions.append(
+                    "kubectl sorts one way only: the least come last with top (highest first) "
+                    "and first with --sort-by on get")
+            break
+    top = scan.search(r"\btop (\d+)\b|\b(\d+) (?=(?:most|least|biggest|largest|newest|oldest|"
+                      r"latest|highest|lowest|heaviest)\b)")
+    if top is not None:
+        count = top.group(1) or top.group(2)
+        draft.extra["top-n"] = count
+        scan.take(top)
+        draft.assumptions.append(
+            f"all rows come back, sorted; keep the first {count} in the DataFrame with "
+            f".head({count}) (kubectl has no limit flag here)")
 
 
 _STATE_TABLE: tuple[tuple[str, str], ...] = (
@@ -124,10 +149,11 @@ def extract_states(scan: Scan, draft: Draft) -> None:
     """Find phases and states (``failing``, ``pending``, ``not running``, ``warning``)."""
     for key, pattern in _STATE_TABLE:
         for match in scan.finditer(pattern):
-            if key == "running" and rx(r"^ (?:on|in|at|inside|under|across|everywhere)\b").match(
-                scan.text[match.end() :]
-            ):
-                continue  # "running in shop" says where, not which phase
+            if key == "running" and (rx(r"^ (?:on|in|at|inside|under|across|everywhere|there|"
+                                        r"here)\b").match(scan.text[match.end():])
+                                     or rx(r"\b(?:what|which|whatever) (?:is|are) (?:still )?$"
+                                           ).search(scan.text[:match.start()])):
+                continue  # "running in shop" says where; "what is running" means deployed
             draft.states.append(key)
             scan.take(match)
             break
@@ -146,8 +172,15 @@ def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: 
             known = bool(ctx.locate(word, "nodes"))
             if not known and not (scan.is_name(word, strict=True) and word not in RESOURCE_WORDS):
                 match = None
-            elif ctx.inventory.get("nodes") and not known:
-                match = None
+            elif not known and (ctx.locate(word) or ctx.knows_namespace(word)):
+                match = None  # an object or a namespace the cluster knows, not a node
+    if match is None and not target and scan.has(r"\bpods?\b|\brunning\b|\bscheduled\b"):
+        for index in scan.free():
+            if ctx.locate(scan.words[index], "nodes") and not ctx.locate(scan.words[index], "pods"):
+                draft.node = scan.words[index]
+                scan.take_token(index)
+                draft.assumptions.append(f"{draft.node!r} is a node: pods scheduled on it")
+                return
     if match is None or not scan.is_name(match.group(1)):
         return
     if target:
@@ -155,6 +188,18 @@ def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: 
         draft.resources[:] = ["nodes"]
     else:
         draft.node = match.group(1)
+    scan.take(match)
+
+
+def extract_node_details(scan: Scan, draft: Draft) -> None:
+    """Node details only ``describe`` shows: "the taints on kwok-worker-1", "conditions of X"."""
+    match = scan.search(r"\b(?:taints?|conditions|capacity|allocatable(?: resources)?|pressure)"
+                        r" (?:on|of|for) (?:the )?(?:node )?" + NAME + r"\b")
+    if match is None or not scan.is_name(match.group(1)):
+        return
+    draft.resources[:] = ["nodes"]
+    draft.names.append(match.group(1))
+    draft.extra["describe"] = "node details"
     scan.take(match)
 
 
@@ -178,8 +223,45 @@ def extract_containers(scan: Scan, draft: Draft) -> None:
                 return
 
 
+_REASON = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[A-Z][a-z]+$")
+#: Event reasons people name in lower case too.
+_REASONS = {
+    reason.lower(): reason for reason in (
+        "FailedScheduling", "BackOff", "Killing", "Unhealthy", "FailedMount", "OOMKilling",
+        "Evicted", "Pulled", "Pulling", "Failed", "Created", "Started", "Scheduled",
+        "Preempted", "NodeNotReady", "FailedCreate", "SuccessfulCreate", "ScalingReplicaSet",
+        "FailedAttachVolume", "ProbeWarning", "SandboxChanged", "Rebooted", "NodeNotSchedulable",
+    )
+}
+
+
+def extract_event_reasons(scan: Scan, draft: Draft) -> None:
+    """Find an event reason: "the Killing events", "FailedScheduling events", "reason BackOff"."""
+    match = scan.search(r"\b(?:with |of |whose )?(?:the )?reason (?:is |= ?)?"
+                        r"([a-z][a-z0-9]+)\b")
+    if match is not None:
+        index = scan.index_at(match.start(1))
+        draft.fields.append(f"reason={_REASONS.get(match.group(1), scan.orig[index])}")
+        if "events" not in draft.resources:
+            draft.resources.append("events")
+        scan.take(match)
+        return
+    for index in scan.free():
+        if index + 1 >= len(scan.words) or scan.words[index + 1] not in ("events", "event"):
+            continue
+        word, orig = scan.words[index], scan.orig[index]
+        camel = bool(_REASON.match(orig)) and (index > 0 or any(c.isupper() for c in orig[1:]))
+        if word in _REASONS and word not in ("failed", "created", "started") or camel and (
+            word not in ("warning", "normal")
+        ):
+            draft.fields.append(f"reason={_REASONS.get(word, orig)}")
+            scan.take_token(index)
+            return
+
+
 def extract_selectors(scan: Scan, draft: Draft) -> None:
     """Find ``key=value`` pairs (label selectors, or labels to set) and ``app NAME`` phrases."""
+    _set_based(scan, draft)
     match = scan.search(
         r"\b(?:label(?:l)?ed|with (?:the )?labels?|having (?:the )?labels?|where (?:the )?"
         r"label|whose label|label) ([a-z0-9][a-z0-9./_\-]*) (?:is|=|equals|equal to|set to|of|as)"
@@ -216,3 +298,43 @@ def extract_selectors(scan: Scan, draft: Draft) -> None:
             draft.selectors.append(f"app={name}")
             draft.assumptions.append(f"the app's pods carry the label app={name}")
             scan.take(match)
+
+
+_KEY = r"([a-z0-9][a-z0-9./_\-]*)"
+
+
+def _set_based(scan: Scan, draft: Draft) -> None:
+    """Label phrases kubectl writes with set-based selectors (``!=``, ``in (...)``, ``!key``)."""
+    match = scan.search(r"\b(?:whose |where (?:the )?|with (?:an? |the )?)" + _KEY + r" (?:label )?"
+                        r"(?:is|=|equals) (?:either )?" + NAME + r"((?: ?(?:,|or) (?:either )?"
+                        + r"(?:[a-z0-9][a-z0-9.\-]*))+)")
+    if match is not None:
+        values = [match.group(2), *rx(r"[a-z0-9][a-z0-9.\-]*").findall(
+            match.group(3).replace(" or ", " "))]
+        values = [v for v in values if v not in ("or", "either")]
+        draft.selectors.append(f"{match.group(1)} in ({','.join(values)})")
+        scan.take(match)
+        return
+    match = scan.search(r"\b(?:except|excluding|other than|apart from|besides|but not) "
+                        r"(?:for )?(?:the |those of |the ones of )?(?:app )?" + NAME
+                        + r"(?: ones| pods| app)?\b")
+    if match is not None and scan.is_name(match.group(1)) and match.group(1) not in (
+        RESOURCE_WORDS
+    ) and not rx(r"^not (?:running|ready|scheduled|in|on|a|the)\b").match(match.group(0)):
+        draft.selectors.append(f"app!={match.group(1)}")
+        draft.assumptions.append(f"the {match.group(1)} pods carry the label "
+                                 f"app={match.group(1)}")
+        scan.take(match)
+        return
+    match = scan.search(r"\b(?:with ?out|with no|without (?:an? |the |any )?|missing (?:an? |the )?"
+                        r"|lacking (?:an? |the )?|that (?:have|has) no|having no|no) " + _KEY
+                        + r" labels?\b")
+    if match is not None:
+        draft.selectors.append(f"!{match.group(1)}")
+        scan.take(match)
+        return
+    match = scan.search(r"\b(?:with|having|that (?:have|has|carry|carries)) (?:an? |the |any )?"
+                        + _KEY + r" labels?\b(?! \S*=)(?! (?:is|of|set|equal))")
+    if match is not None:
+        draft.selectors.append(match.group(1))
+        scan.take(match)

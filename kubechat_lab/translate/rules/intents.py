@@ -1,10 +1,29 @@
-"""What a question asks to *do*: the ordered intent table of the rules translator."""
+"""What a question asks to *do*: the ordered intent table of the rules translator.
+
+Read intent wins: a write mentioned only as a plan ("before I delete checkout, show me what it
+is", "list its revisions, I want to roll it back later", "which pods would go if I drained
+node-3") or inside a question about something ("what's killing fraud-detector?") is not what
+the question asks to do. :func:`take_planned` removes planned clauses before the intent is
+read, and :func:`detect_intent` reads question clauses with their write words masked.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from kubechat_lab.translate.rules.scan import Scan, rx
 
-__all__ = ["FORBIDDEN_INTENTS", "WRITE_INTENTS", "detect_intent"]
+__all__ = [
+    "FORBIDDEN_INTENTS",
+    "WRITE_INTENTS",
+    "WRITE_WORDS",
+    "asks_about",
+    "asks_for_change",
+    "detect_intent",
+    "is_permission_question",
+    "take_planned",
+]
 
 #: Intents whose kubectl command the grammar refuses (interactive, local files, tunnels).
 FORBIDDEN_INTENTS: frozenset[str] = frozenset(
@@ -31,8 +50,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "exec",
         r"\b(?:open|get|start|give me|drop into|spawn|launch)\b.{0,30}\b(?:shell|terminal|"
         r"console|bash|prompt|tty)\b|\b(?:shell|terminal|bash|sh) (?:in|into|inside|on|to)\b"
-        r"|\bexec\b|\bssh\b|\b(?:run|execute)\b.{1,60} (?:in|inside|on) (?:the )?"
-        r"(?:pod|container)\b",
+        r"|\bexec\b|\bssh\b|\b(?:psql|mysql|redis-cli|mongo|mongosh|sqlplus|sqlcmd|cqlsh|"
+        r"python|irb|zsh) (?:in|into|inside|on|to)\b"
+        r"|\b(?:run|execute)\b.{1,60} (?:in|inside|on) (?:the )?(?:pod|container)\b",
     ),
     (
         "cp",
@@ -54,11 +74,13 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "unlabel",
         r"\b(?:remove|delete|drop|strip|unset|clear|take off) (?:the |a )?labels? \S+"
+        r"|\b(?:remove|delete|drop|strip|unset|clear|take off) (?:the |a |an )?\S+ label\b"
         r"|\bunlabel\b",
     ),
     (
         "unannotate",
-        r"\b(?:remove|delete|drop|strip|unset|clear) (?:the |an )?annotations? \S+",
+        r"\b(?:remove|delete|drop|strip|unset|clear) (?:the |an )?annotations? \S+"
+        r"|\b(?:remove|delete|drop|strip|unset|clear) (?:the |an )?\S+ annotation\b",
     ),
     ("untaint", r"\b(?:remove|delete|drop|clear|take off) (?:the |a |all )?taints?\b|\buntaint\b"),
     ("taint", r"\btaint\b"),
@@ -70,14 +92,15 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach)\b.{0,30}\bannotations?\b"),
     (
         "rollout-undo",
-        r"\bundo\b|\broll ?back\b|\broll (?:it|them) back\b|\brevert\b|\bgo back to (?:the )?"
+        r"\bundo\b|\broll ?back\b|\broll (?:it|them|\S+) back\b|\brevert\b|\bgo back to (?:the )?"
         r"(?:previous|last|prior|old|earlier)\b",
     ),
     (
         "rollout-history",
         r"\b(?:rollout|roll-out|deployment|revision|release|deploy|version) history\b"
         r"|\bhistory of\b|\b(?:list|show|see|past|previous|all) (?:the )?(?:rollouts|revisions|"
-        r"releases)\b|\brevisions of\b|\bwhat changed\b.{0,40}\broll(?:-| )?outs?\b",
+        r"releases)\b|\brevisions of\b|\bwhat changed\b.{0,40}\broll(?:-| )?outs?\b"
+        r"|\brevisions\b|\b(?:show|see|display|list|describe|get) (?:me )?(?:the )?revision\b",
     ),
     ("rollout-pause", r"\bpause\b"),
     ("rollout-resume", r"\bresume\b|\bunpause\b"),
@@ -124,7 +147,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "delete",
         r"\bdelete\b|\bremove\b|\bkill\b|\bdestroy\b|\bterminate\b|\bnuke\b|\berase\b|\bpurge\b"
-        r"|\bget rid of\b|\btear down\b|\bclean ?up\b|\bevict\b|\bwipe\b",
+        r"|\bget rid of\b|\btear down\b|\bclean ?up\b|\bevict\b|\bwipe\b|\bblow (?:away|up)\b"
+        r"|\btrash\b|\bzap\b",
     ),
     (
         "create",
@@ -157,7 +181,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "top",
-        r"\busage\b|\butili[sz]ation\b|\bconsum\w*\b|\btop\b|\bmetrics\b|\bhogg?\w*\b|\bhow much "
+        r"\busage\b|\butili[sz]ation\b|^(?:cpu|memory|ram|mem)\b|\b(?:cpu|memory|ram) (?:of|for|"
+        r"used|use)\b|\bconsum\w*\b|\btop\b|\bmetrics\b|\bhogg?\w*\b|\bhow much "
         r"(?:cpu|memory|ram|mem)\b|\b(?:most|highest|heaviest|least|lowest|more|less|much) "
         r"(?:cpu|memory|ram|mem)\b|\b(?:by|sorted by|order by|ordered by) (?:cpu|memory|ram|mem)"
         r"\b|\b(?:cpu|memory|ram)[- ]hungry\b|\busing (?:the )?most\b|\buse (?:the )?most\b",
@@ -184,17 +209,141 @@ WRITE_INTENTS: frozenset[str] = frozenset(
 # "why was it scaled down", "who deleted the pod": a question about a past change is a read.
 _ABOUT_THE_PAST = r"^(?:why|when|who|did|was|were|has|had|have|how come)\b"
 
+#: Words that ask for a change, in any form; masked where the question only mentions them.
+WRITE_WORDS: frozenset[str] = frozenset(
+    """
+    delete deleted deletes deleting remove removed removes removing kill killed kills killing
+    scale scaled scales scaling restart restarted restarts restarting drain drained drains
+    draining cordon cordoned cordoning uncordon uncordoned taint tainted untaint label
+    labelled labeled labeling labelling annotate annotated roll rolled rolling rollback undo
+    undid revert reverted touch touched update updated upgrade upgraded patch patched edit
+    edited nuke nuked wipe wiped destroy destroyed terminate terminated evict evicted purge
+    purged bounce bounced redeploy redeployed recycle recycled create created add added set
+    change changed modify modified deploy deployed apply applied stop stopped shut kick kicked
+    tear clean cleaned rid pause paused resume resumed blow replace replaced swap bump
+    """.split()
+)
+_WRITE_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(WRITE_WORDS, key=len, reverse=True))
+                            + r")\b")
+#: A clause that only plans a change: "before I ...", "if I drained ...", "I will ... later".
+_PLANNED_LEAD = (
+    r"^(?:and |but |so |then )?(?:just |right )?(?:before|after|once|until|prior to|ahead of) "
+    r"(?:i|we|you|someone|anyone)\b"
+)
+_PLANNED_INSIDE = (
+    r"\b(?:before|after|once|prior to) (?:i|we|you) \w+|\bif (?:i|we|you|someone) \w+"
+    r"|\b(?:i|we) (?:will|would|want to|wanna|plan to|intend to|am going to|are going to|"
+    r"might|may|am about to|are about to|need to|have to)\b|\bwould\b|\bso (?:that )?"
+    r"(?:i|we) can\b|\bin case\b|\blater\b|\bafterwards?\b"
+)
+#: A clause that asks about something rather than telling kubectl what to do.
+_QUESTION_LEAD = (
+    r"^(?:and |so |ok |then |but )?(?:what|which|who|whose|why|when|where|how|is|are|was|were|"
+    r"does|did|has|have|had|do (?=i|we|you|they|any|all|these|those|my|our|pods))\b"
+)
+_PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "one", "ones"})
+
+
+def _keeps(scan: Scan, index: int, known: Callable[[str], bool]) -> bool:
+    """Return True for a token of a planned clause that may name the object of the question."""
+    word = scan.words[index]
+    if scan.is_name(word, strict=True) or (scan.is_name(word) and known(word)):
+        return True
+    before = [scan.words[i] for i in range(max(0, index - 2), index)]
+    after = scan.words[index + 1] if index + 1 < len(scan.words) else ""
+    return (scan.is_name(word) and word not in _PRONOUNS and word not in WRITE_WORDS
+            and (after in WRITE_WORDS or bool(before) and (before[-1] in WRITE_WORDS or (
+                before[-1] in ("the", "my", "our") and len(before) > 1
+                and before[-2] in WRITE_WORDS))))
+
+
+def _unknown(word: str) -> bool:
+    return False
+
+
+def take_planned(scan: Scan, known: Callable[[str], bool] = _unknown) -> list[str]:
+    """Take the clauses that only plan a change; return the write words they held.
+
+    Object names in them stay (``before I delete checkout, show me what it is`` still
+    names ``checkout``); everything else is taken, so no later step reads the plan as a
+    request. A question that is nothing but a plan ("I'm going to restart checkout") is a
+    request: nothing is taken then.
+
+    Parameters
+    ----------
+    scan
+        The question.
+    known
+        Whether the cluster knows a name (a namespace, an object): such names are kept.
+    """
+    spans: list[tuple[int, int]] = []
+    for first, end in scan.clauses():
+        start, stop = scan.span_of(first, end)
+        clause = scan.text[start:stop]
+        if rx(_PLANNED_LEAD).search(clause):
+            spans.append((first, end))
+            continue
+        inside = rx(_PLANNED_INSIDE).search(clause)
+        if inside is not None and _WRITE_WORD_RE.search(clause[inside.start():]):
+            spans.append((scan.index_at(start + inside.start()), end))
+    planned = {i for first, end in spans for i in range(first, end)}
+    rest = [i for i in range(len(scan.words)) if i not in planned and scan.words[i] not in ",;"]
+    if not spans or not rest:
+        return []
+    words = []
+    for index in sorted(planned):
+        word = scan.words[index]
+        if word in WRITE_WORDS:
+            words.append(word)
+        if not scan.used[index] and not _keeps(scan, index, known):
+            scan.take_token(index)
+    return words
+
+
+def _masked(scan: Scan) -> str:
+    """Return the live text with write words blanked inside question clauses."""
+    live = scan.live
+    for first, end in scan.clauses():
+        start, stop = scan.span_of(first, end)
+        if not rx(_QUESTION_LEAD).search(scan.text[start:stop]):
+            continue
+        clause = _WRITE_WORD_RE.sub(lambda m: " " * len(m.group(0)), live[start:stop])
+        live = live[:start] + clause + live[stop:]
+    return live
+
+
+def asks_about(scan: Scan) -> bool:
+    """Return True when a write word of the question sits in a clause that asks a question."""
+    return _masked(scan) != scan.live
+
+
+def asks_for_change(scan: Scan) -> bool:
+    """Return True when a write word is left outside planned and question clauses."""
+    return _WRITE_WORD_RE.search(_masked(scan)) is not None
+
+
+def is_permission_question(scan: Scan) -> bool:
+    """Return True for "can I ... / am I allowed to ..." (an ``auth can-i`` question)."""
+    return rx(dict(_TABLE)["auth"]).search(scan.text) is not None
+
 
 def detect_intent(scan: Scan) -> str:
     """Return the intent of the question.
 
     That is a kubectl verb (``get``, ``logs``), a verb-subverb pair (``rollout-restart``,
     ``set-image``), or a forbidden intent (``exec``). ``get`` is the default: a question that
-    only names a resource lists it.
+    only names a resource lists it. Write words inside a question clause ("what is killing
+    X?") are not read as requests.
     """
     live = scan.live
+    auth = dict(_TABLE)["auth"]
+    if rx(auth).search(live):
+        return "auth"
+    masked = _masked(scan)
     for intent, pattern in _TABLE:
-        if rx(pattern).search(live):
+        # write intents are read with the write words of question clauses masked, so
+        # "what is killing X" is no delete; read intents see the whole text
+        if rx(pattern).search(masked if intent in WRITE_INTENTS else live):
             if intent in WRITE_INTENTS and rx(_ABOUT_THE_PAST).search(scan.text):
                 return "describe"
             return intent

@@ -31,6 +31,9 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\b(what|who|where|that|it|there|how)'s\b", r"\1 is"),
     (r"\b(what|who|where|which|they|we|you)'re\b", r"\1 are"),
     (r"\bi'm\b", "i am"),
+    (r"\b(i|we|you|they|he|she|it)'ll\b", r"\1 will"),
+    (r"\b(i|we|you|they)'ve\b", r"\1 have"),
+    (r"\b(i|we|you|they|it)'d\b", r"\1 would"),
     (r"'s\b", ""),
     (r"\bpersistent\s*volume\s*claim(s?)\b|\bvolume\s+claim(s?)\b", r"pvc\1\2"),
     (r"\bpersistent\s*volume(s?)\b", r"pv\1"),
@@ -156,6 +159,7 @@ NOT_NAMES: frozenset[str] = frozenset(
     highest lowest largest biggest smallest least fewest sorted most recent newest ones
     spec metadata field fields resource resources object objects kind kinds type types
     condition conditions belonging belongs application pod-level level mode logged kindly
+    ok okay pls plz thanks thx actually instead maybe also same anyway hmm oops now then
     """.split()
 )
 

@@ -7,12 +7,20 @@ from functools import lru_cache
 
 from kubechat_lab.command import DEFAULT_RESOURCES, ResourceTable
 from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.build_reads import AmbiguousNameError
 from kubechat_lab.translate.rules.draft import NAME, Draft
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
 from kubechat_lab.translate.rules.scan import Scan
 
-__all__ = ["NEEDS_NAME", "find_objects", "leftover_names", "resolve_inventory", "resource_words"]
+__all__ = [
+    "NEEDS_NAME",
+    "WELL_KNOWN",
+    "find_objects",
+    "leftover_names",
+    "resolve_inventory",
+    "resource_words",
+]
 
 _DETERMINERS = frozenset({"the", "my", "our", "this", "that", "your", "its", "their"})
 #: Intents that act on a named object.
@@ -88,6 +96,10 @@ def find_objects(
         found = False
         while after < count and not scan.used[after]:
             name = scan.words[after]
+            if _namespace_word(name, draft, ctx):
+                draft.namespace = name  # "po shop wide": a namespace, not a pod named shop
+                scan.take_token(after)
+                break
             if name in words or not scan.is_name(name, strict=plural):
                 break
             draft.names.append(name)
@@ -105,7 +117,10 @@ def find_objects(
         if name in words or not scan.is_name(name):
             continue
         lead = scan.words[before - 1] if before > 0 else ""
-        if not plural and (
+        if _namespace_word(name, draft, ctx):
+            draft.namespace = name  # "payments pod", "shop deployments"
+            scan.take_token(before)
+        elif not plural and (
             before == 0 or lead in _DETERMINERS or lead in NOT_NAMES
             or scan.is_name(name, strict=True)
         ):
@@ -119,6 +134,12 @@ def find_objects(
             scan.take_token(before)
             if not ctx.knows_namespace(name):
                 draft.assumptions.append(f"{name!r} read as the namespace")
+
+
+def _namespace_word(word: str, draft: Draft, ctx: TranslationContext) -> bool:
+    """Return True for a known namespace, not an object name, while no namespace is set."""
+    return (draft.namespace is None and not draft.all_namespaces
+            and ctx.knows_namespace(word) and not ctx.locate(word))
 
 
 def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
@@ -143,41 +164,125 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
         scan.take_token(index)
 
 
+#: Components every cluster runs, and where (used when the inventory does not list them).
+WELL_KNOWN: dict[str, tuple[str, str]] = {
+    "coredns": ("deployments", "kube-system"),
+    "kube-dns": ("deployments", "kube-system"),
+    "metrics-server": ("deployments", "kube-system"),
+    "kube-proxy": ("daemonsets", "kube-system"),
+    "kube-state-metrics": ("deployments", "kube-system"),
+}
+_WORKLOADS = frozenset({"deployments", "statefulsets", "daemonsets"})
+#: The label a workload's pods usually carry.
+_POD_LABEL = {"deployments": "app", "statefulsets": "app", "daemonsets": "app",
+              "replicasets": "app", "jobs": "job-name"}
+
+
+def _pick_kind(name: str, draft: Draft, ctx: TranslationContext) -> None:
+    """Give a bare name its kind (and namespace) from the inventory; ask when two fit."""
+    hits = ctx.locate(name)
+    if not hits:
+        if name in WELL_KNOWN and draft.intent not in ("cordon", "uncordon", "drain"):
+            kind, namespace = WELL_KNOWN[name]
+            draft.resources.append(kind)
+            if draft.namespace is None and not draft.all_namespaces:
+                draft.namespace = namespace
+            draft.assumptions.append(f"{name!r} is the {kind[:-1]} every cluster runs in "
+                                     f"{namespace} (not in the inventory)")
+        return
+    order: tuple[str, ...]
+    if draft.intent.startswith("rollout"):
+        order = _ROLLOUT_KINDS
+    else:
+        order = _KIND_PREFERENCE.get(draft.intent, _DEFAULT_KINDS)
+    if draft.namespace is not None:
+        hits = tuple(hit for hit in hits if hit[1] in (draft.namespace, "")) or hits
+    kinds = [kind for kind in order if any(k == kind for k, _ in hits)]
+    kinds += [k for k, _ in hits if k not in kinds]
+    if not kinds:
+        return
+    best = kinds[0]
+    tier = _WORKLOADS if best in _WORKLOADS else frozenset({best})
+    candidates = sorted({hit for hit in hits if hit[0] in tier})
+    if len(candidates) > 1 and ctx.namespace is not None:
+        here = [hit for hit in candidates if hit[1] == ctx.namespace]
+        candidates = here if len(here) == 1 else candidates
+    if len(candidates) > 1:
+        listed = [f"{kind[:-1]} {name} in {ns}" if ns else f"{kind[:-1]} {name}"
+                  for kind, ns in candidates]
+        raise AmbiguousNameError(name, listed,
+                                 f"{draft.intent.split('-')[-1]} {listed[0]}")
+    kind, namespace = candidates[0]
+    draft.resources.append(kind)
+    others = sorted({k for k, _ in hits} - {kind})
+    also = f" (also a {', '.join(k[:-1] for k in others)} of that name)" if others else ""
+    draft.assumptions.append(f"{name!r} is the {kind[:-1]}{also}")
+
+
+def _pods_of_workload(draft: Draft, ctx: TranslationContext) -> bool:
+    """Read "the checkout pods" as the pods the checkout workload runs (by its label)."""
+    name = draft.names[0]
+    if ctx.locate(name, "pods"):
+        return False
+    owners = [(kind, ns) for kind, ns in ctx.locate(name) if kind in _POD_LABEL]
+    if draft.namespace is not None:
+        owners = [hit for hit in owners if hit[1] == draft.namespace] or owners
+    if len({ns for _, ns in owners}) != 1:
+        return False
+    kind, namespace = owners[0]
+    label = f"{_POD_LABEL[kind]}={name}"
+    draft.names.remove(name)
+    draft.selectors.append(label)
+    if draft.namespace is None and not draft.all_namespaces:
+        draft.namespace = namespace
+    draft.assumptions.append(f"the pods of {kind[:-1]} {name} in {namespace}: those with the "
+                             f"label {label}")
+    return True
+
+
 def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
-    """Fill in the kind of a bare name and the namespace of a named object."""
-    if not ctx.inventory or not draft.names:
+    """Fill in the kind of a bare name and the namespace of a named object.
+
+    Raises
+    ------
+    CantTranslateError
+        When a bare name fits two objects equally well (the message lists them).
+    """
+    if draft.intent == "set-image" and not draft.names and draft.container and (
+        ctx.locate(draft.container)
+    ):
+        draft.names.append(draft.container)  # "update the api container": the api workload
+    if not draft.names:
         return
     name = draft.names[0]
     if not draft.resources:
-        hits = ctx.locate(name)
-        order: tuple[str, ...]
-        if draft.intent.startswith("rollout"):
-            order = _ROLLOUT_KINDS
-        else:
-            order = _KIND_PREFERENCE.get(draft.intent, _DEFAULT_KINDS)
-        kinds = [kind for kind in order if any(k == kind for k, _ in hits)]
-        kinds += [k for k, _ in hits if k not in kinds]
-        if kinds:
-            draft.resources.append(kinds[0])
-            draft.assumptions.append(f"{name!r} is the {kinds[0]} object of that name")
-    if not draft.resources or draft.namespace or draft.all_namespaces:
+        _pick_kind(name, draft, ctx)
+    if not ctx.inventory or not draft.resources or draft.all_namespaces:
         return
     resource = draft.resources[0]
+    if resource == "pods" and len(draft.resources) == 1 and _pods_of_workload(draft, ctx):
+        return
+    if resource == "events" or "events" in draft.resources:
+        spaces = sorted({ns for _, ns in ctx.locate(name) if ns})
+        if len(spaces) == 1 and draft.namespace is None:
+            draft.namespace = spaces[0]
+            draft.assumptions.append(f"namespace {spaces[0]!r}: where {name!r} is")
+        return
     found = ctx.resources.lookup(resource)
-    if found is not None and not found[1].namespaced:
+    if (found is not None and not found[1].namespaced) or draft.namespace:
         return
     spaces = sorted({ns for _, ns in ctx.locate(name, resource)})
     if len(spaces) == 1:
-        if spaces[0] != ctx.namespace:
-            draft.namespace = spaces[0]
+        draft.namespace = spaces[0]
         draft.assumptions.append(
             f"namespace {spaces[0]!r}: the only one with {resource} {name!r}"
         )
     elif spaces and ctx.namespace in spaces:
+        draft.namespace = ctx.namespace
         draft.assumptions.append(f"{resource} {name!r} exists in {', '.join(spaces)}; "
                                  f"using the current namespace {ctx.namespace!r}")
     elif spaces:
-        draft.notes.append(f"{resource} {name!r} exists in namespaces {', '.join(spaces)}; "
-                           "say which with 'in NAMESPACE'")
+        listed = [f"{resource[:-1]} {name} in {ns}" for ns in spaces]
+        raise AmbiguousNameError(name, listed, f"{draft.intent.split('-')[-1]} {listed[0]}")
     elif ctx.inventory.get(resource):
         draft.notes.append(f"no {resource} named {name!r} in the cluster inventory")

@@ -64,7 +64,7 @@ def extract_namespaces(
         r"namespaces?\b",
         r"\b(?:across|in|throughout|over|on|from|of) (?:the )?(?:whole |entire |full )?"
         r"(?:kubernetes )?cluster\b",
-        r"\b(?:all|every|any|each) namespaces?\b|\beverywhere\b|\bcluster[- ]?wide\b"
+        r"\b(?:all|every|any|each) namespaces?\b|\beverywhere\b|\banywhere\b|\bcluster[- ]?wide\b"
         r"|\bglobally\b|(?:^| )(?:-a|--all-namespaces)\b",
     ):
         for found in scan.finditer(pattern):
@@ -162,7 +162,8 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             break
     if draft.output is None:
         match = scan.search(
-            r"\b(?:-o )?wide\b|\bmore (?:columns|details|info|information)\b|\b(?:which|what) "
+            r"(?<!cluster\x20)(?<!cluster-)\b(?:-o )?wide\b|\bmore (?:columns|details|info|"
+            r"information)\b|\b(?:which|what) "
             r"node (?=(?:is|are|does|do|did)\b.{0,60}\b(?:on|run|running|scheduled|placed)\b)"
             r"|\b(?:with|including|"
             r"and|plus|showing) (?:their |the |its )?(?:nodes|node names?|ips?|ip addresses|"
@@ -172,6 +173,12 @@ def extract_output(scan: Scan, draft: Draft) -> None:
         )
         if match:
             draft.output = "wide"
+            scan.take(match)
+    if draft.output is None:
+        match = scan.search(r"\b(?:what|which) (?:container )?(?:images?|image versions?)\b")
+        if match:
+            draft.output = "wide"
+            draft.assumptions.append("-o wide shows each workload's container images")
             scan.take(match)
     if draft.output is None:
         match = scan.search(r"\b(?:pod |node )?ips?\b|\bip addresses\b")

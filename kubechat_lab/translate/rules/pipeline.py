@@ -9,18 +9,27 @@ and the kind of a bare name.
 
 from __future__ import annotations
 
+from kubechat_lab.command import Command
 from kubechat_lab.translate._types import TranslationContext
 from kubechat_lab.translate.rules.build_reads import BUILDERS, CantTranslateError
 from kubechat_lab.translate.rules.build_writes import WRITE_BUILDERS, pre_extract
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.filters import (
     extract_containers,
+    extract_event_reasons,
+    extract_node_details,
     extract_nodes,
     extract_selectors,
     extract_sorting,
     extract_states,
 )
-from kubechat_lab.translate.rules.intents import detect_intent
+from kubechat_lab.translate.rules.followup import (
+    is_followup,
+    modify_previous,
+    previous_target,
+    undo_previous,
+)
+from kubechat_lab.translate.rules.intents import detect_intent, take_planned
 from kubechat_lab.translate.rules.objects import (
     NEEDS_NAME,
     find_objects,
@@ -33,7 +42,8 @@ from kubechat_lab.translate.rules.phrases import (
     extract_namespaces,
     extract_output,
 )
-from kubechat_lab.translate.rules.scan import Scan
+from kubechat_lab.translate.rules.scan import Scan, rx
+from kubechat_lab.translate.rules.spelling import correct_spelling
 
 __all__ = ["GENERIC_HINT", "understand"]
 
@@ -52,7 +62,8 @@ GENERIC_HINT = (
 def _extract_previous(scan: Scan, draft: Draft) -> None:
     match = scan.search(
         r"\b(?:previous|prior|crashed|crashing|terminated|dead|died|earlier|old|previously"
-        r"|last terminated|restarted)\b|\b(?:from )?before (?:it |the (?:last )?)?(?:crash(?:ed)?|"
+        r"|last terminated|restarted)\b|\b(?:its |the )?(?:last|latest|previous|most recent) "
+        r"(?:crash|restart|failure)\b|\b(?:from )?before (?:it |the (?:last )?)?(?:crash(?:ed)?|"
         r"restart(?:ed)?|died|failed)\b|\blast (?:run|instance|incarnation)\b"
     )
     if match:
@@ -60,23 +71,33 @@ def _extract_previous(scan: Scan, draft: Draft) -> None:
         scan.take(match)
 
 
-def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]]:
-    """Return the draft and the kubectl arguments (without ``kubectl``) for ``question``.
+def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
+    """Read ``question`` into a :class:`Draft` (nothing is built yet).
 
     Raises
     ------
     CantTranslateError
-        When the rules cannot map the question; its ``hint`` says what to try.
+        When the question is empty or names two namespaces.
     """
-    scan = Scan(question)
+    corrected, fixes = correct_spelling(question, ctx)
+    scan = Scan(corrected)
     if not scan.words:
         raise CantTranslateError("the question is empty", GENERIC_HINT)
     words = resource_words(ctx.resources)
     draft = Draft()
+    draft.assumptions.extend(fixes)
+    planned = take_planned(scan, lambda w: ctx.knows_namespace(w) or bool(ctx.locate(w)))
+    if planned:
+        draft.assumptions.append(
+            f"'{' '.join(planned)}' is what you plan to do next, not what you asked for now: "
+            "this only looks")
+        draft.extra["planned"] = " ".join(planned)
     extract_output(scan, draft)
     extract_namespaces(scan, draft, ctx, words)
     extract_counts(scan, draft)
     extract_sorting(scan, draft)
+    extract_event_reasons(scan, draft)
+    extract_node_details(scan, draft)
     if scan.has(r"\blogs?\b|\blogging\b"):
         # before the intent: "logs from before the last restart" is not a restart
         _extract_previous(scan, draft)
@@ -119,4 +140,75 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     if draft.intent in _NODE_TARGETS and not draft.resources:
         draft.resources.append("nodes")
     resolve_inventory(draft, ctx)
+    return draft, scan
+
+
+def _intent_of(command: Command) -> str:
+    if command.verb in ("rollout", "set") and command.subverb:
+        return f"{command.verb}-{command.subverb}"
+    return command.verb
+
+
+def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] | None:
+    """Arguments for a follow-up of the previous turn, or None to read the question alone."""
+    turn = ctx.previous
+    if turn is None or turn.command is None:
+        return None
+    previous = turn.command
+    if rx(r"^(?:(?:ok|okay|now|actually|please|and|then|oops|no) )*(?:undo|revert|reverse|"
+          r"take back|cancel)\b").search(scan.text):
+        argv = undo_previous(turn)
+        draft.assumptions.append(f"undoes the previous command: {previous.render()}")
+        return argv
+    kind, names, namespace = previous_target(turn)
+    new_verb = draft.intent != "get" and draft.intent != _intent_of(previous)
+    new_kind = draft.intent == "get" and draft.resources and draft.resources[0] != kind
+    if new_verb or new_kind:
+        if draft.names:
+            return None  # a whole question of its own
+        about = f"{kind} {' '.join(names)}" if kind else " ".join(names)
+        if draft.resources == ["pods"] and kind in ("deployments", "statefulsets",
+                                                    "daemonsets", "replicasets") and names:
+            label = f"app={names[0]}"
+            draft.selectors.append(label)
+            draft.assumptions.append(f"the pods of {about} from the previous question "
+                                     f"(they carry the label {label})")
+        else:
+            if not draft.resources and kind:
+                draft.resources.append(kind)
+            draft.names.extend(names)
+            if not names and previous.selector:
+                draft.selectors.append(previous.selector)
+            if not names and previous.field_selector and draft.intent in ("delete", "get"):
+                draft.fields.extend(previous.field_selector.split(","))
+            draft.assumptions.append(f"about {about or 'what'} the previous question showed")
+        if draft.namespace is None and not draft.all_namespaces:
+            draft.namespace = namespace
+        return _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
+    if previous.verb == "logs" and not draft.previous:
+        _extract_previous(scan, draft)
+    modified = modify_previous(scan, draft, ctx, ctx.resources)
+    if modified is None:
+        return None
+    argv, changed = modified
+    draft.assumptions.append(f"the previous command ({previous.render()}) "
+                             f"{', '.join(changed)}")
+    return argv
+
+
+def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]]:
+    """Return the draft and the kubectl arguments (without ``kubectl``) for ``question``.
+
+    A follow-up of the previous turn (``ctx.previous``) is read against it.
+
+    Raises
+    ------
+    CantTranslateError
+        When the rules cannot map the question; its ``hint`` says what to try.
+    """
+    draft, scan = read(question, ctx)
+    if ctx.previous is not None and is_followup(scan, ctx, resource_words(ctx.resources)):
+        argv = _follow_up(draft, scan, ctx)
+        if argv is not None:
+            return draft, argv
     return draft, _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)

@@ -39,7 +39,7 @@ class Scan:
         The question as typed.
     """
 
-    __slots__ = ("live", "orig", "question", "starts", "text", "used", "words")
+    __slots__ = ("breaks", "live", "orig", "question", "starts", "text", "used", "words")
 
     def __init__(self, question: str) -> None:
         self.question = question
@@ -47,12 +47,20 @@ class Scan:
         for pattern, repl in REWRITES:
             rewritten = pattern.sub(repl, rewritten)
         orig: list[str] = []
-        for raw in TOKEN_RE.findall(rewritten):
+        breaks: set[int] = set()
+        for found in TOKEN_RE.finditer(rewritten):
+            raw = found.group(0)
             # Commas and brackets stay as tokens: "in gw-0, namespace edge" is two phrases.
             token = raw if raw in ",;()" else raw.rstrip(".:,")
             if token:
                 orig.append(token)
+                if raw in ",;" or raw != token and raw[len(token):].strip(":") or (
+                    _CLAUSE_END.match(rewritten, found.end())
+                ):
+                    breaks.add(len(orig) - 1)
         self.orig = orig
+        #: Indices of tokens after which a clause ends (``,``, ``;``, ``.``, ``?``, ``!``).
+        self.breaks = breaks
         self.words = [token.lower() for token in orig]
         self.text = " ".join(self.words)
         starts: list[int] = []
@@ -132,4 +140,22 @@ class Scan:
         return not strict or any(ch.isdigit() or ch in "-." for ch in word)
 
 
+    def clauses(self) -> list[tuple[int, int]]:
+        """Return ``(first, end)`` token ranges of the question's clauses, in order."""
+        spans: list[tuple[int, int]] = []
+        first = 0
+        for index in range(len(self.words)):
+            if index in self.breaks or index == len(self.words) - 1:
+                spans.append((first, index + 1))
+                first = index + 1
+        return spans
+
+    def span_of(self, first: int, end: int) -> tuple[int, int]:
+        """Return the character span of tokens ``first`` to ``end`` (exclusive) in ``text``."""
+        if first >= end:
+            return (0, 0)
+        return (self.starts[first], self.starts[end - 1] + len(self.words[end - 1]))
+
+
 _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
+_CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")

@@ -15,9 +15,10 @@ from typing import ClassVar
 from kubechat_lab.command import Command, parse
 from kubechat_lab.errors import CommandError
 from kubechat_lab.translate._types import Translation, TranslationContext
-from kubechat_lab.translate.rules.build_reads import CantTranslateError
+from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
 from kubechat_lab.translate.rules.pipeline import GENERIC_HINT, understand
+from kubechat_lab.translate.rules.refusals import Refusal
 
 __all__ = ["RulesTranslator"]
 
@@ -43,6 +44,12 @@ def _explain(command: Command) -> str:
              else " in all namespaces" if command.all_namespaces else "")
     verb = command.verb if command.subverb is None else f"{command.verb} {command.subverb}"
     return f"kubectl {verb}: {what}{where}."
+
+
+def _refusal_text(refusals: tuple[Refusal, ...]) -> str:
+    first = refusals[0]
+    return (f"I won't translate this question: {first.explain()}. Nothing in it runs, not even "
+            "the parts that would be allowed on their own: they were asked for together.")
 
 
 class RulesTranslator:
@@ -72,10 +79,26 @@ class RulesTranslator:
             ``command`` is None when nothing could be mapped (``explanation`` says what to
             try) or when the intent is one the grammar refuses (``text`` holds that command).
         """
+        from kubechat_lab.translate._checks import check_command, read_question
+
         start = time.perf_counter()
         ctx = context if context is not None else _EMPTY
+        facts = read_question(question, ctx)
+        if facts.refusals:
+            return self._refuse(question, facts.refusals, start)
         try:
             draft, argv = understand(question, ctx)
+        except AmbiguousNameError as exc:
+            return Translation(
+                question=question,
+                command=None,
+                text="",
+                explanation=(f"Which one? {exc.name!r} could be {', '.join(exc.candidates)}. "
+                             f"Say which, such as {exc.example!r}."),
+                provider=self.id,
+                notes=(f"ambiguous: {exc.why}",),
+                latency=time.perf_counter() - start,
+            )
         except CantTranslateError as exc:
             return Translation(
                 question=question,
@@ -108,6 +131,17 @@ class RulesTranslator:
                 notes=(f"the rules built {text!r}, which the grammar refused: {exc}",),
                 latency=time.perf_counter() - start,
             )
+        if facts.looks_only and command.is_write:
+            problems = check_command(facts, command, ctx)
+            logger.warning("rules turned a read into a write: question=%r text=%r", question,
+                           command.render())
+            return Translation(
+                question=question, command=None, text="",
+                explanation=("I can't translate this safely: the question asks to look, but I "
+                             f"could only read it as {command.render()!r}. Ask for what to "
+                             "show, such as 'describe deployment checkout in shop'."),
+                provider=self.id, notes=tuple(f"refused: {p}" for p in problems),
+                latency=time.perf_counter() - start)
         assumptions = list(draft.assumptions)
         if ctx.namespace and command.namespace is None and not command.all_namespaces:
             found = ctx.resources.lookup(command.resources[0]) if command.resources else None
@@ -123,5 +157,17 @@ class RulesTranslator:
             provider=self.id,
             assumptions=tuple(assumptions),
             notes=tuple(draft.notes),
+            latency=time.perf_counter() - start,
+        )
+
+    def _refuse(self, question: str, refusals: tuple[Refusal, ...], start: float) -> Translation:
+        """Refuse the whole question (refuse, don't trim), with the reason and a way forward."""
+        return Translation(
+            question=question,
+            command=None,
+            text="",
+            explanation=_refusal_text(refusals),
+            provider=self.id,
+            notes=tuple(f"refused ({r.kind}): {r.phrase.strip()!r}" for r in refusals),
             latency=time.perf_counter() - start,
         )

@@ -1,0 +1,153 @@
+"""Typos and shorthand: a misspelt word is read as the closest vocabulary word or cluster name.
+
+People type fast in a notebook ("pods in paymnets", "desribe deploy fronted", "cronjbs in ci
+namepsace"). Each word that is not a known word is compared, with the Optimal String Alignment
+distance from rapidfuzz (a transposition counts as one edit), against
+
+- the cluster's namespaces, where a namespace is expected ("in X", "X namespace", "-n X");
+- the object names of a resource right after that resource's word ("deploy fronted");
+- the translator's vocabulary (resource words, verbs, states);
+- the namespaces and object names of the inventory, anywhere else.
+
+Corrections are returned as assumptions ("read 'paymnets' as namespace payments"). Literal
+values are never touched: anything quoted, anything with ``=``, ``:``, ``/``, ``@`` or a digit
+in or around it (labels, images, versions, numbers), and words of three letters or fewer
+(except where a namespace is expected).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.intents import WRITE_WORDS
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS, REWRITES
+
+__all__ = ["VOCABULARY", "correct_spelling"]
+
+#: Words the rules act on, most common first (ties between equally close words go to the
+#: earlier one).
+VOCABULARY: tuple[str, ...] = tuple(dict.fromkeys((
+    *"""
+    pods pod deployments deployment nodes node services service namespaces namespace logs
+    events describe delete restart running pending failed failing warning warnings memory
+    usage cpu statefulsets statefulset daemonsets daemonset cronjobs cronjob jobs job
+    configmaps configmap secrets secret replicasets replicaset ingresses ingress persistent
+    volume volumes claims claim rollout rollback replicas drain cordon uncordon containers
+    container previous restarts crashing crashlooping annotate oldest newest across cluster
+    everywhere revisions endpoints serviceaccounts roles rolebindings networkpolicies
+    """.split(),
+    *RESOURCE_WORDS,
+)))
+#: Common words that are not typos of the vocabulary, though close to it.
+_ENGLISH = frozenset(
+    """
+    notes note rules rule modes mode codes code posts post pots host hosts files file times
+    users user teams team apps app ports port parts part steps step items item tools tool
+    pages page roots root rows row values value keys key lines line costs cost nodes roles
+    sure thanks please pls okay cool nice good great fine ones also just only even ever
+    kicked kick going want wanted plan later after again first then once when where which
+    shell token tokens user jane jobs grep curl wget impersonate admin laptop local sort
+    what whats thing things stuff hello hey yeah yes nope look looks show shows showing
+    """.split()
+)
+_KNOWN = NOT_NAMES | WRITE_WORDS | _ENGLISH | frozenset(VOCABULARY)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+_LITERAL_NEIGHBOURS = frozenset("=:/@")
+_NAMESPACE_BEFORE = frozenset({"in", "from", "namespace", "ns", "-n", "--namespace", "within",
+                               "inside"})
+_NAMESPACE_AFTER = frozenset({"namespace", "ns"})
+
+
+def _limit(word: str) -> int:
+    return 1 if len(word) <= 6 else 2
+
+
+def _closest(word: str, choices: Sequence[str], limit: int) -> str | None:
+    """Return the closest choice within ``limit`` edits (ties: same first letter, earlier)."""
+    if not choices:
+        return None
+    found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit,
+                            limit=None)
+    if not found:
+        return None
+    best = min(found, key=lambda hit: (hit[1], hit[0][:1] != word[:1], hit[2]))
+    return str(best[0])
+
+
+def _literal(question: str, start: int, end: int, quoted: Iterable[tuple[int, int]]) -> bool:
+    before = question[start - 1] if start > 0 else " "
+    after = question[end] if end < len(question) else " "
+    if before in _LITERAL_NEIGHBOURS or after in _LITERAL_NEIGHBOURS:
+        return True
+    return any(q_start <= start < q_end for q_start, q_end in quoted)
+
+
+def correct_spelling(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
+    """Return the question with typos corrected, and one assumption per correction.
+
+    Parameters
+    ----------
+    question
+        The question as typed.
+    ctx
+        Grounding: namespaces and inventory names are candidates too.
+    """
+    for pattern, repl in REWRITES:  # "replica sets" is one word before it is judged
+        question = pattern.sub(repl, question)
+    quoted = [m.span() for m in _QUOTED.finditer(question)]
+    tokens = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(question)]
+    namespaces = tuple(ctx.namespaces) or tuple(name for _, name in
+                                                ctx.inventory.get("namespaces", ()))
+    named = {raw.lower() for raw, _, _ in tokens if ctx.knows_namespace(raw.lower())}
+    # A name is only corrected where it cannot hurt: in a question that changes nothing, and
+    # to an object in the namespace the question names (if it names one).
+    reads = not any(raw.lower() in WRITE_WORDS and raw.lower() not in RESOURCE_WORDS
+                    for raw, _, _ in tokens)
+    out: list[str] = []
+    assumptions: list[str] = []
+    last = 0
+    for index, (raw, start, end) in enumerate(tokens):
+        word = raw.lower()
+        if any(ch.isdigit() for ch in word) or _literal(question, start, end, quoted):
+            continue
+        if word in _KNOWN or ctx.knows_namespace(word) or ctx.locate(word):
+            continue
+        previous = tokens[index - 1][0].lower() if index else ""
+        following = tokens[index + 1][0].lower() if index + 1 < len(tokens) else ""
+        fixed, what = None, ""
+        where_namespace = previous in _NAMESPACE_BEFORE or following in _NAMESPACE_AFTER
+        if where_namespace and len(word) >= 3:
+            fixed, what = _closest(word, namespaces, _limit(word)), "namespace "
+            if fixed is None and len(word) < 7:
+                continue  # "in shop" with no namespaces known: a name, not a typo
+        if fixed is None and previous in RESOURCE_WORDS and len(word) >= 4 and reads:
+            kind = RESOURCE_WORDS[previous][0]
+            names = tuple(name for ns, name in ctx.inventory.get(kind, ())
+                          if not named or ns in named or not ns)
+            fixed = _closest(word, names, _limit(word))
+            what = f"{kind} " if fixed else ""
+        if fixed is None and len(word) >= 4:
+            fixed, what = _closest(word, VOCABULARY, _limit(word)), ""
+            if fixed is None:
+                fixed, what = _closest(word, namespaces, _limit(word)), "namespace "
+            if fixed is None and len(word) >= 5 and reads:
+                fixed = _closest(word, ctx.object_names, _limit(word))
+                if fixed is not None and named and not any(
+                    ns in named or not ns for _, ns in ctx.locate(fixed)
+                ):
+                    fixed = None  # the near name lives in another namespace
+                what = "the object " if fixed else ""
+        if fixed is None or fixed == word:
+            continue
+        out.append(question[last:start])
+        out.append(fixed)
+        last = end
+        assumptions.append(f"read {raw!r} as {what}{fixed}")
+    out.append(question[last:])
+    return "".join(out), assumptions
