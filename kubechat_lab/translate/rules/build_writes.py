@@ -38,7 +38,11 @@ _AUTH_VERBS = {
     "patch": "patch", "list": "list", "watch": "watch", "get": "get", "see": "get",
     "read": "get", "view": "get", "scale": "update", "restart": "patch", "deploy": "create",
     "exec": "create", "drain": "update", "shell": "create", "cordon": "patch", "label": "patch",
-    "annotate": "patch",
+    "annotate": "patch", "kill": "delete", "nuke": "delete", "wipe": "delete",
+    "destroy": "delete", "terminate": "delete", "purge": "delete", "evict": "delete",
+    "uncordon": "patch", "taint": "patch", "bounce": "patch", "redeploy": "patch",
+    "recycle": "patch", "roll": "patch", "rollback": "patch", "undo": "patch", "pause": "patch",
+    "resume": "patch", "set": "patch", "upgrade": "patch", "add": "create", "apply": "create",
 }
 
 

@@ -32,7 +32,9 @@ FORBIDDEN_INTENTS: frozenset[str] = frozenset(
 
 _WRITE_WORDS = (
     r"delete|remove|create|update|patch|edit|change|modify|scale|exec|list|watch|get|read|"
-    r"view|see|restart|drain|cordon|label|annotate|deploy|make"
+    r"view|see|restart|drain|cordon|uncordon|label|annotate|deploy|make|kill|nuke|wipe|destroy|"
+    r"terminate|purge|evict|taint|bounce|redeploy|recycle|roll|rollback|undo|pause|resume|set|"
+    r"upgrade|add|apply"
 )
 
 # Ordered: the first pattern that matches wins. Earlier rows are the more specific ones
