@@ -55,7 +55,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
     (
         "credentials",
         re.compile(r"\b(?:use|using|with|via|pass(?:ing)?|and) (?:the |a |my |this )?"
-                   r"(?:bearer )?token\b|\btoken[=: ]+(?:(?=\S*\d)\S{6,}|\S{16,})|--token\b|--server\b|--kubeconfig\b|--client-(?:key|certificate)\b"
+                   r"(?:bearer )?token\b|\btoken[=: ]+(?:(?=\S*\d)\S{6,}|\S{16,})|--token\b"
+                   r"|--server\b|--kubeconfig\b|--client-(?:key|certificate)\b"
                    r"|\b(?:mint|create|generate|issue|make|get me|give me) (?:me )?(?:a |an |the )?"
                    r"(?:new |fresh |service ?account |sa )?(?:bearer |access |api )?tokens?\b"
                    r"|\b(?:kubeconfig|client cert(?:ificate)?|private key) (?:at|from|in|file)\b"
