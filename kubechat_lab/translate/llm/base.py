@@ -1,8 +1,10 @@
 """Shared machinery of the LLM translators: retries, circuit breaker, parse, repair, fallback.
 
 One translation: ask the model (structured output, retried with backoff on transient
-errors), parse its command with the kubectl grammar; on a refusal ask once more with the
-parser's error; if that also fails, or the provider is down, fall back to the rules
+errors), parse its command with the kubectl grammar and hold it to the question with the
+same checks the rules answer to (read intent wins, refuse don't trim, the namespace asked
+for; :mod:`kubechat_lab.translate._checks`); on a failure ask once more with the parser's or
+the checks' error; if that also fails, or the provider is down, fall back to the rules
 translator with a visible note. The model's own words about safety are never trusted: the
 command is classified by the policy from its parsed form only.
 """
@@ -23,6 +25,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from kubechat_lab.command import Command, parse
 from kubechat_lab.errors import CommandError, TranslateError
+from kubechat_lab.translate._checks import QuestionFacts, check_command, read_question
 from kubechat_lab.translate._types import (
     ClientState,
     DeltaCallback,
@@ -35,6 +38,7 @@ from kubechat_lab.translate.llm.breaker import CircuitBreaker
 from kubechat_lab.translate.llm.prompt import build_messages, repair_message
 from kubechat_lab.translate.llm.stream import ExplanationStream
 from kubechat_lab.translate.rules import RulesTranslator
+from kubechat_lab.translate.rules.refusals import refusal_explanation
 
 __all__ = ["LLMTranslator", "ProviderCallError", "Reply"]
 
@@ -75,6 +79,18 @@ def _scrub_explanation(text: str) -> tuple[str, bool]:
     sentences = re.split(r"(?<=[.!?])\s+", text.strip())
     kept = [s for s in sentences if not _SAFETY_CLAIM.search(s)]
     return " ".join(kept).strip(), len(kept) != len(sentences)
+
+
+def _judged(reply: Reply, facts: QuestionFacts, context: TranslationContext) -> Reply:
+    """Hold a parsed command to the question: read intent, refusals, namespace (see _checks)."""
+    if reply.command is None:
+        return reply
+    problems = check_command(facts, reply.command, context)
+    if not problems:
+        return reply
+    return dataclasses.replace(
+        reply, command=None,
+        error=f"{reply.command.render()!r} does not answer the question: {'; '.join(problems)}")
 
 
 def check_reply(raw: str, context: TranslationContext) -> Reply:
@@ -311,18 +327,28 @@ class LLMTranslator:
                 f"next try in {self.breaker.retry_in():.0f}s"))
         messages = build_messages(question, ctx)
         logger.debug("translate prompt provider=%s messages=%s", self.id, messages)
+        facts = read_question(question, ctx)
         sink = self._stream_sink(on_delta)
         try:
-            reply = check_reply(self._ask(messages, sink), ctx)
+            reply = _judged(check_reply(self._ask(messages, sink), ctx), facts, ctx)
             if reply.error is not None:
                 notes.append(f"repair round: {reply.error}")
                 messages += [{"role": "assistant", "content": reply.raw},
                              repair_message(reply.error)]
-                reply = check_reply(self._ask(messages, self._stream_sink(on_delta)), ctx)
+                reply = _judged(check_reply(self._ask(messages, self._stream_sink(on_delta)),
+                                            ctx), facts, ctx)
         except ProviderCallError as exc:
             self.breaker.record_failure()
             return self._fall_back(question, ctx, start, notes, f"{self.id} failed: {exc}")
         self.breaker.record_success()
+        if reply.declined and facts.refusals:
+            notes.append(f"{self.id} refused too: {reply.explanation or 'no reason given'}")
+            return Translation(
+                question=question, command=None, text="",
+                explanation=refusal_explanation(facts.refusals), provider=self.id,
+                notes=(*notes, *(f"refused ({r.kind}): {r.phrase.strip()!r}"
+                                 for r in facts.refusals)),
+                latency=time.perf_counter() - start)
         if reply.declined:
             return self._fall_back(question, ctx, start, notes,
                                    f"{self.id} gave no command: {reply.explanation or 'no reason'}")

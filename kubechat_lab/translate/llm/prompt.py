@@ -15,6 +15,7 @@ __all__ = [
     "SYSTEM_PROMPT",
     "build_messages",
     "grounding_text",
+    "previous_text",
     "repair_message",
 ]
 
@@ -59,7 +60,15 @@ Never use: shell syntax (pipes, ;, &&, $( ), backticks, redirects, newlines), mo
 command, exec, attach, cp, port-forward, proxy, edit, debug, run, config, files (-f PATH),
 watching or following (-w, -f), or connection and credential flags (--server, --token,
 --kubeconfig, --context, --cluster, --user, --as, --certificate-authority, --insecure-...).
-Prefer read-only commands; write only when the user clearly asks for a change.
+Read intent wins: when the question asks to see, list, check or count, answer with a read
+even if it mentions a write it only plans ("before I delete X, show me X" -> get or describe;
+"can I / am I allowed to ..." -> kubectl auth can-i; "what would X do" -> a read, never X).
+Write only when the user clearly asks for a change now.
+Refuse, don't trim: if any part of the question asks for something not allowed (a shell pipe,
+a token or other credentials, another identity, curl or wget, a secret's value), return
+"command": "" for the whole question and say why; never answer only the allowed part.
+Use the namespace the question names, or the one the cluster lists an object in; a follow-up
+question ("and in payments?", "now restart it") refers to the previous turn given below.
 If the question cannot be answered with one allowed command, return "command": "" and say
 why in the explanation. Do not rate the command's safety: the server classifies it itself.
 """
@@ -113,15 +122,31 @@ def grounding_text(context: TranslationContext) -> str:
     return "\n".join(lines)
 
 
+def previous_text(context: TranslationContext) -> str:
+    """Describe the previous turn of the conversation, or ``""`` for a first question."""
+    turn = context.previous
+    if turn is None:
+        return ""
+    lines = [f"Previous question: {turn.question}"]
+    command = turn.command.render() if turn.command is not None else "(none: it was refused)"
+    lines.append(f"Previous command: {command}")
+    if turn.kind or turn.names:
+        shown = _cap(list(turn.names), 20) if turn.names else "no names"
+        lines.append(f"Its result showed {turn.kind or 'objects'}: {shown}")
+    return "\n".join(lines)
+
+
 def _answer(command: str, explanation: str) -> str:
     return json.dumps({"command": command, "explanation": explanation})
 
 
 def build_messages(question: str, context: TranslationContext) -> list[Message]:
     """Return the chat messages: system prompt with grounding, few-shot turns, the question."""
-    messages: list[Message] = [
-        {"role": "system", "content": f"{SYSTEM_PROMPT}\nCluster:\n{grounding_text(context)}"},
-    ]
+    system = f"{SYSTEM_PROMPT}\nCluster:\n{grounding_text(context)}"
+    previous = previous_text(context)
+    if previous:
+        system += f"\nConversation so far:\n{previous}"
+    messages: list[Message] = [{"role": "system", "content": system}]
     for example, command, explanation in FEW_SHOT:
         messages.append({"role": "user", "content": example})
         messages.append({"role": "assistant", "content": _answer(command, explanation)})
@@ -130,7 +155,7 @@ def build_messages(question: str, context: TranslationContext) -> list[Message]:
 
 
 def repair_message(error: str) -> Message:
-    """Return the user turn of the repair round: the parser's (or schema's) error, verbatim."""
+    """Return the user turn of the repair round: the parser's or a check's error, verbatim."""
     return {
         "role": "user",
         "content": (

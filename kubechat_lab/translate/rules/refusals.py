@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Refusal", "find_refusals"]
+__all__ = ["Refusal", "find_refusals", "refusal_explanation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +130,10 @@ def find_refusals(question: str, *, permission_question: bool = False) -> list[R
             continue
         found.append(Refusal(kind, match.group(0), why, instead))
     return found
+
+
+def refusal_explanation(refusals: tuple[Refusal, ...] | list[Refusal]) -> str:
+    """Return what a refused question is told: the first reason, and that nothing runs."""
+    first = refusals[0]
+    return (f"I won't translate this question: {first.explain()}. Nothing in it runs, not even "
+            "the parts that would be allowed on their own: they were asked for together.")

@@ -18,7 +18,7 @@ from kubechat_lab.translate._types import Translation, TranslationContext
 from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
 from kubechat_lab.translate.rules.pipeline import GENERIC_HINT, understand
-from kubechat_lab.translate.rules.refusals import Refusal
+from kubechat_lab.translate.rules.refusals import Refusal, refusal_explanation
 
 __all__ = ["RulesTranslator"]
 
@@ -44,12 +44,6 @@ def _explain(command: Command) -> str:
              else " in all namespaces" if command.all_namespaces else "")
     verb = command.verb if command.subverb is None else f"{command.verb} {command.subverb}"
     return f"kubectl {verb}: {what}{where}."
-
-
-def _refusal_text(refusals: tuple[Refusal, ...]) -> str:
-    first = refusals[0]
-    return (f"I won't translate this question: {first.explain()}. Nothing in it runs, not even "
-            "the parts that would be allowed on their own: they were asked for together.")
 
 
 class RulesTranslator:
@@ -166,7 +160,7 @@ class RulesTranslator:
             question=question,
             command=None,
             text="",
-            explanation=_refusal_text(refusals),
+            explanation=refusal_explanation(refusals),
             provider=self.id,
             notes=tuple(f"refused ({r.kind}): {r.phrase.strip()!r}" for r in refusals),
             latency=time.perf_counter() - start,
