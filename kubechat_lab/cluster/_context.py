@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kubechat_lab.cluster._diff import redact_secret
 from kubechat_lab.cluster._discovery import ApiResource, Discovery
 from kubechat_lab.cluster._transport import Transport
 from kubechat_lab.errors import ClusterError
@@ -13,7 +14,12 @@ from kubechat_lab.errors import ClusterError
 if TYPE_CHECKING:
     from kubechat_lab.command import Command
 
-__all__ = ["Context", "Target"]
+__all__ = ["Context", "Target", "holds_secrets"]
+
+
+def holds_secrets(resource: ApiResource) -> bool:
+    """Return True for core/v1 Secrets, whose values every read redacts as they arrive."""
+    return resource.info.kind == "Secret" and resource.info.group == ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +127,7 @@ class Context:
         selector: str | None = None,
         field_selector: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Every object of a type (plain JSON, managedFields dropped), paged."""
+        """Every object of a type (plain JSON, managedFields dropped, Secret values redacted)."""
         return list(self.iter_objects(resource, namespace, selector, field_selector))
 
     def iter_objects(
@@ -144,15 +150,16 @@ class Context:
             items.extend(page.doc.get("items") or ())
         kind = resource.info.kind
         api_version = resource.info.group_version
+        secret = holds_secrets(resource)
         for item in items:
             item.setdefault("kind", kind)
             item.setdefault("apiVersion", api_version)
-            yield item
+            yield redact_secret(item) if secret else item
 
     def get_object(self, resource: ApiResource, namespace: str | None, name: str) -> Any:
-        """One object (plain JSON, managedFields dropped)."""
+        """One object (plain JSON, managedFields dropped, Secret values redacted)."""
         doc = self.transport.get(resource.path(namespace, name))
         meta = doc.get("metadata")
         if meta:
             meta.pop("managedFields", None)
-        return doc
+        return redact_secret(doc) if holds_secrets(resource) else doc

@@ -16,6 +16,7 @@ __all__ = [
     "clean",
     "field_changes",
     "object_diff",
+    "redact_secret",
     "to_yaml",
 ]
 
@@ -45,19 +46,37 @@ def clean(obj: Any) -> Any:
     return out
 
 
+def redact_secret(obj: Any) -> Any:
+    """Redact, in place, the values a Secret holds; return ``obj``.
+
+    ``data`` and ``stringData`` values and the last-applied annotation (a copy of the whole
+    Secret) become :data:`REDACTED`; keys stay. Call it on every Secret as it arrives, before
+    anything sorts, filters, evaluates JSONPath or waits on it: a value seen by any of those is
+    an oracle (an ordering, or an equality test), even when it is never printed.
+    """
+    if not isinstance(obj, dict):
+        return obj
+    for key in ("data", "stringData"):
+        values = obj.get(key)
+        if isinstance(values, dict):
+            obj[key] = {name: REDACTED for name in values}
+        elif values is not None:
+            obj[key] = REDACTED
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+            annotations[_LAST_APPLIED] = REDACTED
+    return obj
+
+
 def _clean_in_place(obj: dict[str, Any]) -> None:
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         meta.pop("managedFields", None)
     if obj.get("kind") == "Secret":
-        for key in ("data", "stringData"):
-            values = obj.get(key)
-            if isinstance(values, dict):
-                obj[key] = {name: REDACTED for name in values}
-        if isinstance(meta, dict):
-            annotations = meta.get("annotations")
-            if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
-                annotations[_LAST_APPLIED] = REDACTED
+        redact_secret(obj)
     items = obj.get("items")
     if isinstance(items, list):
         for item in items:
@@ -96,17 +115,18 @@ def _quiet(obj: Any) -> Any:
 def field_changes(before: Any, after: Any) -> list[tuple[str, JSON, JSON]]:
     """List the changed leaf fields of two objects: ``(dotted path, before, after)``.
 
-    Status, resource versions and other bookkeeping are ignored; secret values compare
-    redacted (so a changed secret value shows as a change of ``data.KEY`` without values).
-    Lists of named items (containers, env) are matched by name: ``...containers[app].image``.
+    Status, resource versions and other bookkeeping are ignored. Secret values are never
+    compared: every key a write gives a Secret shows as ``<redacted> (written)``, changed or
+    not, because "changed" and "unchanged" would answer whether a guessed value is the live
+    one (a dry run is enough to ask). Lists of named items (containers, env) are matched by
+    name: ``...containers[app].image``.
     """
     old = dict(_flatten(_quiet(clean(before or {}))))
     new = dict(_flatten(_quiet(clean(after or {}))))
-    if (before or {}).get("kind") == "Secret" and before and after:
+    if "Secret" in ((before or {}).get("kind"), (after or {}).get("kind")) and after:
         for key in ("data", "stringData"):
-            for name, value in ((after or {}).get(key) or {}).items():
-                if ((before or {}).get(key) or {}).get(name) != value:
-                    new[f"{key}.{name}"] = REDACTED + " (changed)"
+            for name in (after.get(key) or {}) if isinstance(after.get(key), dict) else ():
+                new[f"{key}.{name}"] = REDACTED + " (written)"
     changes = []
     for path in sorted(old.keys() | new.keys()):
         if old.get(path, _MISSING) != new.get(path, _MISSING):

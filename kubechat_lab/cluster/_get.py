@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from kubechat_lab.cluster import frames
-from kubechat_lab.cluster._context import Context
-from kubechat_lab.cluster._diff import clean, to_yaml
+from kubechat_lab.cluster._context import Context, holds_secrets
+from kubechat_lab.cluster._diff import clean, redact_secret, to_yaml
 from kubechat_lab.cluster._discovery import ApiResource
 from kubechat_lab.cluster._fastdecode import table_decoder
 from kubechat_lab.cluster._jsonpath import evaluate, render_template
@@ -42,10 +42,10 @@ def get(ctx: Context, cmd: Command) -> Result:
     objects: list[dict[str, Any]] = []
     for resource, names in groups:
         objects.extend(_objects(ctx, cmd, resource, names))
+    objects = [clean(obj) for obj in objects]  # redacted before the sort looks at a value
     sort_by = cmd.flag("sort-by")
     if sort_by:
         objects.sort(key=lambda obj: sort_key(sort_by, obj))
-    objects = [clean(obj) for obj in objects]
     return _formatted(output, objects, len(groups) == 1 and bool(groups[0][1]) and
                       len(groups[0][1]) == 1)
 
@@ -70,12 +70,15 @@ def _table(ctx: Context, cmd: Command, resource: ApiResource, names: tuple[str, 
     builder = frames.TableBuilder(resource.canonical, namespaced=resource.namespaced,
                                   now=datetime.now(UTC))
     keyed: list[tuple[tuple[int, float, str], dict[str, Any]]] = []
+    secret = holds_secrets(resource)
     if names:
         ns = namespace if namespace is not None or not resource.namespaced else (
             cmd.namespace or ctx.transport.default_namespace)
         for name in names:
             doc = ctx.transport.get(resource.path(ns, name), query=query, accept=ACCEPT_TABLE)
             drop_managed_fields(doc)
+            if secret:
+                _redact_rows(doc)
             if sort_by:
                 keyed.append((_row_key(sort_by, doc), doc))
             else:
@@ -91,6 +94,8 @@ def _table(ctx: Context, cmd: Command, resource: ApiResource, names: tuple[str, 
             if page.fresh:
                 builder.reset()
                 keyed = []
+            if secret:
+                _redact_rows(page.doc)
             if sort_by:
                 keyed.extend(_split_rows(sort_by, page.doc))
             else:
@@ -103,6 +108,19 @@ def _table(ctx: Context, cmd: Command, resource: ApiResource, names: tuple[str, 
     logger.info("kubernetes get resource=%s namespace=%s rows=%d", resource.canonical,
                 namespace or "*", len(result))
     return result
+
+
+def _redact_rows(doc: dict[str, Any]) -> None:
+    """Redact the Secrets in a Table (row objects) or a plain list/object, before any sort."""
+    if doc.get("kind") == "Table":
+        for row in doc.get("rows") or ():
+            if isinstance(row, dict):
+                redact_secret(row.get("object"))
+    elif isinstance(doc.get("items"), list):
+        for item in doc["items"]:
+            redact_secret(item)
+    else:
+        redact_secret(doc)
 
 
 def _row_key(path: str, doc: dict[str, Any]) -> tuple[int, float, str]:

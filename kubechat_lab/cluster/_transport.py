@@ -55,7 +55,25 @@ _MAX_LIST_RESTARTS = 3
 
 
 def path_quote(segment: str) -> str:
-    """Quote one path segment (an object name) for a REST path."""
+    """Quote one path segment (an object or namespace name) for a REST path.
+
+    Raises
+    ------
+    ClusterError
+        400 for ``""``, ``"."``, ``".."`` or a name holding ``/`` or ``%``: such a segment
+        would make the path address a collection or a parent (a delete of one object turned
+        into a delete of many), whatever quoting is applied.
+    """
+    if not isinstance(segment, str) or segment in ("", ".", "..") or "/" in segment or (
+        "%" in segment
+    ):
+        raise ClusterError(
+            f"refusing the name {segment!r} in a request path: empty, '.', '..' and names "
+            "with '/' or '%' are not object names and would address another resource; give "
+            "the object's real name",
+            status=400,
+            reason="BadRequest",
+        )
     return quote(segment, safe="")
 
 

@@ -16,7 +16,8 @@ from kubechat_lab.cluster._apply import (
     STRATEGIC_PATCH,
     Op,
 )
-from kubechat_lab.cluster._context import Context, Target
+from kubechat_lab.cluster._context import Context, Target, holds_secrets
+from kubechat_lab.cluster._diff import redact_secret
 from kubechat_lab.errors import ClusterError
 
 if TYPE_CHECKING:
@@ -335,6 +336,8 @@ def _patch(ctx: Context, cmd: Command) -> list[Op]:
     for target in ctx.targets(cmd):
         path = target.resource.path(target.namespace, target.name, subresource)
         before = ctx.transport.get(path)
+        if holds_secrets(target.resource):
+            redact_secret(before)
         ops.append(Op("patched", target, "PATCH", path, body, _PATCH_TYPES[kind], before))
     return ops
 

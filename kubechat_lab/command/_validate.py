@@ -21,6 +21,7 @@ __all__ = [
     "check_label_value",
     "check_name",
     "check_namespace",
+    "check_object_name",
     "check_no_smuggling",
     "manifest_objects",
     "validate_patch",
@@ -280,7 +281,69 @@ def _manifest_object(item: object) -> dict[str, object]:
             f"manifest object {str(item)[:80]!r} has no apiVersion and kind",
             reason="invalid-manifest",
         )
+    _check_metadata(item)
     return item
+
+
+# Kinds named like URL path segments (``system:aggregate-to-edit``), not DNS subdomains.
+_PATH_SEGMENT_KINDS = frozenset({"role", "clusterrole", "rolebinding", "clusterrolebinding"})
+_PATH_SEGMENT = re.compile(r"[^/%]+")
+
+
+def _check_metadata(item: dict[str, object]) -> None:
+    """Names that become URL path segments must be valid Kubernetes names (never ``.``/``..``)."""
+    kind = str(item["kind"])
+    meta = item.get("metadata")
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise CommandError(f"manifest {kind}: metadata is a {type(meta).__name__}, not a "
+                           "mapping with name (and namespace)", reason="invalid-manifest")
+    name, generate = meta.get("name"), meta.get("generateName")
+    if name is None and generate is None:
+        raise CommandError(f"manifest {kind} has no metadata.name; name every object",
+                           reason="invalid-manifest")
+    for field, value in (("name", name), ("generateName", generate)):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise CommandError(f"manifest {kind}: metadata.{field} {value!r} is not a string",
+                               reason="invalid-name")
+        check_object_name(value.rstrip("-") if field == "generateName" and value != "-"
+                          else value, kind)
+    namespace = meta.get("namespace")
+    if namespace is not None:
+        if not isinstance(namespace, str):
+            raise CommandError(f"manifest {kind}: metadata.namespace {namespace!r} is not a "
+                               "string", reason="invalid-name")
+        check_namespace(namespace)
+
+
+def check_object_name(name: str, kind: str) -> str:
+    """Check the name of an object of ``kind`` (a Kind such as ``Namespace``, or a resource).
+
+    Namespaces are DNS labels, RBAC objects path segments (no ``/`` or ``%``), everything else
+    a DNS-1123 subdomain; ``.`` and ``..`` are never names (they would turn an object's URL
+    into its collection's or its parent's).
+    """
+    lowered = kind.lower()
+    if name in ("", ".", ".."):
+        raise CommandError(
+            f"invalid {kind} name {name!r}: '.', '..' and empty names would address a "
+            "collection or its parent instead of one object; give the object's real name",
+            reason="invalid-name",
+        )
+    if lowered in ("namespace", "namespaces"):
+        return check_namespace(name)
+    singular = lowered[:-1] if lowered.endswith("s") else lowered
+    if singular in _PATH_SEGMENT_KINDS:
+        if len(name) <= 253 and _PATH_SEGMENT.fullmatch(name):
+            return name
+        raise CommandError(
+            f"invalid {kind} name {name!r}: RBAC object names may not contain '/' or '%'",
+            reason="invalid-name",
+        )
+    return check_name(name)
 
 
 Validator = Callable[[str], str]

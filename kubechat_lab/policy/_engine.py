@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,8 +20,8 @@ __all__ = ["DEFAULT_POLICY_PATH", "Policy", "assess", "classify", "default_polic
 #: The default policy shipped in the package (DESIGN.md section 5).
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 
-_TOP_FIELDS = ("version", "protected_namespaces", "rules", "disable", "denied_resources",
-               "extends_default")
+_TOP_FIELDS = ("version", "protected_namespaces", "allowed_registries", "rules", "disable",
+               "denied_resources", "extends_default")
 _NO_RULE = Rule("no-rule", Level.WARNING,
                 "no policy rule matched this command, so it needs a confirmation.")
 
@@ -44,11 +45,13 @@ class Policy:
     rules: tuple[Rule, ...]
     protected_namespaces: frozenset[str]
     sources: tuple[str, ...] = ()
+    allowed_registries: tuple[str, ...] = ()
 
     def assess(self, command: Command, context: PolicyContext | None = None, *,
                resources: ResourceTable = DEFAULT_RESOURCES) -> Assessment:
         """Return the :class:`Assessment` of ``command`` run in ``context``."""
-        facts = facts_of(command, context, self.protected_namespaces, resources)
+        facts = facts_of(command, context, self.protected_namespaces, resources,
+                         self.allowed_registries)
         matched = [rule for rule in self.rules if rule.matches(facts)]
         if not matched:
             matched = [_NO_RULE]
@@ -56,7 +59,7 @@ class Policy:
         fields = facts.format_fields()
         return Assessment(
             level=matched[0].level,
-            reasons=tuple(rule.explain(fields) for rule in matched),
+            reasons=tuple(rule.explain(fields, facts) for rule in matched),
             rule_ids=tuple(rule.id for rule in matched),
         )
 
@@ -66,13 +69,17 @@ class Policy:
         if data.get("extends_default", True) is False:
             base: tuple[Rule, ...] = ()
             protected = frozenset[str]()
+            registries: tuple[str, ...] = ()
         elif data.get("extends_default", True) is not True:
             raise PolicyError(f"policy file {source}: field 'extends_default': expected true "
                               f"or false, got {data.get('extends_default')!r}")
         else:
             base, protected = self.rules, self.protected_namespaces
+            registries = self.allowed_registries
         if "protected_namespaces" in data:
             protected = _protected(data["protected_namespaces"], source)
+        if "allowed_registries" in data:
+            registries = _registries(data["allowed_registries"], source)
         rules = _rules(data, source)
         by_id = {rule.id: rule for rule in base}
         disabled = _string_list(data.get("disable", []), source, "disable")
@@ -85,7 +92,7 @@ class Policy:
             del by_id[rule_id]
         for rule in rules:
             by_id[rule.id] = rule  # same id replaces, new id appends
-        return Policy(tuple(by_id.values()), protected, (*self.sources, source))
+        return Policy(tuple(by_id.values()), protected, (*self.sources, source), registries)
 
 
 def _check_top(data: Mapping[str, object], source: str) -> None:
@@ -110,6 +117,19 @@ def _string_list(value: object, source: str, name: str) -> list[str]:
 
 def _protected(value: object, source: str) -> frozenset[str]:
     return frozenset(_string_list(value, source, "protected_namespaces"))
+
+
+_REGISTRY = re.compile(r"(?:\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]+)?(?:/[a-z0-9._/-]+)?")
+
+
+def _registries(value: object, source: str) -> tuple[str, ...]:
+    entries = _string_list(value, source, "allowed_registries")
+    for entry in entries:
+        if not _REGISTRY.fullmatch(entry.strip().lower().rstrip("/")):
+            raise PolicyError(f"policy file {source}: field 'allowed_registries': {entry!r} is "
+                              "not a registry host (ghcr.io, *.gcr.io, localhost:5000) or a "
+                              "host and path prefix (docker.io/library)")
+    return tuple(entry.strip().lower().rstrip("/") for entry in entries)
 
 
 def _rules(data: Mapping[str, object], source: str) -> list[Rule]:

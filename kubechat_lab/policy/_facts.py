@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from kubechat_lab.command import DEFAULT_RESOURCES, Command, CommandError, ResourceTable
 from kubechat_lab.command import manifest_objects as _manifest_objects
+from kubechat_lab.policy._findings import findings_of
 from kubechat_lab.policy._model import PolicyContext
 
 __all__ = ["Facts", "facts_of"]
@@ -29,9 +30,9 @@ _EMPTY: frozenset[str] = frozenset()
 class Facts:
     """The parts of a command (and its context) that rules match, computed once."""
 
-    __slots__ = ("all_namespaces", "args", "bulk", "command", "dry_run", "flags", "names",
-                 "namespaces", "output", "protected", "resources", "subverb", "user", "verb",
-                 "write")
+    __slots__ = ("all_namespaces", "args", "bulk", "command", "dry_run", "findings", "flags",
+                 "names", "namespaces", "output", "protected", "resources", "subverb", "user",
+                 "verb", "write")
 
     def __init__(self, command: Command) -> None:
         self.command = command
@@ -51,6 +52,7 @@ class Facts:
         self.protected: tuple[str, ...] = ()
         self.bulk = False
         self.user: str | None = None
+        self.findings: dict[str, tuple[str, ...]] = {}
 
     def format_fields(self) -> dict[str, str]:
         """Values for the ``{placeholders}`` of rule reasons, computed when first used."""
@@ -79,6 +81,14 @@ class Facts:
         if key == "user":
             return self.user or "(unknown)"
         raise KeyError(key)
+
+    def detail(self, names: frozenset[str] | None) -> str:
+        """Return the details of the findings ``names`` (all findings for None)."""
+        details = [d for name, found in self.findings.items()
+                   if names is None or name in names for d in found]
+        if len(details) > 3:
+            return "; ".join(details[:3]) + f"; and {len(details) - 3} more"
+        return "; ".join(details) or "(no detail)"
 
     def scope(self) -> str:
         """Describe how a bulk command selects objects."""
@@ -131,8 +141,13 @@ def facts_of(
     context: PolicyContext | None,
     protected: frozenset[str],
     table: ResourceTable = DEFAULT_RESOURCES,
+    registries: tuple[str, ...] = (),
 ) -> Facts:
-    """Derive the :class:`Facts` of ``command`` run by ``context`` (protected namespaces given)."""
+    """Derive the :class:`Facts` of ``command`` run by ``context``.
+
+    ``protected`` are the protected namespaces, ``registries`` the allowed image registries
+    (empty: any).
+    """
     facts = Facts(command)
     verb = command.verb
     resources = set(command.resources)
@@ -182,6 +197,7 @@ def facts_of(
             and verb not in _MANIFEST_VERBS)
     )
     facts.user = context.user if context else None
+    facts.findings = findings_of(command, table, protected, registries)
     return facts
 
 

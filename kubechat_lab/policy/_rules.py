@@ -6,12 +6,14 @@ import difflib
 import fnmatch
 import re
 import string
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from kubechat_lab.command import DEFAULT_RESOURCES, VERBS
 from kubechat_lab.errors import PolicyError
 from kubechat_lab.policy._facts import Facts
+from kubechat_lab.policy._findings import FINDINGS
 from kubechat_lab.policy._model import Level
 
 __all__ = ["Rule", "compile_rule"]
@@ -21,9 +23,9 @@ Check = Callable[[Facts], bool]
 _RULE_FIELDS = ("id", "level", "reason", "match", "description")
 _MATCH_FIELDS = ("verbs", "subverbs", "resources", "namespaces", "names", "flags", "outputs",
                  "args", "users", "write", "bulk", "protected_namespace", "dry_run",
-                 "all_namespaces")
+                 "all_namespaces", "findings")
 _PLACEHOLDERS = frozenset({"verb", "target", "resources", "names", "namespace", "scope",
-                           "user"})
+                           "user", "detail"})
 _ID = re.compile(r"[A-Za-z0-9][-A-Za-z0-9_.:]*")
 
 
@@ -52,6 +54,7 @@ class Rule:
     source: str = "<default>"
     checks: tuple[Check, ...] = field(default=(), compare=False, repr=False)
     verbs: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    findings: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     def matches(self, facts: Facts) -> bool:
         """Return True when every condition of the rule holds for ``facts``."""
@@ -62,8 +65,14 @@ class Rule:
                 return False
         return True
 
-    def explain(self, fields: Mapping[str, str]) -> str:
-        """Return the reason with its placeholders filled in."""
+    def explain(self, fields: Mapping[str, str], facts: Facts | None = None) -> str:
+        """Return the reason with its placeholders filled in.
+
+        ``{detail}`` is the details of the findings this rule matches (all findings when it
+        matches none by name).
+        """
+        if facts is not None and "{detail}" in self.reason:
+            fields = ChainMap({"detail": facts.detail(self.findings)}, fields)  # type: ignore[arg-type]
         return self.reason.format_map(fields)
 
 
@@ -194,6 +203,14 @@ def _compile_field(where: _Where, key: str, value: object) -> Check:
         return lambda f: f.user is not None and pattern.fullmatch(f.user) is not None
     if key == "flags":
         return _flag_check(where, value)
+    if key == "findings":
+        wanted = frozenset(_strings(where, f"match.{key}", value))
+        for name in sorted(wanted):
+            if name not in FINDINGS:
+                raise where.error("match.findings", f"unknown finding {name!r}"
+                                  + _suggest(name, frozenset(FINDINGS)) + "; findings: "
+                                  + ", ".join(FINDINGS))
+        return lambda f: not wanted.isdisjoint(f.findings)
     want = _bool(where, f"match.{key}", value)
     attribute = {"write": "write", "bulk": "bulk", "dry_run": "dry_run",
                  "all_namespaces": "all_namespaces"}.get(key)
@@ -243,4 +260,6 @@ def compile_rule(data: object, source: str, index: int) -> Rule:
     checks = _compile_match(where, match)
     verbs = match.get("verbs") if isinstance(match, dict) else None
     prefilter = frozenset(_strings(where, "match.verbs", verbs)) if verbs is not None else None
-    return Rule(rule_id, level, reason, match, source, checks, prefilter)
+    names = match.get("findings") if isinstance(match, dict) else None
+    findings = frozenset(_strings(where, "match.findings", names)) if names is not None else None
+    return Rule(rule_id, level, reason, match, source, checks, prefilter, findings)

@@ -13,7 +13,7 @@ from kubechat_lab.policy import confirmation_text
     [
         ("kubectl delete pod web-1 -n shop", "web-1"),
         ("kubectl delete pods a b -n shop", "a b"),
-        ("kubectl delete pods --all -n shop", "shop"),
+        ("kubectl delete pods --all -n shop", "all pods in shop"),
         ("kubectl scale deployment/api --replicas=0 -n payments", "api"),
     ],
 )

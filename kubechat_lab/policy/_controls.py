@@ -1,0 +1,233 @@
+"""Facts about what a write does to the cluster: effects, security controls, RBAC grants.
+
+Judged by effect, not by verb: a patch that sets ``spec.replicas`` to 0 scales to zero, a
+node patch that adds a ``NoExecute`` taint evicts, a binding of ``cluster-admin`` to
+``system:authenticated`` hands the cluster to every user whichever verb writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kubechat_lab.policy._walk import Budget, get_ci, is_true, path_text, walk
+from kubechat_lab.policy._written import Written
+
+__all__ = ["control_findings", "effect_findings", "rbac_findings"]
+
+Add = Callable[[str, str], None]
+
+_PSA_PREFIX = "pod-security.kubernetes.io/"
+_PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+_WEBHOOK_KINDS = frozenset({"validatingwebhookconfiguration", "mutatingwebhookconfiguration"})
+_POLICY_KINDS = frozenset({"validatingadmissionpolicy", "mutatingadmissionpolicy"})
+_BINDING_KINDS = frozenset({"validatingadmissionpolicybinding",
+                            "mutatingadmissionpolicybinding"})
+#: Groups and users that stand for everyone (or every workload).
+_BROAD_GROUPS = ("system:unauthenticated", "system:authenticated", "system:serviceaccounts")
+_BROAD_USERS = ("system:anonymous",)
+#: Roles that hold the cluster (or a namespace) whole.
+_POWERFUL_ROLES = frozenset({"cluster-admin", "admin", "edit"})
+#: Built-in roles known to grant little; everything else, unseen, may grant anything.
+_LIMITED_ROLES = frozenset({"view", "system:basic-user", "system:discovery",
+                            "system:public-info-viewer"})
+_WRITE_VERBS = frozenset({"*", "create", "update", "patch", "delete", "deletecollection",
+                          "escalate", "bind", "impersonate"})
+
+
+def _meta(body: object) -> object:
+    return get_ci(body, "metadata")
+
+
+# -- effects -----------------------------------------------------------------------------
+
+
+def effect_findings(written: Written, budget: Budget, add: Add) -> None:
+    """Scale to zero, NoExecute taints and owner references, from what the write sets."""
+    body = written.body
+    if body is None:
+        return
+    spec = get_ci(body, "spec")
+    if written.mode in ("object", "patch"):
+        for field in ("replicas", "parallelism"):
+            value = get_ci(spec, field)
+            if value is not None and not isinstance(value, bool) and str(value).strip() in (
+                    "0", "0.0"):
+                add("scale-to-zero", f"{written.label}: spec.{field} = 0 ({written.via})")
+    for path, node in walk(body, budget, kind=written.kind):
+        taints = get_ci(node, "taints")
+        for taint in taints if isinstance(taints, list) else ():
+            if str(get_ci(taint, "effect", "")).strip().lower() == "noexecute":
+                add("noexecute-taint", f"{written.label} {path_text((*path, 'taints'))}: "
+                    f"{get_ci(taint, 'key')!s}:NoExecute")
+    owners = get_ci(_meta(body), "ownerReferences")
+    if owners not in (None, []):
+        add("owner-references", f"{written.label}: metadata.ownerReferences = {owners!r}"[:200])
+
+
+# -- security controls ---------------------------------------------------------------------
+
+
+def _pod_security(written: Written, add: Add) -> None:
+    meta = _meta(written.body)
+    labels = get_ci(meta, "labels")
+    if written.mode == "patch" and (
+        (isinstance(written.body, Mapping) and _has_key(written.body, "metadata") and meta is None)
+        or (isinstance(meta, Mapping) and _has_key(meta, "labels") and labels is None)
+        or any(_replaces(m) for m in (written.body, meta, labels))
+    ):
+        add("security-weakening", f"{written.label}: the patch replaces every label, "
+            "removing the pod-security enforce label with them")
+    if not isinstance(labels, Mapping):
+        return
+    for key, value in labels.items():
+        name = str(key).strip().lower()
+        if not name.startswith(_PSA_PREFIX):
+            continue
+        add("pod-security-label", f"{written.label}: {key}={value!s}")
+        if name == _PSA_ENFORCE and (value is None or str(value).strip().lower() ==
+                                     "privileged"):
+            what = "removes" if value is None else "sets privileged for"
+            add("security-weakening", f"{written.label}: {what} the pod-security enforce "
+                "label, so the namespace admits privileged pods")
+
+
+def _replaces(mapping: object) -> bool:
+    """Return True for a strategic-merge directive that drops the keys it does not list.
+
+    That is ``$patch: replace`` (or ``delete``) and ``$retainKeys``.
+    """
+    if not isinstance(mapping, Mapping):
+        return False
+    return str(mapping.get("$patch", "")).lower() in ("replace", "delete") or any(
+        str(key).startswith("$retainKeys") for key in mapping)
+
+
+def _has_key(mapping: Mapping[Any, Any], key: str) -> bool:
+    return any(str(name).lower() == key for name in mapping)
+
+
+def _admission(written: Written, budget: Budget, add: Add) -> None:
+    kind = written.kind.lower()
+    if written.mode == "delete":
+        add("security-weakening", f"deleting {written.label} switches an admission control off")
+        return
+    body = written.body
+    for path, node in walk(body, budget, kind=written.kind):
+        policy = get_ci(node, "failurePolicy")
+        if policy is not None and str(policy).strip().lower() == "ignore":
+            add("security-weakening", f"{written.label} {path_text((*path, 'failurePolicy'))}: "
+                "Ignore lets requests through when the check fails")
+        actions = get_ci(node, "validationActions")
+        if isinstance(actions, list) and not any(str(a).strip().lower() == "deny"
+                                                 for a in actions):
+            add("security-weakening", f"{written.label} validationActions {actions!r} without "
+                "Deny only report violations")
+        elif actions is not None and not isinstance(actions, list):
+            add("security-weakening", f"{written.label} validationActions {actions!r} (not a "
+                "list with Deny)")
+    field = {"validatingwebhookconfiguration": "webhooks",
+             "mutatingwebhookconfiguration": "webhooks",
+             "validatingadmissionpolicy": "validations",
+             "mutatingadmissionpolicy": "mutations"}.get(kind)
+    if field is not None:
+        holder = body if field == "webhooks" else get_ci(body, "spec")
+        if isinstance(holder, Mapping) and _has_key(holder, field.lower()) and get_ci(
+                holder, field) in (None, []):
+            add("security-weakening", f"{written.label}: empties {field}, so nothing is checked")
+        hooks = get_ci(body, "webhooks") if field == "webhooks" else None
+        for hook in hooks if isinstance(hooks, list) else ():
+            if isinstance(hook, Mapping) and _has_key(hook, "rules") and get_ci(
+                    hook, "rules") in (None, []):
+                add("security-weakening", f"{written.label}: webhook "
+                    f"{get_ci(hook, 'name')!s} has no rules left, so it checks nothing")
+
+
+def control_findings(written: Written, budget: Budget, add: Add) -> None:
+    """Pod Security labels, admission controls and TLS checks a write weakens or touches."""
+    kind = written.kind.lower()
+    if kind == "namespace" and written.body is not None:
+        _pod_security(written, add)
+    if kind in _WEBHOOK_KINDS or kind in _POLICY_KINDS or kind in _BINDING_KINDS:
+        _admission(written, budget, add)
+    if written.body is None:
+        return
+    for path, node in walk(written.body, budget, kind=written.kind):
+        if is_true(get_ci(node, "insecureSkipTLSVerify")):
+            add("security-weakening", f"{written.label} "
+                f"{path_text((*path, 'insecureSkipTLSVerify'))}: true turns TLS verification off")
+
+
+# -- RBAC ----------------------------------------------------------------------------------
+
+
+def _broad(subject: object) -> str | None:
+    kind = str(get_ci(subject, "kind", "")).strip().lower()
+    name = str(get_ci(subject, "name", "")).strip().lower()
+    if kind == "group" and (name in _BROAD_GROUPS or name.startswith("system:serviceaccounts:")):
+        return f"Group {name}"
+    if kind == "user" and name in _BROAD_USERS:
+        return f"User {name}"
+    return None
+
+
+def _words(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _powerful_rules(rules: object) -> bool:
+    for rule in rules if isinstance(rules, list) else ():
+        verbs = {v.strip().lower() for v in _words(get_ci(rule, "verbs"))}
+        resources = {r.strip() for r in _words(get_ci(rule, "resources"))}
+        if "*" in verbs or ("*" in resources and verbs & _WRITE_VERBS) or (
+                verbs & {"escalate", "bind", "impersonate"}):
+            return True
+    return False
+
+
+def _role_power(role: object, defined: Mapping[str, bool], fallback: str | None) -> str:
+    """``powerful``, ``limited`` or ``unknown`` for a binding's roleRef."""
+    name = get_ci(role, "name")
+    if not isinstance(name, str):
+        name = fallback
+    if name is None:
+        return "unknown"
+    lowered = name.strip().lower()
+    if lowered in defined:
+        return "powerful" if defined[lowered] else "limited"
+    if lowered in _POWERFUL_ROLES:
+        return "powerful"
+    if lowered in _LIMITED_ROLES:
+        return "limited"
+    return "unknown"
+
+
+def rbac_findings(items: list[Written], add: Add) -> None:
+    """Bindings of powerful (or unknown) roles to everyone; wildcard rules in roles everyone has."""
+    defined: dict[str, bool] = {}
+    for written in items:
+        if written.kind.lower() in ("clusterrole", "role") and written.name is not None:
+            powerful = _powerful_rules(get_ci(written.body, "rules"))
+            defined[written.name.lower()] = powerful
+            if powerful and written.name.lower() in _LIMITED_ROLES:
+                add("rbac-broad-grant", f"{written.label}: wildcard rules in a role every "
+                    "user holds")
+    for written in items:
+        if written.kind.lower() not in ("clusterrolebinding", "rolebinding") or (
+                written.body is None):
+            continue
+        subjects = get_ci(written.body, "subjects")
+        broad = [b for b in (_broad(s) for s in (subjects if isinstance(subjects, list) else ()))
+                 if b is not None]
+        if not broad:
+            continue
+        role = get_ci(written.body, "roleRef")
+        power = _role_power(role, defined, written.name if role is None else None)
+        if power == "limited":
+            continue
+        role_name = get_ci(role, "name") if role is not None else f"the role of {written.label}"
+        why = "a role of unknown power" if power == "unknown" else "a role that holds everything"
+        add("rbac-broad-grant", f"{written.label} binds {role_name!s} ({why}) to "
+            f"{', '.join(broad)}")

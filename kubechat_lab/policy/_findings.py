@@ -1,0 +1,84 @@
+"""Findings: the named facts, derived in code, that policy rules match with ``findings:``.
+
+Each finding is a name (``pod-privileged``) with details (which object, which field). The
+code decides *what a command does*; the rules in the policy YAML decide *how much that
+matters* (their level), so an operator changes a level by overriding a rule id without
+touching code. :data:`FINDINGS` lists every name; ``docs/policy.md`` documents them.
+"""
+
+from __future__ import annotations
+
+from kubechat_lab.command import Command, ResourceTable
+from kubechat_lab.policy._controls import control_findings, effect_findings, rbac_findings
+from kubechat_lab.policy._pods import pod_findings
+from kubechat_lab.policy._secrets import holds_secrets, secret_probes
+from kubechat_lab.policy._walk import Budget, TooComplexError
+from kubechat_lab.policy._written import writes_of
+
+__all__ = ["FINDINGS", "findings_of"]
+
+#: Every finding the code derives, and what it means.
+FINDINGS: dict[str, str] = {
+    "pod-privileged": "a container runs privileged (securityContext.privileged or a Windows "
+                      "host process)",
+    "pod-host-namespaces": "a pod shares the node's PID, network or IPC namespace",
+    "pod-host-path": "a volume mounts a path of the node (hostPath)",
+    "pod-capabilities": "a container adds Linux capabilities",
+    "pod-unconfined": "seccomp, AppArmor or SELinux confinement is lifted, or /proc unmasked",
+    "pod-host-port": "a container binds a port on the node (hostPort)",
+    "pod-secret": "a pod mounts a secret, takes env from one, or mounts a service-account token",
+    "pod-service-account": "a pod runs as another service account",
+    "pod-command": "a container's command or arguments are set (code of the caller's choosing)",
+    "pod-image-registry": "an image comes from outside the policy's allowed_registries",
+    "scale-to-zero": "replicas (or a job's parallelism) set to 0 stop every pod",
+    "noexecute-taint": "a NoExecute taint evicts the pods running on a node",
+    "owner-references": "owner references make the garbage collector delete the object with "
+                        "(or for lack of) its owner",
+    "status-write": "a write to the status subresource forges what controllers report",
+    "patch-opaque": "a JSON patch moves or copies live values, which cannot be judged before "
+                    "it runs",
+    "unreadable": "part of what the command writes cannot be read, or is too large to judge",
+    "pod-security-label": "a Pod Security admission label of a namespace is written",
+    "security-weakening": "an admission control or TLS check is switched off or loosened",
+    "rbac-broad-grant": "a role that holds everything (or of unknown power) is granted to "
+                        "every user, every anonymous caller or every service account",
+    "protected-namespace-delete": "a protected namespace is deleted",
+    "secret-probe": "a read or test whose only use on secrets is to probe their values",
+}
+
+
+def findings_of(
+    command: Command,
+    table: ResourceTable,
+    protected: frozenset[str],
+    registries: tuple[str, ...],
+) -> dict[str, tuple[str, ...]]:
+    """Return ``{finding: details}`` for ``command`` (empty for most reads)."""
+    found: dict[str, list[str]] = {}
+
+    def add(name: str, detail: str) -> None:
+        details = found.setdefault(name, [])
+        if detail not in details:
+            details.append(detail)
+
+    writes = writes_of(command, table)
+    secret_probes(command, add, writes.tests if holds_secrets(command) else [])
+    budget = Budget()
+    try:
+        for written in writes.items:
+            pod_findings(written, registries, budget, add)
+            effect_findings(written, budget, add)
+            control_findings(written, budget, add)
+            if (written.mode == "delete" and written.kind.lower() == "namespace"
+                    and written.name in protected):
+                add("protected-namespace-delete", f"namespace {written.name}")
+        rbac_findings(writes.items, add)
+    except TooComplexError as exc:
+        add("unreadable", f"what the command writes is too large to judge ({exc})")
+    for operation in writes.opaque:
+        add("patch-opaque", operation)
+    for problem in writes.unreadable:
+        add("unreadable", problem)
+    if command.is_write and command.flag("subresource") == "status":
+        add("status-write", f"{command.verb} --subresource=status")
+    return {name: tuple(details) for name, details in found.items()}
