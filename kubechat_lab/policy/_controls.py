@@ -35,6 +35,15 @@ _WRITE_VERBS = frozenset({"*", "create", "update", "patch", "delete", "deletecol
                           "escalate", "bind", "impersonate"})
 
 
+def _is_zero(value: object) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    try:
+        return float(str(value).strip()) == 0
+    except ValueError:
+        return False
+
+
 def _meta(body: object) -> object:
     return get_ci(body, "metadata")
 
@@ -43,17 +52,18 @@ def _meta(body: object) -> object:
 
 
 def effect_findings(written: Written, budget: Budget, add: Add) -> None:
-    """Scale to zero, NoExecute taints and owner references, from what the write sets."""
+    """Report scale to zero, NoExecute taints, owner references and external IPs it sets."""
     body = written.body
     if body is None:
         return
     spec = get_ci(body, "spec")
     if written.mode in ("object", "patch"):
         for field in ("replicas", "parallelism"):
-            value = get_ci(spec, field)
-            if value is not None and not isinstance(value, bool) and str(value).strip() in (
-                    "0", "0.0"):
-                add("scale-to-zero", f"{written.label}: spec.{field} = 0 ({written.via})")
+            if _is_zero(get_ci(spec, field)):
+                add("scale-to-zero", f"{written.label} spec.{field}: 0 (by {written.via})")
+    ips = get_ci(spec, "externalIPs")
+    if written.kind.lower() in ("service", "") and ips not in (None, []):
+        add("service-external-ips", f"{written.label} spec.externalIPs: {ips!s}"[:200])
     for path, node in walk(body, budget, kind=written.kind):
         taints = get_ci(node, "taints")
         for taint in taints if isinstance(taints, list) else ():

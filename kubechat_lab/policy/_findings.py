@@ -34,6 +34,8 @@ FINDINGS: dict[str, str] = {
     "noexecute-taint": "a NoExecute taint evicts the pods running on a node",
     "owner-references": "owner references make the garbage collector delete the object with "
                         "(or for lack of) its owner",
+    "service-external-ips": "a Service claims external IPs, taking traffic for those addresses "
+                            "from every pod of the cluster",
     "status-write": "a write to the status subresource forges what controllers report",
     "patch-opaque": "a JSON patch moves or copies live values, which cannot be judged before "
                     "it runs",

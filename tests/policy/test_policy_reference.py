@@ -1,0 +1,52 @@
+"""docs/policy.md lists every rule of default_policy.yaml with its level and a working example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kubechat_lab.policy import Level, classify, default_policy, load_policy
+from kubechat_lab.policy._findings import FINDINGS
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+_ROW = re.compile(r"^\| `(?P<id>[a-z0-9-]+)` \| (?P<level>safe|warning|dangerous|forbidden) \| "
+                  r"`(?P<example>kubectl .*?)`(?P<note>[^|]*)\|$")
+_FINDING = re.compile(r"^\| `(?P<name>[a-z0-9-]+)` \| [^|]")
+
+
+def _rows() -> list[dict[str, str]]:
+    return [m.groupdict() for line in DOC.read_text(encoding="utf-8").splitlines()
+            if (m := _ROW.match(line))]
+
+
+ROWS = _rows()
+
+
+def test_the_reference_lists_every_rule_once_at_its_level() -> None:
+    policy = default_policy()
+    documented = {row["id"]: row["level"] for row in ROWS}
+    assert len(documented) == len(ROWS), "a rule is listed twice"
+    assert documented == {rule.id: rule.level.value for rule in policy.rules}
+
+
+def test_the_reference_lists_every_finding() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    listed = {m["name"] for line in text.splitlines() if (m := _FINDING.match(line))}
+    assert set(FINDINGS) <= listed, set(FINDINGS) - listed
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
+def test_each_example_matches_its_rule(row: dict[str, str], tmp_path: Path) -> None:
+    policy = default_policy()
+    if "allowed_registries" in row["note"]:
+        registries = re.search(r"allowed_registries: \[([^\]]*)\]", row["note"])
+        assert registries is not None
+        path = tmp_path / "policy.yaml"
+        path.write_text(f"allowed_registries: [{registries[1]}]\n", encoding="utf-8")
+        policy = load_policy(path)
+    command, assessment = classify(row["example"], policy=policy)
+    assert command is not None, assessment
+    assert row["id"] in assessment.rule_ids, assessment
+    assert assessment.level >= Level(row["level"])
