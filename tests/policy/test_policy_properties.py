@@ -1,4 +1,4 @@
-"""Property tests: what a write does decides its level, whatever else it holds or how it is spelt."""
+"""Property tests: what a write does decides its level, whatever else it holds or its spelling."""
 
 from __future__ import annotations
 
