@@ -248,7 +248,9 @@ def _met(condition: str, obj: dict[str, Any] | None) -> bool:
                    str(c.get("status", "")).lower() == want
                    for c in (obj.get("status") or {}).get("conditions") or ())
     if kind == "jsonpath":
-        expr, sep, value = spec.rpartition("=") if "}=" in spec else (spec, "", "")
+        # the value may hold "=" itself (base64 padding): split where the expression ends
+        expr, sep, value = spec.partition("}=") if "}=" in spec else (spec, "", "")
+        expr += "}" if sep else ""
         found = evaluate(expr.strip("'\""), obj)
         if not sep:
             return bool(found)
