@@ -330,6 +330,9 @@ _VERB_OVERRIDES: dict[str, dict[str, FlagSpec]] = {
         "image": FlagSpec("image", None, "value", _pattern("image", _IMAGE, "a container image")),
     },
     "drain": {"timeout": FlagSpec("timeout", None, "value", _duration("timeout"))},
+    # `auth can-i` asks about any subresource (exec, log, portforward, ...); it only reads
+    "auth": {"subresource": FlagSpec("subresource", None, "value", _pattern(
+        "subresource", r"[a-z][a-z0-9-]{0,62}", "a subresource name such as exec or log"))},
 }
 
 
