@@ -8,20 +8,10 @@ from kubechat_lab.command import DEFAULT_RESOURCES, Command, CommandError, Resou
 from kubechat_lab.command import manifest_objects as _manifest_objects
 from kubechat_lab.policy._findings import findings_of
 from kubechat_lab.policy._model import PolicyContext
+from kubechat_lab.policy._written import GENERATED_RESOURCES as _GENERATED
 
 __all__ = ["Facts", "facts_of"]
 
-# `create GENERATOR` and node verbs -> the resource they act on.
-_GENERATED: dict[str, str] = {
-    "deployment": "deployments", "namespace": "namespaces", "configmap": "configmaps",
-    "secret generic": "secrets", "job": "jobs", "cronjob": "cronjobs",
-    "service clusterip": "services", "service nodeport": "services",
-    "service loadbalancer": "services", "service externalname": "services",
-    "serviceaccount": "serviceaccounts", "role": "roles", "clusterrole": "clusterroles",
-    "rolebinding": "rolebindings", "clusterrolebinding": "clusterrolebindings",
-    "quota": "resourcequotas", "priorityclass": "priorityclasses",
-    "poddisruptionbudget": "poddisruptionbudgets", "ingress": "ingresses",
-}  # fmt: skip
 _NODE_VERBS = frozenset({"cordon", "uncordon", "drain", "taint"})
 _MANIFEST_VERBS = frozenset({"apply", "create", "replace"})
 _EMPTY: frozenset[str] = frozenset()

@@ -15,24 +15,31 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from kubechat_lab.command import Command, CommandError, ResourceTable, manifest_objects
+from kubechat_lab.command import (
+    DEFAULT_RESOURCES,
+    Command,
+    CommandError,
+    ResourceTable,
+    manifest_objects,
+)
 from kubechat_lab.policy._jsonpatch import read_json_patch
 
-__all__ = ["Mode", "Writes", "Written", "writes_of"]
+__all__ = ["GENERATED_RESOURCES", "Mode", "Writes", "Written", "writes_of"]
 
 #: ``object``: a whole object that may replace a live one (apply, replace); ``new``: an
 #: object that can only be created (create); ``patch``: a partial overlay; ``delete``.
 Mode = Literal["object", "new", "patch", "delete"]
 
-_GENERATED_KINDS: dict[str, str] = {
-    "deployment": "Deployment", "namespace": "Namespace", "configmap": "ConfigMap",
-    "secret generic": "Secret", "job": "Job", "cronjob": "CronJob",
-    "service clusterip": "Service", "service nodeport": "Service",
-    "service loadbalancer": "Service", "service externalname": "Service",
-    "serviceaccount": "ServiceAccount", "role": "Role", "clusterrole": "ClusterRole",
-    "rolebinding": "RoleBinding", "clusterrolebinding": "ClusterRoleBinding",
-    "quota": "ResourceQuota", "priorityclass": "PriorityClass",
-    "poddisruptionbudget": "PodDisruptionBudget", "ingress": "Ingress",
+#: ``create GENERATOR`` -> the resource it creates.
+GENERATED_RESOURCES: dict[str, str] = {
+    "deployment": "deployments", "namespace": "namespaces", "configmap": "configmaps",
+    "secret generic": "secrets", "job": "jobs", "cronjob": "cronjobs",
+    "service clusterip": "services", "service nodeport": "services",
+    "service loadbalancer": "services", "service externalname": "services",
+    "serviceaccount": "serviceaccounts", "role": "roles", "clusterrole": "clusterroles",
+    "rolebinding": "rolebindings", "clusterrolebinding": "clusterrolebindings",
+    "quota": "resourcequotas", "priorityclass": "priorityclasses",
+    "poddisruptionbudget": "poddisruptionbudgets", "ingress": "ingresses",
 }  # fmt: skip
 
 
@@ -180,9 +187,10 @@ def _rules(cmd: Command) -> list[dict[str, object]]:
 def _generated(cmd: Command) -> dict[str, object] | None:
     """Return what ``create GENERATOR NAME ...`` builds (the fields the policy reads)."""
     sub = cmd.subverb or ""
-    kind = _GENERATED_KINDS.get(sub)
-    if kind is None or not cmd.names:
+    found = DEFAULT_RESOURCES.lookup(GENERATED_RESOURCES.get(sub, ""))
+    if found is None or not cmd.names:
         return None
+    kind = found[1].kind
     obj: dict[str, object] = {"kind": kind, "metadata": {"name": cmd.names[0]}}
     if sub in ("deployment", "job", "cronjob") and cmd.flag_values("image"):
         containers: list[dict[str, object]] = [
