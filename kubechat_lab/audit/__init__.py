@@ -23,10 +23,12 @@ from kubechat_lab.audit._checkpoints import (
 from kubechat_lab.audit._default_server import (
     default_data_dir,
     default_dsn,
+    default_passfile,
     embedded_for_data_dir,
 )
 from kubechat_lab.audit._embedded import EmbeddedPostgres
 from kubechat_lab.audit._export import export_parquet, to_frame
+from kubechat_lab.audit._provision import AuditInit, init_database
 from kubechat_lab.audit._records import AuditRecord, VerifyReport
 from kubechat_lab.audit._schema import APP_ROLE
 from kubechat_lab.audit._store import AuditStore, AuditStoreStateError, redact_dsn
@@ -35,6 +37,7 @@ from kubechat_lab.errors import AuditError
 __all__ = [
     "APP_ROLE",
     "AuditError",
+    "AuditInit",
     "AuditRecord",
     "AuditStore",
     "AuditStoreStateError",
@@ -46,10 +49,12 @@ __all__ = [
     "canonical_payload",
     "default_data_dir",
     "default_dsn",
+    "default_passfile",
     "embedded_for_data_dir",
     "entry_hash",
     "export_parquet",
     "generate_signing_key",
+    "init_database",
     "load_public_key",
     "load_signing_key",
     "redact_dsn",

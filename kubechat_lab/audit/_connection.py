@@ -200,6 +200,14 @@ class AuditConnection:
                 sqlstate=exc.sqlstate,
             ) from exc
         except errors.InsufficientPrivilege as exc:
+            if action == "migrate":
+                raise AuditError(
+                    f"audit migrate refused: {first_line(exc)} (sqlstate {exc.sqlstate}); "
+                    "migrating needs a superuser, or a role with CREATEROLE and CREATE on the "
+                    "database that may also alter the app role if it already exists (created "
+                    "by this role, or granted to it WITH ADMIN OPTION)",
+                    sqlstate=exc.sqlstate,
+                ) from exc
             raise AuditError(
                 f"audit {action} refused: {first_line(exc)} (sqlstate {exc.sqlstate}); the "
                 "audit log is append-only and the app role may only call the append function",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kubechat_lab.audit._embedded import EmbeddedPostgres
 
-__all__ = ["default_data_dir", "default_dsn", "embedded_for_data_dir"]
+__all__ = ["default_data_dir", "default_dsn", "default_passfile", "embedded_for_data_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,19 @@ def default_data_dir() -> Path:
     from jupyter_core.paths import jupyter_data_dir
 
     return Path(jupyter_data_dir()) / "kubechat" / "postgres"
+
+
+def default_passfile() -> Path:
+    """Return ``jupyter_data_dir()/kubechat/audit.pgpass``: ``kubechat audit init``'s passfile.
+
+    Returns
+    -------
+    Path
+        The libpq password file (not created).
+    """
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "kubechat" / "audit.pgpass"
 
 
 def embedded_for_data_dir(

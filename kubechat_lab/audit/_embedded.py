@@ -166,6 +166,12 @@ class EmbeddedPostgres:
         return info[1]
 
     @property
+    def pid(self) -> int | None:
+        """Process id of the running postmaster, or None when the server is not up."""
+        info = self._postmaster()
+        return None if info is None else info[0]
+
+    @property
     def running(self) -> bool:
         """Whether a server is up and ready for this data directory."""
         return self._postmaster() is not None

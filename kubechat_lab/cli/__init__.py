@@ -21,6 +21,7 @@ _SUBCOMMANDS: dict[str, str] = {
     "sandbox": "kubechat_lab.cli.sandbox:sandbox",
     "run": "kubechat_lab.cli.run:run",
     "audit": "kubechat_lab.cli.audit:audit",
+    "postgres": "kubechat_lab.cli.postgres:postgres",
     "token": "kubechat_lab.cli.serve:token",
     "serve": "kubechat_lab.cli.serve:serve",
 }

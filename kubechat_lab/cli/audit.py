@@ -1,8 +1,9 @@
-"""``kubechat audit``: verify, read and export the hash-chained audit log."""
+"""``kubechat audit``: set up, verify, read and export the hash-chained audit log."""
 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,60 @@ def _open(dsn: str | None) -> AuditStore:
 
 @click.group()
 def audit() -> None:
-    """Verify, read and export the tamper-evident audit log."""
+    """Set up, verify, read and export the tamper-evident audit log."""
+
+
+@audit.command()
+@click.option(
+    "--dsn",
+    "owner_dsn",
+    required=True,
+    envvar="KUBECHAT_AUDIT_OWNER_DSN",
+    help="libpq DSN of a role that may create the schema and the app role (a superuser, or "
+    "CREATEROLE + CREATE on the database); also $KUBECHAT_AUDIT_OWNER_DSN. Leave the password "
+    "out of it to keep it out of shell history: libpq reads PGPASSWORD or ~/.pgpass.",
+)
+@click.option(
+    "--app-role",
+    default="kubechat_app",
+    show_default=True,
+    help="The least-privilege role kubechat connects as (created when missing).",
+)
+@click.option(
+    "--passfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="libpq password file that keeps the app role's password (0600; other lines kept). "
+    "Default: <jupyter data dir>/kubechat/audit.pgpass.",
+)
+def init(owner_dsn: str, app_role: str, passfile: Path | None) -> None:
+    """Create the audit schema, the app role and run migrations; print the DSN to configure.
+
+    The app role's password is generated once, kept in the password file and never printed:
+    the DSN names the file (passfile=PATH), so it is safe in shell history and config files.
+    Running it again applies new migrations and reuses the password.
+    """
+    from kubechat_lab.audit import default_passfile, init_database
+
+    try:
+        done = init_database(
+            owner_dsn, passfile=passfile or default_passfile(), app_role=app_role
+        )
+    except AuditError as exc:
+        raise RuntimeFailure(str(exc)) from exc
+    applied = ", ".join(map(str, done.applied)) if done.applied else "none (up to date)"
+    password = "generated, kept in" if done.password_created else "reused from"
+    dsn = done.app_dsn
+    click.echo(f"audit schema at version {done.schema_version}; migrations applied now: {applied}")
+    click.echo(f"app role {done.app_role}: password {password} {done.passfile} (0600, not shown)")
+    click.echo(f"chain head: seq {done.head_seq}; the app role logged in with the DSN below")
+    click.echo("")
+    click.echo("Configure this DSN (it holds no password; libpq reads it from the passfile):")
+    click.echo("")
+    click.echo(f"  jupyter_server_config.py:  c.KubechatApp.audit_dsn = {dsn!r}")
+    click.echo(f"  environment:               export KUBECHAT_AUDIT_DSN={shlex.quote(dsn)}")
+    click.echo(f"  command line:              kubechat run --audit-dsn {shlex.quote(dsn)} ...")
+    click.echo(f"                             kubechat audit verify --dsn {shlex.quote(dsn)}")
 
 
 @audit.command()

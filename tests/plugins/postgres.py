@@ -7,6 +7,9 @@ pytest's temporary directory and stops at the end of the session.
 
 Each test that uses ``audit_db`` gets its own database, cloned from a migrated template with
 ``CREATE DATABASE ... TEMPLATE`` (a file copy: fast), and dropped afterwards.
+
+``fresh_pg`` is a new, never-migrated cluster of its own (for ``kubechat audit init``): an
+owner role with a password, CREATEROLE and its own empty database, reached over TCP.
 """
 
 from __future__ import annotations
@@ -175,3 +178,52 @@ def dedicated_pg(request: pytest.FixtureRequest) -> Iterator[EmbeddedPostgres]:
         yield server
     finally:
         server.stop(mode="immediate")
+
+
+@dataclass(frozen=True)
+class FreshPg:
+    """A new PostgreSQL cluster with an empty database and the role that owns it."""
+
+    server: EmbeddedPostgres
+    dbname: str
+    owner: str
+    owner_password: str
+
+    @property
+    def owner_dsn(self) -> str:
+        """The owner's DSN over TCP (password authentication), as an operator would have it."""
+        return make_conninfo(
+            "",
+            host="127.0.0.1",
+            port=self.server.port,
+            dbname=self.dbname,
+            user=self.owner,
+            password=self.owner_password,
+        )
+
+
+@pytest.fixture
+def fresh_pg(request: pytest.FixtureRequest) -> Iterator[FreshPg]:
+    """A private cluster, no audit schema and no app role yet; stopped afterwards."""
+    server = EmbeddedPostgres(Path(_server_root(request)) / "pg")
+    try:
+        server.start()
+    except AuditError as exc:
+        skip_or_fail(f"cannot start an embedded PostgreSQL: {exc}")
+    fresh = FreshPg(server, "audit_fresh", "audit_owner", secrets.token_urlsafe(16))
+    try:
+        with _admin(server.dsn_for("postgres")) as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
+                    sql.Identifier(fresh.owner), sql.Literal(fresh.owner_password)
+                )
+            )
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(fresh.dbname), sql.Identifier(fresh.owner)
+                )
+            )
+        yield fresh
+    finally:
+        server.stop(mode="immediate")
+
