@@ -20,9 +20,11 @@ CHECKED = (
     "kubechat_lab.cli",
     "kubechat_lab.cluster",
     "kubechat_lab.command",
+    "kubechat_lab.kernel",
     "kubechat_lab.policy",
     "kubechat_lab.sandbox",
     "kubechat_lab.translate",
+    "kubechat_lab.widgets",
 )
 
 
