@@ -199,8 +199,8 @@ class KubechatMagics(Magics):
         show(card)
         approved = settle(self.client, card, proposal, approve=opts.approve, wait=opts.wait)
         outcome = execute_with_progress(self.client, card, str(approved["id"]))
-        if outcome.diff:
-            show_text(outcome.diff)
+        if outcome.diff:  # the card shows what changed (it showed the dry run before)
+            card.card = {**card.card, "diff": outcome.diff}
         if outcome.frame is None or (outcome.text and outcome.kind in _TEXT_KINDS):
             if outcome.text:
                 show_text(outcome.text)

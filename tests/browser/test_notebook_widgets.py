@@ -1,0 +1,151 @@
+"""The notebook face in a real browser: JupyterLab 4 and Notebook 7, a real kernel, the sandbox.
+
+A question becomes a warning card whose Approve button (the page's cookie + XSRF, never the
+kernel) lets the waiting cell run; a dangerous card refuses a wrong name and takes the right
+one. Writes happen only in a scratch namespace made here. Screenshots: test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.plugins.browser import LabPage, unique
+from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
+
+pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
+
+CARD = "[data-testid=kc-card]"
+
+
+@pytest.fixture(scope="module")
+def scratch(sandbox: SandboxInfo) -> Iterator[str]:
+    """A namespace with deployments ``web`` (1 replica) and ``doomed``; deleted at the end."""
+    name = unique("kc-nbb")
+    kubectl(sandbox, "create", "namespace", name)
+    for deployment in ("web", "doomed"):
+        kubectl(sandbox, "apply", "-f", "-", stdin=json.dumps({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": deployment, "namespace": name},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": deployment}},
+                     "template": {"metadata": {"labels": {"app": deployment}},
+                                  "spec": {"containers": [{"name": "app",
+                                                           "image": "nginx:1.27"}]}}}}))
+    yield name
+    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+
+
+def notebook(path: Any, *sources: str) -> None:
+    cells = [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [],
+              "execution_count": None} for s in sources]
+    path.write_text(json.dumps({"cells": cells, "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}))
+
+
+def run_cell(lab: LabPage, index: int) -> None:
+    """Select code cell ``index`` of the open notebook and run it (Shift+Enter)."""
+    cell = lab.page.locator(".jp-Notebook:visible .jp-Cell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    lab.page.keyboard.press("Shift+Enter")
+
+
+def run_first_cell(lab: LabPage) -> None:
+    """Run cell 0 (``%load_ext kubechat_lab``) until the kernel has run it.
+
+    A Shift+Enter sent while the page is still connecting its kernel is dropped by the front
+    end, so it is sent again (the cell is idempotent) until the cell shows an execution count.
+    """
+    prompt = lab.page.locator(".jp-Notebook:visible .jp-Cell").nth(0).locator(".jp-InputPrompt")
+    for _ in range(12):
+        run_cell(lab, 0)
+        try:
+            lab.page.wait_for_function("e => /\\[\\d+\\]/.test(e.innerText)",
+                                       arg=prompt.element_handle(), timeout=15_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: not connected yet
+            continue
+    pytest.fail("the notebook's kernel never ran the first cell")
+
+
+def replicas(sandbox: SandboxInfo, namespace: str, name: str) -> int:
+    return int(kjson(sandbox, "get", "deployment", name, "-n", namespace)["spec"]["replicas"])
+
+
+def test_warning_card_approved_in_jupyterlab(lab_page: LabPage, sandbox: SandboxInfo,
+                                             scratch: str) -> None:
+    notebook(lab_page.server.root_dir / "warning.ipynb", "%load_ext kubechat_lab",
+             f"%kubechat scale deployment web in namespace {scratch} to 2 replicas -o scaled")
+    page = lab_page.page
+    lab_page.goto_lab("lab/tree/warning.ipynb?reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    run_first_cell(lab_page)
+    run_cell(lab_page, 1)
+    card = page.locator(f"{CARD}[data-level=warning]")
+    card.wait_for(timeout=120_000)
+    assert "kubectl scale" in card.locator("[data-testid=kc-command]").inner_text()
+    assert f"-n {scratch}" in card.inner_text() and "context:" in card.inner_text()
+    page.wait_for_selector(f"{CARD}[data-state=proposed] [data-testid=kc-approve]")
+    assert replicas(sandbox, scratch, "web") == 1  # the cell waits; nothing ran
+    lab_page.shot("warning card waiting")
+    card.screenshot(path=str(lab_page.artifacts / "command-card-warning.png"))
+    card.locator("[data-testid=kc-approve]").click()
+    page.wait_for_selector(f"{CARD}[data-state=executed]", timeout=120_000)
+    page.wait_for_selector(".jp-OutputArea-output table", timeout=60_000)  # the result frame
+    lab_page.shot("warning card executed with its frame")
+    assert replicas(sandbox, scratch, "web") == 2
+
+
+def test_dangerous_card_wants_the_right_name(lab_page: LabPage, sandbox: SandboxInfo,
+                                             scratch: str) -> None:
+    notebook(lab_page.server.root_dir / "dangerous.ipynb", "%load_ext kubechat_lab",
+             f"%kubectl delete deploy doomed -n {scratch}")
+    page = lab_page.page
+    lab_page.goto_lab("lab/tree/dangerous.ipynb?reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    run_first_cell(lab_page)
+    run_cell(lab_page, 1)
+    card = page.locator(f"{CARD}[data-level=dangerous]")
+    card.wait_for(timeout=120_000)
+    confirm = card.locator("[data-testid=kc-confirm]")
+    confirm.fill("doomed-typo")
+    card.locator("[data-testid=kc-approve]").click()
+    error = card.locator("[data-testid=kc-error]")
+    error.wait_for(state="visible")
+    page.wait_for_function("e => e.innerText.includes('confirm')", arg=error.element_handle())
+    assert "'doomed'" in error.inner_text()
+    lab_page.shot("dangerous card refuses a wrong name")
+    assert kjson(sandbox, "get", "deployment", "doomed", "-n", scratch)["metadata"]["name"]
+    confirm.fill("doomed")
+    card.screenshot(path=str(lab_page.artifacts / "command-card-dangerous.png"))
+    card.locator("[data-testid=kc-approve]").click()
+    page.wait_for_selector(f"{CARD}[data-state=executed]", timeout=120_000)
+    lab_page.shot("dangerous card executed")
+    gone = kubectl(sandbox, "get", "deployment", "doomed", "-n", scratch, check=False)
+    assert gone.returncode != 0 and "NotFound" in gone.stderr
+
+
+def test_notebook7_renders_the_card_and_approves(lab_page: LabPage, sandbox: SandboxInfo,
+                                                 scratch: str) -> None:
+    notebook(lab_page.server.root_dir / "nb7.ipynb", "%load_ext kubechat_lab",
+             "%kubectl get pods -n shop", f"%kubectl scale deploy web -n {scratch} --replicas=3")
+    page = lab_page.page
+    page.goto(lab_page.server.lab_url("notebooks/nb7.ipynb"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    run_first_cell(lab_page)
+    for index in (1, 2):
+        run_cell(lab_page, index)
+    page.wait_for_selector(f"{CARD}[data-level=safe][data-state=executed]", timeout=120_000)
+    card = page.locator(f"{CARD}[data-level=warning]")
+    card.wait_for(timeout=120_000)
+    lab_page.shot("notebook 7 cards")
+    card.locator("[data-testid=kc-approve]").click()
+    page.wait_for_selector(f"{CARD}[data-level=warning][data-state=executed]", timeout=120_000)
+    lab_page.shot("notebook 7 approved")
+    assert replicas(sandbox, scratch, "web") == 3
+    assert re.search(r"frontend|checkout", page.locator(".jp-OutputArea-output table").first
+                     .inner_text())
