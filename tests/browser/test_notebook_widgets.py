@@ -72,21 +72,28 @@ def run_first_cell(lab: LabPage) -> None:
     pytest.fail("the notebook's kernel never ran the first cell")
 
 
+def open_and_run(lab: LabPage, name: str, cell: str, level: str) -> Any:
+    """Open a notebook ``%load_ext kubechat_lab`` + ``cell`` in JupyterLab, run both, and
+    return the locator of the card of ``level`` it shows."""
+    notebook(lab.server.root_dir / f"{name}.ipynb", "%load_ext kubechat_lab", cell)
+    lab.goto_lab(f"lab/tree/{name}.ipynb?reset")
+    lab.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    run_first_cell(lab)
+    run_cell(lab, 1)
+    card = lab.page.locator(f"{CARD}[data-level={level}]")
+    card.wait_for(timeout=120_000)
+    return card
+
+
 def replicas(sandbox: SandboxInfo, namespace: str, name: str) -> int:
     return int(kjson(sandbox, "get", "deployment", name, "-n", namespace)["spec"]["replicas"])
 
 
 def test_warning_card_approved_in_jupyterlab(lab_page: LabPage, sandbox: SandboxInfo,
                                              scratch: str) -> None:
-    notebook(lab_page.server.root_dir / "warning.ipynb", "%load_ext kubechat_lab",
-             f"%kubechat scale deployment web in namespace {scratch} to 2 replicas -o scaled")
     page = lab_page.page
-    lab_page.goto_lab("lab/tree/warning.ipynb?reset")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    run_first_cell(lab_page)
-    run_cell(lab_page, 1)
-    card = page.locator(f"{CARD}[data-level=warning]")
-    card.wait_for(timeout=120_000)
+    card = open_and_run(lab_page, "warning", f"%kubechat scale deployment web in namespace "
+                        f"{scratch} to 2 replicas -o scaled", "warning")
     assert "kubectl scale" in card.locator("[data-testid=kc-command]").inner_text()
     assert f"-n {scratch}" in card.inner_text() and "context:" in card.inner_text()
     page.wait_for_selector(f"{CARD}[data-state=proposed] [data-testid=kc-approve]")
@@ -102,15 +109,9 @@ def test_warning_card_approved_in_jupyterlab(lab_page: LabPage, sandbox: Sandbox
 
 def test_dangerous_card_wants_the_right_name(lab_page: LabPage, sandbox: SandboxInfo,
                                              scratch: str) -> None:
-    notebook(lab_page.server.root_dir / "dangerous.ipynb", "%load_ext kubechat_lab",
-             f"%kubectl delete deploy doomed -n {scratch}")
     page = lab_page.page
-    lab_page.goto_lab("lab/tree/dangerous.ipynb?reset")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    run_first_cell(lab_page)
-    run_cell(lab_page, 1)
-    card = page.locator(f"{CARD}[data-level=dangerous]")
-    card.wait_for(timeout=120_000)
+    card = open_and_run(lab_page, "dangerous", f"%kubectl delete deploy doomed -n {scratch}",
+                        "dangerous")
     confirm = card.locator("[data-testid=kc-confirm]")
     confirm.fill("doomed-typo")
     card.locator("[data-testid=kc-approve]").click()
