@@ -42,20 +42,26 @@ class ProviderType(click.ParamType[str]):
         return text
 
 
+#: Flags that are shorthands for a translator option (the provider decides whether it has it).
+_SHORTHANDS = {"model": "--model", "host": "--ollama-host", "base_url": "--openai-base-url",
+               "api_key_env": "--api-key-env", "timeout": "--timeout"}
+
+
 def _provider_options(func: click.decorators.FC) -> click.decorators.FC:
     options = [
         click.option("--provider", type=ProviderType(), default="rules", show_default=True,
                      help="Translator plugin: rules (offline), ollama, openai, ..."),
-        click.option("--model", metavar="NAME", help="Model name (ollama, openai)."),
-        click.option("--ollama-host", metavar="URL",
-                     help="Ollama server (default http://127.0.0.1:11434)."),
-        click.option("--openai-base-url", metavar="URL",
-                     help="OpenAI-compatible endpoint (default: OpenAI itself)."),
+        click.option("--option", "-O", "raw_options", multiple=True, metavar="NAME=VALUE",
+                     help="An option the provider declares (repeatable), e.g. -O model=llama3.1 "
+                          "-O host=http://127.0.0.1:11434; see docs/translation.md."),
+        click.option("--model", metavar="NAME", help="Same as --option model=NAME."),
+        click.option("--ollama-host", metavar="URL", help="Same as --option host=URL."),
+        click.option("--openai-base-url", metavar="URL", help="Same as --option base_url=URL."),
         click.option("--api-key-env", metavar="NAME",
-                     help="Name of the environment variable holding the API key "
-                          "(openai default: OPENAI_API_KEY). The key itself is never an option."),
+                     help="Same as --option api_key_env=NAME: the environment variable holding "
+                          "the API key. The key itself is never an option."),
         click.option("--timeout", type=float, metavar="SECONDS",
-                     help="Per-request timeout for network providers (default 30)."),
+                     help="Same as --option timeout=SECONDS."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -87,29 +93,27 @@ def _grounding(path: str | None) -> TranslationContext | None:
         raise UsageFailure(f"cannot read grounding file {path}: {exc}") from exc
 
 
-@contextlib.contextmanager
-def _translator(provider: str, model: str | None, ollama_host: str | None,
-                openai_base_url: str | None, api_key_env: str | None,
-                timeout: float | None) -> Iterator[Translator]:
+def _options(raw_options: tuple[str, ...], shorthands: dict[str, object]) -> dict[str, object]:
     options: dict[str, object] = {}
-    if provider == "rules":
-        given = [name for name, value in (("--model", model), ("--ollama-host", ollama_host),
-                                          ("--openai-base-url", openai_base_url),
-                                          ("--api-key-env", api_key_env)) if value]
-        if given:
-            raise UsageFailure(f"{', '.join(given)} only apply to network providers; "
-                               "add --provider ollama or --provider openai")
-    else:
-        options = {k: v for k, v in (("model", model), ("api_key_env", api_key_env),
-                                     ("timeout", timeout)) if v is not None}
-        if provider == "ollama" and ollama_host:
-            options["host"] = ollama_host
-        if provider == "openai" and openai_base_url:
-            options["base_url"] = openai_base_url
+    for item in raw_options:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise UsageFailure(f"--option {item!r} must look like NAME=VALUE")
+        options[name.strip().replace("-", "_")] = value
+    options.update({k: v for k, v in shorthands.items() if v is not None})
+    return options
+
+
+@contextlib.contextmanager
+def _translator(provider: str, raw_options: tuple[str, ...],
+                **shorthands: object) -> Iterator[Translator]:
+    options = _options(raw_options, shorthands)
     try:
         translator = create_translator(provider, options=options)
     except TranslateError as exc:
-        raise UsageFailure(str(exc)) from exc
+        flags = [f"{_SHORTHANDS[name]} NAME" for name in _SHORTHANDS if name in str(exc)]
+        hint = f" (on the command line: {' or '.join(flags)})" if flags else ""
+        raise UsageFailure(f"{exc}{hint}") from exc
     try:
         yield translator
     finally:
@@ -176,8 +180,8 @@ def _jsonl(stream: IO[str], translator: Translator, context: TranslationContext 
 @_provider_options
 @_grounding_option("none")
 def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provider: str,
-              model: str | None, ollama_host: str | None, openai_base_url: str | None,
-              api_key_env: str | None, timeout: float | None,
+              raw_options: tuple[str, ...], model: str | None, ollama_host: str | None,
+              openai_base_url: str | None, api_key_env: str | None, timeout: float | None,
               grounding_path: str | None) -> None:
     """Translate QUESTION (plain language) into one kubectl command and print it.
 
@@ -188,8 +192,9 @@ def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provid
     if (question is None) == (jsonl is None):
         raise UsageFailure("give either a QUESTION or --jsonl FILE")
     context = _grounding(grounding_path)
-    with _translator(provider, model, ollama_host, openai_base_url, api_key_env,
-                     timeout) as translator:
+    with _translator(provider, raw_options, model=model, host=ollama_host,
+                     base_url=openai_base_url, api_key_env=api_key_env,
+                     timeout=timeout) as translator:
         if jsonl is not None:
             _jsonl(jsonl, translator, context)
             return
@@ -220,8 +225,9 @@ def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provid
 @_provider_options
 @_grounding_option("demo")
 def evaluate(file: str, as_json: bool, fail_under: float | None, provider: str,
-             model: str | None, ollama_host: str | None, openai_base_url: str | None,
-             api_key_env: str | None, timeout: float | None, grounding_path: str | None) -> None:
+             raw_options: tuple[str, ...], model: str | None, ollama_host: str | None,
+             openai_base_url: str | None, api_key_env: str | None, timeout: float | None,
+             grounding_path: str | None) -> None:
     """Score a translator on FILE.jsonl ({"q", "a", "safety"} per line).
 
     Optional fields: "tag" (numbers per tag), "prev" and "prev_command" (the previous turn of
@@ -235,8 +241,9 @@ def evaluate(file: str, as_json: bool, fail_under: float | None, provider: str,
     except TranslateError as exc:
         raise UsageFailure(str(exc)) from exc
     context = _grounding(grounding_path)
-    with _translator(provider, model, ollama_host, openai_base_url, api_key_env,
-                     timeout) as translator:
+    with _translator(provider, raw_options, model=model, host=ollama_host,
+                     base_url=openai_base_url, api_key_env=api_key_env,
+                     timeout=timeout) as translator:
         try:
             report = evaluate_cases(cases, translator, context=context)
         except TranslateError as exc:

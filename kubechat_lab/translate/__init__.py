@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kubechat_lab.errors import TranslateError
 from kubechat_lab.translate._assess import assess_translation
+from kubechat_lab.translate._options import TranslatorOption, check_options, declared_options
 from kubechat_lab.translate._registry import (
     ENTRY_POINT_GROUP,
     TranslatorRegistry,
@@ -42,10 +43,13 @@ __all__ = [
     "Translator",
     "TranslatorClosedError",
     "TranslatorRegistry",
+    "TranslatorOption",
     "Turn",
     "assess_translation",
     "available_translators",
+    "check_options",
     "create_translator",
+    "declared_options",
     "evaluate",
     "load_cases",
     "load_translator",

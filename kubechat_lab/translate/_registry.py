@@ -7,10 +7,11 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from traitlets import List, Unicode, default, validate
+from traitlets import Dict, List, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
 from kubechat_lab.errors import TranslateError
+from kubechat_lab.translate._options import check_options
 from kubechat_lab.translate._types import Translator
 from kubechat_lab.translate.rules import RulesTranslator
 
@@ -136,11 +137,17 @@ def create_translator(
     options: Mapping[str, object] | None = None,
     allowed: Iterable[str] | None = None,
     blocked: Iterable[str] = (),
+    api_key: str | None = None,
     **kwargs: object,
 ) -> Translator:
-    """Create translator ``translator_id`` with its options (model, host, ...).
+    """Create translator ``translator_id`` with the options it declares (model, host, ...).
 
-    Options come as a mapping (``options=``) or as keyword arguments; both are merged.
+    Options come as a mapping (``options=``) or as keyword arguments; both are merged and
+    checked against the translator's declared ``options`` (see
+    :func:`~kubechat_lab.translate.check_options`): text values are converted, unknown or
+    missing ones are errors. ``api_key`` is the key value for a translator that uses one
+    (never an option); objects that are not plain values (a fallback translator, a sleep
+    function for tests) pass through as keyword arguments.
 
     Raises
     ------
@@ -148,13 +155,21 @@ def create_translator(
         As :func:`load_translator`, or when the options do not fit the translator.
     """
     cls = load_translator(translator_id, allowed=allowed, blocked=blocked)
-    options = {**(options or {}), **kwargs}
+    plain = {k: v for k, v in {**(options or {}), **kwargs}.items()
+             if v is None or isinstance(v, str | int | float | bool)}
+    extra = {k: v for k, v in kwargs.items() if k not in plain}
+    arguments: dict[str, object] = {**check_options(cls, plain), **extra}
+    if api_key:
+        if getattr(cls, "api_key_env", None) is None and not getattr(cls, "requires_network",
+                                                                      False):
+            raise TranslateError(f"translator {translator_id!r} takes no API key")
+        arguments["api_key"] = api_key
     try:
-        return cls(**options)
+        return cls(**arguments)
     except TypeError as exc:
         raise TranslateError(
             f"translator {translator_id!r} does not take these options "
-            f"({', '.join(sorted(options)) or 'none'}): {exc}"
+            f"({', '.join(sorted(arguments)) or 'none'}): {exc}"
         ) from exc
 
 
@@ -184,6 +199,16 @@ class TranslatorRegistry(LoggingConfigurable):
         config=True,
         help="""The translator used when a request names none. Default: 'rules'.""",
     )
+    translator_options = Dict(
+        key_trait=Unicode(),
+        value_trait=Dict(),
+        default_value={},
+        config=True,
+        help="""Options per translator id, as each plugin declares them, for example
+        {'ollama': {'host': 'http://127.0.0.1:11434', 'model': 'llama3.1'}}. Checked against
+        the plugin's declared options when it is created (unknown or missing ones are errors).
+        Never secrets: name the key's environment variable with 'api_key_env'. Default: none.""",
+    )
 
     @default("default_translator")
     def _default_translator(self) -> str:
@@ -209,8 +234,17 @@ class TranslatorRegistry(LoggingConfigurable):
                                allowed=self.allowed_translators,
                                blocked=self.blocked_translators)
 
-    def create(self, translator_id: str | None = None, **options: object) -> Translator:
-        """Create ``translator_id`` (default: :attr:`default_translator`) with ``options``."""
-        return create_translator(translator_id or self.default_translator, options=options,
+    def options_for(self, translator_id: str) -> dict[str, object]:
+        """Return the configured options of ``translator_id`` (from :attr:`translator_options`)."""
+        return dict(self.translator_options.get(translator_id) or {})
+
+    def create(self, translator_id: str | None = None, *, api_key: str | None = None,
+               **options: object) -> Translator:
+        """Create ``translator_id`` (default: :attr:`default_translator`).
+
+        Its options are :attr:`translator_options` for that id, overridden by ``options``.
+        """
+        chosen = translator_id or self.default_translator
+        return create_translator(chosen, options={**self.options_for(chosen), **options},
                                  allowed=self.allowed_translators,
-                                 blocked=self.blocked_translators)
+                                 blocked=self.blocked_translators, api_key=api_key)

@@ -176,3 +176,21 @@ def test_eval_reads_tags_followups_and_refusals_on_the_demo_grounding(tmp_path: 
     code, out, _ = _run("eval", str(path), "--json", "--grounding", "none")
     assert code == 0
     assert json.loads(out)["by_tag"]["workload"]["right"] == 0
+
+
+def test_any_provider_takes_its_declared_options(ollama_server: FakeLLMServer) -> None:
+    ollama_server.answer("kubectl get nodes -o wide", "Lists nodes with their IPs.")
+    code, out, err = _run("translate", "--json", "--provider", "ollama", "-O", "model=m",
+                          "-O", f"host={ollama_server.url}", "-O", "retries=0",
+                          "nodes with their IPs")
+    assert code == 0, err
+    assert json.loads(out)["provider"] == "ollama"
+    assert ollama_server.received[0].body["model"] == "m"
+    code, _, err = _run("translate", "--provider", "ollama", "-O", "model=m", "-O", "hots=x",
+                        "list nodes")
+    assert code == 2 and "no option 'hots'" in err and "did you mean host" in err
+    code, _, err = _run("translate", "--provider", "ollama", "-O", "model=m", "-O",
+                        "retries=many", "list nodes")
+    assert code == 2 and "'retries' must be int" in err
+    code, _, err = _run("translate", "-O", "nonsense", "list nodes")
+    assert code == 2 and "NAME=VALUE" in err

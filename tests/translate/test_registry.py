@@ -92,3 +92,39 @@ def test_create_accepts_keyword_options_too() -> None:
     assert isinstance(translator, OpenAITranslator) and translator.timeout == 3.0
     health = translator.health()
     assert health["ok"] is True and health["circuit"] == "closed"
+
+
+def test_each_provider_declares_its_options() -> None:
+    from kubechat_lab.translate import declared_options
+
+    names = {cls.id: {o.name for o in declared_options(cls)}
+             for cls in (RulesTranslator, OllamaTranslator, OpenAITranslator)}
+    assert names["rules"] == set()
+    assert {"model", "timeout", "host"} <= names["ollama"] and "base_url" not in names["ollama"]
+    assert {"model", "timeout", "base_url"} <= names["openai"] and "host" not in names["openai"]
+    for cls in (OllamaTranslator, OpenAITranslator):
+        for option in declared_options(cls):
+            assert len(option.help) > 10 and option.type in ("str", "float", "int", "bool")
+        assert "api_key" not in names[cls.id]  # a secret is never an option
+
+
+def test_options_are_checked_and_converted_the_same_way_everywhere() -> None:
+    translator = create_translator("ollama", options={"model": "m", "timeout": "2.5",
+                                                      "retries": "1"})
+    assert isinstance(translator, OllamaTranslator)
+    assert translator.timeout == 2.5 and translator.retries == 1
+    with pytest.raises(TranslateError, match="did you mean model"):
+        create_translator("ollama", options={"modle": "m"})
+    with pytest.raises(TranslateError, match="'timeout' must be float"):
+        create_translator("ollama", options={"model": "m", "timeout": "soon"})
+    with pytest.raises(TranslateError, match="takes no API key"):
+        create_translator("rules", api_key="sk-x")
+
+
+def test_registry_applies_configured_options() -> None:
+    registry = TranslatorRegistry(translator_options={"openai": {"model": "m",
+                                                                 "base_url": "http://x/v1"}})
+    translator = registry.create("openai", api_key="sk-x")
+    assert isinstance(translator, OpenAITranslator)
+    assert translator.model == "m" and translator.base_url == "http://x/v1"
+    assert registry.create("openai", model="other", api_key="sk-x").model == "other"

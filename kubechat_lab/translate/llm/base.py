@@ -26,6 +26,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from kubechat_lab.command import Command, parse
 from kubechat_lab.errors import CommandError, TranslateError
 from kubechat_lab.translate._checks import QuestionFacts, check_command, read_question
+from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import (
     ClientState,
     DeltaCallback,
@@ -40,7 +41,7 @@ from kubechat_lab.translate.llm.stream import ExplanationStream
 from kubechat_lab.translate.rules import RulesTranslator
 from kubechat_lab.translate.rules.refusals import refusal_explanation
 
-__all__ = ["LLMTranslator", "ProviderCallError", "Reply"]
+__all__ = ["COMMON_OPTIONS", "LLMTranslator", "ProviderCallError", "Reply"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,25 @@ def check_reply(raw: str, context: TranslationContext) -> Reply:
     return Reply(raw, command=command, explanation=explanation)
 
 
+#: Options every network translator takes.
+COMMON_OPTIONS: tuple[TranslatorOption, ...] = (
+    TranslatorOption("model", "str", "the model name (no default: no vendor list is "
+                     "hard-coded)", required=True),
+    TranslatorOption("timeout", "float", "seconds for one HTTP request (default 30)"),
+    TranslatorOption("retries", "int", "extra attempts after a transient failure (default 2)"),
+    TranslatorOption("backoff", "float", "first wait between retries in seconds, doubled each "
+                     "time (default 0.5)"),
+    TranslatorOption("max_backoff", "float", "longest wait between retries in seconds "
+                     "(default 8)"),
+    TranslatorOption("breaker_threshold", "int", "consecutive failures that open the circuit "
+                     "(default 3)"),
+    TranslatorOption("breaker_cooldown", "float", "seconds the circuit stays open (default 30)"),
+    TranslatorOption("temperature", "float", "sampling temperature (default 0)"),
+    TranslatorOption("api_key_env", "str", "NAME of the environment variable holding the key "
+                     "(the key itself is never an option)"),
+)
+
+
 class LLMTranslator:
     """Base class of the network translators (see :mod:`kubechat_lab.translate.llm.ollama`).
 
@@ -153,6 +173,8 @@ class LLMTranslator:
     display_name: ClassVar[str] = "LLM"
     requires_network: ClassVar[bool] = True
     api_key_env: ClassVar[str | None] = None
+    #: What an operator may configure (the server and the CLI check against this).
+    options: ClassVar[tuple[TranslatorOption, ...]] = COMMON_OPTIONS
 
     def __init__(
         self,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import DeltaCallback
-from kubechat_lab.translate.llm.base import LLMTranslator, ProviderCallError
+from kubechat_lab.translate.llm.base import COMMON_OPTIONS, LLMTranslator, ProviderCallError
 from kubechat_lab.translate.llm.prompt import RESPONSE_SCHEMA
 
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ class OllamaTranslator(LLMTranslator):
     id: ClassVar[str] = "ollama"
     display_name: ClassVar[str] = "Ollama"
     requires_network: ClassVar[bool] = True
+    options: ClassVar[tuple[TranslatorOption, ...]] = (
+        *COMMON_OPTIONS,
+        TranslatorOption("host", "str", "the Ollama server URL (default http://127.0.0.1:11434)"),
+    )
     api_key_env: ClassVar[str | None] = None
 
     def __init__(self, *, host: str = "http://127.0.0.1:11434", model: str | None = None,

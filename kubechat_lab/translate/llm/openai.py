@@ -6,8 +6,9 @@ import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kubechat_lab.errors import TranslateError
+from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import DeltaCallback
-from kubechat_lab.translate.llm.base import LLMTranslator, ProviderCallError
+from kubechat_lab.translate.llm.base import COMMON_OPTIONS, LLMTranslator, ProviderCallError
 from kubechat_lab.translate.llm.prompt import RESPONSE_SCHEMA, SCHEMA_NAME
 
 if TYPE_CHECKING:
@@ -47,6 +48,11 @@ class OpenAITranslator(LLMTranslator):
     id: ClassVar[str] = "openai"
     display_name: ClassVar[str] = "OpenAI-compatible"
     requires_network: ClassVar[bool] = True
+    options: ClassVar[tuple[TranslatorOption, ...]] = (
+        *COMMON_OPTIONS,
+        TranslatorOption("base_url", "str",
+                         "an OpenAI-compatible endpoint; empty for OpenAI itself"),
+    )
     api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
 
     def __init__(self, *, base_url: str | None = None, model: str | None = None,

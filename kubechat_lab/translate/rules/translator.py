@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from kubechat_lab.command import Command, parse
 from kubechat_lab.errors import CommandError
+from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import Translation, TranslationContext
 from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
@@ -56,6 +57,7 @@ class RulesTranslator:
     display_name: ClassVar[str] = "Rules (offline)"
     requires_network: ClassVar[bool] = False
     api_key_env: ClassVar[str | None] = None
+    options: ClassVar[tuple[TranslatorOption, ...]] = ()
 
     def translate(self, question: str, context: TranslationContext | None = None) -> Translation:
         """Translate ``question``; a question the rules cannot map gets ``command=None``.
