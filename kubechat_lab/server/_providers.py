@@ -13,6 +13,7 @@ from kubechat_lab.server._service import Verdict
 if TYPE_CHECKING:
     from kubechat_lab.command import Command
     from kubechat_lab.server._clusters import ClusterPool
+    from kubechat_lab.translate import TranslatorRegistry
 
 __all__ = ["PolicyAdapter", "TranslatorAdapter"]
 
@@ -51,16 +52,25 @@ class PolicyAdapter:
 class TranslatorAdapter:
     """Pick the configured translator and ground questions on the cluster's inventory.
 
+    Any installed translator plugin is configured the same way: the options it declares come
+    from ``c.TranslatorRegistry.translator_options`` (and the older per-provider traits the
+    app maps onto them); the registry applies the allow and block lists.
+
     Parameters
     ----------
     provider : str
-        Translator id (``rules``, ``ollama``, ``openai``).
+        Translator id (``rules``, ``ollama``, ``openai``, any installed plugin).
     clusters : ClusterPool
         For the inventory used as grounding (cached for a minute per context).
-    settings : dict
-        Provider settings (hosts, models, timeout); never secrets.
+    registry : TranslatorRegistry
+        The plugins, with the operator's allow/block lists and options.
+    options : dict
+        Option values from the app's older traits (``ollama_model``, ``llm_timeout``, ...);
+        only those the provider declares are used. Never secrets.
+    where : dict
+        For each option, the trait that sets it (named in errors).
     api_key : str or None
-        The LLM key, held in memory only.
+        The LLM key, held in memory only; given to a provider that uses a key.
     log : logging.Logger
         Where to log.
     """
@@ -70,48 +80,46 @@ class TranslatorAdapter:
         *,
         provider: str,
         clusters: ClusterPool,
-        settings: dict[str, Any],
+        registry: TranslatorRegistry,
+        options: dict[str, Any],
+        where: dict[str, str],
         api_key: str | None,
         log: logging.Logger | logging.LoggerAdapter[Any],
     ) -> None:
         self.provider = provider
         self.clusters = clusters
-        self.settings = settings
+        self.registry = registry
+        self.options = options
+        self.where = where
         self._api_key = api_key
         self.log = log
         self._lock = threading.Lock()
         self._translator: Any = None
         self._inventory: dict[str | None, tuple[float, Any]] = {}
 
-    def _options(self) -> dict[str, Any]:
-        s = self.settings
-        if self.provider in ("ollama", "openai") and not s.get(f"{self.provider}_model"):
-            msg = (
-                f"c.KubechatApp.llm_provider is {self.provider!r} but "
-                f"c.KubechatApp.{self.provider}_model is empty; set it to the model to use"
-            )
-            raise TranslateError(msg)
-        if self.provider == "ollama":
-            return {"host": s["ollama_host"], "model": s["ollama_model"], "timeout": s["timeout"]}
-        if self.provider == "openai":
-            opts: dict[str, Any] = {"model": s["openai_model"], "timeout": s["timeout"]}
-            if s.get("openai_base_url"):
-                opts["base_url"] = s["openai_base_url"]
-            if self._api_key:
-                opts["api_key"] = self._api_key
-            elif s.get("openai_api_key_env"):
-                # Without this the client falls back to $OPENAI_API_KEY, which the admin did
-                # not name, and would send that key to openai_base_url.
-                opts["api_key_env"] = s["openai_api_key_env"]
-            return opts
-        return {}
+    def _create(self) -> Any:
+        from kubechat_lab.translate import declared_options
+
+        cls = self.registry.load(self.provider)
+        declared = {option.name for option in declared_options(cls)}
+        # the older traits first; what translator_options says for this provider wins
+        options = {k: v for k, v in self.options.items() if k in declared}
+        options.update(self.registry.options_for(self.provider))
+        key = self._api_key if getattr(cls, "api_key_env", None) else None
+        try:
+            return self.registry.create(self.provider, api_key=key, **options)
+        except TranslateError as exc:
+            named = [f"c.KubechatApp.{self.where[o]}" for o in sorted(declared)
+                     if o in self.where and repr(o) in str(exc)]
+            also = f" or {' / '.join(named)}" if named else ""
+            msg = (f"{exc}; configure it with c.TranslatorRegistry.translator_options = "
+                   f"{{{self.provider!r}: {{...}}}}{also}")
+            raise TranslateError(msg) from exc
 
     def _get(self) -> Any:
         with self._lock:
             if self._translator is None:
-                from kubechat_lab.translate import create_translator
-
-                translator: Any = create_translator(self.provider, **self._options())
+                translator: Any = self._create()
                 enter = getattr(translator, "__enter__", None)
                 if callable(enter):
                     enter()

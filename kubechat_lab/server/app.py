@@ -50,6 +50,18 @@ def _read_secret_file(path: str, option: str) -> str:
     return text
 
 
+#: Older per-provider traits, read as options of the provider they name (None: any provider
+#: that declares the option). One table; providers declare their own options.
+_OPTION_TRAITS: dict[str, tuple[str | None, str]] = {
+    "ollama_host": ("ollama", "host"),
+    "ollama_model": ("ollama", "model"),
+    "openai_base_url": ("openai", "base_url"),
+    "openai_model": ("openai", "model"),
+    "openai_api_key_env": ("openai", "api_key_env"),
+    "llm_timeout": (None, "timeout"),
+}
+
+
 class KubechatApp(ExtensionApp):
     """The kubechat server extension: the trusted centre kernels talk to over HTTP.
 
@@ -171,7 +183,9 @@ class KubechatApp(ExtensionApp):
     llm_provider = Unicode(
         "rules",
         config=True,
-        help="Translator id: 'rules' (offline, default), 'ollama' or 'openai'.",
+        help="Translator id: 'rules' (offline, default), 'ollama', 'openai' or any installed "
+        "translator plugin; its options come from c.TranslatorRegistry.translator_options, the "
+        "allow/block lists from c.TranslatorRegistry.allowed_translators/blocked_translators.",
     )
     ollama_host = Unicode(
         "http://127.0.0.1:11434", config=True, help="Ollama base URL (default local)."
@@ -298,17 +312,16 @@ class KubechatApp(ExtensionApp):
             request_timeout=self.request_timeout,
         )
         self.policy = PolicyAdapter(self.policy_file or None)
+        from kubechat_lab.translate import TranslatorRegistry
+
+        self.translators = TranslatorRegistry(parent=self)
+        options, where = self._translator_options()
         self.translator = TranslatorAdapter(
             provider=self.llm_provider,
             clusters=self.clusters,
-            settings={
-                "ollama_host": self.ollama_host,
-                "ollama_model": self.ollama_model,
-                "openai_base_url": self.openai_base_url,
-                "openai_model": self.openai_model,
-                "openai_api_key_env": self.openai_api_key_env,
-                "timeout": self.llm_timeout,
-            },
+            registry=self.translators,
+            options=options,
+            where=where,
             api_key=self._openai_api_key,
             log=self.log,
         )
@@ -377,6 +390,19 @@ class KubechatApp(ExtensionApp):
             self._embedded.stop()
 
     # -- secrets and identities ------------------------------------------------------------
+
+    def _translator_options(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """Options from the per-provider traits, for the provider in use, and their traits."""
+        options: dict[str, Any] = {}
+        where: dict[str, str] = {}
+        for trait, (provider, option) in _OPTION_TRAITS.items():
+            if provider not in (None, self.llm_provider):
+                continue
+            where[option] = trait
+            value = getattr(self, trait)
+            if value not in ("", None):
+                options[option] = value
+        return options, where
 
     def _read_api_key(self) -> str | None:
         if self.openai_api_key_file:

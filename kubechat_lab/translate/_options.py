@@ -98,9 +98,9 @@ def check_options(cls: type, options: Mapping[str, object]) -> dict[str, object]
                                      f"options ({', '.join(sorted(options))}): it takes none; "
                                      "options are for the network providers")
             close = difflib.get_close_matches(name, list(known), n=2)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
-            raise TranslateError(f"translator {translator_id!r} has no option {name!r}; {hint}"
-                                 f"its options: {', '.join(sorted(known))}")
+            hint = (f"did you mean {' or '.join(close)}?" if close
+                    else f"its options: {', '.join(sorted(known))}")
+            raise TranslateError(f"translator {translator_id!r} has no option {name!r}; {hint}")
         if value is None or value == "":
             continue
         checked[name] = option.convert(value, translator_id)
