@@ -328,6 +328,8 @@ _VERB_OVERRIDES: dict[str, dict[str, FlagSpec]] = {
         "selector": FlagSpec("selector", None, "value", _selector),
         "from": FlagSpec("from", None, "value", _type_name("from", "cronjobs")),
         "image": FlagSpec("image", None, "value", _pattern("image", _IMAGE, "a container image")),
+        "type": FlagSpec("type", None, "value", _pattern(  # create secret generic --type
+            "type", r"[A-Za-z0-9][-A-Za-z0-9./]{0,252}", "a secret type such as Opaque")),
     },
     "drain": {"timeout": FlagSpec("timeout", None, "value", _duration("timeout"))},
     # `auth can-i` asks about any subresource (exec, log, portforward, ...); it only reads

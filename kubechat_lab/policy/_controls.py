@@ -88,6 +88,11 @@ def _pod_security(written: Written, add: Add) -> None:
     ):
         add("security-weakening", f"{written.label}: the patch replaces every label, "
             "removing the pod-security enforce label with them")
+    enforce = isinstance(labels, Mapping) and any(
+        str(key).strip().lower() == _PSA_ENFORCE for key in labels)
+    if written.via.startswith("replace") and not enforce:
+        add("pod-security-label", f"{written.label}: replacing the namespace drops any "
+            "pod-security label the manifest does not list")
     if not isinstance(labels, Mapping):
         return
     for key, value in labels.items():
@@ -154,8 +159,14 @@ def _admission(written: Written, budget: Budget, add: Add) -> None:
 
 
 def control_findings(written: Written, budget: Budget, add: Add) -> None:
-    """Pod Security labels, admission controls and TLS checks a write weakens or touches."""
+    """Report Pod Security labels, admission controls, TLS checks and minted tokens."""
     kind = written.kind.lower()
+    if kind == "secret" and str(get_ci(written.body, "type", "")).strip().lower() == (
+            "kubernetes.io/service-account-token"):
+        account = get_ci(get_ci(_meta(written.body), "annotations"),
+                         "kubernetes.io/service-account.name")
+        add("token-mint", f"{written.label}: a service-account token secret for "
+            f"{account or 'a service account'}")
     if kind == "namespace" and written.body is not None:
         _pod_security(written, add)
     if kind in _WEBHOOK_KINDS or kind in _POLICY_KINDS or kind in _BINDING_KINDS:

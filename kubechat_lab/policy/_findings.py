@@ -22,7 +22,8 @@ FINDINGS: dict[str, str] = {
     "pod-privileged": "a container runs privileged (securityContext.privileged or a Windows "
                       "host process)",
     "pod-host-namespaces": "a pod shares the node's PID, network or IPC namespace",
-    "pod-host-path": "a volume mounts a path of the node (hostPath)",
+    "pod-host-path": "a volume reaches the node: a hostPath or local path, or a flexVolume or "
+                     "gitRepo volume the kubelet runs code for",
     "pod-capabilities": "a container adds Linux capabilities",
     "pod-unconfined": "seccomp, AppArmor or SELinux confinement is lifted, or /proc unmasked",
     "pod-host-port": "a container binds a port on the node (hostPort)",
@@ -42,6 +43,8 @@ FINDINGS: dict[str, str] = {
     "unreadable": "part of what the command writes cannot be read, or is too large to judge",
     "pod-security-label": "a Pod Security admission label of a namespace is written",
     "security-weakening": "an admission control or TLS check is switched off or loosened",
+    "token-mint": "a Secret of type kubernetes.io/service-account-token has the control plane "
+                  "mint a long-lived token for a service account",
     "rbac-broad-grant": "a role that holds everything (or of unknown power) is granted to "
                         "every user, every anonymous caller or every service account",
     "protected-namespace-delete": "a protected namespace is deleted",

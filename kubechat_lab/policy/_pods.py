@@ -30,6 +30,16 @@ _CONTAINER_MAPS = frozenset({"container", "script"})
 # lifts confinement.
 _SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t",
                             "container_engine_t"})
+# Volume sources that reach the node itself: its disks, or code run by the kubelet.
+_NODE_VOLUMES = {"local": "a local volume (a node disk path)",
+                 "flexvolume": "a flexVolume (a driver binary run on the node)",
+                 "gitrepo": "a gitRepo volume (git run on the node)"}
+# Sysctls a Pod Security "baseline" namespace allows.
+_SAFE_SYSCTLS = frozenset({
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes"})
 _APPARMOR_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 _SECCOMP_KEYS = ("seccomp.security.alpha.kubernetes.io/pod",
                  "container.seccomp.security.alpha.kubernetes.io/")
@@ -160,6 +170,13 @@ def _field(path: Path, key: object, value: object, written: Written,
         add("pod-host-namespaces", f"{where}: true")
     elif name == "hostpath" and value not in (None, False, {}, ""):
         add("pod-host-path", f"{where}: {get_ci(value, 'path', value)!s}")
+    elif name in _NODE_VOLUMES and isinstance(value, Mapping):
+        add("pod-host-path", f"{where}: {_NODE_VOLUMES[name]}")
+    elif name == "sysctls" and isinstance(value, list):
+        unsafe = [str(get_ci(s, "name")) for s in value
+                  if str(get_ci(s, "name")) not in _SAFE_SYSCTLS]
+        if unsafe:
+            add("pod-unconfined", f"{where}: sysctls outside the safe set: {', '.join(unsafe)}")
     elif name == "capabilities" and isinstance(value, Mapping):
         added = get_ci(value, "add")
         if added not in (None, [], ""):

@@ -216,6 +216,8 @@ def _generated(cmd: Command) -> dict[str, object] | None:
         obj["rules"] = _rules(cmd)
         if cmd.flag("aggregation-rule"):
             obj["aggregationRule"] = {"clusterRoleSelectors": [cmd.flag("aggregation-rule")]}
+    elif sub == "secret generic":
+        obj["type"] = cmd.flag("type") or "Opaque"
     elif sub == "priorityclass":
         obj["value"] = int(cmd.flag("value") or 0)
         obj["globalDefault"] = cmd.flag("global-default") == "true"
@@ -258,7 +260,8 @@ def writes_of(cmd: Command, table: ResourceTable) -> Writes:
             name = meta.get("name") if isinstance(meta, dict) else None
             out.items.append(Written(str(obj.get("kind", "")),
                                      name if isinstance(name, str) else None,
-                                     None if mode == "delete" else obj, mode, "manifest"))
+                                     None if mode == "delete" else obj, mode,
+                                     f"{verb} -f -"))
         return out
     if verb == "delete":
         out.items.extend(Written(kind, name, None, "delete", "delete")
