@@ -251,3 +251,48 @@ def test_sorting_secrets_by_what_they_hold_is_refused(
     _, assessment = classify(line)
     assert assessment.level is Level.FORBIDDEN, (line, assessment)
     assert "secret-probe" in assessment.rule_ids
+
+
+_KEYS = st.sampled_from(["spec", "template", "containers", "securityContext", "privileged",
+                         "hostPID", "volumes", "hostPath", "env", "envFrom", "secretRef",
+                         "capabilities", "add", "taints", "effect", "metadata", "labels",
+                         "subjects", "roleRef", "name", "kind", "webhooks", "failurePolicy",
+                         "replicas", "sources", "projected", "image", "command", "sysctls",
+                         "validationActions", "$patch", "op", "path", "value", "from"])
+_JSONISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from(
+        ["", "x", "0", "true", "Ignore", "NoExecute", "privileged", "/a/b", "add", "copy",
+         "system:authenticated", "Group", "cluster-admin"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(_KEYS, inner, max_size=4)),
+    max_leaves=25)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_JSONISH, st.sampled_from(["strategic", "merge", "json"]),
+       st.sampled_from(["deploy", "ns", "node", "secret", "validatingwebhookconfigurations",
+                        "clusterrolebinding", "widgets.example.com"]))
+def test_any_patch_body_gets_a_verdict_never_an_error(body: object, kind: str,
+                                                      resource: str) -> None:
+    text = json.dumps(body)
+    if "'" in text or not isinstance(body, (dict, list)):
+        return
+    from kubechat_lab.command import DEFAULT_RESOURCES, ResourceInfo
+
+    table = DEFAULT_RESOURCES.with_resources([ResourceInfo("widgets", "widget", "Widget", (),
+                                                           "example.com")])
+    _, assessment = classify(f"kubectl patch {resource} x -n shop --type={kind} -p '{text}'",
+                             resources=table)
+    assert assessment.level in Level and assessment.reasons
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_KEYS, _JSONISH, max_size=5),
+       st.sampled_from(["Pod", "Deployment", "Namespace", "ClusterRoleBinding", "Secret",
+                        "ValidatingWebhookConfiguration", "Widget"]),
+       st.sampled_from(["apply", "create", "replace", "delete"]))
+def test_any_manifest_gets_a_verdict_never_an_error(body: dict[str, Any], kind: str,
+                                                    verb: str) -> None:
+    obj = {**body, "apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}}
+    _, assessment = classify(f"kubectl {verb} -f -", manifest=json.dumps(obj))
+    assert assessment.level in Level and assessment.reasons
