@@ -27,3 +27,8 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from kubechat_lab.server.app import KubechatApp
 
     return [{"module": "kubechat_lab.server.app", "app": KubechatApp}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt side panel (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "kubechat-lab"}]

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.cluster._config import ClusterConfig
 from kubechat_lab.cluster._result import Result
@@ -254,6 +254,12 @@ class ClusterClient:
         from kubechat_lab.cluster._info import server_version
 
         return str(server_version(self._context()).get("gitVersion", ""))
+
+    def whoami(self) -> dict[str, Any]:
+        """Return ``{"username", "groups"}``: who the API server sees this client as."""
+        from kubechat_lab.cluster._info import whoami
+
+        return whoami(self._context())
 
     def resource_table(self, *, refresh: bool = False) -> ResourceTable:
         """Return the built-in resources plus everything the server serves (CRDs).

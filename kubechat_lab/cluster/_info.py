@@ -53,6 +53,20 @@ def server_version(ctx: Context) -> dict[str, Any]:
     return doc
 
 
+def whoami(ctx: Context) -> dict[str, Any]:
+    """Return who the API server sees this client as (a ``SelfSubjectReview``'s userInfo).
+
+    Impersonation headers apply, so an impersonating client gets the impersonated identity.
+    """
+    review = ctx.transport.send(
+        "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+    )
+    info = (review.get("status") or {}).get("userInfo") or {}
+    return {"username": str(info.get("username", "")),
+            "groups": [str(g) for g in info.get("groups") or ()]}
+
+
 def _version(ctx: Context, cmd: Command) -> Result:
     doc = server_version(ctx)
     columns = (Column("component", "str"), Column("git_version", "str"),

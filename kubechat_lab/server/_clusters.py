@@ -117,6 +117,29 @@ class ClusterPool:
             version: str = client.server_version()
         return version
 
+    def whoami(self, context: str | None, user: str) -> dict[str, Any]:
+        """Return who the cluster sees Jupyter user ``user`` as on ``context``.
+
+        ``{"username", "groups", "impersonated"}``: the impersonated identity when
+        ``impersonate`` maps the user, else the kubeconfig's own.
+        """
+        identity = self.identity_for(user)
+        found = self.call(context, user, lambda client: client.whoami())
+        return {**found, "impersonated": identity[0] is not None}
+
+    def context_name(self, context: str | None) -> str | None:
+        """Return the kubeconfig context name ``context`` stands for (None: unreadable)."""
+        if context:
+            return context
+        from kubernetes import config as kube_config
+
+        try:
+            _, active = kube_config.list_kube_config_contexts(self.kubeconfig)  # type: ignore[no-untyped-call]
+        except Exception:  # a missing or broken kubeconfig: health reports the cluster error
+            return None
+        name = (active or {}).get("name")
+        return str(name) if name else None
+
     def drop(self, context: str | None) -> None:
         """Close and forget every client of ``context`` (after a transport failure)."""
         with self._lock:

@@ -184,6 +184,10 @@ def start_lab(
     for d in (root, config_dir, base / "data", base / "runtime", base / "settings",
               base / "workspaces", base / "ipython"):
         d.mkdir(parents=True, exist_ok=True)
+    # No "get notified about Jupyter news?" toast over the page (and no request for news).
+    notification = base / "settings" / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     token = secrets.token_hex(24)
     run_env = {
         **os.environ,

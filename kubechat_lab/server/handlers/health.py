@@ -17,9 +17,9 @@ class HealthHandler(KubechatHandler):
     auth_resource = "kubechat_lab:health"
     route = "health"
 
-    def _probe(self) -> dict[str, Any]:
+    def _probe(self, principal: Principal) -> dict[str, Any]:
         app = self.kubechat
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"user": principal.user}
         try:
             seq, head = app.audit.head()
             out["database"] = {"ok": True, "head_seq": seq, "head_hash": head.hex()}
@@ -28,22 +28,38 @@ class HealthHandler(KubechatHandler):
         clusters: dict[str, Any] = {}
         for ctx in dict.fromkeys([app.clusters.default_context, *app.clusters.contexts]):
             name = ctx or "(current)"
+            ctx_name = app.clusters.context_name(ctx)
             try:
-                clusters[name] = {"ok": True, "version": app.clusters.server_version(ctx)}
+                version = app.clusters.server_version(ctx)
+                clusters[name] = {"ok": True, "version": version, "context": ctx_name}
             except KubechatError as exc:
                 app.clusters.drop(ctx)
                 clusters[name] = {"ok": False, "error": str(exc)}
             except Exception as exc:  # a broken kubeconfig must not break health
                 clusters[name] = {"ok": False, "error": f"{type(exc).__name__}"}
         out["cluster"] = {"ok": all(c["ok"] for c in clusters.values()), "contexts": clusters}
+        out["context"] = app.clusters.context_name(app.clusters.default_context)
+        out["identity"] = self._identity(principal)
         out["provider"] = app.translator.health()
         out["ok"] = all(out[k]["ok"] for k in ("database", "cluster", "provider"))
         return out
 
+    def _identity(self, principal: Principal) -> dict[str, Any]:
+        """Who the cluster sees the requester as on the default context (not part of ok)."""
+        try:
+            found = self.kubechat.clusters.whoami(
+                self.kubechat.clusters.default_context, principal.user
+            )
+        except KubechatError as exc:
+            return {"ok": False, "error": str(exc)}
+        except Exception as exc:  # a broken kubeconfig must not break health
+            return {"ok": False, "error": f"{type(exc).__name__}"}
+        return {"ok": True, **found}
+
     @browser_or_kernel
     async def get(self, principal: Principal) -> None:
         """Return the health report."""
-        report = await self.kubechat.run_blocking(self._probe)
+        report = await self.kubechat.run_blocking(self._probe, principal)
         self.reply(report, status=200 if report["ok"] else 503)
 
 

@@ -1,0 +1,164 @@
+/**
+ * Plain data of the kubechat REST API (docs/openapi.yaml) and helpers that need no JupyterLab.
+ */
+
+export type Level = 'safe' | 'warning' | 'dangerous' | 'forbidden';
+
+export type ProposalState =
+  | 'proposed'
+  | 'approved'
+  | 'rejected'
+  | 'refused'
+  | 'executing'
+  | 'executed'
+  | 'failed';
+
+/** A columnar result of an executed command (`Result.to_json` on the server). */
+export interface IResult {
+  kind: string;
+  status: string;
+  columns: [string, string][];
+  data: unknown[][];
+  text: string | null;
+  diff: string | null;
+}
+
+export interface IPreview {
+  status: string;
+  diff?: string | null;
+  message?: string;
+  result?: IResult | null;
+}
+
+/** One proposal as the server serves it (C2: `context` is the resolved context). */
+export interface IProposal {
+  id: string;
+  command: string;
+  display?: string | null;
+  parsed?: Record<string, unknown>;
+  level: Level;
+  reasons: string[];
+  rule_ids?: string[];
+  state: ProposalState;
+  context: string | null;
+  namespace: string | null;
+  user?: string;
+  source?: string;
+  question?: string | null;
+  provider?: string | null;
+  explanation?: string;
+  assumptions?: string[];
+  notes?: string[];
+  preview?: IPreview | null;
+  confirm?: string | null;
+  approver?: string | null;
+  decided_via?: string | null;
+  audit_seqs?: number[];
+  error?: string | null;
+  result?: IResult | null;
+}
+
+export interface ITranslation {
+  question?: string;
+  command?: string | null;
+  explanation?: string;
+  provider?: string;
+  assumptions?: string[];
+  notes?: string[];
+}
+
+export interface IAskReply {
+  translation: ITranslation;
+  proposal: IProposal | null;
+  audit_seq?: number;
+}
+
+export interface IPart {
+  ok: boolean;
+  error?: string;
+  [key: string]: unknown;
+}
+
+export interface IHealth {
+  ok: boolean;
+  user?: string;
+  context?: string | null;
+  database: IPart;
+  cluster: IPart & { contexts?: Record<string, IPart> };
+  provider: IPart;
+  identity?: IPart & { username?: string; groups?: string[]; impersonated?: boolean };
+}
+
+export interface IAuditRecord {
+  seq: number;
+  at: string;
+  prev_hash?: string;
+  entry_hash?: string;
+  event: Record<string, unknown>;
+}
+
+export interface IAuditPage {
+  records: IAuditRecord[];
+  next_after: number | null;
+}
+
+export interface IVerifyReport {
+  ok: boolean;
+  rows_checked: number;
+  first_bad_seq: number | null;
+  reason: string;
+  head_seq?: number;
+  head_hash?: string;
+}
+
+/** What the level badge says: text, never colour alone. */
+export function levelLabel(level: string): string {
+  return level.toUpperCase();
+}
+
+/** The command as a person reads it (C2: `display` when the server sends it). */
+export function shownCommand(p: IProposal): string {
+  return p.display || p.command;
+}
+
+/** The kubectl arguments of a canonical command (`kubectl get pods` -> `get pods`). */
+export function kubectlArgs(command: string): string {
+  return command.replace(/^\s*kubectl\s+/, '').trim();
+}
+
+/**
+ * The `%kubectl` line magic for a proposal: `%kubectl [--context NAME] ARGS`, with every
+ * default of the canonical command explicit (what is shown is what runs).
+ */
+export function kubectlMagic(p: Pick<IProposal, 'command' | 'context'>): string {
+  const ctx = p.context ? `--context ${p.context} ` : '';
+  return `%kubectl ${ctx}${kubectlArgs(p.command)}`;
+}
+
+/** Whether a proposal still waits for a person's decision. */
+export function isPending(p: IProposal): boolean {
+  return p.state === 'proposed' && p.level !== 'forbidden';
+}
+
+/** Whether a command reads or writes Secret objects (their output never goes in a runbook). */
+export function touchesSecrets(p: IProposal): boolean {
+  const parsed = p.parsed || {};
+  const resources = [
+    ...((parsed['resources'] as string[] | undefined) || []),
+    ...(typeof parsed['resource'] === 'string' ? [parsed['resource'] as string] : [])
+  ];
+  if (resources.some(r => /^(secrets?|secret\/.*)$/.test(String(r)))) {
+    return true;
+  }
+  return /\b(secrets?|secret\/\S+)\b/.test(kubectlArgs(p.command));
+}
+
+/** A client-chosen conversation id (C1: <= 64 chars of [A-Za-z0-9_-]). */
+export function newConversationId(random: () => number = Math.random): string {
+  const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let out = 'panel-';
+  for (let i = 0; i < 20; i++) {
+    out += chars[Math.floor(random() * chars.length)];
+  }
+  return out;
+}

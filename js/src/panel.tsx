@@ -1,0 +1,287 @@
+/**
+ * The KubeChat side panel: header, conversation (questions, command cards, results) and the
+ * audit tab, all talking to the server extension through {@link KubechatApi}.
+ */
+
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { KubechatApi, KubechatApiError } from './api';
+import { AuditView } from './components/AuditView';
+import { Card, ICardActions, ITurn } from './components/Card';
+import { Header } from './components/Header';
+import { IHealth, IProposal, isPending, newConversationId } from './model';
+import { IRunbookTurn } from './runbook';
+
+export interface IPanelSettings {
+  runSafeWithoutClick: boolean;
+  rowsPerPage: number;
+}
+
+export const DEFAULT_SETTINGS: IPanelSettings = { runSafeWithoutClick: true, rowsPerPage: 15 };
+
+/** What the panel needs from JupyterLab (kept narrow so the panel is easy to test). */
+export interface IPanelHost {
+  insertCell: (source: string) => string | null; // null: inserted; else why not
+  saveRunbook: (turns: IRunbookTurn[]) => Promise<string>; // the path written
+  copy: (text: string) => Promise<void>;
+}
+
+function message(error: unknown): string {
+  if (error instanceof KubechatApiError) {
+    return error.message;
+  }
+  return String((error as Error)?.message || error);
+}
+
+interface IAppProps {
+  api: KubechatApi;
+  host: IPanelHost;
+  settings: IPanelSettings;
+  magicFor: (p: IProposal) => string;
+}
+
+function App(props: IAppProps): JSX.Element {
+  const { api, host, settings } = props;
+  const [tab, setTab] = React.useState<'chat' | 'audit'>('chat');
+  const [health, setHealth] = React.useState<IHealth | null>(null);
+  const [healthError, setHealthError] = React.useState('');
+  const [turns, setTurns] = React.useState<ITurn[]>([]);
+  const [draft, setDraft] = React.useState('');
+  const [notice, setNotice] = React.useState('');
+  const conversation = React.useRef(newConversationId());
+  const counter = React.useRef(0);
+  const endRef = React.useRef<HTMLDivElement>(null);
+  const inputId = React.useId();
+
+  const refreshHealth = React.useCallback(async () => {
+    try {
+      setHealth(await api.health());
+      setHealthError('');
+    } catch (e) {
+      setHealthError(`Health check failed: ${message(e)}`);
+    }
+  }, [api]);
+
+  React.useEffect(() => {
+    void refreshHealth();
+  }, [refreshHealth]);
+
+  React.useEffect(() => {
+    endRef.current?.scrollIntoView?.({ block: 'end' });
+  }, [turns.length]);
+
+  const update = (id: string, change: Partial<ITurn>) =>
+    setTurns(ts => ts.map(t => (t.id === id ? { ...t, ...change } : t)));
+
+  const execute = async (id: string, proposal: IProposal) => {
+    update(id, { status: 'working', message: 'Running…', proposal });
+    try {
+      const done = await api.execute(proposal.id);
+      update(id, { status: 'done', proposal: done, result: done.result ?? null, ran: true, message: '' });
+    } catch (e) {
+      let latest = proposal;
+      try {
+        latest = await api.get(proposal.id);
+      } catch {
+        // keep what we had
+      }
+      update(id, { status: 'error', proposal: latest, message: message(e) });
+    }
+  };
+
+  const send = async () => {
+    const question = draft.trim();
+    if (!question) {
+      return;
+    }
+    setDraft('');
+    const id = `t${++counter.current}`;
+    setTurns(ts => [...ts, { id, question, proposal: null, status: 'asking', confirmText: '', ran: false }]);
+    try {
+      const reply = await api.ask(question, conversation.current);
+      const p = reply.proposal;
+      update(id, { translation: reply.translation, proposal: p, status: 'ready' });
+      if (p && p.state === 'approved' && p.level === 'safe' && settings.runSafeWithoutClick) {
+        await execute(id, p);
+      } else if (p && p.state === 'refused') {
+        update(id, { message: `Forbidden: it never runs. ${p.reasons.join('; ')}` });
+      }
+    } catch (e) {
+      update(id, { status: 'error', message: message(e) });
+    }
+  };
+
+  const actions: ICardActions = {
+    approve: async turn => {
+      const p = turn.proposal;
+      if (!p) {
+        return;
+      }
+      update(turn.id, { status: 'working', message: 'Approving…' });
+      try {
+        const approved = await api.approve(p.id, p.level === 'dangerous' ? turn.confirmText : undefined);
+        await execute(turn.id, approved);
+      } catch (e) {
+        update(turn.id, { status: 'ready', message: `Not approved: ${message(e)}` });
+      }
+    },
+    reject: async turn => {
+      const p = turn.proposal;
+      if (!p) {
+        return;
+      }
+      update(turn.id, { status: 'working' });
+      try {
+        const rejected = await api.reject(p.id, 'rejected in the KubeChat panel');
+        update(turn.id, { status: 'done', proposal: rejected, message: 'Rejected: nothing ran.' });
+      } catch (e) {
+        update(turn.id, { status: 'ready', message: message(e) });
+      }
+    },
+    run: turn => {
+      if (turn.proposal) {
+        void execute(turn.id, turn.proposal);
+      }
+    },
+    insertCell: turn => {
+      if (!turn.proposal) {
+        return;
+      }
+      const why = host.insertCell(props.magicFor(turn.proposal));
+      setNotice(why ?? `Inserted ${props.magicFor(turn.proposal)} into the notebook.`);
+    },
+    setConfirm: (turn, text) => update(turn.id, { confirmText: text }),
+    copy: host.copy
+  };
+
+  const cancelPending = () => {
+    const pending = [...turns].reverse().find(t => t.proposal && isPending(t.proposal));
+    if (pending) {
+      void actions.reject(pending);
+    }
+  };
+
+  const saveRunbook = async () => {
+    const runbookTurns: IRunbookTurn[] = turns.map(t => ({
+      question: t.question,
+      explanation: t.translation?.explanation,
+      proposal: t.proposal,
+      ran: t.ran
+    }));
+    try {
+      const path = await host.saveRunbook(runbookTurns);
+      setNotice(`Saved the runbook as ${path}.`);
+    } catch (e) {
+      setNotice(`Could not save the runbook: ${message(e)}`);
+    }
+  };
+
+  return (
+    <div
+      className="jp-kubechat-app"
+      onKeyDown={e => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          cancelPending();
+        }
+      }}
+    >
+      <Header health={health} error={healthError} onRefresh={() => void refreshHealth()} />
+      <div className="jp-kubechat-tabs" role="tablist" aria-label="KubeChat views">
+        {(['chat', 'audit'] as const).map(name => (
+          <button
+            key={name}
+            role="tab"
+            aria-selected={tab === name}
+            className={`jp-kubechat-tab${tab === name ? ' jp-mod-current' : ''}`}
+            onClick={() => setTab(name)}
+          >
+            {name === 'chat' ? 'Conversation' : 'Audit'}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" hidden={tab !== 'chat'} className="jp-kubechat-chat" aria-label="Conversation">
+        <div className="jp-kubechat-turns" aria-live="polite">
+          {!turns.length && (
+            <div className="jp-kubechat-empty">
+              Ask about your cluster (&quot;pending pods across the cluster&quot;) or type a kubectl command.
+              Reads run at once; writes wait for your approval.
+            </div>
+          )}
+          {turns.map(t => (
+            <Card key={t.id} turn={t} rowsPerPage={settings.rowsPerPage} actions={actions} />
+          ))}
+          <div ref={endRef} />
+        </div>
+        {notice && (
+          <div className="jp-kubechat-notice" role="status">
+            {notice}
+          </div>
+        )}
+        <div className="jp-kubechat-compose">
+          <label htmlFor={inputId} className="jp-kubechat-visually-hidden">
+            Ask KubeChat (Enter sends, Shift+Enter adds a line, Escape cancels a pending card)
+          </label>
+          <textarea
+            id={inputId}
+            className="jp-kubechat-input"
+            rows={2}
+            placeholder="Ask about the cluster… (Enter sends, Shift+Enter new line)"
+            value={draft}
+            onChange={e => setDraft(e.target.value)}
+            onKeyDown={e => {
+              if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+                e.preventDefault();
+                void send();
+              }
+            }}
+          />
+          <div className="jp-kubechat-compose-actions">
+            <button className="jp-kubechat-button jp-mod-accept jp-kubechat-send" onClick={() => void send()}>
+              Send
+            </button>
+            <button
+              className="jp-kubechat-button jp-kubechat-save-runbook"
+              onClick={() => void saveRunbook()}
+              disabled={!turns.some(t => t.ran)}
+              title="Write this conversation as a notebook that runs its commands again"
+            >
+              Save as runbook
+            </button>
+          </div>
+        </div>
+      </div>
+      <div role="tabpanel" hidden={tab !== 'audit'} className="jp-kubechat-audit-panel" aria-label="Audit">
+        <AuditView api={api} active={tab === 'audit'} />
+      </div>
+    </div>
+  );
+}
+
+/** The Lumino widget JupyterLab docks in the right sidebar. */
+export class KubechatPanel extends ReactWidget {
+  private _settings: IPanelSettings = { ...DEFAULT_SETTINGS };
+
+  constructor(
+    private readonly _api: KubechatApi,
+    private readonly _host: IPanelHost,
+    private readonly _magicFor: (p: IProposal) => string
+  ) {
+    super();
+    this.addClass('jp-kubechat-panel');
+  }
+
+  get settings(): IPanelSettings {
+    return this._settings;
+  }
+
+  set settings(value: IPanelSettings) {
+    this._settings = value;
+    this.update();
+  }
+
+  render(): JSX.Element {
+    return <App api={this._api} host={this._host} settings={this._settings} magicFor={this._magicFor} />;
+  }
+}
