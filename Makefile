@@ -6,6 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# The side panel (js/) builds with jlpm, which the venv's jupyter-builder provides; Node >= 20.
+JLPM   := PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jlpm
+LABEXT := kubechat_lab/labextension/package.json
+JS_SRC := js/package.json js/tsconfig.json $(wildcard js/src/*.ts js/src/*.tsx js/src/components/*.tsx js/style/* js/schema/*)
+
 .PHONY: setup lab test lint clean
 
 $(STAMP): pyproject.toml
@@ -14,7 +19,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The editable install above already builds the panel when Node is there; this rebuilds it
+# after a change under js/ and links it into the venv (jupyter labextension develop).
+$(LABEXT): $(STAMP) $(JS_SRC)
+	cd js && $(JLPM) install && $(JLPM) build
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter labextension develop --overwrite .
+	touch $(LABEXT)
+
+setup: $(STAMP) $(LABEXT)
 
 lab: setup
 	$(BIN)/kubechat serve
@@ -25,6 +37,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check kubechat_lab tests
 	$(BIN)/mypy
+	cd js && $(JLPM) lint:check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache js/node_modules js/lib kubechat_lab/labextension

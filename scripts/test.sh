@@ -38,4 +38,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The side panel's own unit tests (vitest), when the whole suite runs (no pytest arguments).
+if [[ $# -eq 0 ]]; then
+    (cd js && PATH="$PWD/../$BIN:$PATH" jlpm install --immutable >/dev/null && PATH="$PWD/../$BIN:$PATH" jlpm test)
+fi
+
 "$BIN/pytest" "$@"

@@ -55,7 +55,11 @@ export class KubechatApi {
     try {
       response = await ServerConnection.makeRequest(url, init, this.settings);
     } catch (error) {
-      throw new KubechatApiError(0, 'network', `cannot reach the Jupyter server: ${error}`);
+      throw new KubechatApiError(
+        0,
+        'network',
+        `cannot reach the Jupyter server: ${error}`
+      );
     }
     const text = await response.text();
     let data: any = null;
@@ -77,7 +81,10 @@ export class KubechatApi {
   }
 
   private post<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>(path, { method: 'POST', body: JSON.stringify(body) });
+    return this.request<T>(path, {
+      method: 'POST',
+      body: JSON.stringify(body)
+    });
   }
 
   health(): Promise<IHealth> {
@@ -85,7 +92,11 @@ export class KubechatApi {
   }
 
   /** Ask a question; `conversation` (C1) lets the server read follow-ups. */
-  async ask(question: string, conversation?: string, context?: string): Promise<IAskReply> {
+  async ask(
+    question: string,
+    conversation?: string,
+    context?: string
+  ): Promise<IAskReply> {
     const body: Record<string, string> = { question };
     if (context) {
       body.context = context;
@@ -95,7 +106,11 @@ export class KubechatApi {
         return await this.post<IAskReply>('ask', { ...body, conversation });
       } catch (error) {
         const e = error as KubechatApiError;
-        if (e.status === 400 && e.reason === 'invalid-conversation' && /unknown field/.test(e.message)) {
+        if (
+          e.status === 400 &&
+          e.reason === 'invalid-conversation' &&
+          /unknown field/.test(e.message)
+        ) {
           this._conversationUnsupported = true;
         } else {
           throw error;
@@ -106,7 +121,10 @@ export class KubechatApi {
   }
 
   propose(command: string, context?: string): Promise<IProposal> {
-    return this.post<IProposal>('propose', context ? { command, context } : { command });
+    return this.post<IProposal>(
+      'propose',
+      context ? { command, context } : { command }
+    );
   }
 
   get(id: string): Promise<IProposal> {
@@ -114,11 +132,17 @@ export class KubechatApi {
   }
 
   approve(id: string, confirm?: string): Promise<IProposal> {
-    return this.post<IProposal>(`proposals/${id}/approve`, confirm !== undefined ? { confirm } : {});
+    return this.post<IProposal>(
+      `proposals/${id}/approve`,
+      confirm !== undefined ? { confirm } : {}
+    );
   }
 
   reject(id: string, reason = ''): Promise<IProposal> {
-    return this.post<IProposal>(`proposals/${id}/reject`, reason ? { reason } : {});
+    return this.post<IProposal>(
+      `proposals/${id}/reject`,
+      reason ? { reason } : {}
+    );
   }
 
   execute(id: string): Promise<IProposal> {
@@ -128,7 +152,9 @@ export class KubechatApi {
   audit(query: IAuditQuery = {}): Promise<IAuditPage> {
     const params = Object.entries(query)
       .filter(([, v]) => v !== undefined && v !== '')
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .map(
+        ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`
+      )
       .join('&');
     return this.request<IAuditPage>(params ? `audit?${params}` : 'audit');
   }

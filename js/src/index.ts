@@ -31,7 +31,10 @@ const ICON_SVG =
   '<path d="M12 2 3 6.5v11L12 22l9-4.5v-11L12 2zm0 2.2 6.8 3.4L12 11 5.2 7.6 12 4.2zM5 9.3l6 3v7.4' +
   'l-6-3V9.3zm8 10.4v-7.4l6-3v7.4l-6 3z"/></g></svg>';
 
-export const kubechatIcon = new LabIcon({ name: 'kubechat-lab:icon', svgstr: ICON_SVG });
+export const kubechatIcon = new LabIcon({
+  name: 'kubechat-lab:icon',
+  svgstr: ICON_SVG
+});
 
 function stamp(now: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -43,7 +46,8 @@ function stamp(now: Date): string {
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: 'KubeChat: operate Kubernetes from a JupyterLab side panel, safely.',
+  description:
+    'KubeChat: operate Kubernetes from a JupyterLab side panel, safely.',
   autoStart: true,
   requires: [INotebookTracker],
   optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette],
@@ -63,7 +67,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       const notebook = nb.content;
       const active = notebook.activeCell;
-      const empty = active && active.model.type === 'code' && !active.model.sharedModel.getSource().trim();
+      const empty =
+        active &&
+        active.model.type === 'code' &&
+        !active.model.sharedModel.getSource().trim();
       if (!empty) {
         NotebookActions.insertBelow(notebook);
       }
@@ -91,7 +98,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       },
       saveRunbook: async turns => {
         const notebook = buildRunbook(turns);
-        const path = PathExt.join('', `kubechat-runbook-${stamp(new Date())}.ipynb`);
+        const path = PathExt.join(
+          '',
+          `kubechat-runbook-${stamp(new Date())}.ipynb`
+        );
         await app.serviceManager.contents.save(path, {
           type: 'notebook',
           format: 'json',
@@ -119,8 +129,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .then(settings => {
           const apply = () => {
             panel.settings = {
-              runSafeWithoutClick: (settings.get('runSafeWithoutClick').composite as boolean) ?? DEFAULT_SETTINGS.runSafeWithoutClick,
-              rowsPerPage: (settings.get('rowsPerPage').composite as number) ?? DEFAULT_SETTINGS.rowsPerPage
+              runSafeWithoutClick:
+                (settings.get('runSafeWithoutClick').composite as boolean) ??
+                DEFAULT_SETTINGS.runSafeWithoutClick,
+              rowsPerPage:
+                (settings.get('rowsPerPage').composite as number) ??
+                DEFAULT_SETTINGS.rowsPerPage
             };
           };
           apply();
@@ -139,7 +153,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.insert, {
       label: 'KubeChat: insert a %kubectl cell',
       execute: args => {
-        const why = insertCell(`%kubectl ${String(args['command'] ?? '')}`.trim());
+        const why = insertCell(
+          `%kubectl ${String(args['command'] ?? '')}`.trim()
+        );
         if (why) {
           throw new Error(why);
         }

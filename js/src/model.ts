@@ -86,7 +86,11 @@ export interface IHealth {
   database: IPart;
   cluster: IPart & { contexts?: Record<string, IPart> };
   provider: IPart;
-  identity?: IPart & { username?: string; groups?: string[]; impersonated?: boolean };
+  identity?: IPart & {
+    username?: string;
+    groups?: string[];
+    impersonated?: boolean;
+  };
 }
 
 export interface IAuditRecord {
@@ -130,7 +134,9 @@ export function kubectlArgs(command: string): string {
  * The `%kubectl` line magic for a proposal: `%kubectl [--context NAME] ARGS`, with every
  * default of the canonical command explicit (what is shown is what runs).
  */
-export function kubectlMagic(p: Pick<IProposal, 'command' | 'context'>): string {
+export function kubectlMagic(
+  p: Pick<IProposal, 'command' | 'context'>
+): string {
   const ctx = p.context ? `--context ${p.context} ` : '';
   return `%kubectl ${ctx}${kubectlArgs(p.command)}`;
 }
@@ -145,7 +151,9 @@ export function touchesSecrets(p: IProposal): boolean {
   const parsed = p.parsed || {};
   const resources = [
     ...((parsed['resources'] as string[] | undefined) || []),
-    ...(typeof parsed['resource'] === 'string' ? [parsed['resource'] as string] : [])
+    ...(typeof parsed['resource'] === 'string'
+      ? [parsed['resource'] as string]
+      : [])
   ];
   if (resources.some(r => /^(secrets?|secret\/.*)$/.test(String(r)))) {
     return true;

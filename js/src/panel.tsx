@@ -18,7 +18,10 @@ export interface IPanelSettings {
   rowsPerPage: number;
 }
 
-export const DEFAULT_SETTINGS: IPanelSettings = { runSafeWithoutClick: true, rowsPerPage: 15 };
+export const DEFAULT_SETTINGS: IPanelSettings = {
+  runSafeWithoutClick: true,
+  rowsPerPage: 15
+};
 
 /** What the panel needs from JupyterLab (kept narrow so the panel is easy to test). */
 export interface IPanelHost {
@@ -71,6 +74,11 @@ function App(props: IAppProps): JSX.Element {
     endRef.current?.scrollIntoView?.({ block: 'end' });
   }, [turns.length]);
 
+  // C2: proposals carry the resolved context; until every server sends it, a missing one is
+  // the server's default context, which health names.
+  const resolved = (p: IProposal): IProposal =>
+    p.context || !health?.context ? p : { ...p, context: health.context };
+
   const update = (id: string, change: Partial<ITurn>) =>
     setTurns(ts => ts.map(t => (t.id === id ? { ...t, ...change } : t)));
 
@@ -78,7 +86,14 @@ function App(props: IAppProps): JSX.Element {
     update(id, { status: 'working', message: 'Running…', proposal });
     try {
       const done = await api.execute(proposal.id);
-      update(id, { status: 'done', proposal: done, result: done.result ?? null, ran: true, message: '' });
+      update(id, {
+        status: 'done',
+        proposal: done,
+        result: done.result ?? null,
+        ran: true,
+        message: ''
+      });
+      void refreshHealth(); // the audit head moved
     } catch (e) {
       let latest = proposal;
       try {
@@ -97,15 +112,36 @@ function App(props: IAppProps): JSX.Element {
     }
     setDraft('');
     const id = `t${++counter.current}`;
-    setTurns(ts => [...ts, { id, question, proposal: null, status: 'asking', confirmText: '', ran: false }]);
+    setTurns(ts => [
+      ...ts,
+      {
+        id,
+        question,
+        proposal: null,
+        status: 'asking',
+        confirmText: '',
+        ran: false
+      }
+    ]);
     try {
       const reply = await api.ask(question, conversation.current);
       const p = reply.proposal;
-      update(id, { translation: reply.translation, proposal: p, status: 'ready' });
-      if (p && p.state === 'approved' && p.level === 'safe' && settings.runSafeWithoutClick) {
+      update(id, {
+        translation: reply.translation,
+        proposal: p,
+        status: 'ready'
+      });
+      if (
+        p &&
+        p.state === 'approved' &&
+        p.level === 'safe' &&
+        settings.runSafeWithoutClick
+      ) {
         await execute(id, p);
       } else if (p && p.state === 'refused') {
-        update(id, { message: `Forbidden: it never runs. ${p.reasons.join('; ')}` });
+        update(id, {
+          message: `Forbidden: it never runs. ${p.reasons.join('; ')}`
+        });
       }
     } catch (e) {
       update(id, { status: 'error', message: message(e) });
@@ -118,12 +154,23 @@ function App(props: IAppProps): JSX.Element {
       if (!p) {
         return;
       }
-      update(turn.id, { status: 'working', message: 'Approving…' });
+      update(turn.id, {
+        status: 'working',
+        refused: false,
+        message: 'Approving…'
+      });
       try {
-        const approved = await api.approve(p.id, p.level === 'dangerous' ? turn.confirmText : undefined);
+        const approved = await api.approve(
+          p.id,
+          p.level === 'dangerous' ? turn.confirmText : undefined
+        );
         await execute(turn.id, approved);
       } catch (e) {
-        update(turn.id, { status: 'ready', message: `Not approved: ${message(e)}` });
+        update(turn.id, {
+          status: 'ready',
+          refused: true,
+          message: `Not approved: ${message(e)}`
+        });
       }
     },
     reject: async turn => {
@@ -133,8 +180,15 @@ function App(props: IAppProps): JSX.Element {
       }
       update(turn.id, { status: 'working' });
       try {
-        const rejected = await api.reject(p.id, 'rejected in the KubeChat panel');
-        update(turn.id, { status: 'done', proposal: rejected, message: 'Rejected: nothing ran.' });
+        const rejected = await api.reject(
+          p.id,
+          'rejected in the KubeChat panel'
+        );
+        update(turn.id, {
+          status: 'done',
+          proposal: rejected,
+          message: 'Rejected: nothing ran.'
+        });
       } catch (e) {
         update(turn.id, { status: 'ready', message: message(e) });
       }
@@ -149,14 +203,18 @@ function App(props: IAppProps): JSX.Element {
         return;
       }
       const why = host.insertCell(props.magicFor(turn.proposal));
-      setNotice(why ?? `Inserted ${props.magicFor(turn.proposal)} into the notebook.`);
+      setNotice(
+        why ?? `Inserted ${props.magicFor(turn.proposal)} into the notebook.`
+      );
     },
     setConfirm: (turn, text) => update(turn.id, { confirmText: text }),
     copy: host.copy
   };
 
   const cancelPending = () => {
-    const pending = [...turns].reverse().find(t => t.proposal && isPending(t.proposal));
+    const pending = [...turns]
+      .reverse()
+      .find(t => t.proposal && isPending(t.proposal));
     if (pending) {
       void actions.reject(pending);
     }
@@ -166,7 +224,7 @@ function App(props: IAppProps): JSX.Element {
     const runbookTurns: IRunbookTurn[] = turns.map(t => ({
       question: t.question,
       explanation: t.translation?.explanation,
-      proposal: t.proposal,
+      proposal: t.proposal && resolved(t.proposal),
       ran: t.ran
     }));
     try {
@@ -187,8 +245,16 @@ function App(props: IAppProps): JSX.Element {
         }
       }}
     >
-      <Header health={health} error={healthError} onRefresh={() => void refreshHealth()} />
-      <div className="jp-kubechat-tabs" role="tablist" aria-label="KubeChat views">
+      <Header
+        health={health}
+        error={healthError}
+        onRefresh={() => void refreshHealth()}
+      />
+      <div
+        className="jp-kubechat-tabs"
+        role="tablist"
+        aria-label="KubeChat views"
+      >
         {(['chat', 'audit'] as const).map(name => (
           <button
             key={name}
@@ -201,16 +267,27 @@ function App(props: IAppProps): JSX.Element {
           </button>
         ))}
       </div>
-      <div role="tabpanel" hidden={tab !== 'chat'} className="jp-kubechat-chat" aria-label="Conversation">
+      <div
+        role="tabpanel"
+        hidden={tab !== 'chat'}
+        className="jp-kubechat-chat"
+        aria-label="Conversation"
+      >
         <div className="jp-kubechat-turns" aria-live="polite">
           {!turns.length && (
             <div className="jp-kubechat-empty">
-              Ask about your cluster (&quot;pending pods across the cluster&quot;) or type a kubectl command.
-              Reads run at once; writes wait for your approval.
+              Ask about your cluster (&quot;pending pods across the
+              cluster&quot;) or type a kubectl command. Reads run at once;
+              writes wait for your approval.
             </div>
           )}
           {turns.map(t => (
-            <Card key={t.id} turn={t} rowsPerPage={settings.rowsPerPage} actions={actions} />
+            <Card
+              key={t.id}
+              turn={t.proposal ? { ...t, proposal: resolved(t.proposal) } : t}
+              rowsPerPage={settings.rowsPerPage}
+              actions={actions}
+            />
           ))}
           <div ref={endRef} />
         </div>
@@ -221,7 +298,8 @@ function App(props: IAppProps): JSX.Element {
         )}
         <div className="jp-kubechat-compose">
           <label htmlFor={inputId} className="jp-kubechat-visually-hidden">
-            Ask KubeChat (Enter sends, Shift+Enter adds a line, Escape cancels a pending card)
+            Ask KubeChat (Enter sends, Shift+Enter adds a line, Escape cancels a
+            pending card)
           </label>
           <textarea
             id={inputId}
@@ -231,14 +309,21 @@ function App(props: IAppProps): JSX.Element {
             value={draft}
             onChange={e => setDraft(e.target.value)}
             onKeyDown={e => {
-              if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              if (
+                e.key === 'Enter' &&
+                !e.shiftKey &&
+                !e.nativeEvent.isComposing
+              ) {
                 e.preventDefault();
                 void send();
               }
             }}
           />
           <div className="jp-kubechat-compose-actions">
-            <button className="jp-kubechat-button jp-mod-accept jp-kubechat-send" onClick={() => void send()}>
+            <button
+              className="jp-kubechat-button jp-mod-accept jp-kubechat-send"
+              onClick={() => void send()}
+            >
               Send
             </button>
             <button
@@ -252,7 +337,12 @@ function App(props: IAppProps): JSX.Element {
           </div>
         </div>
       </div>
-      <div role="tabpanel" hidden={tab !== 'audit'} className="jp-kubechat-audit-panel" aria-label="Audit">
+      <div
+        role="tabpanel"
+        hidden={tab !== 'audit'}
+        className="jp-kubechat-audit-panel"
+        aria-label="Audit"
+      >
         <AuditView api={api} active={tab === 'audit'} />
       </div>
     </div>
@@ -282,6 +372,13 @@ export class KubechatPanel extends ReactWidget {
   }
 
   render(): JSX.Element {
-    return <App api={this._api} host={this._host} settings={this._settings} magicFor={this._magicFor} />;
+    return (
+      <App
+        api={this._api}
+        host={this._host}
+        settings={this._settings}
+        magicFor={this._magicFor}
+      />
+    );
   }
 }

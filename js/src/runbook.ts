@@ -43,9 +43,12 @@ export interface INotebook {
 const CREDENTIAL =
   /\b(token|password|passwd|secret|api[_-]?key|bearer)(\s*[=:]\s*|\s+)([^\s,;]{6,})/gi;
 
-/** Mask values that look like credentials (`token=abc...` -> `token=<redacted>`). */
+/** Mask values that look like credentials (`token=abc...` -> `token=REDACTED`). */
 export function redact(text: string): string {
-  return text.replace(CREDENTIAL, (_m, name: string, sep: string) => `${name}${sep}<redacted>`);
+  return text.replace(
+    CREDENTIAL,
+    (_m, name: string, sep: string) => `${name}${sep}REDACTED`
+  );
 }
 
 function mdEscape(text: string): string {
@@ -75,7 +78,10 @@ function pyString(value: string): string {
 }
 
 /** The `%kubectl` line of a command, parametrised by the runbook's context and namespace. */
-export function runbookMagic(p: IProposal, params: { context: string | null; namespace: string | null }): string {
+export function runbookMagic(
+  p: IProposal,
+  params: { context: string | null; namespace: string | null }
+): string {
   let args = kubectlArgs(p.command);
   // IPython expands {name} in line magics only when the whole line formats; commands that
   // carry braces themselves (jsonpath) keep their literal values.
@@ -87,7 +93,10 @@ export function runbookMagic(p: IProposal, params: { context: string | null; nam
     }
     if (params.namespace && p.namespace === params.namespace) {
       const ns = params.namespace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      args = args.replace(new RegExp(`(^|\\s)(-n|--namespace)(=|\\s+)${ns}(?=\\s|$)`), '$1$2$3{namespace}');
+      args = args.replace(
+        new RegExp(`(^|\\s)(-n|--namespace)(=|\\s+)${ns}(?=\\s|$)`),
+        '$1$2$3{namespace}'
+      );
     }
   }
   const approve = p.level === 'warning' ? '--approve ' : '';
@@ -116,7 +125,10 @@ function code(source: string, tags: string[] = []): INotebookCell {
 }
 
 /** Build the runbook notebook of a conversation. */
-export function buildRunbook(turns: IRunbookTurn[], title = 'KubeChat runbook'): INotebook {
+export function buildRunbook(
+  turns: IRunbookTurn[],
+  title = 'KubeChat runbook'
+): INotebook {
   const ran = turns.filter(t => t.ran && t.proposal);
   const context = mostCommon(ran.map(t => t.proposal!.context));
   const namespace = mostCommon(ran.map(t => t.proposal!.namespace));
@@ -153,9 +165,16 @@ export function buildRunbook(turns: IRunbookTurn[], title = 'KubeChat runbook'):
       cells.push(markdown(lines.join('\n')));
       continue;
     }
-    lines.push('', `Level: **${p.level.toUpperCase()}**` + (p.reasons.length ? ` (${mdEscape(p.reasons.join('; '))})` : ''));
+    lines.push(
+      '',
+      `Level: **${p.level.toUpperCase()}**` +
+        (p.reasons.length ? ` (${mdEscape(p.reasons.join('; '))})` : '')
+    );
     if (!turn.ran) {
-      lines.push('', `_Not run in the conversation (${p.state})._ \`${kubectlArgs(p.command)}\``);
+      lines.push(
+        '',
+        `_Not run in the conversation (${p.state})._ \`${kubectlArgs(p.command)}\``
+      );
       cells.push(markdown(lines.join('\n')));
       continue;
     }
@@ -170,13 +189,19 @@ export function buildRunbook(turns: IRunbookTurn[], title = 'KubeChat runbook'):
           ? '# level: WARNING - a write, approved again when this cell runs'
           : '# level: SAFE - read-only';
     const tags = p.level === 'dangerous' ? ['nbval-skip'] : [];
-    cells.push(code(`${note}\n${runbookMagic(p, { context, namespace })}`, tags));
+    cells.push(
+      code(`${note}\n${runbookMagic(p, { context, namespace })}`, tags)
+    );
   }
   return {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python'
+      },
       language_info: { name: 'python' },
       kubechat: { runbook: true, context, namespace }
     },

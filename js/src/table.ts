@@ -106,7 +106,11 @@ export function sortRows(rows: Row[], sort: ISort | null): Row[] {
 }
 
 /** Rows where some cell's shown text contains every word of `query` (case-insensitive). */
-export function filterRows(rows: Row[], columns: IColumn[], query: string): Row[] {
+export function filterRows(
+  rows: Row[],
+  columns: IColumn[],
+  query: string
+): Row[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) {
     return rows;
@@ -127,7 +131,9 @@ function csvField(text: string): string {
 export function toCSV(columns: IColumn[], rows: Row[]): string {
   const lines = [columns.map(c => csvField(c.name)).join(',')];
   for (const row of rows) {
-    lines.push(row.map((v, i) => csvField(formatCell(v, columns[i].dtype))).join(','));
+    lines.push(
+      row.map((v, i) => csvField(formatCell(v, columns[i].dtype))).join(',')
+    );
   }
   return lines.join('\r\n') + '\r\n';
 }

@@ -339,6 +339,7 @@ class KubechatApp(ExtensionApp):
         )
         self.watches = WatchRegistry(self.service)
         self.started = time.time()
+        self._check_labextension()
         self._install_kernel_hooks()
         if self.serverapp is not None and self.serverapp.event_logger is not None:
             self.serverapp.event_logger.add_listener(
@@ -352,6 +353,23 @@ class KubechatApp(ExtensionApp):
             self.policy_file or "(built-in)",
             len(self.event_webhooks),
         )
+
+    def _check_labextension(self) -> None:
+        """Say clearly when JupyterLab will not find the side panel (a Python-only install)."""
+        from jupyter_core.paths import jupyter_path
+
+        found = [
+            Path(d) / "kubechat-lab" / "package.json"
+            for d in jupyter_path("labextensions")
+            if (Path(d) / "kubechat-lab" / "package.json").is_file()
+        ]
+        if not found:
+            self.log.warning(
+                "kubechat: the KubeChat side panel is not built, so JupyterLab will not show "
+                "it (the REST API and the magics work without it). Build it with `make lab`, "
+                "or `cd js && jlpm install && jlpm build` then `jupyter labextension develop "
+                "--overwrite .` (Node >= 20); wheels ship it prebuilt."
+            )
 
     def _install_kernel_hooks(self) -> None:
         """Give the session and kernel managers kubechat's environment hooks.

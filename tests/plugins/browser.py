@@ -284,16 +284,27 @@ def lab_server(
         _stop(server.process)
 
 
+def _playwright_open(request: pytest.FixtureRequest) -> bool:
+    """Whether Playwright's loop runs in this thread (a browser test, or its module's)."""
+    if "chromium" in request.fixturenames:
+        return True
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 @pytest.fixture(autouse=True)
 def jp_asyncio_loop(request: pytest.FixtureRequest) -> Iterator[asyncio.AbstractEventLoop]:
     """pytest-jupyter's per-test loop, kept away from Playwright's.
 
     While Playwright's sync API is open, its own loop counts as *running* in this thread, and
     pytest-jupyter's fixture (which this one replaces) would hand that loop to the test and
-    close it afterwards. Browser tests get a private loop instead; every other test gets
+    close it afterwards. Tests run while it is open get a private loop instead; every other test gets
     exactly what pytest-jupyter gives.
     """
-    if "chromium" in request.fixturenames:
+    if _playwright_open(request):
         loop = asyncio.new_event_loop()
     else:
         from jupyter_core.utils import ensure_event_loop
@@ -313,7 +324,7 @@ def jp_server_cleanup(
     here while Playwright's counts as running.
     """
     yield
-    if "chromium" in request.fixturenames:
+    if _playwright_open(request):
         return
     from jupyter_server.serverapp import ServerApp
 

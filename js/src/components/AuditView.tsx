@@ -6,14 +6,27 @@ import { KubechatApi } from '../api';
 import { IAuditRecord, IVerifyReport } from '../model';
 
 const RECENT = 200;
-const TYPES = ['', 'ask', 'proposed', 'approved', 'rejected', 'refused', 'executing', 'executed', 'failed'];
+const TYPES = [
+  '',
+  'ask',
+  'proposed',
+  'approved',
+  'rejected',
+  'refused',
+  'executing',
+  'executed',
+  'failed'
+];
 
 function field(e: Record<string, unknown>, name: string): string {
   const v = e[name];
   return v === undefined || v === null ? '' : String(v);
 }
 
-export function AuditView(props: { api: KubechatApi; active: boolean }): JSX.Element {
+export function AuditView(props: {
+  api: KubechatApi;
+  active: boolean;
+}): JSX.Element {
   const { api } = props;
   const [records, setRecords] = React.useState<IAuditRecord[]>([]);
   const [type, setType] = React.useState('');
@@ -75,7 +88,12 @@ export function AuditView(props: { api: KubechatApi; active: boolean }): JSX.Ele
     <div className="jp-kubechat-audit" aria-label="Audit log">
       <div className="jp-kubechat-audit-toolbar">
         <label htmlFor={ids.type}>Type</label>
-        <select id={ids.type} value={type} onChange={e => setType(e.target.value)} className="jp-kubechat-audit-type">
+        <select
+          id={ids.type}
+          value={type}
+          onChange={e => setType(e.target.value)}
+          className="jp-kubechat-audit-type"
+        >
           {TYPES.map(t => (
             <option key={t} value={t}>
               {t || 'all'}
@@ -83,17 +101,40 @@ export function AuditView(props: { api: KubechatApi; active: boolean }): JSX.Ele
           ))}
         </select>
         <label htmlFor={ids.user}>User</label>
-        <input id={ids.user} value={user} onChange={e => setUser(e.target.value)} size={8} />
+        <input
+          id={ids.user}
+          value={user}
+          onChange={e => setUser(e.target.value)}
+          size={8}
+        />
         <label htmlFor={ids.text}>Contains</label>
-        <input id={ids.text} className="jp-kubechat-audit-filter" value={text} onChange={e => setText(e.target.value)} size={12} />
-        <button className="jp-kubechat-button" onClick={() => void load()} disabled={loading}>
+        <input
+          id={ids.text}
+          className="jp-kubechat-audit-filter"
+          value={text}
+          onChange={e => setText(e.target.value)}
+          size={12}
+        />
+        <button
+          className="jp-kubechat-button"
+          onClick={() => void load()}
+          disabled={loading}
+        >
           Refresh
         </button>
-        <button className="jp-kubechat-button jp-kubechat-verify" onClick={() => void verify()} disabled={verifying}>
+        <button
+          className="jp-kubechat-button jp-kubechat-verify"
+          onClick={() => void verify()}
+          disabled={verifying}
+        >
           Verify
         </button>
       </div>
-      <div className="jp-kubechat-verify-result" role="status" aria-live="polite">
+      <div
+        className="jp-kubechat-verify-result"
+        role="status"
+        aria-live="polite"
+      >
         {verifying && 'Verifying the hash chain…'}
         {report &&
           (report.ok
@@ -106,7 +147,9 @@ export function AuditView(props: { api: KubechatApi; active: boolean }): JSX.Ele
         </div>
       )}
       <table className="jp-kubechat-table jp-kubechat-audit-table">
-        <caption className="jp-kubechat-visually-hidden">Recent audit events, newest first</caption>
+        <caption className="jp-kubechat-visually-hidden">
+          Recent audit events, newest first
+        </caption>
         <thead>
           <tr>
             <th scope="col">seq</th>
@@ -121,9 +164,14 @@ export function AuditView(props: { api: KubechatApi; active: boolean }): JSX.Ele
         <tbody>
           {shown.map(r => {
             const e = r.event;
-            const decision = field(e, 'decision') || field(e, 'status') || field(e, 'outcome');
+            const decision =
+              field(e, 'decision') || field(e, 'status') || field(e, 'outcome');
             return (
-              <tr key={r.seq} className="jp-kubechat-audit-row" data-type={field(e, 'type')}>
+              <tr
+                key={r.seq}
+                className="jp-kubechat-audit-row"
+                data-type={field(e, 'type')}
+              >
                 <td>{r.seq}</td>
                 <td>{field(e, 'time') || r.at}</td>
                 <td>
@@ -133,13 +181,17 @@ export function AuditView(props: { api: KubechatApi; active: boolean }): JSX.Ele
                 <td>{field(e, 'type')}</td>
                 <td>{field(e, 'level').toUpperCase()}</td>
                 <td>{decision}</td>
-                <td className="jp-kubechat-audit-what">{field(e, 'command') || field(e, 'question')}</td>
+                <td className="jp-kubechat-audit-what">
+                  {field(e, 'command') || field(e, 'question')}
+                </td>
               </tr>
             );
           })}
         </tbody>
       </table>
-      {!loading && !shown.length && <div className="jp-kubechat-empty">No events.</div>}
+      {!loading && !shown.length && (
+        <div className="jp-kubechat-empty">No events.</div>
+      )}
     </div>
   );
 }

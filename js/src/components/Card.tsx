@@ -6,7 +6,14 @@
 
 import * as React from 'react';
 
-import { IProposal, IResult, ITranslation, isPending, levelLabel, shownCommand } from '../model';
+import {
+  IProposal,
+  IResult,
+  ITranslation,
+  isPending,
+  levelLabel,
+  shownCommand
+} from '../model';
 import { ResultTable } from './ResultTable';
 
 export type TurnStatus = 'asking' | 'ready' | 'working' | 'done' | 'error';
@@ -21,6 +28,8 @@ export interface ITurn {
   message?: string;
   confirmText: string;
   ran: boolean;
+  /** The last action was refused (shown as an error; the card stays pending). */
+  refused?: boolean;
 }
 
 export interface ICardActions {
@@ -32,7 +41,11 @@ export interface ICardActions {
   copy: (csv: string) => Promise<void>;
 }
 
-function List(props: { title: string; items?: string[]; className: string }): JSX.Element | null {
+function List(props: {
+  title: string;
+  items?: string[];
+  className: string;
+}): JSX.Element | null {
   if (!props.items || !props.items.length) {
     return null;
   }
@@ -48,12 +61,21 @@ function List(props: { title: string; items?: string[]; className: string }): JS
   );
 }
 
-function Result(props: { turn: ITurn; rowsPerPage: number; copy: (csv: string) => Promise<void> }): JSX.Element | null {
+function Result(props: {
+  turn: ITurn;
+  rowsPerPage: number;
+  copy: (csv: string) => Promise<void>;
+}): JSX.Element | null {
   const r = props.turn.result;
   if (!r) {
     return null;
   }
-  const hasTable = r.columns && r.columns.length > 0 && r.data && r.data.length > 0 && r.data[0].length > 0;
+  const hasTable =
+    r.columns &&
+    r.columns.length > 0 &&
+    r.data &&
+    r.data.length > 0 &&
+    r.data[0].length > 0;
   return (
     <div className="jp-kubechat-output">
       {r.diff && <pre className="jp-kubechat-diff">{r.diff}</pre>}
@@ -73,22 +95,36 @@ function Result(props: { turn: ITurn; rowsPerPage: number; copy: (csv: string) =
   );
 }
 
-export function Card(props: { turn: ITurn; rowsPerPage: number; actions: ICardActions }): JSX.Element {
+export function Card(props: {
+  turn: ITurn;
+  rowsPerPage: number;
+  actions: ICardActions;
+}): JSX.Element {
   const { turn, actions } = props;
   const p = turn.proposal;
   const confirmId = React.useId();
   const explanation = turn.translation?.explanation || p?.explanation;
-  const assumptions = p?.assumptions?.length ? p.assumptions : turn.translation?.assumptions;
+  const assumptions = p?.assumptions?.length
+    ? p.assumptions
+    : turn.translation?.assumptions;
   const notes = p?.notes?.length ? p.notes : turn.translation?.notes;
   const pending = p ? isPending(p) : false;
   const busy = turn.status === 'working' || turn.status === 'asking';
   return (
-    <article className="jp-kubechat-turn" aria-label={`Question: ${turn.question}`} data-turn={turn.id}>
+    <article
+      className="jp-kubechat-turn"
+      aria-label={`Question: ${turn.question}`}
+      data-turn={turn.id}
+    >
       <div className="jp-kubechat-question">
         <span className="jp-kubechat-visually-hidden">You asked: </span>
         {turn.question}
       </div>
-      {turn.status === 'asking' && <div className="jp-kubechat-progress" role="status">Translating…</div>}
+      {turn.status === 'asking' && (
+        <div className="jp-kubechat-progress" role="status">
+          Translating…
+        </div>
+      )}
       {p && (
         <section
           className={`jp-kubechat-card jp-kubechat-level-${p.level}`}
@@ -97,7 +133,10 @@ export function Card(props: { turn: ITurn; rowsPerPage: number; actions: ICardAc
           data-state={p.state}
         >
           <div className="jp-kubechat-card-top">
-            <span className={`jp-kubechat-badge jp-kubechat-badge-${p.level}`} aria-label={`Level: ${p.level}`}>
+            <span
+              className={`jp-kubechat-badge jp-kubechat-badge-${p.level}`}
+              aria-label={`Level: ${p.level}`}
+            >
               {levelLabel(p.level)}
             </span>
             <code className="jp-kubechat-command">{shownCommand(p)}</code>
@@ -108,16 +147,30 @@ export function Card(props: { turn: ITurn; rowsPerPage: number; actions: ICardAc
             <span className="jp-kubechat-state"> · {p.state}</span>
             {p.approver && <span> · approved by {p.approver}</span>}
           </div>
-          {explanation && <p className="jp-kubechat-explanation">{explanation}</p>}
-          <List title="Why this level" items={p.reasons} className="jp-kubechat-reasons" />
-          <List title="Assumptions" items={assumptions} className="jp-kubechat-assumptions" />
+          {explanation && (
+            <p className="jp-kubechat-explanation">{explanation}</p>
+          )}
+          <List
+            title="Why this level"
+            items={p.reasons}
+            className="jp-kubechat-reasons"
+          />
+          <List
+            title="Assumptions"
+            items={assumptions}
+            className="jp-kubechat-assumptions"
+          />
           <List title="Notes" items={notes} className="jp-kubechat-notes" />
           {p.preview && (
             <div className="jp-kubechat-preview">
               <span className="jp-kubechat-label">
-                {p.preview.status === 'dry-run' ? 'Dry run (server side): what would change' : 'Dry run failed'}
+                {p.preview.status === 'dry-run'
+                  ? 'Dry run (server side): what would change'
+                  : 'Dry run failed'}
               </span>
-              <pre className="jp-kubechat-diff">{p.preview.diff || p.preview.message || '(no change)'}</pre>
+              <pre className="jp-kubechat-diff">
+                {p.preview.diff || p.preview.message || '(no change)'}
+              </pre>
             </div>
           )}
           {pending && p.level === 'dangerous' && (
@@ -162,7 +215,11 @@ export function Card(props: { turn: ITurn; rowsPerPage: number; actions: ICardAc
               </>
             )}
             {p.state === 'approved' && !turn.ran && (
-              <button className="jp-kubechat-button jp-kubechat-run" disabled={busy} onClick={() => actions.run(turn)}>
+              <button
+                className="jp-kubechat-button jp-kubechat-run"
+                disabled={busy}
+                onClick={() => actions.run(turn)}
+              >
                 Run
               </button>
             )}
@@ -192,7 +249,14 @@ export function Card(props: { turn: ITurn; rowsPerPage: number; actions: ICardAc
         </div>
       )}
       {turn.message && (
-        <div className={turn.status === 'error' ? 'jp-kubechat-error' : 'jp-kubechat-message'} role="alert">
+        <div
+          className={
+            turn.status === 'error' || turn.refused
+              ? 'jp-kubechat-error'
+              : 'jp-kubechat-message'
+          }
+          role="alert"
+        >
           {turn.message}
         </div>
       )}

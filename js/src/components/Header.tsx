@@ -4,16 +4,29 @@ import * as React from 'react';
 
 import { IHealth, IPart } from '../model';
 
-function Part(props: { name: string; part?: IPart; text: string }): JSX.Element {
+function Part(props: {
+  name: string;
+  part?: IPart;
+  text: string;
+}): JSX.Element {
   const ok = props.part?.ok ?? false;
   const status = ok ? 'ok' : 'down';
   return (
-    <div className={`jp-kubechat-health jp-kubechat-health-${status}`} title={props.part?.error || ''}>
+    <div
+      className={`jp-kubechat-health jp-kubechat-health-${status}`}
+      title={props.part?.error || ''}
+    >
       <span className="jp-kubechat-health-name">{props.name}</span>{' '}
-      <span className="jp-kubechat-health-value" data-kubechat-health={props.name}>
+      <span
+        className="jp-kubechat-health-value"
+        data-kubechat-health={props.name}
+      >
         {props.text}
       </span>{' '}
-      <span className="jp-kubechat-health-status" aria-label={`${props.name} ${status}`}>
+      <span
+        className="jp-kubechat-health-status"
+        aria-label={`${props.name} ${status}`}
+      >
         [{status}]
       </span>
     </div>
@@ -37,14 +50,29 @@ export function Header(props: {
       : '…';
   const provider = h?.provider ? String(h.provider['provider'] ?? '') : '';
   return (
-    <header className="jp-kubechat-header" aria-label="Cluster and service status">
+    <header
+      className="jp-kubechat-header"
+      aria-label="Cluster and service status"
+    >
       <div className="jp-kubechat-header-row">
         <Part
           name="cluster"
           part={h?.cluster}
-          text={h ? (h.cluster.ok ? `Kubernetes ${version}` : first?.error ? 'unreachable' : 'down') : '…'}
+          text={
+            h
+              ? h.cluster.ok
+                ? `Kubernetes ${version}`
+                : first?.error
+                  ? 'unreachable'
+                  : 'down'
+              : '…'
+          }
         />
-        <Part name="context" part={h?.cluster} text={h?.context || (first?.context as string) || '(current)'} />
+        <Part
+          name="context"
+          part={h?.cluster}
+          text={h?.context || (first?.context as string) || '(current)'}
+        />
       </div>
       <div className="jp-kubechat-header-row">
         <Part name="identity" part={identity} text={who} />
@@ -52,9 +80,19 @@ export function Header(props: {
         <Part
           name="database"
           part={h?.database}
-          text={h ? (h.database.ok ? `audit seq ${h.database['head_seq']}` : 'down') : '…'}
+          text={
+            h
+              ? h.database.ok
+                ? `audit seq ${h.database['head_seq']}`
+                : 'down'
+              : '…'
+          }
         />
-        <button className="jp-kubechat-button jp-kubechat-link" onClick={props.onRefresh} title="Check health again">
+        <button
+          className="jp-kubechat-button jp-kubechat-link"
+          onClick={props.onRefresh}
+          title="Check health again"
+        >
           Refresh
         </button>
       </div>

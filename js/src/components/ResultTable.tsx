@@ -47,7 +47,8 @@ export function ResultTable(props: IResultTableProps): JSX.Element {
       current && current.column === column
         ? {
             column,
-            direction: current.direction === 'ascending' ? 'descending' : 'ascending'
+            direction:
+              current.direction === 'ascending' ? 'descending' : 'ascending'
           }
         : { column, direction: 'ascending' }
     );
@@ -84,7 +85,11 @@ export function ResultTable(props: IResultTableProps): JSX.Element {
             ? `${allRows.length} rows`
             : `${rows.length} of ${allRows.length} rows`}
         </span>
-        <button className="jp-kubechat-button" onClick={copy} title="Copy the shown rows as CSV">
+        <button
+          className="jp-kubechat-button"
+          onClick={copy}
+          title="Copy the shown rows as CSV"
+        >
           Copy as CSV
         </button>
         <span className="jp-kubechat-copied" role="status">
@@ -106,7 +111,9 @@ export function ResultTable(props: IResultTableProps): JSX.Element {
                 <th
                   key={c.name}
                   scope="col"
-                  aria-sort={sort && sort.column === i ? sort.direction : 'none'}
+                  aria-sort={
+                    sort && sort.column === i ? sort.direction : 'none'
+                  }
                 >
                   <button
                     className="jp-kubechat-sort"
@@ -114,7 +121,11 @@ export function ResultTable(props: IResultTableProps): JSX.Element {
                     title={`Sort by ${c.name}`}
                   >
                     {c.name}
-                    {sort && sort.column === i ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''}
+                    {sort && sort.column === i
+                      ? sort.direction === 'ascending'
+                        ? ' ▲'
+                        : ' ▼'
+                      : ''}
                   </button>
                 </th>
               ))}
@@ -122,7 +133,11 @@ export function ResultTable(props: IResultTableProps): JSX.Element {
           </thead>
           <tbody>
             {win.padTop > 0 && (
-              <tr aria-hidden="true" style={{ height: win.padTop }} className="jp-kubechat-spacer" />
+              <tr
+                aria-hidden="true"
+                style={{ height: win.padTop }}
+                className="jp-kubechat-spacer"
+              />
             )}
             {rows.slice(win.start, win.end).map((row, k) => (
               <tr
@@ -137,7 +152,11 @@ export function ResultTable(props: IResultTableProps): JSX.Element {
               </tr>
             ))}
             {win.padBottom > 0 && (
-              <tr aria-hidden="true" style={{ height: win.padBottom }} className="jp-kubechat-spacer" />
+              <tr
+                aria-hidden="true"
+                style={{ height: win.padBottom }}
+                className="jp-kubechat-spacer"
+              />
             )}
           </tbody>
         </table>
