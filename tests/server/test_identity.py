@@ -71,3 +71,29 @@ async def test_a_request_may_name_an_enabled_context(
         "POST", "propose", {"command": "kubectl get pods", "context": "kubechat-sandbox-x"}
     )
     assert code == 400 and "second" in body["message"]
+
+
+async def test_health_names_the_context_and_who_the_cluster_sees(
+    api: Api, kubechat_app: Any, two_context_kubeconfig: Path
+) -> None:
+    current = yaml.safe_load(two_context_kubeconfig.read_text())["current-context"]
+    code, report = await api.call("GET", "health")
+    assert code == 200, report
+    assert report["context"] == current
+    assert report["cluster"]["contexts"]["(current)"]["context"] == current
+    identity = report["identity"]
+    # Impersonated: the cluster sees the mapped identity, with the mapped group.
+    assert identity["ok"] is True and identity["impersonated"] is True
+    assert identity["username"] == f"kc-nobody-{report['user']}"
+    assert "kc-test-nobody" in identity["groups"]
+    kubechat_app.impersonate = {}
+    code, report = await api.call("GET", "health")
+    identity = report["identity"]
+    assert identity["impersonated"] is False
+    assert identity["username"] and not identity["username"].startswith("kc-nobody-")
+    assert "system:masters" in identity["groups"]  # the sandbox's admin certificate
+    # docs/openapi.yaml documents every field of the report
+    doc = yaml.safe_load((Path(__file__).parents[2] / "docs" / "openapi.yaml").read_text())
+    schema = doc["components"]["schemas"]["Health"]["properties"]
+    assert set(report) <= set(schema), set(report) - set(schema)
+    assert set(identity) <= set(schema["identity"]["properties"])

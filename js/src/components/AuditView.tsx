@@ -146,49 +146,59 @@ export function AuditView(props: {
           {error}
         </div>
       )}
-      <table className="jp-kubechat-table jp-kubechat-audit-table">
-        <caption className="jp-kubechat-visually-hidden">
-          Recent audit events, newest first
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">seq</th>
-            <th scope="col">time</th>
-            <th scope="col">user</th>
-            <th scope="col">event</th>
-            <th scope="col">level</th>
-            <th scope="col">decision</th>
-            <th scope="col">what</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map(r => {
-            const e = r.event;
-            const decision =
-              field(e, 'decision') || field(e, 'status') || field(e, 'outcome');
-            return (
-              <tr
-                key={r.seq}
-                className="jp-kubechat-audit-row"
-                data-type={field(e, 'type')}
-              >
-                <td>{r.seq}</td>
-                <td>{field(e, 'time') || r.at}</td>
-                <td>
-                  {field(e, 'user')}
-                  {field(e, 'via') ? ` (${field(e, 'via')})` : ''}
-                </td>
-                <td>{field(e, 'type')}</td>
-                <td>{field(e, 'level').toUpperCase()}</td>
-                <td>{decision}</td>
-                <td className="jp-kubechat-audit-what">
-                  {field(e, 'command') || field(e, 'question')}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <ol
+        className="jp-kubechat-audit-list"
+        aria-label="Recent audit events, newest first"
+      >
+        {shown.map(r => {
+          const e = r.event;
+          const decision =
+            field(e, 'decision') || field(e, 'status') || field(e, 'outcome');
+          const time = field(e, 'time') || r.at;
+          const level = field(e, 'level');
+          return (
+            <li
+              key={r.seq}
+              className="jp-kubechat-audit-row"
+              data-type={field(e, 'type')}
+            >
+              <div className="jp-kubechat-audit-line">
+                <span className="jp-kubechat-audit-seq">#{r.seq}</span>{' '}
+                <span className="jp-kubechat-audit-event">
+                  {field(e, 'type')}
+                </span>
+                {level && (
+                  <span
+                    className={`jp-kubechat-badge jp-kubechat-badge-${level}`}
+                  >
+                    {level.toUpperCase()}
+                  </span>
+                )}
+                {decision && (
+                  <span className="jp-kubechat-audit-decision">{decision}</span>
+                )}
+                <time
+                  dateTime={time}
+                  title={time}
+                  className="jp-kubechat-audit-time"
+                >
+                  {time.slice(11, 19)}
+                </time>
+              </div>
+              <div className="jp-kubechat-audit-who">
+                {field(e, 'user')}
+                {field(e, 'via') ? ` via ${field(e, 'via')}` : ''}
+                {field(e, 'approver')
+                  ? ` · approver ${field(e, 'approver')}`
+                  : ''}
+              </div>
+              <div className="jp-kubechat-audit-what">
+                {field(e, 'command') || field(e, 'question')}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
       {!loading && !shown.length && (
         <div className="jp-kubechat-empty">No events.</div>
       )}
