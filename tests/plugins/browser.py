@@ -301,8 +301,8 @@ def jp_asyncio_loop(request: pytest.FixtureRequest) -> Iterator[asyncio.Abstract
 
     While Playwright's sync API is open, its own loop counts as *running* in this thread, and
     pytest-jupyter's fixture (which this one replaces) would hand that loop to the test and
-    close it afterwards. Tests run while it is open get a private loop instead; every other test gets
-    exactly what pytest-jupyter gives.
+    close it afterwards. Tests run while it is open get a private loop instead; every other
+    test gets exactly what pytest-jupyter gives.
     """
     if _playwright_open(request):
         loop = asyncio.new_event_loop()
