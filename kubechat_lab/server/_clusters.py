@@ -68,6 +68,8 @@ class ClusterPool:
             return self.default_context
         if name in self.contexts:
             return name
+        if self.default_context is None and name == self.context_name(None):
+            return None  # the default context by its name: what a card shows can be typed back
         allowed = ", ".join(self.contexts) or "(only the default context)"
         msg = (
             f"context {name!r} is not enabled on this server; enabled contexts: {allowed}. "

@@ -99,7 +99,8 @@ def test_panel_end_to_end(lab_page: LabPage, sandbox: SandboxInfo, scratch: str)
     page.press(INPUT, "Shift+Enter")
     page.keyboard.type("in shop")
     assert page.input_value(INPUT) == "list pods\nin shop"
-    assert page.locator(".jp-kubechat-turn").count() == 0
+    assert page.locator(".jp-kubechat-turn").count() == 0  # Shift+Enter did not send
+    page.fill(INPUT, "list pods in shop")
     page.press(INPUT, "Enter")
     read = page.locator(".jp-kubechat-turn").first
     card = read.locator(".jp-kubechat-card")

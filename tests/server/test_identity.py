@@ -97,3 +97,16 @@ async def test_health_names_the_context_and_who_the_cluster_sees(
     schema = doc["components"]["schemas"]["Health"]["properties"]
     assert set(report) <= set(schema), set(report) - set(schema)
     assert set(identity) <= set(schema["identity"]["properties"])
+
+
+async def test_the_default_context_may_be_named(
+    api: Api, kubechat_app: Any, two_context_kubeconfig: Path
+) -> None:
+    # What a card shows ("context: NAME") can be typed back (the panel's %kubectl cells do).
+    current = yaml.safe_load(two_context_kubeconfig.read_text())["current-context"]
+    code, proposal = await api.call(
+        "POST", "propose", {"command": "kubectl get pods -n shop", "context": current})
+    assert code == 201, proposal
+    code, body = await api.call(
+        "POST", "propose", {"command": "kubectl get pods -n shop", "context": "nope"})
+    assert code == 400 and body["reason"] == "invalid-context"
