@@ -294,7 +294,7 @@ def test_large_results_scroll_without_every_row_in_the_dom(
 
 
 def test_safe_commands_wait_for_a_click_when_the_user_says_so(lab_page: LabPage) -> None:
-    lab = lab_page
+    lab, page = lab_page, lab_page.page
     set_settings(lab.server, {"runSafeWithoutClick": False})
     lab.goto_lab()
     open_panel(lab)
@@ -308,3 +308,9 @@ def test_safe_commands_wait_for_a_click_when_the_user_says_so(lab_page: LabPage)
     turn.locator(".jp-kubechat-result").wait_for()
     assert "shop" in turn.locator(".jp-kubechat-result").inner_text()
     lab.shot("ran after the click")
+    # The panel is part of the restored layout: after a reload it is open again by itself.
+    page.reload()
+    page.wait_for_selector(".jp-LabShell")
+    page.locator("#kubechat-lab-panel .jp-kubechat-header").wait_for()
+    assert page.locator("#kubechat-lab-panel").is_visible()
+    lab.shot("restored after reload")

@@ -1,0 +1,120 @@
+import { ServerConnection } from '@jupyterlab/services';
+import { describe, expect, it } from 'vitest';
+
+import { KubechatApi, KubechatApiError } from '../api';
+
+interface ISent {
+  url: string;
+  method: string;
+  body: any;
+  headers: Headers;
+}
+
+function fakeServer(reply: (sent: ISent) => [number, unknown]) {
+  const sent: ISent[] = [];
+  const fetchFn = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request =
+      input instanceof Request ? input : new Request(String(input), init);
+    const text = request.method === 'GET' ? '' : await request.text();
+    const s: ISent = {
+      // ServerConnection adds a cache-busting timestamp; the rest is what the server sees
+      url: request.url.replace(/[?&]\d{10,}$/, ''),
+      method: request.method,
+      body: text ? JSON.parse(text) : null,
+      headers: request.headers
+    };
+    sent.push(s);
+    const [status, body] = reply(s);
+    return new Response(JSON.stringify(body), {
+      status,
+      headers: { 'Content-Type': 'application/json' }
+    });
+  };
+  const settings = ServerConnection.makeSettings({
+    baseUrl: 'http://127.0.0.1:8888/base/',
+    token: 'tok',
+    fetch: fetchFn as typeof fetch,
+    Request,
+    Headers
+  });
+  return { api: new KubechatApi(settings), sent };
+}
+
+describe('KubechatApi', () => {
+  it('asks under base_url with a conversation id (C1)', async () => {
+    const { api, sent } = fakeServer(() => [
+      200,
+      { translation: {}, proposal: null }
+    ]);
+    await api.ask('pods in shop', 'panel-abc');
+    expect(sent[0].url).toBe('http://127.0.0.1:8888/base/kubechat/api/ask');
+    expect(sent[0].method).toBe('POST');
+    expect(sent[0].headers.get('Authorization')).toBe('token tok');
+    expect(sent[0].body).toEqual({
+      question: 'pods in shop',
+      conversation: 'panel-abc'
+    });
+  });
+
+  it('asks again without the id once a server refuses the unknown field', async () => {
+    const { api, sent } = fakeServer(s =>
+      s.body && 'conversation' in s.body
+        ? [
+            400,
+            {
+              reason: 'invalid-conversation',
+              message:
+                "unknown field 'conversation'; allowed fields: context, question"
+            }
+          ]
+        : [200, { translation: {}, proposal: null }]
+    );
+    await api.ask('q1', 'panel-abc');
+    await api.ask('q2', 'panel-abc');
+    expect(sent.map(s => s.body)).toEqual([
+      { question: 'q1', conversation: 'panel-abc' },
+      { question: 'q1' },
+      { question: 'q2' }
+    ]);
+  });
+
+  it('sends the typed name as confirm and turns JSON errors into KubechatApiError', async () => {
+    const { api, sent } = fakeServer(() => [
+      403,
+      { reason: 'confirm-mismatch', message: "type 'web' to approve" }
+    ]);
+    const error = await api
+      .approve('p_0123456789abcdef0123', 'wbe')
+      .catch(e => e);
+    expect(error).toBeInstanceOf(KubechatApiError);
+    expect(error.status).toBe(403);
+    expect(error.reason).toBe('confirm-mismatch');
+    expect(error.message).toBe("type 'web' to approve");
+    expect(sent[0].url).toBe(
+      'http://127.0.0.1:8888/base/kubechat/api/proposals/p_0123456789abcdef0123/approve'
+    );
+    expect(sent[0].body).toEqual({ confirm: 'wbe' });
+  });
+
+  it('reads a 503 health report instead of failing, and pages the audit log', async () => {
+    const { api, sent } = fakeServer(s =>
+      s.url.endsWith('/health')
+        ? [
+            503,
+            {
+              ok: false,
+              database: { ok: false },
+              cluster: { ok: true },
+              provider: { ok: true }
+            }
+          ]
+        : [200, { records: [], next_after: null }]
+    );
+    const health = await api.health();
+    expect(health.ok).toBe(false);
+    await api.audit({ after: 10, limit: 200, type: 'executed', user: '' });
+    expect(sent[1].url).toBe(
+      'http://127.0.0.1:8888/base/kubechat/api/audit?after=10&limit=200&type=executed'
+    );
+  });
+});
