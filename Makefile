@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The editable install above already builds the panel when Node is there; this rebuilds it
-# after a change under js/ and links it into the venv (jupyter labextension develop).
+# after a change under js/ and links it into the venv (jupyter-builder develop).
 $(LABEXT): $(STAMP) $(JS_SRC)
 	cd js && $(JLPM) install && $(JLPM) build
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter labextension develop --overwrite .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-builder develop --overwrite .
 	touch $(LABEXT)
 
 setup: $(STAMP) $(LABEXT)

@@ -30,5 +30,5 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
-    """Where JupyterLab finds the prebuilt side panel (``jupyter labextension develop``)."""
+    """Where JupyterLab finds the prebuilt side panel (``jupyter-builder develop``)."""
     return [{"src": "labextension", "dest": "kubechat-lab"}]

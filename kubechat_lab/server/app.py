@@ -367,7 +367,7 @@ class KubechatApp(ExtensionApp):
             self.log.warning(
                 "kubechat: the KubeChat side panel is not built, so JupyterLab will not show "
                 "it (the REST API and the magics work without it). Build it with `make lab`, "
-                "or `cd js && jlpm install && jlpm build` then `jupyter labextension develop "
+                "or `cd js && jlpm install && jlpm build` then `jupyter-builder develop "
                 "--overwrite .` (Node >= 20); wheels ship it prebuilt."
             )
 
