@@ -43,7 +43,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.plugins.postgres import PgServer, created_database
+from tests.plugins.postgres import AuditDb, PgServer, created_database
 from tests.plugins.sandbox import SandboxInfo
 from tests.plugins.services import skip_or_fail
 
@@ -255,10 +255,16 @@ def start_lab(
 
 
 @pytest.fixture(scope="module")
-def lab_database(pg_server: PgServer) -> Iterator[str]:
-    """The application-role DSN of a fresh, migrated audit database for one lab server."""
+def lab_audit_db(pg_server: PgServer) -> Iterator[AuditDb]:
+    """A fresh, migrated audit database for one lab server (superuser and app-role DSNs)."""
     with created_database(pg_server) as db:
-        yield db.app_dsn
+        yield db
+
+
+@pytest.fixture(scope="module")
+def lab_database(lab_audit_db: AuditDb) -> str:
+    """The application-role DSN of ``lab_audit_db`` (what the lab server is given)."""
+    return lab_audit_db.app_dsn
 
 
 @pytest.fixture(scope="module")
