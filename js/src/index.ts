@@ -9,6 +9,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { Clipboard, ICommandPalette } from '@jupyterlab/apputils';
+import { IStateDB } from '@jupyterlab/statedb';
 import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -16,7 +17,12 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import { KubechatApi } from './api';
 import { kubectlMagic } from './model';
-import { DEFAULT_SETTINGS, IPanelHost, KubechatPanel } from './panel';
+import {
+  DEFAULT_SETTINGS,
+  IPanelHost,
+  ISavedConversation,
+  KubechatPanel
+} from './panel';
 import { buildRunbook } from './runbook';
 
 const PLUGIN_ID = 'kubechat-lab:plugin';
@@ -50,13 +56,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     'KubeChat: operate Kubernetes from a JupyterLab side panel, safely.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette],
+  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     notebooks: INotebookTracker,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    state: IStateDB | null
   ) => {
     const api = new KubechatApi();
 
@@ -83,8 +90,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return null;
     };
 
+    const STATE_KEY = 'kubechat-lab:conversation';
     const host: IPanelHost = {
       insertCell,
+      restore: state
+        ? async () =>
+            ((await state.fetch(STATE_KEY)) as unknown as
+              ISavedConversation | undefined) ?? null
+        : undefined,
+      keep: state
+        ? saved => {
+            void state.save(STATE_KEY, saved as any);
+          }
+        : undefined,
       copy: async (text: string) => {
         if (navigator.clipboard?.writeText) {
           try {

@@ -28,6 +28,37 @@ export interface IPanelHost {
   insertCell: (source: string) => string | null; // null: inserted; else why not
   saveRunbook: (turns: IRunbookTurn[]) => Promise<string>; // the path written
   copy: (text: string) => Promise<void>;
+  /** Keep the conversation across reloads (JupyterLab's state database), when there is one. */
+  restore?: () => Promise<ISavedConversation | null>;
+  keep?: (saved: ISavedConversation) => void;
+}
+
+/** What survives a reload: the turns without result rows (they can be large), and the id. */
+export interface ISavedConversation {
+  conversation: string;
+  turns: ITurn[];
+}
+
+/** The saved form of a conversation: result rows dropped, unfinished work marked as such. */
+export function toSaved(
+  conversation: string,
+  turns: ITurn[]
+): ISavedConversation {
+  return {
+    conversation,
+    turns: turns.map(t => ({
+      ...t,
+      result: null,
+      status:
+        t.status === 'asking' || t.status === 'working' ? 'error' : t.status,
+      message:
+        t.status === 'asking' || t.status === 'working'
+          ? 'Interrupted by a reload.'
+          : t.result
+            ? 'The result is not kept across reloads; ask again to see it.'
+            : t.message
+    }))
+  };
 }
 
 function message(error: unknown): string {
@@ -53,6 +84,32 @@ function App(props: IAppProps): JSX.Element {
   const [draft, setDraft] = React.useState('');
   const [notice, setNotice] = React.useState('');
   const conversation = React.useRef(newConversationId());
+  const restored = React.useRef(!host.restore);
+
+  React.useEffect(() => {
+    if (!host.restore) {
+      return;
+    }
+    host
+      .restore()
+      .then(saved => {
+        if (saved && saved.turns.length) {
+          conversation.current = saved.conversation;
+          counter.current = saved.turns.length;
+          setTurns(ts => [...saved.turns, ...ts]);
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        restored.current = true;
+      });
+  }, [host]);
+
+  React.useEffect(() => {
+    if (restored.current && host.keep) {
+      host.keep(toSaved(conversation.current, turns));
+    }
+  }, [turns, host]);
   const counter = React.useRef(0);
   const endRef = React.useRef<HTMLDivElement>(null);
   const inputId = React.useId();
@@ -111,7 +168,7 @@ function App(props: IAppProps): JSX.Element {
       return;
     }
     setDraft('');
-    const id = `t${++counter.current}`;
+    const id = `t${Date.now().toString(36)}-${++counter.current}`;
     setTurns(ts => [
       ...ts,
       {

@@ -54,6 +54,14 @@ def set_settings(server: LabServer, values: dict[str, Any]) -> None:
     assert response.status_code == 204, response.text
 
 
+def workspaces(server: LabServer) -> str:
+    """Every saved JupyterLab workspace, as text."""
+    response = httpx.get(f"{server.url}lab/api/workspaces",
+                         headers={"Authorization": f"token {server.token}"}, timeout=30)
+    response.raise_for_status()
+    return response.text
+
+
 def open_panel(lab: LabPage) -> Any:
     page = lab.page
     panel = page.locator("#kubechat-lab-panel")
@@ -309,8 +317,16 @@ def test_safe_commands_wait_for_a_click_when_the_user_says_so(lab_page: LabPage)
     assert "shop" in turn.locator(".jp-kubechat-result").inner_text()
     lab.shot("ran after the click")
     # The panel is part of the restored layout: after a reload it is open again by itself.
+    # (JupyterLab saves its state database into the workspace a moment after a change.)
+    eventually(lambda: "list namespaces" in workspaces(lab.server),
+               "the conversation reached the saved workspace", timeout=60)
     page.reload()
     page.wait_for_selector(".jp-LabShell")
     page.locator("#kubechat-lab-panel .jp-kubechat-header").wait_for()
     assert page.locator("#kubechat-lab-panel").is_visible()
+    # ... with its conversation (JupyterLab's state database), result rows left out.
+    again = page.locator(".jp-kubechat-turn", has_text="list namespaces").last
+    again.locator(".jp-kubechat-card[data-state='executed']").wait_for()
+    assert again.locator(".jp-kubechat-result").count() == 0
+    assert "not kept across reloads" in again.inner_text()
     lab.shot("restored after reload")
