@@ -190,6 +190,7 @@ class TranslationContext:
         init=False, repr=False, compare=False, default_factory=dict
     )
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
+    _spaces: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
 
     def __post_init__(self) -> None:
         frozen = _freeze_inventory(self.inventory)
@@ -206,6 +207,8 @@ class TranslationContext:
                 by_name.setdefault(name, []).append((kind, ns))
         object.__setattr__(self, "_by_name", {k: tuple(v) for k, v in by_name.items()})
         object.__setattr__(self, "_names", tuple(by_name))
+        object.__setattr__(self, "_spaces", frozenset(self.namespaces) | frozenset(
+            name for _, name in canonical.get("namespaces", ())))
 
     @property
     def object_names(self) -> tuple[str, ...]:
@@ -238,10 +241,7 @@ class TranslationContext:
 
     def knows_namespace(self, name: str) -> bool:
         """Return True when ``name`` is a namespace the server reported."""
-        return name in self.namespaces or name in self._by_name_in("namespaces")
-
-    def _by_name_in(self, resource: str) -> tuple[str, ...]:
-        return tuple(name for _, name in self.inventory.get(resource, ()))
+        return name in self._spaces
 
     @property
     def extra_resources(self) -> tuple[str, ...]:

@@ -88,8 +88,14 @@ def _literal(question: str, start: int, end: int, quoted: Iterable[tuple[int, in
     return any(q_start <= start < q_end for q_start, q_end in quoted)
 
 
+_last: tuple[str, TranslationContext, tuple[str, tuple[str, ...]]] | None = None
+
+
 def correct_spelling(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
     """Return the question with typos corrected, and one assumption per correction.
+
+    The last answer is kept: a translation reads the same question twice (once for the
+    checks every translator answers to, once to build the command).
 
     Parameters
     ----------
@@ -98,6 +104,16 @@ def correct_spelling(question: str, ctx: TranslationContext) -> tuple[str, list[
     ctx
         Grounding: namespaces and inventory names are candidates too.
     """
+    global _last
+    memo = _last
+    if memo is not None and memo[0] == question and memo[1] is ctx:
+        return memo[2][0], list(memo[2][1])
+    corrected, assumptions = _correct(question, ctx)
+    _last = (question, ctx, (corrected, tuple(assumptions)))
+    return corrected, assumptions
+
+
+def _correct(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
     for pattern, repl in REWRITES:  # "replica sets" is one word before it is judged
         question = pattern.sub(repl, question)
     quoted = [m.span() for m in _QUOTED.finditer(question)]
