@@ -141,9 +141,10 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             draft.extra["ports"] = f"{local}:{remote}" if remote else local
     elif intent == "auth":
         match = scan.search(r"\b(?:can|may|could) (?:i|we) (\w+)|\b(?:allowed|able|permitted|"
-                            r"permission|permissions|rights?|access) to (\w+)")
+                            r"permission|permissions|rights?|access) to (\w+)|\b(?:i|we) "
+                            r"(?:can|may|could) (\w+)")
         if match:
-            word = match.group(1) or match.group(2)
+            word = next(g for g in match.groups() if g)
             if word in _AUTH_VERBS:
                 draft.extra["verb"] = _AUTH_VERBS[word]
                 draft.extra["verb-word"] = word

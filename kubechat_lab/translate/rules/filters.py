@@ -73,7 +73,7 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"ordered by|sort by) (?:memory|ram|mem)(?: usage| use| consumption)?\b"
             r"|\b(?:hogging|eating|using|consuming|burning|uses|eats|consumes) (?:the most |a lot "
             r"of |lots of |too much |most |the least |least )?(?:memory|ram)\b|\buse (?:the )?"
-            r"(?:most|least) (?:memory|ram)\b",
+            r"(?:most|least) (?:memory|ram)\b|\b(?:memory|ram|mem) (?:users|consumers|eaters)\b",
         ),
         (
             "cpu",
@@ -82,7 +82,8 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|ordered by|sort by) cpu"
             r"(?: usage| use| consumption)?\b|\b(?:hogging|eating|using|consuming|burning|uses|"
             r"eats|consumes) (?:the most |a lot of |lots of |too much |most |the least |least )?"
-            r"cpu\b|\b(?:biggest|largest|top|heaviest) cpu (?:consumers|users)\b",
+            r"cpu\b|\b(?:biggest|largest|top|heaviest) cpu (?:consumers|users)\b"
+            r"|\bcpu (?:users|consumers|hogs|eaters)\b",
         ),
         (
             "age",
@@ -315,7 +316,8 @@ def _set_based(scan: Scan, draft: Draft) -> None:
         draft.selectors.append(f"{match.group(1)} in ({','.join(values)})")
         scan.take(match)
         return
-    match = scan.search(r"\b(?:except|excluding|other than|apart from|besides|but not) "
+    match = scan.search(r"\b(?:except|excluding|other than|apart from|besides|but not|not part "
+                        r"of|not belonging to|not owned by|not from) "
                         r"(?:for )?(?:the |those of |the ones of )?(?:app )?" + NAME
                         + r"(?: ones| pods| app)?\b")
     if match is not None and scan.is_name(match.group(1)) and match.group(1) not in (
