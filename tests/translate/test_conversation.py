@@ -51,7 +51,7 @@ def _is(question: str, expected: str, ctx: TranslationContext = CTX) -> Translat
     ("pods in ordres", "kubectl get pods -n orders", "'ordres' as namespace orders"),
     ("statfulsets in orders", "kubectl get statefulsets -n orders", "'statfulsets'"),
     ("descibe deployment invoicr in billing", "kubectl describe deployment invoicer -n billing",
-     "'invoicr' as deployments invoicer"),
+     "'invoicr' as deployment invoicer"),
     ("evetns in edge", "kubectl get events -n edge", "'evetns'"),
     ("pods not runnign in billing",
      "kubectl get pods -n billing --field-selector=status.phase!=Running", "'runnign'"),

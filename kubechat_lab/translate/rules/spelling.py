@@ -147,7 +147,8 @@ def _correct(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
             names = tuple(name for ns, name in ctx.inventory.get(kind, ())
                           if not named or ns in named or not ns)
             fixed = _closest(word, names, _limit(word))
-            what = f"{kind} " if fixed else ""
+            found = ctx.resources.lookup(kind)
+            what = f"{found[1].singular if found else kind} " if fixed else ""
         if fixed is None and len(word) >= 4:
             fixed, what = _closest(word, VOCABULARY, _limit(word)), ""
             if fixed is None:
