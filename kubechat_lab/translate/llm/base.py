@@ -12,10 +12,8 @@ command is classified by the policy from its parsed form only.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,9 +21,8 @@ from typing import ClassVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from kubechat_lab.command import Command, parse
-from kubechat_lab.errors import CommandError, TranslateError
-from kubechat_lab.translate._checks import QuestionFacts, check_command, read_question
+from kubechat_lab.errors import TranslateError
+from kubechat_lab.translate._checks import read_question
 from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import (
     ClientState,
@@ -35,24 +32,18 @@ from kubechat_lab.translate._types import (
     Translator,
     TranslatorClosedError,
 )
+from kubechat_lab.translate.llm.answers import judged, read_reply, scrub_explanation
 from kubechat_lab.translate.llm.breaker import CircuitBreaker
 from kubechat_lab.translate.llm.prompt import build_messages, repair_message
 from kubechat_lab.translate.llm.stream import ExplanationStream
 from kubechat_lab.translate.rules import RulesTranslator
 from kubechat_lab.translate.rules.refusals import refusal_explanation
 
-__all__ = ["COMMON_OPTIONS", "LLMTranslator", "ProviderCallError", "Reply"]
+__all__ = ["COMMON_OPTIONS", "LLMTranslator", "ProviderCallError"]
 
 logger = logging.getLogger(__name__)
 
 _EMPTY = TranslationContext()
-_SAFETY_CLAIM = re.compile(
-    r"\b(?:safe|safely|harmless|risk[- ]free|no risk|non-destructive|not destructive|"
-    r"nothing bad|approved|pre-approved|trusted)\b",
-    re.IGNORECASE,
-)
-
-
 class ProviderCallError(TranslateError):
     """One provider call failed; ``transient`` errors are retried (after ``retry_after`` s)."""
 
@@ -62,61 +53,6 @@ class ProviderCallError(TranslateError):
         self.transient = transient
         self.status = status
         self.retry_after = retry_after
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Reply:
-    """The model's answer, checked: a command, or the error the parser or schema gave."""
-
-    raw: str
-    command: Command | None = None
-    explanation: str = ""
-    error: str | None = None
-    declined: bool = False
-
-
-def _scrub_explanation(text: str) -> tuple[str, bool]:
-    """Drop sentences in which the model rates safety; the policy alone decides the level."""
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    kept = [s for s in sentences if not _SAFETY_CLAIM.search(s)]
-    return " ".join(kept).strip(), len(kept) != len(sentences)
-
-
-def _judged(reply: Reply, facts: QuestionFacts, context: TranslationContext) -> Reply:
-    """Hold a parsed command to the question: read intent, refusals, namespace (see _checks)."""
-    if reply.command is None:
-        return reply
-    problems = check_command(facts, reply.command, context)
-    if not problems:
-        return reply
-    return dataclasses.replace(
-        reply, command=None,
-        error=f"{reply.command.render()!r} does not answer the question: {'; '.join(problems)}")
-
-
-def check_reply(raw: str, context: TranslationContext) -> Reply:
-    """Decode the structured answer and parse its command with the grammar."""
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        return Reply(raw, error=f"the reply is not the JSON object the schema asks for ({exc}); "
-                                f"it began {raw[:60]!r}")
-    if not isinstance(data, dict) or set(data) - {"command", "explanation"} or not isinstance(
-        data.get("command"), str
-    ):
-        return Reply(raw, error='the reply must be exactly {"command": "<one kubectl command>", '
-                                f'"explanation": "<text>"}}, got {raw[:80]!r}')
-    explanation = data.get("explanation")
-    explanation = explanation if isinstance(explanation, str) else ""
-    text = data["command"].strip()
-    if not text:
-        return Reply(raw, explanation=explanation, declined=True)
-    try:
-        command = parse(text, resources=context.resources)
-    except CommandError as exc:
-        return Reply(raw, explanation=explanation,
-                     error=f"the kubectl grammar refused {text!r} ({exc.reason}): {exc}")
-    return Reply(raw, command=command, explanation=explanation)
 
 
 #: Options every network translator takes.
@@ -352,12 +288,12 @@ class LLMTranslator:
         facts = read_question(question, ctx)
         sink = self._stream_sink(on_delta)
         try:
-            reply = _judged(check_reply(self._ask(messages, sink), ctx), facts, ctx)
+            reply = judged(read_reply(self._ask(messages, sink), ctx), facts, ctx)
             if reply.error is not None:
                 notes.append(f"repair round: {reply.error}")
                 messages += [{"role": "assistant", "content": reply.raw},
                              repair_message(reply.error)]
-                reply = _judged(check_reply(self._ask(messages, self._stream_sink(on_delta)),
+                reply = judged(read_reply(self._ask(messages, self._stream_sink(on_delta)),
                                             ctx), facts, ctx)
         except ProviderCallError as exc:
             self.breaker.record_failure()
@@ -377,7 +313,7 @@ class LLMTranslator:
         if reply.command is None:
             return self._fall_back(question, ctx, start, notes,
                                    f"{self.id}'s command was refused twice: {reply.error}")
-        explanation, scrubbed = _scrub_explanation(reply.explanation)
+        explanation, scrubbed = scrub_explanation(reply.explanation)
         if scrubbed:
             notes.append("ignored the model's claim about safety: the policy decides the level")
         return Translation(

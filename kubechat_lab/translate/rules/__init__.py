@@ -11,6 +11,10 @@ Where to look:
 - :mod:`.filters` -- sorting, states, nodes, containers, label and field selectors.
 - :mod:`.objects` -- resources and names, resolved through the cluster inventory.
 - :mod:`.draft` -- the :class:`Draft` the steps fill in.
+- :mod:`.spelling` -- typos and shorthand, against the vocabulary and the inventory.
+- :mod:`.refusals` -- the parts of a question kubechat never does (refuse, don't trim).
+- :mod:`.followup` -- follow-up questions, read against the previous turn.
+- :mod:`.write_values` -- counts, images, keys and taints a write needs.
 - :mod:`.build_reads`, :mod:`.build_writes` -- a Draft becomes kubectl arguments, per intent.
 """
 

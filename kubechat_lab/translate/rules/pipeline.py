@@ -12,7 +12,7 @@ from __future__ import annotations
 from kubechat_lab.command import Command
 from kubechat_lab.translate._types import TranslationContext
 from kubechat_lab.translate.rules.build_reads import BUILDERS, CantTranslateError
-from kubechat_lab.translate.rules.build_writes import WRITE_BUILDERS, pre_extract
+from kubechat_lab.translate.rules.build_writes import WRITE_BUILDERS
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.filters import (
     extract_containers,
@@ -44,6 +44,7 @@ from kubechat_lab.translate.rules.phrases import (
 )
 from kubechat_lab.translate.rules.scan import Scan, rx
 from kubechat_lab.translate.rules.spelling import correct_spelling
+from kubechat_lab.translate.rules.write_values import pre_extract
 
 __all__ = ["GENERIC_HINT", "understand"]
 

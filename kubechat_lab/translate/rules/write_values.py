@@ -1,0 +1,143 @@
+"""The values a write needs, taken before names are looked for: counts, images, keys, taints."""
+
+from __future__ import annotations
+
+import re
+
+from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.scan import Scan
+
+__all__ = ["pre_extract"]
+
+_COUNT = (
+    r"(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+)
+_IMAGE = r"([a-z0-9][a-z0-9._\-/]*(?::[a-z0-9._\-]+)?(?:@sha256:[a-f0-9]+)?)"
+_KEY = r"([a-z0-9][a-z0-9./_\-]*)"
+_EFFECTS = {
+    "noschedule": "NoSchedule",
+    "no schedule": "NoSchedule",
+    "prefernoschedule": "PreferNoSchedule",
+    "prefer no schedule": "PreferNoSchedule",
+    "noexecute": "NoExecute",
+    "no execute": "NoExecute",
+}
+_AUTH_VERBS = {
+    "delete": "delete", "remove": "delete", "create": "create", "make": "create",
+    "update": "update", "edit": "update", "change": "update", "modify": "update",
+    "patch": "patch", "list": "list", "watch": "watch", "get": "get", "see": "get",
+    "read": "get", "view": "get", "scale": "update", "restart": "patch", "deploy": "create",
+    "exec": "create", "drain": "update", "shell": "create", "cordon": "patch", "label": "patch",
+    "annotate": "patch", "kill": "delete", "nuke": "delete", "wipe": "delete",
+    "destroy": "delete", "terminate": "delete", "purge": "delete", "evict": "delete",
+    "uncordon": "patch", "taint": "patch", "bounce": "patch", "redeploy": "patch",
+    "recycle": "patch", "roll": "patch", "rollback": "patch", "undo": "patch", "pause": "patch",
+    "resume": "patch", "set": "patch", "upgrade": "patch", "add": "create", "apply": "create",
+}
+
+
+def _take_first(scan: Scan, draft: Draft, key: str, patterns: tuple[str, ...]) -> bool:
+    for pattern in patterns:
+        match = scan.search(pattern)
+        if match:
+            for index, group in enumerate(match.groups(), 1):
+                if group is not None:
+                    draft.extra[key] = scan.original(match, index)
+                    break
+            scan.take(match)
+            return True
+    return False
+
+
+def pre_extract(scan: Scan, draft: Draft) -> None:
+    """Take the phrases an intent needs before names are looked for (counts, images, keys)."""
+    intent = draft.intent
+    if intent == "scale":
+        if scan.search(r"\b(?:by|add|another|more|extra) \d+\b|\b\d+ more\b"):
+            draft.extra["relative"] = "1"
+        _take_first(scan, draft, "replicas", (
+            r"(?:^| )--replicas[= ](\d+)\b",
+            r"\b(?:to|=|at) " + _COUNT + r"(?: replicas?| pods| instances| copies)?\b",
+            r"\b" + _COUNT + r" (?:replicas?|instances|copies|pods)\b",
+            r"\breplicas?[= ](\d+)\b",
+        ))
+        if "replicas" not in draft.extra and scan.has(r"\b(?:to|down to) (?:nothing|none)\b|"
+                                                      r"\bshut ?down\b|\bturn off\b|\bstop\b"):
+            draft.extra["replicas"] = "0"
+            draft.extra["stop"] = "1"
+            draft.assumptions.append("stopping a workload: scaled to 0 replicas")
+    elif intent in ("rollout-undo", "rollout-history"):
+        _take_first(scan, draft, "revision", (
+            r"\b(?:to )?revision (?:number )?(\d+)\b", r"\bversion (\d+)\b",
+        ))
+    elif intent in ("set-image", "create"):
+        _take_first(scan, draft, "image", (
+            r"(?:^| )--image[= ]" + _IMAGE,
+            r"\b(?:to|with|use|using|running|runs|run|from|=|image) (" + _IMAGE[1:-1] + r"[:/@]"
+            r"[a-z0-9._\-/:@]*)",
+        ))
+        if "image" not in draft.extra:
+            for found in scan.finditer(r"\bimage (?:to |=)?" + _IMAGE + r"(?=\s|$)"):
+                if scan.is_name(found.group(1)):
+                    draft.extra["image"] = scan.original(found, 1)
+                    scan.take(found)
+                    break
+        if intent == "create":
+            _take_first(scan, draft, "from", (r"\bfrom (?:the )?cronjobs? ([a-z0-9][a-z0-9.\-]*)",))
+            _take_first(scan, draft, "replicas", (
+                r"\b(?:with )?" + _COUNT + r" (?:replicas?|instances|copies)\b",
+            ))
+    elif intent in ("unlabel", "unannotate"):
+        _take_first(scan, draft, "key", (
+            r"\b(?:remove|delete|drop|strip|unset|clear|take off|unlabel) (?:the |a |an )?"
+            r"(?:labels?|annotations?) " + _KEY,
+            r"\bthe " + _KEY + r" (?:label|annotation)\b",
+        ))
+    elif intent == "untaint":
+        _take_first(scan, draft, "key", (
+            r"\btaints? " + _KEY + r"(?::(?:noschedule|prefernoschedule|noexecute))?\b(?<!from)",
+            r"\bthe " + _KEY + r" taint\b",
+        ))
+        draft.extra["key"] = draft.extra.get("key", "").split(":")[0]
+    elif intent == "taint":
+        match = scan.search(r"\b" + _KEY + r"(?:=([a-z0-9._\-]+))?:(noschedule|prefernoschedule|"
+                            r"noexecute)\b")
+        if match:
+            key = match.group(1) + (f"={scan.original(match, 2)}" if match.group(2) else "")
+            draft.extra["taint"] = f"{key}:{_EFFECTS[match.group(3)]}"
+            scan.take(match)
+        else:
+            effect = scan.search(r"\b(noschedule|prefer no ?schedule|prefernoschedule|no ?schedule"
+                                 r"|noexecute|no ?execute)\b")
+            if effect:
+                word = effect.group(1).replace("  ", " ")
+                draft.extra["effect"] = _EFFECTS.get(word, _EFFECTS.get(word.replace(" ", ""), ""))
+                scan.take(effect)
+    elif intent == "exec":
+        quoted = re.search(r"[`'\"]([^`'\"]+)[`'\"]", scan.question)
+        if quoted:
+            draft.extra["cmd"] = quoted.group(1).strip()
+        else:
+            match = scan.search(r"\b(?:run|execute) (.+?) (?:in|inside|on) (?:the )?"
+                                r"(?:pod|container)\b")
+            if match and not re.search(r"\b(?:shell|bash|terminal)\b", match.group(1)):
+                draft.extra["cmd"] = match.group(1)
+    elif intent == "port-forward":
+        ports = re.findall(r"\b(\d{2,5})(?::(\d{2,5}))?\b", scan.live)
+        if ports:
+            local, remote = ports[0]
+            if not remote and len(ports) > 1:
+                remote = ports[1][0]
+            draft.extra["ports"] = f"{local}:{remote}" if remote else local
+    elif intent == "auth":
+        match = scan.search(r"\b(?:can|may|could) (?:i|we) (\w+)|\b(?:allowed|able|permitted|"
+                            r"permission|permissions|rights?|access) to (\w+)|\b(?:i|we) "
+                            r"(?:can|may|could) (\w+)")
+        if match:
+            word = next(g for g in match.groups() if g)
+            if word in _AUTH_VERBS:
+                draft.extra["verb"] = _AUTH_VERBS[word]
+                draft.extra["verb-word"] = word
+                scan.take(match)
+
+
