@@ -32,8 +32,8 @@ from kubechat_lab.translate.evaluation import (
 from kubechat_lab.translate.rules import RulesTranslator
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
     "CaseResult",
+    "ENTRY_POINT_GROUP",
     "EvalCase",
     "EvalReport",
     "RulesTranslator",
@@ -42,8 +42,8 @@ __all__ = [
     "TranslationContext",
     "Translator",
     "TranslatorClosedError",
-    "TranslatorRegistry",
     "TranslatorOption",
+    "TranslatorRegistry",
     "Turn",
     "assess_translation",
     "available_translators",
