@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from kubechat_lab.cluster import _progress as progress
 from kubechat_lab.cluster import frames
 from kubechat_lab.cluster._context import Context, holds_secrets
 from kubechat_lab.cluster._diff import clean, redact_secret, to_yaml
@@ -98,8 +99,10 @@ def _table(ctx: Context, cmd: Command, resource: ApiResource, names: tuple[str, 
                 _redact_rows(page.doc)
             if sort_by:
                 keyed.extend(_split_rows(sort_by, page.doc))
+                progress.report(len(keyed))
             else:
                 builder.add(page.doc)
+                progress.report(len(builder))
     if sort_by:
         keyed.sort(key=lambda pair: pair[0])
         for _, doc in keyed:

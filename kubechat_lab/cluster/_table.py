@@ -240,6 +240,10 @@ class TableBuilder:
             for target in self._cells:
                 target.append(None)
 
+    def __len__(self) -> int:
+        """Rows gathered so far."""
+        return len(self._name)
+
     def result(self, *, status: Status = "ok") -> Result:
         """Return the typed result (``kind`` is the resource, or ``table`` for others)."""
         now = self.now or datetime.now(UTC)

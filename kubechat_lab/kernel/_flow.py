@@ -127,13 +127,19 @@ def execute_with_progress(client: KubechatClient, card: CommandCard, pid: str) -
     started = time.monotonic()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kubechat")
     future = pool.submit(client.execute, pid)
+    rows_so_far = ""
+    ticks = 0
     try:
         while True:
             try:
                 outcome = future.result(timeout=TICK)
                 break
             except concurrent.futures.TimeoutError:
-                card.message = f"running on the cluster… {time.monotonic() - started:.1f} s"
+                ticks += 1
+                if ticks % 2 == 0:  # a list that pages reports its rows on the proposal
+                    rows_so_far = _rows_so_far(client, pid) or rows_so_far
+                card.message = (f"running on the cluster… {time.monotonic() - started:.1f} s"
+                                + rows_so_far)
     except KubechatError as exc:
         card.move(CardState.FAILED, str(exc))
         raise
@@ -150,3 +156,12 @@ def execute_with_progress(client: KubechatClient, card: CommandCard, pid: str) -
     card.show_result({"kind": outcome.kind, "rows": rows, "status": outcome.status,
                       "columns": [] if outcome.frame is None else list(outcome.frame.columns)})
     return outcome
+
+
+def _rows_so_far(client: KubechatClient, pid: str) -> str:
+    try:
+        progress = client.get(pid).get("progress") or {}
+    except KubechatError:  # progress is a courtesy; the execute call reports real failures
+        return ""
+    rows = progress.get("rows")
+    return f", {rows:,} rows so far" if isinstance(rows, int) else ""

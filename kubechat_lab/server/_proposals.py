@@ -150,6 +150,7 @@ class Proposal:
             "decided_via": self.decided_via,
             "audit_seqs": list(self.audit_seqs),
             "error": self.error,
+            "progress": self.extra.get("progress"),
         }
 
 

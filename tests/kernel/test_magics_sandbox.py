@@ -96,6 +96,25 @@ async def test_get_pods_gives_the_typed_frame_of_kubechat_run(
     assert await kernel.value("_kc is pods and isinstance(pods.labels.dropna().iloc[0], dict)")
 
 
+async def test_a_paged_list_reports_rows_so_far(kernel: NotebookKernel, api: Api,
+                                                sandbox: SandboxInfo) -> None:
+    from kubechat_lab.cluster import ClusterClient, ClusterConfig
+    from kubechat_lab.cluster._progress import reporting
+    from kubechat_lab.command import parse
+
+    seen: list[int] = []
+    config = ClusterConfig(kubeconfig=str(sandbox.kubeconfig), page_size=5)
+    with ClusterClient(config) as client, reporting(seen.append):
+        frame = client.execute(parse("get pods -A")).to_frame()
+    assert len(seen) >= 2 and seen == sorted(seen) and seen[-1] == len(frame)
+    cell = await kernel.run("%kubectl get pods -A -o pods")
+    assert cell.status == "ok", cell.error_text
+    [card] = cell.widget_states("card")
+    code, proposal = await api.call("GET", f"proposals/{card['card']['id']}")
+    assert code == 200
+    assert proposal["progress"]["rows"] == await kernel.value("len(pods)")
+
+
 async def test_question_gives_the_card_and_the_frame(kernel: NotebookKernel,
                                                      sandbox: SandboxInfo) -> None:
     cell = await kernel.run("%kubechat list the pods in namespace shop -o shop_pods")

@@ -7,15 +7,20 @@ typed columns as one Arrow IPC stream; the schema metadata carries what the JSON
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
 if TYPE_CHECKING:
     from tornado.web import RequestHandler
 
-__all__ = ["ARROW_STREAM", "arrow_payload", "wants_arrow"]
+    from kubechat_lab.server._proposals import ProposalStore
+
+__all__ = ["ARROW_STREAM", "arrow_payload", "run_with_progress", "wants_arrow"]
+
+T = TypeVar("T")
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 
@@ -50,3 +55,23 @@ def arrow_payload(proposal: Mapping[str, Any], result: Mapping[str, Any] | None)
         writer.write_table(table, max_chunksize=8192)
     data: bytes = sink.getvalue().to_pybytes()
     return data
+
+
+def run_with_progress(proposals: ProposalStore, proposal_id: str, run: Callable[[], T]) -> T:
+    """Call ``run()`` (a blocking execute) with the rows it has read so far kept on the proposal.
+
+    A list that pages reports after each page; ``GET proposals/{id}`` then shows
+    ``progress: {"rows", "seconds"}``, which the kernel shows while it waits.
+    """
+    from kubechat_lab.cluster._progress import reporting
+
+    started = time.monotonic()
+
+    def note(rows: int) -> None:
+        current = proposals.get(proposal_id)
+        extra = {**current.extra, "progress": {
+            "rows": rows, "seconds": round(time.monotonic() - started, 3)}}
+        proposals.update(proposal_id, extra=extra)
+
+    with reporting(note):
+        return run()

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from kubechat_lab.server._proposals import Principal
-from kubechat_lab.server.handlers._arrow import ARROW_STREAM, arrow_payload, wants_arrow
+from kubechat_lab.server.handlers._arrow import (
+    ARROW_STREAM,
+    arrow_payload,
+    run_with_progress,
+    wants_arrow,
+)
 from kubechat_lab.server.handlers._base import KubechatHandler, browser_or_kernel
 from kubechat_lab.server.handlers._requests import ApproveRequest, ProposeRequest, RejectRequest
 
@@ -92,7 +97,8 @@ class ExecuteHandler(_ProposalsBase):
         With ``Accept: application/vnd.apache.arrow.stream`` (kernels) the reply is Arrow IPC.
         """
         proposal = await self.kubechat.run_blocking(
-            lambda: self.service.execute(principal, proposal_id)
+            lambda: run_with_progress(self.kubechat.proposals, proposal_id,
+                                      lambda: self.service.execute(principal, proposal_id))
         )
         if wants_arrow(self):
             payload = await self.kubechat.run_blocking(
