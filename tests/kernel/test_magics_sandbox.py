@@ -250,3 +250,23 @@ async def test_audit_status_and_context(kernel: NotebookKernel) -> None:
     cell = await kernel.run("%kubectl get pods --context elsewhere")
     assert cell.error is not None and cell.error["ename"] == "ServiceError"
     assert "not enabled on this server" in cell.error_text
+
+
+async def test_watch_ends_on_for_and_on_interrupt(kernel: NotebookKernel, api: Api,
+                                                  scratch: str) -> None:
+    cell = await kernel.run(f"%kubechat watch get deployments -n {scratch} --for 2s -o d")
+    assert cell.status == "ok", cell.error_text
+    assert await kernel.value("list(d.name)") == ["web"]
+    stopped = await proposal_for(api, f"get deployments -n {scratch}", kind="watch_stopped")
+    assert stopped["reason"] == "deadline"
+    cell = Cell(status="?")
+    task = asyncio.ensure_future(kernel.run(
+        f"%kubechat watch get pods -n {scratch} -o p", cell=cell))
+    await proposal_for(api, f"get pods -n {scratch}", kind="watch_started")
+    await asyncio.sleep(1.0)
+    await kernel.manager.interrupt_kernel()
+    await asyncio.wait_for(task, 60)
+    assert cell.status == "ok", cell.error_text  # an interrupt ends the watch, keeps the frame
+    assert "interrupted" in json.dumps(cell.widget_states("live"))
+    stopped = await proposal_for(api, f"get pods -n {scratch}", kind="watch_stopped")
+    assert stopped["reason"] == "client-closed"
