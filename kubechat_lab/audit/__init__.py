@@ -6,6 +6,7 @@ the functions that need them.
 
 from __future__ import annotations
 
+from kubechat_lab.audit import events
 from kubechat_lab.audit._canonical import (
     GENESIS_HASH,
     HASH_DOMAIN,
@@ -52,6 +53,7 @@ __all__ = [
     "default_passfile",
     "embedded_for_data_dir",
     "entry_hash",
+    "events",
     "export_parquet",
     "generate_signing_key",
     "init_database",

@@ -1,13 +1,17 @@
-"""``kubechat run``: parse, classify and execute one kubectl command; print or write the frame."""
+"""``kubechat run``: one kubectl command through the pipeline; print or write the frame.
+
+A thin face over :class:`kubechat_lab.pipeline.Pipeline` (the server uses the same one): the
+context is resolved first, every default made explicit (``-n``), the command judged, each step
+recorded to the audit chain before it touches the cluster, writes previewed with a server-side
+dry run, and approvals taken from ``--yes`` / ``--confirm``. Only terminal I/O lives here.
+"""
 
 from __future__ import annotations
 
 import getpass
-import hashlib
 import secrets
 import shlex
 import sys
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -16,24 +20,23 @@ import click
 import orjson
 
 from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure, UsageFailure
-from kubechat_lab.errors import AuditError, ClusterError, PolicyError
+from kubechat_lab.cli._output import write_result
+from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyError
 
 if TYPE_CHECKING:
     from kubechat_lab.audit import AuditStore, JSONValue
+    from kubechat_lab.audit.events import Actor, AuditEvent
     from kubechat_lab.cluster import ClusterClient, ClusterConfig, Result
-    from kubechat_lab.command import Command
-    from kubechat_lab.policy import Assessment, Policy
+    from kubechat_lab.pipeline import Identity, Pipeline, Plan, Target
+    from kubechat_lab.policy import Policy
 
-__all__ = ["Recorder", "default_kubeconfig", "format_table", "run", "run_command", "write_result"]
+__all__ = ["Recorder", "default_kubeconfig", "plan_command", "run", "run_command"]
 
-#: The audit seam: called with one event dict before each step, shaped like the server's
-#: events (``proposed`` -> ``approved`` | ``rejected`` -> ``executing`` -> ``executed``, with
-#: ``via``/``origin`` ``"cli"``); if it raises, the command does not run (fail closed).
+#: The audit seam: called with each event's payload (``AuditEvent.to_dict()``) before each
+#: step (``proposed`` -> ``approved`` | ``rejected`` -> ``executing`` -> ``executed``, with
+#: ``via``/``origin`` ``"cli"``); if it raises, nothing (more) runs (fail closed).
 #: ``kubechat run`` passes :meth:`kubechat_lab.audit.AuditStore.append`.
 Recorder = Callable[[Mapping[str, object]], object]
-
-_TEXT_KINDS = frozenset({"describe", "objects", "text", "names", "version", "cluster-info",
-                         "explain", "api-versions", "auth", "rollout-status", "wait"})
 
 
 def default_kubeconfig() -> str | None:
@@ -50,27 +53,74 @@ def default_kubeconfig() -> str | None:
     return None
 
 
-def _event(kind: str, common: Mapping[str, object], **fields: object) -> dict[str, object]:
-    """Build one audit event as the server does: ``type``, the actor, the step's fields."""
-    event: dict[str, object] = {"type": kind}
-    event.update({k: v for k, v in {**common, **fields}.items() if v is not None})
-    return event
+class _OneClient:
+    """The pipeline's client source for the CLI: the one client its flags describe."""
+
+    def __init__(self, client: ClusterClient) -> None:
+        self._client = client
+
+    def client(self, context: str | None, identity: Identity) -> ClusterClient:
+        return self._client
 
 
-def _record(recorder: Recorder | None, event: dict[str, object], *, ran: bool = False) -> None:
-    if recorder is None:
-        return
+def _sink(recorder: Recorder | None) -> Callable[[AuditEvent], int | None]:
+    def append(event: AuditEvent) -> int | None:
+        if recorder is None:
+            return None
+        seq = getattr(recorder(event.to_dict()), "seq", None)
+        return seq if isinstance(seq, int) else None
+
+    return append
+
+
+def _open(config: ClusterConfig, policy: Policy | None, recorder: Recorder | None
+          ) -> tuple[ClusterClient, Pipeline, Target]:
+    from kubechat_lab.cluster import ClusterClient
+    from kubechat_lab.pipeline import Pipeline
+    from kubechat_lab.policy import default_policy
+
+    client = ClusterClient(config)
+    pipeline = Pipeline(policy=policy or default_policy(), clients=_OneClient(client),
+                        sink=_sink(recorder))
+    user = config.impersonate_user or getpass.getuser()
+    target = pipeline.resolve(config.context, user=user,
+                              identity=(config.impersonate_user, config.impersonate_groups))
+    if target.cluster is None:
+        client.close()
+        raise RuntimeFailure("; ".join(target.problems))
+    return client, pipeline, target
+
+
+def _denial(plan: Plan) -> str:
+    return f"{plan.level.value}: " + "; ".join(reason.rstrip(".") for reason in plan.reasons)
+
+
+def _audit_failed(exc: AuditError, *, ran: bool) -> RuntimeFailure:
+    if ran:
+        return RuntimeFailure(
+            f"the command was sent to the cluster, but {exc}; its result is withheld (fail "
+            "closed); check the audit database and `kubechat audit tail`")
+    return RuntimeFailure(f"{exc}; nothing more was run (fail closed)")
+
+
+def plan_command(text: str, *, config: ClusterConfig, policy: Policy | None = None,
+                 manifest: str | None = None) -> Plan:
+    """Return what ``text`` would run and its judgement; nothing is recorded or run.
+
+    Raises
+    ------
+    PolicyDenied
+        The grammar refuses the line.
+    RuntimeFailure
+        The kubeconfig cannot be loaded.
+    """
+    client, pipeline, target = _open(config, policy, None)
     try:
-        recorder(event)
-    except Exception as exc:
-        if ran:
-            msg = (f"the command was sent to the cluster, but the audit recorder failed on the "
-                   f"{event['type']!r} event ({exc}); its result is withheld (fail closed); "
-                   "check the audit database and `kubechat audit tail`")
-        else:
-            msg = (f"the audit recorder failed on the {event['type']!r} event ({exc}); nothing "
-                   "more was run (fail closed)")
-        raise RuntimeFailure(msg) from exc
+        return pipeline.plan(text, target, manifest=manifest)
+    except CommandError as exc:
+        raise PolicyDenied(f"forbidden: {str(exc).rstrip('.')}") from exc
+    finally:
+        client.close()
 
 
 def run_command(
@@ -85,7 +135,7 @@ def run_command(
     preview_only: bool = False,
     say: Callable[[str], None] | None = None,
 ) -> Result:
-    """Parse, classify and (when allowed) execute ``text``; writes get a dry run first.
+    """Run ``text`` through the pipeline: judge, record, preview writes, approve, execute.
 
     Parameters
     ----------
@@ -96,7 +146,7 @@ def run_command(
     yes
         Approve a ``warning`` command.
     confirm
-        The target's name, typed back, to approve a ``dangerous`` command.
+        The confirmation text, typed back, to approve a ``dangerous`` command.
     manifest
         Inline manifest text for ``apply/create/replace/delete -f -``.
     policy
@@ -116,215 +166,92 @@ def run_command(
     RuntimeFailure
         The cluster or the audit recorder failed (exit 1).
     """
-    from kubechat_lab.cluster import ClusterClient
-    from kubechat_lab.policy import Level, PolicyContext, classify
+    from kubechat_lab.audit.events import Actor
 
     say = say or (lambda line: click.echo(line, err=True))
-    client = ClusterClient(config)
+    client, pipeline, target = _open(config, policy, recorder)
+    os_user = getpass.getuser()
+    actor = Actor(user=os_user, via="cli", origin="cli", impersonate_user=config.impersonate_user,
+                  impersonate_groups=config.impersonate_groups)
+    proposal = "p_" + secrets.token_hex(10)
     try:
         try:
-            namespace = client.default_namespace
-        except ClusterError as exc:
-            raise RuntimeFailure(str(exc)) from exc
-        os_user = getpass.getuser()
-        context = PolicyContext(user=config.impersonate_user or os_user,
-                                namespace=namespace, groups=config.impersonate_groups)
-        cmd, assessment = classify(text, policy=policy, context=context, manifest=manifest)
-        if cmd is None and assessment.rule_ids == ("parse:unknown-resource",):
-            try:  # maybe a CRD: parse again with what the server serves
-                cmd, assessment = classify(text, policy=policy, context=context,
-                                           manifest=manifest, resources=client.resource_table())
-            except ClusterError:
-                pass
-        actor: dict[str, object] = {
-            "user": os_user, "via": "cli", "origin": "cli",
-            "impersonate_user": config.impersonate_user,
-            "impersonate_groups": list(config.impersonate_groups) or None,
-            "proposal": "p_" + secrets.token_hex(10), "context": config.context,
-        }
-        if cmd is None:  # the grammar refused it: audited without the raw text (credentials)
-            _record(recorder, _event("proposed", actor, source="propose", outcome="invalid",
-                                     error_reason=assessment.rule_ids[0].removeprefix("parse:"),
-                                     level="forbidden"))
-            raise PolicyDenied(_denial("forbidden", assessment))
-        common = dict(actor, command=cmd.render(), cluster=client.host,
-                      namespace=cmd.namespace or (None if cmd.all_namespaces else namespace))
-        forbidden = assessment.level is Level.FORBIDDEN
-        _record(recorder, _event("proposed", common, source="propose",
-                                 level=assessment.level.value, reasons=list(assessment.reasons),
-                                 rule_ids=list(assessment.rule_ids),
-                                 decision="refused" if forbidden else None))
-        if forbidden:
-            raise PolicyDenied(_denial("forbidden", assessment))
-        return _approved_run(client, cmd, assessment, common, yes=yes, confirm=confirm,
-                             recorder=recorder, preview_only=preview_only, say=say)
+            plan = pipeline.plan(text, target, manifest=manifest)
+        except CommandError as exc:  # audited without the raw text (it may hold credentials)
+            try:
+                pipeline.record_invalid(actor, target, exc, source="propose", proposal=proposal)
+            except AuditError as audit_exc:
+                raise _audit_failed(audit_exc, ran=False) from audit_exc
+            raise PolicyDenied(f"forbidden: {str(exc).rstrip('.')}") from exc
+        return _run_plan(pipeline, actor, plan, proposal, yes=yes, confirm=confirm,
+                         preview_only=preview_only, say=say)
     finally:
         client.close()
 
 
-def _denial(level: str, assessment: Assessment) -> str:
-    return f"{level}: " + "; ".join(reason.rstrip(".") for reason in assessment.reasons)
+def _run_plan(pipeline: Pipeline, actor: Actor, plan: Plan, proposal: str, *, yes: bool,
+              confirm: str | None, preview_only: bool, say: Callable[[str], None]) -> Result:
+    from kubechat_lab.pipeline import Authority, Refusal, check_approval
+    from kubechat_lab.policy import Level
 
-
-def _approved_run(
-    client: ClusterClient,
-    cmd: Command,
-    assessment: Assessment,
-    common: dict[str, object],
-    *,
-    yes: bool,
-    confirm: str | None,
-    recorder: Recorder | None,
-    preview_only: bool,
-    say: Callable[[str], None],
-) -> Result:
-    from kubechat_lab.policy import Level, confirmation_text
-
-    level = assessment.level
-    if cmd.is_write and not cmd.is_dry_run:
-        try:
-            preview = client.dry_run(cmd)
-        except ClusterError as exc:
-            raise RuntimeFailure(str(exc)) from exc
-        _say_preview(cmd, preview, say)
-        if preview_only:  # like an undecided proposal on the server: only "proposed" is audited
-            return preview
-    if cmd.is_dry_run:  # the command itself is a server-side dry run: nothing is persisted
-        approver = "policy:dry-run"
-    elif level is Level.SAFE:
-        approver = "policy:auto-safe"
-    else:
-        if level is Level.WARNING and not yes:
-            needs = "re-run with --yes to apply it"
-        elif level is Level.DANGEROUS and confirm != (expected := confirmation_text(cmd)):
-            needs = f"re-run with --confirm {shlex.quote(expected)} to apply it"
-        else:
-            needs = ""
-        if needs:
-            _record(recorder, _event("rejected", common, level=level.value, approver="policy",
-                                     decision="rejected", reason=f"not approved: {needs}"))
-            raise PolicyDenied(_denial(level.value, assessment) + "; " + needs)
-        approver = str(common["user"])
-    _record(recorder, _event("approved", common, level=level.value, approver=approver,
-                             decision="approved"))
-    _record(recorder, _event("executing", common, level=level.value, approver=approver))
-    started = time.monotonic()
+    cmd = plan.command
     try:
-        result = client.execute(cmd)
+        proposed = pipeline.record_proposed(actor, plan, proposal=proposal, source="propose")
+        if plan.level is Level.FORBIDDEN:
+            raise PolicyDenied(_denial(plan))
+        if cmd.is_write and not cmd.is_dry_run:
+            try:
+                preview = pipeline.preview(proposed)
+            except ClusterError as exc:
+                raise RuntimeFailure(str(exc)) from exc
+            _say_preview(plan, preview, say)
+            if preview_only:  # like an undecided proposal on the server: only "proposed"
+                return preview
+        if cmd.is_dry_run:  # the command itself is a server-side dry run: nothing persists
+            approver = "policy:dry-run"
+        elif plan.level is Level.SAFE:
+            approver = "policy:auto-safe"
+        else:
+            authority = (Authority.PERSON if confirm is not None
+                         else Authority.WARNING if yes else Authority.NONE)
+            denial = check_approval(plan.level, plan.confirm, authority=authority,
+                                    confirm=confirm)
+            if denial is not None:
+                needs = ("re-run with --yes to apply it" if plan.level is Level.WARNING
+                         and denial.why is Refusal.NEEDS_AUTHORITY else
+                         f"re-run with --confirm {shlex.quote(plan.confirm or '')} to apply it")
+                pipeline.record_decision(actor, plan, proposal=proposal, approved=False,
+                                         approver="policy", reason=f"not approved: {needs}")
+                raise PolicyDenied(_denial(plan) + "; " + needs)
+            approver = actor.user
+        pipeline.record_decision(actor, plan, proposal=proposal, approved=True,
+                                 approver=approver)
+        execution = pipeline.execute(actor, plan, proposal=proposal, approver=approver)
     except ClusterError as exc:
-        failed = _event("executed", common, status="error", error=str(exc)[:500],
-                        error_code=exc.status, seconds=round(time.monotonic() - started, 4))
-        try:
-            _record(recorder, failed, ran=True)
-        except RuntimeFailure as audit_exc:
-            raise RuntimeFailure(f"{exc}; and {audit_exc}") from exc
-        raise RuntimeFailure(str(exc)) from exc
-    seconds = round(time.monotonic() - started, 4)
+        raise RuntimeFailure("; ".join([str(exc), *getattr(exc, "__notes__", ())])) from exc
+    except AuditError as exc:
+        raise _audit_failed(exc, ran=_ran(exc)) from exc
     if cmd.is_dry_run:
-        _say_preview(cmd, result, say)
-    _record(recorder, _event("executed", common, status=result.status,
-                             result_digest=_digest(result), rows=len(result), seconds=seconds),
-            ran=True)
-    return result
+        _say_preview(plan, execution.result, say)
+    return execution.result
 
 
-def _say_preview(cmd: Command, preview: Result, say: Callable[[str], None]) -> None:
-    say(f"server-side dry run of `{cmd.render()}`:")
+def _ran(exc: AuditError) -> bool:
+    from kubechat_lab.pipeline import ResultWithheldError
+
+    return isinstance(exc, ResultWithheldError)
+
+
+def _say_preview(plan: Plan, preview: Result, say: Callable[[str], None]) -> None:
+    say(f"server-side dry run of `{plan.display}`:")
     say(preview.diff or "(no changes to show)")
 
 
-def _digest(result: Result) -> str:
-    """Digest a result as the server does: sha256 of its JSON form with sorted keys."""
-    data = orjson.loads(result.to_json())
-    return "sha256:" + hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-# -- output --------------------------------------------------------------------------------------
-
-
-def _human_age(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 3600 * 2:
-        return f"{seconds // 60}m"
-    if seconds < 86400 * 2:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 86400}d"
-
-
-def _cell(value: Any, dtype: str) -> str:
-    if value is None:
-        return "<none>"
-    if dtype == "timedelta":
-        return _human_age(float(value))
-    if dtype == "bool":
-        return "true" if value else "false"
-    if dtype == "json":
-        if isinstance(value, dict):
-            return ",".join(f"{k}={v}" for k, v in value.items()) or "<none>"
-        return orjson.dumps(value).decode()
-    return str(value)
-
-
-def format_table(result: Result, *, show_labels: bool = False) -> str:
-    """Render a result like kubectl prints tables (text results print their text).
-
-    As kubectl, ``labels`` shows only with ``show_labels``, and ``created`` not next to
-    ``age``; csv, json and parquet always carry every column.
-    """
-    if result.kind == "logs":
-        pods = {(row[1], row[2]) for row in result.rows}
-        if len(pods) > 1:
-            return "".join(f"[{row[1]}/{row[2]}] {row[4]}\n" for row in result.rows)
-        return "".join(f"{row[4]}\n" for row in result.rows)
-    if result.text is not None and (result.kind in _TEXT_KINDS or not result.rows):
-        return result.text
-    if not result.rows:
-        return "No resources found.\n"
-    names = set(result.column_names)
-    hidden = set() if show_labels else {"labels"}
-    if "age" in names:
-        hidden.add("created")
-    keep = [i for i, c in enumerate(result.columns) if c.name not in hidden]
-    columns = [result.columns[i] for i in keep]
-    headers = [c.name.upper() for c in columns]
-    cells = [[_cell(row[i], result.columns[i].dtype) for i in keep] for row in result.rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    lines = ["   ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["   ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in cells]
-    return "\n".join(lines) + "\n"
-
-
-def _json_text_frame(result: Result) -> Any:
-    frame = result.to_frame()
-    for column in result.columns:
-        if column.dtype == "json":
-            frame[column.name] = [None if v is None else orjson.dumps(v).decode()
-                                  for v in frame[column.name]]
-    return frame
-
-
-def write_result(result: Result, fmt: str, out: Path | None, *, show_labels: bool = False
-                 ) -> None:
-    """Print (or write to ``out``) a result as table, csv, json (row objects) or parquet."""
-    if fmt == "parquet":
-        if out is None:
-            raise UsageFailure("--format parquet needs --out FILE")
-        _json_text_frame(result).to_parquet(out, index=False)
-        return
-    if fmt == "json":
-        data = orjson.dumps(result.records(), option=orjson.OPT_INDENT_2) + b"\n"
-    elif fmt == "csv":
-        data = _json_text_frame(result).to_csv(index=False).encode()
-    else:
-        data = format_table(result, show_labels=show_labels).encode()
-    if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        out.write_bytes(data)
+def _plan_json(plan: Plan) -> dict[str, Any]:
+    return {"command": plan.text, "display": plan.display, "context": plan.target.context,
+            "namespace": plan.namespace, "level": plan.level.value,
+            "reasons": list(plan.reasons), "rule_ids": list(plan.rule_ids),
+            "confirm": plan.confirm, "assumptions": list(plan.assumptions)}
 
 
 @click.command()
@@ -347,6 +274,9 @@ def write_result(result: Result, fmt: str, out: Path | None, *, show_labels: boo
               help="Manifest text for `-f -` read from FILE ('-' for stdin).")
 @click.option("--policy", "policy_path", metavar="FILE", help="Operator policy YAML.")
 @click.option("--preview", is_flag=True, help="For writes: only the server-side dry run.")
+@click.option("--plan", "plan_only", is_flag=True,
+              help="Print what would run (every default explicit, the context) and its level "
+                   "and reasons as JSON, then stop: nothing is recorded or run.")
 @click.option("--audit-dsn", metavar="DSN",
               help="libpq DSN of the audit database every step is recorded to (default: "
                    "$KUBECHAT_AUDIT_DSN, else the embedded PostgreSQL under the Jupyter data "
@@ -356,7 +286,7 @@ def write_result(result: Result, fmt: str, out: Path | None, *, show_labels: boo
 def run(command: str, fmt: str, out: Path | None, kubeconfig: str | None,
         kube_context: str | None, as_user: str | None, as_groups: tuple[str, ...], yes: bool,
         confirm: str | None, manifest_path: str | None, policy_path: str | None,
-        preview: bool, audit_dsn: str | None, no_audit: bool) -> None:
+        preview: bool, plan_only: bool, audit_dsn: str | None, no_audit: bool) -> None:
     """Run COMMAND (one kubectl command line, quoted) against the cluster; print the frame.
 
     Safe commands run; 'warning' needs --yes; 'dangerous' needs --confirm NAME; 'forbidden'
@@ -383,6 +313,10 @@ def run(command: str, fmt: str, out: Path | None, kubeconfig: str | None,
         raise UsageFailure(str(exc)) from exc
     config = ClusterConfig(kubeconfig=kubeconfig or default_kubeconfig(), context=kube_context,
                            impersonate_user=as_user, impersonate_groups=as_groups)
+    if plan_only:
+        plan = plan_command(command, config=config, policy=policy, manifest=manifest)
+        click.echo(orjson.dumps(_plan_json(plan), option=orjson.OPT_INDENT_2).decode())
+        return
     store = None
     if no_audit:
         click.echo("warning: --no-audit: this command is NOT recorded in the audit chain",

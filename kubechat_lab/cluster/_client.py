@@ -278,6 +278,11 @@ class ClusterClient:
         return self._context().transport.host
 
     @property
+    def context_name(self) -> str | None:
+        """The name of the kubeconfig context this client uses (None: the file names none)."""
+        return self._context().transport.context_name
+
+    @property
     def default_namespace(self) -> str:
         """The namespace of the kubeconfig context (``default`` when it names none)."""
         return self._context().transport.default_namespace

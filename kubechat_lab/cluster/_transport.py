@@ -104,13 +104,15 @@ class Transport:
     """
 
     def __init__(self, config: ClusterConfig, *, _api: ApiClient | None = None,
-                 _namespace: str | None = None) -> None:
+                 _namespace: str | None = None, _context_name: str | None = None) -> None:
         self.config = config
         if _api is None:
-            _api, _namespace = _load(config)
+            _api, _namespace, _context_name = _load(config)
         self._api: Any = _api  # the client's methods are untyped
         self.host: str = str(_api.configuration.host)
         self.default_namespace: str = _namespace or "default"
+        #: The kubeconfig context in use (its name; ``config.context`` or the current one).
+        self.context_name: str | None = _context_name or config.context
 
     @property
     def user(self) -> str | None:
@@ -122,7 +124,8 @@ class Transport:
         from dataclasses import replace
 
         config = replace(self.config, impersonate_user=user, impersonate_groups=groups)
-        return Transport(config, _api=self._api, _namespace=self.default_namespace)
+        return Transport(config, _api=self._api, _namespace=self.default_namespace,
+                         _context_name=self.context_name)
 
     def close(self) -> None:
         """Close the connection pool (copies made by :meth:`with_identity` share it)."""
@@ -377,8 +380,8 @@ def drop_managed_fields(doc: dict[str, Any]) -> None:
             meta.pop("managedFields", None)
 
 
-def _load(config: ClusterConfig) -> tuple[ApiClient, str]:
-    """Load the kubeconfig into a fresh Configuration; return the ApiClient and namespace."""
+def _load(config: ClusterConfig) -> tuple[ApiClient, str, str | None]:
+    """Load the kubeconfig into a fresh Configuration; return the client, namespace, context."""
     from kubernetes import client
     from kubernetes import config as kube_config
     from kubernetes.config.config_exception import ConfigException
@@ -406,5 +409,6 @@ def _load(config: ClusterConfig) -> tuple[ApiClient, str]:
     if config.context:
         chosen = next((c for c in contexts if c.get("name") == config.context), active)
     namespace = ((chosen or {}).get("context") or {}).get("namespace") or "default"
+    name = (chosen or {}).get("name")
     configuration.retries = 2
-    return client.ApiClient(configuration), str(namespace)
+    return client.ApiClient(configuration), str(namespace), str(name) if name else None

@@ -12,7 +12,7 @@ from kubechat_lab.errors import AuditError
 if TYPE_CHECKING:
     from kubechat_lab.audit import AuditRecord, AuditStore, VerifyReport
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditLog", "embedded_audit_dsn"]
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +122,19 @@ class AuditLog:
         """Close the connection."""
         with self._lock:
             self._reset()
+
+
+def embedded_audit_dsn(data_dir: str, log: Any) -> tuple[str, Any]:
+    """Start (if needed) and migrate the embedded PostgreSQL; return its DSN and itself.
+
+    The second value is the server to stop at exit, or None when another process had
+    already started it (it may be shared).
+    """
+    from kubechat_lab.audit import EmbeddedPostgres, default_data_dir, embedded_for_data_dir
+
+    data_dir = data_dir or str(default_data_dir())
+    was_running = EmbeddedPostgres(data_dir).running
+    pg = embedded_for_data_dir(data_dir)  # starts if needed and migrates the schema
+    log.info("kubechat audit: embedded PostgreSQL running (started=%s)", not was_running)
+    dsn: str = pg.app_dsn
+    return dsn, None if was_running else pg

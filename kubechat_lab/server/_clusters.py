@@ -1,4 +1,9 @@
-"""Cluster clients per (context, impersonated identity), opened lazily and guarded by locks."""
+"""Cluster clients per (context, impersonated identity), opened lazily and shared by requests.
+
+No lock is held across a cluster call: a client (one connection pool, one discovery cache) is
+safe to use from many threads, so one identity's reads run in parallel and a long ``wait``
+never holds up the same user's other commands. The pool's lock only guards opening clients.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,19 @@ from kubechat_lab.server._proposals import BadRequestError
 
 if TYPE_CHECKING:
     from kubechat_lab.cluster import ClusterClient
+    from kubechat_lab.pipeline import Identity
 
-__all__ = ["ClusterPool", "Identity"]
+__all__ = ["ClusterPool"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: (impersonated user or None for the kubeconfig's own identity, impersonated groups)
-Identity = tuple[str | None, tuple[str, ...]]
-
 
 class ClusterPool:
     """Hand out one open :class:`~kubechat_lab.cluster.ClusterClient` per context and identity.
+
+    Implements the pipeline's ``ClientSource``.
 
     Parameters
     ----------
@@ -54,7 +59,9 @@ class ClusterPool:
         self.identity_for = identity_for
         self.request_timeout = request_timeout
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str | None, Identity], tuple[ClusterClient, threading.Lock]] = {}
+        self._clients: dict[tuple[str | None, Identity], ClusterClient] = {}
+        #: The name the default context resolved to (a request may use either spelling).
+        self._default_name: str | None = None
 
     def resolve_context(self, name: str | None) -> str | None:
         """Return the context to use for a request naming ``name`` (None: the default).
@@ -77,47 +84,45 @@ class ClusterPool:
         )
         raise BadRequestError(msg, field="context")
 
-    def call(self, context: str | None, user: str, fn: Callable[[ClusterClient], T]) -> T:
-        """Run ``fn(client)`` with the client of ``context`` impersonating ``user``'s identity."""
-        identity = self.identity_for(user)
-        client, lock = self._client(context, identity)
-        with lock:
-            return fn(client)
+    def client(self, context: str | None, identity: Identity) -> ClusterClient:
+        """Return the open client of ``context`` acting as ``identity`` (opened on first use).
 
-    def _client(
-        self, context: str | None, identity: Identity
-    ) -> tuple[ClusterClient, threading.Lock]:
+        Identities of one context share its connection pool and discovery cache.
+
+        Raises
+        ------
+        ClusterError
+            The kubeconfig cannot be loaded (nothing is cached then).
+        """
         from kubechat_lab.cluster import ClusterClient, ClusterConfig
 
+        if context is not None and context == self._default_name:
+            context = self.default_context
         key = (context, identity)
         with self._lock:
             found = self._clients.get(key)
             if found is not None:
                 return found
-            cfg = ClusterConfig(
-                kubeconfig=self.kubeconfig,
-                context=context,
-                impersonate_user=identity[0],
-                impersonate_groups=identity[1],
-                request_timeout=self.request_timeout,
-            )
-            client = ClusterClient(cfg)
-            client.__enter__()
-            logger.info(
-                "cluster client opened context=%s impersonate=%s",
-                context or "(current)",
-                identity[0],
-            )
-            entry = (client, threading.Lock())
-            self._clients[key] = entry
-            return entry
+            base = self._clients.get((context, (None, ())))
+            if base is None:
+                cfg = ClusterConfig(kubeconfig=self.kubeconfig, context=context,
+                                    request_timeout=self.request_timeout)
+                base = ClusterClient(cfg).__enter__()
+                self._clients[(context, (None, ()))] = base
+                if context == self.default_context:
+                    self._default_name = base.context_name
+                logger.info("cluster client opened context=%s", context or "(current)")
+            client = base if identity == (None, ()) else base.with_identity(*identity)
+            self._clients[key] = client
+            return client
+
+    def call(self, context: str | None, user: str, fn: Callable[[ClusterClient], T]) -> T:
+        """Run ``fn(client)`` with the client of ``context`` impersonating ``user``'s identity."""
+        return fn(self.client(context, self.identity_for(user)))
 
     def server_version(self, context: str | None) -> str:
         """Return the API server version of ``context`` using the kubeconfig's own identity."""
-        client, lock = self._client(context, (None, ()))
-        with lock:
-            version: str = client.server_version()
-        return version
+        return self.client(context, (None, ())).server_version()
 
     def whoami(self, context: str | None, user: str) -> dict[str, Any]:
         """Return who the cluster sees Jupyter user ``user`` as on ``context``.
@@ -146,16 +151,16 @@ class ClusterPool:
         """Close and forget every client of ``context`` (after a transport failure)."""
         with self._lock:
             doomed = [k for k in self._clients if k[0] == context]
-            entries = [self._clients.pop(k) for k in doomed]
-        for client, _ in entries:
+            clients = [self._clients.pop(k) for k in doomed]
+        for client in clients:
             _close(client)
 
     def close(self) -> None:
         """Close every client."""
         with self._lock:
-            entries = list(self._clients.values())
+            clients = list(self._clients.values())
             self._clients.clear()
-        for client, _ in entries:
+        for client in clients:
             _close(client)
 
 

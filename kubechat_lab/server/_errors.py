@@ -14,6 +14,7 @@ from kubechat_lab.errors import (
 )
 from kubechat_lab.server._proposals import (
     BadRequestError,
+    BusyError,
     ProposalConflictError,
     ProposalNotFoundError,
 )
@@ -36,8 +37,9 @@ def map_error(exc: BaseException) -> ErrorReply:
     """Return the HTTP reply for ``exc``.
 
     ``CommandError`` and bad fields 400, ``PolicyViolation`` 403, a missing proposal 404, a
-    state conflict 409, the audit store down 503 (nothing ran), translator/cluster failures
-    502/503 (or the cluster's own 403/404/409), timeouts 504. Anything else is a bug: 500 with a
+    state conflict 409, too many long-running requests of one user 429, the audit store down
+    503 (nothing ran), translator/cluster failures 502/503 (or the cluster's own
+    403/404/409), timeouts 504. Anything else is a bug: 500 with a
     generic message (the traceback goes to the server log only).
     """
     if isinstance(exc, BadRequestError):
@@ -50,6 +52,8 @@ def map_error(exc: BaseException) -> ErrorReply:
         return 404, "not-found", str(exc)
     if isinstance(exc, ProposalConflictError):
         return 409, "conflict", str(exc)
+    if isinstance(exc, BusyError):
+        return 429, "busy", str(exc)
     if isinstance(exc, AuditError):
         msg = (
             f"the audit log is unavailable, so nothing was done: {exc}. "

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 from kubechat_lab.errors import KubechatError
 
 if TYPE_CHECKING:
+    from kubechat_lab.audit.events import Actor
     from kubechat_lab.command import Command
+    from kubechat_lab.pipeline import Identity, Plan
     from kubechat_lab.server._capabilities import Capability
 
 __all__ = [
     "BadRequestError",
+    "BusyError",
     "Principal",
     "Proposal",
     "ProposalConflictError",
@@ -33,6 +36,10 @@ class ProposalNotFoundError(KubechatError):
 
 class ProposalConflictError(KubechatError):
     """The proposal is not in a state that allows the action (already executed, expired...)."""
+
+
+class BusyError(KubechatError):
+    """Too many long-running requests of one user at once (HTTP 429); retry later."""
 
 
 class BadRequestError(KubechatError):
@@ -67,43 +74,44 @@ class Principal:
         ``"browser"`` or ``"capability"``.
     capability : Capability or None
         The capability used, for capability principals.
+    auth : str or None
+        For browser requests, how they authenticated: ``"cookie"`` (the login cookie, with
+        the XSRF check passed) or ``"token"`` (the Jupyter token only).
     """
 
     user: str
     via: str
     capability: Capability | None = None
+    auth: str | None = None
 
     @property
     def is_browser(self) -> bool:
         """True for an authenticated browser (or Jupyter-token) request."""
         return self.via == "browser"
 
-    def audit_fields(self) -> dict[str, Any]:
-        """Fields every audit event carries about the actor (no secrets)."""
-        fields: dict[str, Any] = {"user": self.user, "via": self.via}
+    def actor(self, identity: Identity = (None, ())) -> Actor:
+        """Return the audit actor: this principal acting as Kubernetes ``identity``."""
+        from kubechat_lab.audit.events import Actor, CapabilityRef
+
         cap = self.capability
+        ref = None
         if cap is not None:
-            fields["capability"] = {"id": cap.id, "origin": cap.origin, "label": cap.label}
-            if cap.kernel_id is not None:
-                fields["kernel_id"] = cap.kernel_id
-        return fields
+            ref = CapabilityRef(cap.id, cap.origin, cap.label,
+                                tuple(sorted(s.value for s in cap.scopes)))
+        return Actor(user=self.user, via=self.via, auth=self.auth, capability=ref,
+                     kernel_id=cap.kernel_id if cap is not None else None,
+                     impersonate_user=identity[0], impersonate_groups=identity[1])
 
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    """One proposed command, its assessment and its state.
+    """One proposed command (its :class:`~kubechat_lab.pipeline.Plan`) and its state.
 
-    Parameters are plain data so a proposal can be serialised with :meth:`to_dict`.
+    Plain data, so a proposal can be served with :meth:`to_dict`.
     """
 
     id: str
-    command: Command
-    text: str
-    level: str
-    reasons: tuple[str, ...]
-    rule_ids: tuple[str, ...]
-    context: str | None
-    namespace: str | None
+    plan: Plan
     user: str
     source: str
     created: float
@@ -115,19 +123,60 @@ class Proposal:
     assumptions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     preview: dict[str, Any] | None = None
-    confirm: str | None = None
     approver: str | None = None
     decided_via: str | None = None
     audit_seqs: tuple[int, ...] = ()
     result: dict[str, Any] | None = None
     error: str | None = None
+    conversation: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def command(self) -> Command:
+        """The command with every default explicit."""
+        return self.plan.command
+
+    @property
+    def text(self) -> str:
+        """Its canonical text (what is shown, judged and run)."""
+        return self.plan.text
+
+    @property
+    def level(self) -> str:
+        """``safe``, ``warning``, ``dangerous`` or ``forbidden``."""
+        return self.plan.level.value
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why it has its level."""
+        return self.plan.reasons
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The rules that matched."""
+        return self.plan.rule_ids
+
+    @property
+    def context(self) -> str | None:
+        """The kubeconfig context it runs on."""
+        return self.plan.target.context
+
+    @property
+    def namespace(self) -> str | None:
+        """The namespace it runs in."""
+        return self.plan.namespace
+
+    @property
+    def confirm(self) -> str | None:
+        """What to type back to approve it (dangerous only)."""
+        return self.plan.confirm
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form served by the API."""
+        """Return the JSON form served by the API (contract C2)."""
         return {
             "id": self.id,
             "command": self.text,
+            "display": self.plan.display,
             "parsed": self.command.to_dict(),
             "level": self.level,
             "reasons": list(self.reasons),
@@ -142,7 +191,7 @@ class Proposal:
             "question": self.question,
             "provider": self.provider,
             "explanation": self.explanation,
-            "assumptions": list(self.assumptions),
+            "assumptions": [*self.assumptions, *self.plan.assumptions],
             "notes": list(self.notes),
             "preview": self.preview,
             "confirm": self.confirm,
@@ -151,6 +200,7 @@ class Proposal:
             "audit_seqs": list(self.audit_seqs),
             "error": self.error,
             "progress": self.extra.get("progress"),
+            "conversation": self.conversation,
         }
 
 
@@ -228,5 +278,14 @@ class ProposalStore:
         """Unconditionally update fields of a stored proposal."""
         with self._lock:
             updated = replace(self._items[proposal_id], **changes)
+            self._items[proposal_id] = updated
+            return updated
+
+    def add_seqs(self, proposal_id: str, *seqs: int | None) -> Proposal:
+        """Append audit seqs to a stored proposal (``None`` ignored); return it."""
+        with self._lock:
+            found = self._items[proposal_id]
+            more = tuple(seq for seq in seqs if seq is not None)
+            updated = replace(found, audit_seqs=found.audit_seqs + more)
             self._items[proposal_id] = updated
             return updated

@@ -1,56 +1,27 @@
-"""Adapters from the pure packages (policy, translate) to what the service calls."""
+"""The configured translator: created once through its plugin boundary, closed at shutdown.
+
+Grounding (the inventory a translator sees, per Kubernetes identity) is the pipeline's
+(:class:`kubechat_lab.pipeline.Grounding`); this module owns the translator itself.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
-from kubechat_lab.errors import ClusterError, TranslateError
-from kubechat_lab.server._service import Verdict
+from kubechat_lab.errors import TranslateError
 
 if TYPE_CHECKING:
-    from kubechat_lab.command import Command
-    from kubechat_lab.server._clusters import ClusterPool
-    from kubechat_lab.translate import TranslatorRegistry
+    from kubechat_lab.translate import Translation, TranslationContext, TranslatorRegistry
 
-__all__ = ["PolicyAdapter", "TranslatorAdapter"]
+__all__ = ["TranslatorAdapter"]
 
 logger = logging.getLogger(__name__)
 
-INVENTORY_TTL = 60.0
-
-
-class PolicyAdapter:
-    """Load the policy once and classify commands with it.
-
-    Parameters
-    ----------
-    path : str or None
-        YAML policy file; None for the built-in policy.
-    """
-
-    def __init__(self, path: str | None) -> None:
-        from kubechat_lab.policy import load_policy
-
-        self.path = path
-        self.policy = load_policy(path)  # fails at start on a bad file: PolicyError
-
-    def __call__(self, command: Command, *, user: str, context: str | None) -> Verdict:
-        """Return the policy's verdict for ``command`` asked by ``user``."""
-        from kubechat_lab.policy import PolicyContext, assess
-
-        assessment = assess(command, PolicyContext(user=user), policy=self.policy)
-        return Verdict(
-            level=assessment.level.value,
-            reasons=tuple(assessment.reasons),
-            rule_ids=tuple(assessment.rule_ids),
-        )
-
 
 class TranslatorAdapter:
-    """Pick the configured translator and ground questions on the cluster's inventory.
+    """Create the configured translator once and call it.
 
     Any installed translator plugin is configured the same way: the options it declares come
     from ``c.TranslatorRegistry.translator_options`` (and the older per-provider traits the
@@ -60,8 +31,6 @@ class TranslatorAdapter:
     ----------
     provider : str
         Translator id (``rules``, ``ollama``, ``openai``, any installed plugin).
-    clusters : ClusterPool
-        For the inventory used as grounding (cached for a minute per context).
     registry : TranslatorRegistry
         The plugins, with the operator's allow/block lists and options.
     options : dict
@@ -79,7 +48,6 @@ class TranslatorAdapter:
         self,
         *,
         provider: str,
-        clusters: ClusterPool,
         registry: TranslatorRegistry,
         options: dict[str, Any],
         where: dict[str, str],
@@ -87,7 +55,6 @@ class TranslatorAdapter:
         log: logging.Logger | logging.LoggerAdapter[Any],
     ) -> None:
         self.provider = provider
-        self.clusters = clusters
         self.registry = registry
         self.options = options
         self.where = where
@@ -95,7 +62,6 @@ class TranslatorAdapter:
         self.log = log
         self._lock = threading.Lock()
         self._translator: Any = None
-        self._inventory: dict[str | None, tuple[float, Any]] = {}
 
     def _create(self) -> Any:
         from kubechat_lab.translate import declared_options
@@ -134,37 +100,17 @@ class TranslatorAdapter:
         if callable(close):
             close()
 
-    def _context(self, context: str | None, user: str) -> Any:
-        from kubechat_lab.translate import TranslationContext
-
-        now = time.monotonic()
-        cached = self._inventory.get(context)
-        if cached is not None and now - cached[0] < INVENTORY_TTL:
-            return cached[1]
-        try:
-            inv = self.clusters.call(context, user, lambda c: c.inventory())
-        except ClusterError as exc:
-            self.log.warning("kubechat inventory unavailable context=%s error=%s", context, exc)
-            return TranslationContext()
-        objects = {
-            kind: tuple((ns or "", name) for ns, name in pairs)
-            for kind, pairs in inv.objects.items()
-        }
-        tctx = TranslationContext(namespaces=tuple(inv.namespaces), inventory=objects)
-        self._inventory[context] = (now, tctx)
-        return tctx
-
-    def __call__(self, question: str, *, context: str | None, user: str) -> Any:
+    def translate(self, question: str, context: TranslationContext) -> Translation:
         """Translate ``question``; provider failures surface as :class:`TranslateError`."""
         translator = self._get()
-        tctx = self._context(context, user)
         try:
-            return translator.translate(question, tctx)
+            translation: Translation = translator.translate(question, context)
         except TranslateError:
             raise
         except Exception as exc:
             msg = f"translator {self.provider!r} failed: {type(exc).__name__}"
             raise TranslateError(msg) from exc
+        return translation
 
     def health(self) -> dict[str, Any]:
         """Return whether the translator can be created (no network call for offline ones)."""

@@ -1,41 +1,44 @@
-"""The flow of one command: ask/propose -> assess -> audit -> approve -> audit -> execute -> audit.
+"""The server face of the pipeline: proposals, their owners and their life, over HTTP handlers.
 
 Every method is synchronous and blocking (database, Kubernetes, LLM); handlers run them in the
-extension's thread pool. Every state change is appended to the audit chain *before* it takes
-effect, so nothing runs unaudited: if the append fails the action does not happen and the
-caller gets :class:`~kubechat_lab.errors.AuditError` (HTTP 503).
+extension's thread pools. The flow (resolve, parse or translate, make explicit, judge, audit,
+preview, execute) is :class:`kubechat_lab.pipeline.Pipeline`'s; this class keeps what is the
+server's own: proposal state, who may see and act on a proposal (contract C5), approvals by
+channel (contract C4), conversations (contract C1) and metrics. Every state change is
+appended to the audit chain *before* it takes effect: if the append fails the action does not
+happen and the caller gets :class:`~kubechat_lab.errors.AuditError` (HTTP 503).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
-import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from kubechat_lab.audit.events import AskEvent
 from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyViolation
-from kubechat_lab.policy import confirmation_text
+from kubechat_lab.pipeline import ResultWithheldError
+from kubechat_lab.policy import Level
+from kubechat_lab.server._approvals import refuse_approval
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import (
     BadRequestError,
     Principal,
     Proposal,
+    ProposalNotFoundError,
     ProposalStore,
     State,
 )
 
 if TYPE_CHECKING:
-    from kubechat_lab.command import Command
-    from kubechat_lab.server._audit_log import AuditLog
+    from kubechat_lab.pipeline import Identity, Pipeline, Plan, Proposed, Target
     from kubechat_lab.server._clusters import ClusterPool
+    from kubechat_lab.server._conversations import ConversationStore
     from kubechat_lab.server._metrics import Metrics
+    from kubechat_lab.translate import Translation
 
-__all__ = ["AssessFn", "KubechatService", "TranslateFn", "Verdict"]
+__all__ = ["KubechatService"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,114 +46,62 @@ MAX_QUESTION = 2000
 MAX_COMMAND = 4000
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The policy's answer for one command, as the service uses it."""
-
-    level: str
-    reasons: tuple[str, ...]
-    rule_ids: tuple[str, ...]
-
-
-class AssessFn(Protocol):
-    """Classify a command for a user on a context."""
-
-    def __call__(self, command: Command, *, user: str, context: str | None) -> Verdict:
-        """Return the verdict."""
-
-
-class TranslateFn(Protocol):
-    """Turn a question into a translation, grounded on the cluster."""
-
-    def __call__(self, question: str, *, context: str | None, user: str) -> Any:
-        """Return a :class:`kubechat_lab.translate.Translation`."""
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _row_count(data: Any) -> int | None:
-    """Return the number of rows of a columnar result (``None`` when it is not one)."""
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        return None
-    columns = data["data"]
-    return len(columns[0]) if columns else 0
-
-
-def _result_json(result: Any) -> Any:
-    """Return a JSON-friendly form of a cluster ``Result``."""
-    to_json = getattr(result, "to_json", None)
-    if to_json is None:
-        return result
-    data = to_json()
-    if isinstance(data, bytes | str):
-        return orjson.loads(data)
-    return data
-
-
 class KubechatService:
-    """Proposals, approvals and execution, each step audited first.
+    """Proposals, approvals and execution for the server's users, each step audited first.
 
     Parameters
     ----------
-    audit : AuditLog
-        Where events go (fail closed).
+    pipeline : Pipeline
+        The one flow (policy, audit sink, cluster clients, translator).
     proposals : ProposalStore
         Live proposals.
-    assess : AssessFn
-        The safety policy.
-    translate : TranslateFn
-        Question -> Translation.
     clusters : ClusterPool
-        Kubernetes clients.
+        Which contexts a request may name.
     metrics : Metrics
         Counters for levels and decisions.
+    conversations : ConversationStore
+        Recent turns per (user, conversation).
+    identity_for : callable
+        Jupyter user -> the Kubernetes identity their commands run as.
     auto_approve_safe : bool
         Approve safe commands on proposal (policy approval, audited).
     capability_may_approve_warning : bool
         Whether a capability with the ``approve:warning`` scope may approve warning commands.
+    dry_run_writes : bool
+        Preview writes with a server-side dry run.
+    approvers : iterable of str
+        Jupyter users who may see, approve, reject and run everyone's proposals.
     """
 
-    def __init__(
-        self,
-        *,
-        audit: AuditLog,
-        proposals: ProposalStore,
-        assess: AssessFn,
-        translate: TranslateFn,
-        clusters: ClusterPool,
-        metrics: Metrics,
-        auto_approve_safe: bool = True,
-        capability_may_approve_warning: bool = True,
-        dry_run_writes: bool = True,
-    ) -> None:
-        self.audit = audit
+    def __init__(self, *, pipeline: Pipeline, proposals: ProposalStore, clusters: ClusterPool,
+                 metrics: Metrics, conversations: ConversationStore,
+                 identity_for: Callable[[str], Identity], auto_approve_safe: bool = True,
+                 capability_may_approve_warning: bool = True, dry_run_writes: bool = True,
+                 approvers: Iterable[str] = ()) -> None:
+        self.pipeline = pipeline
         self.proposals = proposals
-        self.assess = assess
-        self.translate = translate
         self.clusters = clusters
         self.metrics = metrics
+        self.conversations = conversations
+        self.identity_for = identity_for
         self.auto_approve_safe = auto_approve_safe
         self.capability_may_approve_warning = capability_may_approve_warning
         self.dry_run_writes = dry_run_writes
+        self.approvers = frozenset(approvers)
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _event(self, kind: str, principal: Principal, **fields: Any) -> dict[str, Any]:
-        event: dict[str, Any] = {"type": kind, "time": _now_iso(), **principal.audit_fields()}
-        event.update({k: v for k, v in fields.items() if v is not None})
-        return event
-
-    def _append(self, event: dict[str, Any]) -> int:
+    def record(self, event: Any) -> int | None:
+        """Append a typed audit event (fail closed), counting failures."""
         try:
-            return self.audit.append(event).seq
+            return self.pipeline.record(event)
         except AuditError:
             self.metrics.audit_failures.inc()
             raise
 
     @staticmethod
-    def _require(principal: Principal, scope: Scope) -> None:
+    def require(principal: Principal, scope: Scope) -> None:
+        """Refuse a capability that lacks ``scope`` (browser requests pass)."""
         cap = principal.capability
         if principal.is_browser or cap is None:
             return
@@ -161,53 +112,68 @@ class KubechatService:
             )
             raise PolicyViolation(msg, rule_id="capability-scope")
 
+    def owned(self, principal: Principal, proposal_id: str) -> Proposal:
+        """Return a proposal ``principal`` may see: its proposer's, or an approver's.
+
+        Raises
+        ------
+        ProposalNotFoundError
+            For everyone else, with the same answer as for an id that never existed.
+        """
+        found = self.proposals.get(proposal_id)
+        if found.user != principal.user and principal.user not in self.approvers:
+            msg = f"no proposal {proposal_id!r}: it never existed or was forgotten; propose again"
+            raise ProposalNotFoundError(msg)
+        return found
+
+    def target(self, principal: Principal, context: str | None) -> Target:
+        """Resolve the context a request names, for the principal's Kubernetes identity."""
+        ctx = self.clusters.resolve_context(context)
+        identity = self.identity_for(principal.user)
+        return self.pipeline.resolve(ctx, user=principal.user, identity=identity)
+
     # -- ask / propose ---------------------------------------------------------------------
 
-    def ask(
-        self, principal: Principal, question: str, *, context: str | None = None
-    ) -> dict[str, Any]:
+    def ask(self, principal: Principal, question: str, *, context: str | None = None,
+            conversation: str | None = None) -> dict[str, Any]:
         """Translate a question and propose the resulting command.
 
-        Returns ``{"translation": {...}, "proposal": {...} | None}``.
+        Returns ``{"translation": {...}, "proposal": {...} | None, "audit_seq": int}``.
         """
-        self._require(principal, Scope.ASK)
+        from kubechat_lab.translate import Turn
+
+        self.require(principal, Scope.ASK)
         question = question.strip()
         if not question:
             raise BadRequestError("field 'question' is empty; ask something", field="question")
         if len(question) > MAX_QUESTION:
             msg = f"field 'question' is {len(question)} characters; the limit is {MAX_QUESTION}"
             raise BadRequestError(msg, field="question")
-        ctx = self.clusters.resolve_context(context)
-        translation = self.translate(question, context=ctx, user=principal.user)
-        command = getattr(translation, "command", None)
-        to_dict = getattr(translation, "to_dict", None)
-        tdict: dict[str, Any] = to_dict() if callable(to_dict) else {}
-        outcome = "translated" if command is not None else "untranslated"
-        seq = self._append(
-            self._event(
-                "ask",
-                principal,
-                question=question,
-                provider=getattr(translation, "provider", None),
-                outcome=outcome,
-                command=command.render() if command is not None else None,
-                context=ctx,
-            )
-        )
-        if command is None:
-            return {"translation": tdict, "proposal": None, "audit_seq": seq}
-        proposal = self._propose_command(
-            principal,
-            command,
-            context=ctx,
-            source="ask",
-            question=question,
-            provider=getattr(translation, "provider", None),
-            explanation=str(getattr(translation, "explanation", "")),
-            assumptions=tuple(getattr(translation, "assumptions", ())),
-            notes=tuple(getattr(translation, "notes", ())),
-        )
-        return {"translation": tdict, "proposal": proposal.to_dict(), "audit_seq": seq}
+        target = self.target(principal, context)
+        previous = self.conversations.previous(principal.user, conversation)
+        translation: Translation = self.pipeline.translate(question, target, previous=previous)
+        plan = None
+        if translation.command is not None:
+            plan = self.pipeline.plan(translation.command, target)
+        seq = self.record(AskEvent(
+            actor=principal.actor(target.identity), question=question,
+            provider=translation.provider,
+            outcome="translated" if plan is not None else "untranslated",
+            command=plan.text if plan is not None else None, context=target.context,
+            cluster=target.cluster, conversation=conversation))
+        out: dict[str, Any] = {"translation": translation.to_dict(), "proposal": None,
+                               "audit_seq": seq}
+        if plan is None:
+            self.conversations.add(principal.user, conversation, Turn(question, None))
+            return out
+        proposal = self._propose_plan(
+            principal, plan, source="ask", question=question, provider=translation.provider,
+            explanation=translation.explanation, assumptions=translation.assumptions,
+            notes=translation.notes, conversation=conversation)
+        self.conversations.add(principal.user, conversation, Turn(question, plan.command),
+                               proposal.id)
+        out["proposal"] = proposal.to_dict()
+        return out
 
     def propose(self, principal: Principal, text: str, *, context: str | None = None) -> Proposal:
         """Parse a kubectl command line and propose it.
@@ -218,173 +184,109 @@ class KubechatService:
             When the grammar refuses the line (audited without the raw text, which may hold a
             credential such as ``--token=...``).
         """
-        from kubechat_lab.command import parse
-
-        self._require(principal, Scope.PROPOSE)
+        self.require(principal, Scope.PROPOSE)
         if not text.strip():
             msg = "field 'command' is empty; send a kubectl command"
             raise BadRequestError(msg, field="command")
         if len(text) > MAX_COMMAND:
             msg = f"field 'command' is {len(text)} characters; the limit is {MAX_COMMAND}"
             raise BadRequestError(msg, field="command")
-        ctx = self.clusters.resolve_context(context)
+        target = self.target(principal, context)
         try:
-            command = parse(text)
+            plan = self.pipeline.plan(text, target)
         except CommandError as exc:
-            self._append(
-                self._event(
-                    "proposed",
-                    principal,
-                    source="propose",
-                    outcome="invalid",
-                    error_reason=getattr(exc, "reason", "invalid"),
-                    level="forbidden",
-                    context=ctx,
-                )
-            )
-            self.metrics.levels.labels(level="invalid").inc()
+            self.record_invalid(principal, target, exc)
             raise
-        return self._propose_command(principal, command, context=ctx, source="propose")
+        return self._propose_plan(principal, plan, source="propose")
 
-    def _propose_command(
-        self,
-        principal: Principal,
-        command: Command,
-        *,
-        context: str | None,
-        source: str,
-        question: str | None = None,
-        provider: str | None = None,
-        explanation: str = "",
-        assumptions: tuple[str, ...] = (),
-        notes: tuple[str, ...] = (),
-    ) -> Proposal:
-        verdict = self.assess(command, user=principal.user, context=context)
-        text = command.render()
+    def record_invalid(self, principal: Principal, target: Target, exc: CommandError) -> None:
+        """Audit a line the grammar refused (without its text) and count it."""
+        try:
+            self.pipeline.record_invalid(principal.actor(target.identity), target, exc,
+                                         source="propose")
+        except AuditError:
+            self.metrics.audit_failures.inc()
+            raise
+        self.metrics.levels.labels(level="invalid").inc()
+
+    def _propose_plan(self, principal: Principal, plan: Plan, *, source: str,
+                      question: str | None = None, provider: str | None = None,
+                      explanation: str = "", assumptions: tuple[str, ...] = (),
+                      notes: tuple[str, ...] = (), conversation: str | None = None) -> Proposal:
+        pid = self.proposals.new_id()
+        try:
+            proposed = self.pipeline.record_proposed(
+                principal.actor(plan.target.identity), plan, proposal=pid, source=source,
+                question=question, provider=provider)
+        except AuditError:
+            self.metrics.audit_failures.inc()
+            raise
         now = self.proposals.now()
         proposal = Proposal(
-            id=self.proposals.new_id(),
-            command=command,
-            text=text,
-            level=verdict.level,
-            reasons=verdict.reasons,
-            rule_ids=verdict.rule_ids,
-            context=context,
-            namespace=command.namespace,
-            user=principal.user,
-            source=source,
-            created=now,
-            expires=now + self.proposals.ttl,
-            question=question,
-            provider=provider,
-            explanation=explanation,
-            assumptions=assumptions,
-            notes=notes,
-            confirm=confirmation_text(command) if verdict.level == "dangerous" else None,
-        )
-        if verdict.level == "forbidden":
-            proposal = _replace(proposal, state=State.REFUSED, approver="policy")
-        elif self.dry_run_writes and command.is_write:
-            proposal = _replace(proposal, preview=self._preview(principal, proposal))
-        seq = self._append(
-            self._event(
-                "proposed",
-                principal,
-                proposal=proposal.id,
-                source=source,
-                question=question,
-                provider=provider,
-                command=text,
-                level=verdict.level,
-                reasons=list(verdict.reasons),
-                rule_ids=list(verdict.rule_ids),
-                context=context,
-                namespace=command.namespace,
-                decision="refused" if proposal.state is State.REFUSED else None,
-            )
-        )
-        proposal = _replace(proposal, audit_seqs=(seq,))
-        self.metrics.levels.labels(level=verdict.level).inc()
+            id=pid, plan=plan, user=principal.user, source=source, created=now,
+            expires=now + self.proposals.ttl, question=question, provider=provider,
+            explanation=explanation, assumptions=assumptions, notes=notes,
+            audit_seqs=(proposed.seq,) if proposed.seq is not None else (),
+            conversation=conversation)
+        if plan.level is Level.FORBIDDEN:
+            proposal = dataclasses.replace(proposal, state=State.REFUSED, approver="policy")
+        elif self.dry_run_writes and plan.command.is_write:
+            proposal = dataclasses.replace(proposal, preview=self._preview(proposed))
+        self.metrics.levels.labels(level=plan.level.value).inc()
         if proposal.state is State.REFUSED:
             self.metrics.decisions.labels(decision="refused").inc()
         self.proposals.add(proposal)
-        if verdict.level == "safe" and self.auto_approve_safe:
-            proposal = self._decide(
-                proposal.id, principal, approve=True, approver="policy:auto-safe", via="policy"
-            )
+        if plan.level is Level.SAFE and self.auto_approve_safe:
+            proposal = self._decide(pid, principal, approve=True, approver="policy:auto-safe",
+                                    via="policy")
         return proposal
 
-    def _preview(self, principal: Principal, proposal: Proposal) -> dict[str, Any]:
+    def _preview(self, proposed: Proposed) -> dict[str, Any]:
+        """Dry-run a recorded write; the reply says what would change or why it cannot."""
+        import orjson
+
         try:
-            result = self.clusters.call(
-                proposal.context, principal.user, lambda c: c.dry_run(proposal.command)
-            )
+            result = self.pipeline.preview(proposed)
         except ClusterError as exc:
             return {"status": "error", "message": str(exc), "code": exc.status}
-        data = _result_json(result)
-        return {"status": "dry-run", "diff": getattr(result, "diff", None), "result": data}
+        return {"status": "dry-run", "diff": result.diff, "result": orjson.loads(result.to_json())}
 
-    # -- approve / reject ------------------------------------------------------------------
+    # -- read / approve / reject -----------------------------------------------------------
 
     def get(self, principal: Principal, proposal_id: str) -> Proposal:
-        """Return a proposal."""
-        self._require(principal, Scope.PROPOSE)
-        return self.proposals.get(proposal_id)
+        """Return a proposal its proposer (or an approver) may see."""
+        self.require(principal, Scope.PROPOSE)
+        return self.owned(principal, proposal_id)
 
-    def approve(
-        self, principal: Principal, proposal_id: str, *, confirm: str | None = None
-    ) -> Proposal:
-        """Approve a proposal, enforcing who may approve which level.
+    def approve(self, principal: Principal, proposal_id: str, *, confirm: str | None = None
+                ) -> Proposal:
+        """Approve a proposal, enforcing who may approve which level (contract C4).
 
         Raises
         ------
         PolicyViolation
-            Forbidden commands; dangerous ones from a capability or without the typed name;
+            Forbidden commands; dangerous ones from a capability or a token-only request;
             warning ones from a capability without the ``approve:warning`` scope.
+        BadRequestError
+            A dangerous command without its confirmation text.
         """
-        proposal = self.proposals.get(proposal_id)
-        level = proposal.level
-        if level == "forbidden":
-            msg = f"{proposal.text!r} is forbidden by policy: " + "; ".join(proposal.reasons)
-            raise PolicyViolation(msg, rule_id=(proposal.rule_ids or ("forbidden",))[0])
-        if level == "dangerous":
-            if not principal.is_browser:
-                msg = (
-                    f"{proposal.text!r} is dangerous: only an authenticated browser request may "
-                    f"approve it, by typing {proposal.confirm!r}; a kernel capability never can"
-                )
-                raise PolicyViolation(msg, rule_id="dangerous-needs-browser")
-            if confirm is None or confirm.strip() != (proposal.confirm or ""):
-                msg = (
-                    f"approving a dangerous command needs field 'confirm' set to "
-                    f"{proposal.confirm!r} (the target typed back)"
-                )
-                raise BadRequestError(msg, field="confirm")
-        elif level == "warning" and not principal.is_browser:
-            self._require(principal, Scope.APPROVE_WARNING)
-            if not self.capability_may_approve_warning:
-                msg = (
-                    f"{proposal.text!r} needs approval in the browser: this server does not let "
-                    "kernel capabilities approve warning-level commands"
-                )
-                raise PolicyViolation(msg, rule_id="warning-needs-browser")
+        proposal = self.owned(principal, proposal_id)
+        refusal = refuse_approval(
+            principal, proposal, confirm,
+            capability_may_approve_warning=self.capability_may_approve_warning)
+        if refusal is not None:
+            raise refusal
         return self._decide(proposal_id, principal, approve=True)
 
     def reject(self, principal: Principal, proposal_id: str, *, reason: str = "") -> Proposal:
-        """Reject a proposal (anyone who may propose may reject)."""
-        self._require(principal, Scope.PROPOSE)
+        """Reject a proposal (its proposer or an approver)."""
+        self.require(principal, Scope.PROPOSE)
+        self.owned(principal, proposal_id)
         return self._decide(proposal_id, principal, approve=False, reason=reason[:500])
 
-    def _decide(
-        self,
-        proposal_id: str,
-        principal: Principal,
-        *,
-        approve: bool,
-        approver: str | None = None,
-        via: str | None = None,
-        reason: str = "",
-    ) -> Proposal:
+    def _decide(self, proposal_id: str, principal: Principal, *, approve: bool,
+                approver: str | None = None, via: str | None = None, reason: str = ""
+                ) -> Proposal:
         target = State.APPROVED if approve else State.REJECTED
         expected = (State.PROPOSED,) if approve else (State.PROPOSED, State.APPROVED)
         who = approver or principal.user
@@ -394,43 +296,32 @@ class KubechatService:
             proposal_id, expected, state=target, approver=who, decided_via=via or principal.via
         )
         try:
-            seq = self._append(
-                self._event(
-                    "approved" if approve else "rejected",
-                    principal,
-                    proposal=proposal_id,
-                    command=before.text,
-                    level=before.level,
-                    approver=who,
-                    decision="approved" if approve else "rejected",
-                    reason=reason or None,
-                    context=before.context,
-                    namespace=before.namespace,
-                )
-            )
+            seq = self.pipeline.record_decision(
+                principal.actor(before.plan.target.identity), before.plan,
+                proposal=proposal_id, approved=approve, approver=who, reason=reason or None)
         except AuditError:
-            self.proposals.update(
-                proposal_id,
-                state=before.state,
-                approver=before.approver,
-                decided_via=before.decided_via,
-            )
+            self.metrics.audit_failures.inc()
+            self.proposals.update(proposal_id, state=before.state, approver=before.approver,
+                                  decided_via=before.decided_via)
             raise
         self.metrics.decisions.labels(decision=target.value).inc()
-        current = self.proposals.get(proposal_id)
-        return self.proposals.update(proposal_id, audit_seqs=current.audit_seqs + (seq,))
+        return self.proposals.add_seqs(proposal_id, seq)
 
     # -- execute ---------------------------------------------------------------------------
 
+    def blocks(self, principal: Principal, proposal_id: str) -> bool:
+        """Return whether running the proposal may block (a verb that waits for a condition)."""
+        return self.owned(principal, proposal_id).plan.blocking is not None
+
     def execute(self, principal: Principal, proposal_id: str) -> Proposal:
-        """Run an approved proposal once, impersonating the proposer's mapped identity.
+        """Run an approved proposal once, as the proposer's Kubernetes identity.
 
         The ``executing`` event is appended before the command runs and the ``executed`` event
         (result status and digest) after; if the second append fails the result is withheld
         and the caller gets the audit error.
         """
-        self._require(principal, Scope.EXECUTE)
-        current = self.proposals.get(proposal_id)
+        self.require(principal, Scope.EXECUTE)
+        current = self.owned(principal, proposal_id)
         if current.state is State.PROPOSED:
             msg = (
                 f"proposal {proposal_id} ({current.level}) is not approved yet; approve it first"
@@ -441,79 +332,26 @@ class KubechatService:
             msg = f"{current.text!r} is forbidden by policy and never runs"
             raise PolicyViolation(msg, rule_id=(current.rule_ids or ("forbidden",))[0])
         before, _ = self.proposals.transition(proposal_id, (State.APPROVED,), state=State.EXECUTING)
+        seqs: list[int] = []
         try:
-            start_seq = self._append(
-                self._event(
-                    "executing",
-                    principal,
-                    proposal=proposal_id,
-                    command=before.text,
-                    level=before.level,
-                    approver=before.approver,
-                    context=before.context,
-                    namespace=before.namespace,
-                )
-            )
+            done = self.pipeline.execute(
+                principal.actor(before.plan.target.identity), before.plan, proposal=proposal_id,
+                approver=before.approver, on_seq=seqs.append)
+        except ResultWithheldError:
+            self.metrics.audit_failures.inc()
+            self.proposals.update(proposal_id, state=State.EXECUTED)
+            self.proposals.add_seqs(proposal_id, *seqs)
+            raise
         except AuditError:
+            self.metrics.audit_failures.inc()
             self.proposals.update(proposal_id, state=State.APPROVED)
             raise
-        started = time.monotonic()
-        try:
-            result = self.clusters.call(
-                before.context, before.user, lambda c: c.execute(before.command)
-            )
         except ClusterError as exc:
             self.metrics.decisions.labels(decision="failed").inc()
-            failed = self.proposals.update(
-                proposal_id,
-                state=State.FAILED,
-                error=str(exc),
-                audit_seqs=before.audit_seqs + (start_seq,),
-            )
-            try:
-                seq = self._append(
-                    self._event(
-                        "executed",
-                        principal,
-                        proposal=proposal_id,
-                        command=before.text,
-                        status="error",
-                        error=str(exc)[:500],
-                        error_code=exc.status,
-                        context=before.context,
-                        namespace=before.namespace,
-                        seconds=round(time.monotonic() - started, 4),
-                    )
-                )
-                self.proposals.update(proposal_id, audit_seqs=failed.audit_seqs + (seq,))
-            except AuditError:
-                logger.error("could not audit the failure of proposal=%s", proposal_id)
+            self.proposals.update(proposal_id, state=State.FAILED, error=str(exc))
+            self.proposals.add_seqs(proposal_id, *seqs)
             raise
-        data = _result_json(result)
-        digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        status = str(getattr(result, "status", "ok"))
-        executed = self.proposals.update(
-            proposal_id, state=State.EXECUTED, audit_seqs=before.audit_seqs + (start_seq,)
-        )
-        seq = self._append(
-            self._event(
-                "executed",
-                principal,
-                proposal=proposal_id,
-                command=before.text,
-                status=status,
-                result_digest="sha256:" + digest,
-                rows=_row_count(data),
-                context=before.context,
-                namespace=before.namespace,
-                seconds=round(time.monotonic() - started, 4),
-            )
-        )
         self.metrics.decisions.labels(decision="executed").inc()
-        return self.proposals.update(
-            proposal_id, result=data, audit_seqs=executed.audit_seqs + (seq,)
-        )
-
-
-def _replace(proposal: Proposal, **changes: Any) -> Proposal:
-    return dataclasses.replace(proposal, **changes)
+        self.proposals.update(proposal_id, state=State.EXECUTED, result=done.data)
+        self.conversations.observe(proposal_id, done.data)
+        return self.proposals.add_seqs(proposal_id, *seqs)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kubechat_lab.audit.events import WatchStartedEvent, WatchStoppedEvent
 from kubechat_lab.errors import AuditError, ClusterError, PolicyViolation
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import BadRequestError, Principal, Proposal, State
@@ -53,13 +54,12 @@ class LiveWatch:
 
     def run(self, emit: Emit) -> None:
         """List, then stream changes until stopped; always audit the stop and emit ``end``."""
-        service = self.registry.service
         p = self.proposal
         timer = threading.Timer(self.seconds, self.stop, args=("deadline",))
         timer.daemon = True
         error: str | None = None
         try:
-            snapshot = service.clusters.call(p.context, p.user, lambda c: self.watch.snapshot())
+            snapshot = self.watch.snapshot()
             emit({"type": "start", "kind": snapshot.kind, "proposal": p.to_dict(),
                   "columns": [[c.name, c.dtype] for c in snapshot.columns],
                   "seconds": self.seconds})
@@ -121,11 +121,11 @@ class WatchRegistry:
         from kubechat_lab.cluster._watch import NEVER_STREAMED, watchable
 
         svc = self.service
-        svc._require(principal, Scope.EXECUTE)
+        svc.require(principal, Scope.EXECUTE)
         if seconds is not None and not 0 < seconds <= self.max_seconds:
             raise BadRequestError(f"field 'seconds' must be in (0, {self.max_seconds:.0f}]",
                                   field="seconds")
-        current = svc.proposals.get(proposal_id)
+        current = svc.owned(principal, proposal_id)
         why = watchable(current.command)
         if why is not None:
             raise BadRequestError(f"{current.text!r}: {why}", field="command")
@@ -143,9 +143,9 @@ class WatchRegistry:
             if len(self._live) >= self.max_watches:
                 raise PolicyViolation(f"{self.max_watches} watches already run on this server; "
                                       "stop one first", rule_id="too-many-watches")
+        plan = current.plan
         try:
-            watch = svc.clusters.call(current.context, current.user,
-                                      lambda c: c.watch(current.command))
+            watch = svc.pipeline.client(plan.target).watch(current.command)
         except ClusterError as exc:
             if exc.status == 403 and "never streamed" in str(exc):
                 raise PolicyViolation(str(exc), rule_id="secrets-never-streamed") from exc
@@ -153,15 +153,16 @@ class WatchRegistry:
         limit = seconds or self.max_seconds
         before, _ = svc.proposals.transition(proposal_id, (State.APPROVED,),
                                              state=State.EXECUTING)
+        actor = principal.actor(plan.target.identity)
         try:
-            seq = svc._append(svc._event(
-                "watch_started", principal, proposal=proposal_id, command=before.text,
-                level=before.level, approver=before.approver, context=before.context,
-                namespace=before.namespace, seconds=limit))
+            seq = svc.record(WatchStartedEvent(
+                actor=actor, proposal=proposal_id, command=plan.text, context=plan.target.context,
+                cluster=plan.target.cluster, namespace=plan.namespace, level=plan.level.value,
+                approver=before.approver, seconds=limit))
         except AuditError:
             svc.proposals.update(proposal_id, state=State.APPROVED)
             raise
-        proposal = svc.proposals.update(proposal_id, audit_seqs=before.audit_seqs + (seq,))
+        proposal = svc.proposals.add_seqs(proposal_id, seq)
         live = LiveWatch(self, principal, proposal, watch, limit)
         with self._lock:
             self._live[proposal_id] = live
@@ -178,15 +179,15 @@ class WatchRegistry:
         state = State.FAILED if error else State.EXECUTED
         svc.proposals.update(p.id, state=state, error=error)
         try:
-            seq = svc._append(svc._event(
-                "watch_stopped", live.principal, proposal=p.id, command=p.text, reason=reason,
-                events=live.events, seconds=seconds, error=error, context=p.context,
-                namespace=p.namespace))
+            seq = svc.record(WatchStoppedEvent(
+                actor=live.principal.actor(p.plan.target.identity), proposal=p.id,
+                command=p.text, context=p.context, cluster=p.plan.target.cluster,
+                namespace=p.namespace, reason=reason, events=live.events, seconds=seconds,
+                error=error))
         except AuditError:
             logger.error("could not audit the stop of watch proposal=%s", p.id)
             return None
-        current = svc.proposals.get(p.id)
-        svc.proposals.update(p.id, audit_seqs=current.audit_seqs + (seq,))
+        svc.proposals.add_seqs(p.id, seq)
         logger.info("kubechat watch stopped proposal=%s reason=%s events=%d seconds=%.1f",
                     p.id, reason, live.events, seconds)
         return seq
@@ -196,16 +197,14 @@ class WatchRegistry:
 
         Raises
         ------
-        PolicyViolation
-            A capability of another user.
+        ProposalNotFoundError
+            Someone who may not see the proposal.
         """
         with self._lock:
             live = self._live.get(proposal_id)
         if live is None:
             return False
-        if not principal.is_browser and principal.user != live.proposal.user:
-            raise PolicyViolation("only the proposer or the browser may stop this watch",
-                                  rule_id="not-owner")
+        self.service.owned(principal, proposal_id)  # 404 for everyone else
         live.stop("stopped")
         return True
 

@@ -6,7 +6,6 @@ import getpass
 import socket
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -14,11 +13,13 @@ from click.testing import CliRunner
 from kubechat_lab.audit import AuditRecord, AuditStore
 from kubechat_lab.cli import main
 from kubechat_lab.command import parse
+from kubechat_lab.pipeline import Pipeline
+from kubechat_lab.policy import load_policy
 from kubechat_lab.server._audit_log import AuditLog
 from kubechat_lab.server._clusters import ClusterPool
+from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._metrics import Metrics
 from kubechat_lab.server._proposals import Principal, ProposalStore
-from kubechat_lab.server._providers import PolicyAdapter
 from kubechat_lab.server._service import KubechatService
 from tests.plugins.postgres import AuditDb
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
@@ -181,17 +182,18 @@ def test_events_have_the_same_fields_as_the_servers(
         identity_for=lambda user: (None, ()),
         request_timeout=30.0,
     )
-
-    def no_translation(question: str, *, context: str | None, user: str) -> Any:
-        raise AssertionError("propose never translates")
-
+    pipeline = Pipeline(
+        policy=load_policy(None),
+        clients=clusters,
+        sink=lambda event: audit.append(event.to_dict()).seq,
+    )
     service = KubechatService(
-        audit=audit,
+        pipeline=pipeline,
         proposals=ProposalStore(ttl=60.0),
-        assess=PolicyAdapter(None),
-        translate=no_translation,
         clusters=clusters,
         metrics=Metrics(),
+        conversations=ConversationStore(),
+        identity_for=lambda user: (None, ()),
     )
     try:
         proposal = service.propose(Principal("alice", "browser"), f"get configmaps -n {space}")
@@ -206,8 +208,11 @@ def test_events_have_the_same_fields_as_the_servers(
     assert [e["type"] for e in server] == [e["type"] for e in cli]
     for theirs, ours in zip(server, cli, strict=True):
         assert set(theirs) <= set(ours), theirs["type"]
-        assert set(ours) - set(theirs) == {"origin", "cluster"}, theirs["type"]
-        for key in ("command", "level", "approver", "decision", "status", "namespace"):
+        # one typed definition per kind: the server's events carry everything the CLI's do
+        # (the API server URL too), the CLI adds only its origin
+        assert set(ours) - set(theirs) == {"origin"}, theirs["type"]
+        for key in ("command", "level", "approver", "decision", "status", "namespace",
+                    "cluster", "context"):
             assert ours.get(key) == theirs.get(key), (theirs["type"], key)
     assert cli[0]["via"] == "cli" and server[0]["via"] == "browser"
     assert verify(audit_db)[0] == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.kernel.conftest import Cell, NotebookKernel
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
@@ -52,6 +53,10 @@ def scratch(sandbox: SandboxInfo) -> Iterator[str]:
     kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
 
 
+def context_of(sandbox: SandboxInfo) -> str:
+    return str(yaml.safe_load(sandbox.kubeconfig.read_text())["current-context"])
+
+
 def replicas(sandbox: SandboxInfo, namespace: str) -> int:
     return int(kjson(sandbox, "get", "deployment", "web", "-n", namespace)["spec"]["replicas"])
 
@@ -77,7 +82,8 @@ async def test_get_pods_gives_the_typed_frame_of_kubechat_run(
     assert cell.status == "ok", cell.error_text
     [card] = cell.widget_states("card")
     assert card["state"] == "executed" and "arrow" in card["message"]
-    assert card["card"]["command"] == "kubectl get pods -A"
+    # contract C2: the card shows the command with its context ("display")
+    assert card["card"]["command"] == f"kubectl --context={context_of(sandbox)} get pods -A"
     got = await kernel.value(
         "sorted(f'{n}/{p}' for n, p in zip(pods.namespace, pods.name) "
         f"if n in {DEMO!r})")
@@ -121,7 +127,8 @@ async def test_question_gives_the_card_and_the_frame(kernel: NotebookKernel,
     assert cell.status == "ok", cell.error_text
     [card] = cell.widget_states("card")
     assert card["card"]["question"] == "list the pods in namespace shop"
-    assert card["card"]["command"] == "kubectl get pods -n shop"
+    assert card["card"]["command"] == (
+        f"kubectl --context={context_of(sandbox)} get pods -n shop")
     assert card["card"]["level"] == "safe" and card["state"] == "executed"
     names = await kernel.value("sorted(shop_pods.name)")
     assert names == sorted(i["metadata"]["name"]

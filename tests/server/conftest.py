@@ -51,14 +51,58 @@ def kubechat_app(jp_serverapp: Any) -> Any:
     return jp_serverapp.extension_manager.extension_points["kubechat_lab"].app
 
 
-class Api:
-    """Call the kubechat API as the browser (Jupyter token) or as a capability holder."""
+class SignedInPage:
+    """A signed-in browser page: logs in once at the login page with the Jupyter token (as a
+    person does), then sends only its cookies and ``X-XSRFToken``, never the token."""
 
-    def __init__(self, fetch: Any, client: Any, base_url: str) -> None:
+    def __init__(self, client: Any, base_url: str, token: str) -> None:
+        self._client = client
+        self._base_url = base_url
+        self._token = token
+        self.jar: dict[str, str] = {}
+
+    def _cookies(self, response: Any) -> None:
+        for header in response.headers.get_list("Set-Cookie"):
+            name, _, rest = header.partition("=")
+            self.jar[name.strip()] = rest.split(";", 1)[0]
+
+    async def fetch(self, path: str, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+        if "_xsrf" in self.jar:
+            headers["X-XSRFToken"] = self.jar["_xsrf"]
+        response = await self._client.fetch(self._base_url + path, headers=headers,
+                                            raise_error=False, follow_redirects=False, **kwargs)
+        self._cookies(response)
+        return response
+
+    async def login(self) -> None:
+        page = await self.fetch("login")  # sets the _xsrf cookie
+        assert page.code == 200, page.code
+        form = urllib.parse.urlencode({"_xsrf": self.jar["_xsrf"], "password": self._token})
+        done = await self.fetch("login", method="POST", body=form)
+        assert done.code == 302, (done.code, done.body[:300])
+        assert any(name.startswith("username-") for name in self.jar), self.jar
+
+
+class Api:
+    """Call the kubechat API as the browser (the Jupyter token, or a signed-in page with its
+    cookie) or as a capability holder."""
+
+    def __init__(self, fetch: Any, client: Any, base_url: str, token: str = "") -> None:
         self._fetch = fetch
         self._client = client
         self._base_url = base_url
+        self._token = token
+        self._page: SignedInPage | None = None
         self.bodies: list[bytes] = []
+
+    async def page(self) -> SignedInPage:
+        """The signed-in page (logged in on first use)."""
+        if self._page is None:
+            self._page = SignedInPage(self._client, self._base_url, self._token)
+            await self._page.login()
+        return self._page
 
     async def call(
         self,
@@ -69,7 +113,10 @@ class Api:
         capability: str | None = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        signed_in: bool = False,
     ) -> tuple[int, Any]:
+        """``signed_in``: as a signed-in page (login cookie + XSRF), which dangerous approvals
+        need (contract C4); otherwise with the Jupyter token (or ``capability``)."""
         hdrs = dict(headers or {})
         url = self._base_url + "kubechat/api/" + path
         if params:
@@ -77,7 +124,11 @@ class Api:
         kwargs: dict[str, Any] = {"method": method, "raise_error": False, "request_timeout": 60}
         if method in ("POST", "PUT", "PATCH"):
             kwargs["body"] = json.dumps(body if body is not None else {})
-        if capability is not None:
+        if signed_in:
+            page = await self.page()
+            kwargs.pop("raise_error")
+            response = await page.fetch(url[len(self._base_url):], headers=hdrs, **kwargs)
+        elif capability is not None:
             hdrs["X-Kubechat-Capability"] = capability
             response = await self._client.fetch(url, headers=hdrs, **kwargs)
         else:
@@ -93,7 +144,7 @@ class Api:
 
 @pytest.fixture
 def api(jp_fetch: Any, http_server_client: Any, jp_base_url: str, jp_serverapp: Any) -> Api:
-    return Api(jp_fetch, http_server_client, jp_base_url)
+    return Api(jp_fetch, http_server_client, jp_base_url, jp_serverapp.identity_provider.token)
 
 
 def sandbox_settings(sandbox: Any, kubechat_settings: dict[str, Any]) -> dict[str, Any]:

@@ -236,7 +236,13 @@ def _drive(
     worker: int,
 ) -> None:
     headers = {"Authorization": f"token {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
+    with httpx.Client(base_url=base, headers=headers, timeout=10) as client, httpx.Client(
+        base_url=base, timeout=10
+    ) as page:
+        # dangerous approvals come from a signed-in page (login cookie + XSRF), contract C4
+        page.get("login")
+        page.post("login", data={"_xsrf": page.cookies["_xsrf"], "password": token})
+        xsrf = {"X-XSRFToken": page.cookies["_xsrf"]}
         i = 0
         while not stop.is_set():
             i += 1
@@ -256,8 +262,10 @@ def _drive(
                 p = r.json()
                 with lock:
                     _ack(acked, p, ["proposed"])
-                r = client.post(
-                    f"kubechat/api/proposals/{p['id']}/approve", json={"confirm": p["confirm"]}
+                r = page.post(
+                    f"kubechat/api/proposals/{p['id']}/approve",
+                    json={"confirm": p["confirm"]},
+                    headers=xsrf,
                 )
                 if r.status_code == 200:
                     with lock:

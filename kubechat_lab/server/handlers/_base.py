@@ -9,12 +9,18 @@ capability is checked (and XSRF skipped) only when that header is present.
 from __future__ import annotations
 
 import functools
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
+from jupyter_server.auth.identity import (
+    IdentityProvider,
+    LegacyIdentityProvider,
+    PasswordIdentityProvider,
+)
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
@@ -34,6 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["KubechatHandler", "browser_only", "browser_or_kernel"]
 
 H = TypeVar("H", bound="KubechatHandler")
+
+#: jupyter_server's built-in providers: one person, anonymous random names per session.
+_SINGLE_USER_PROVIDERS = (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
 Verb = Callable[..., Awaitable[None]]
 
 
@@ -49,9 +58,7 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
     @property
     def kubechat(self) -> KubechatApp:
         """The extension app."""
-        from kubechat_lab.server.app import KubechatApp
-
-        return cast(KubechatApp, self.extensionapp)
+        return cast("KubechatApp", self.extensionapp)
 
     @property
     def service(self) -> KubechatService:
@@ -88,11 +95,42 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         result: None = super().check_xsrf_cookie()
         return result
 
-    def browser_principal(self) -> Principal:
-        """Return the Jupyter user of an authenticated browser (or Jupyter-token) request."""
+    async def browser_principal(self) -> Principal:
+        """Return the Jupyter user of an authenticated browser (or Jupyter-token) request.
+
+        ``auth`` is ``"cookie"`` when the login cookie of that same user came with the request
+        and the XSRF check passed (what a signed-in page sends, even when JupyterLab adds the
+        token too), else ``"token"`` (the Jupyter token alone).
+        """
         user = self.current_user
         name = getattr(user, "username", None) or str(user)
-        return Principal(user=name, via="browser")
+        auth = "cookie" if await self._signed_in_page(name) else "token"
+        return Principal(user=self.jupyter_user(name), via="browser", auth=auth)
+
+    def jupyter_user(self, name: str) -> str:
+        """Return whose request this is: the person behind the identity provider's user.
+
+        jupyter_server's own providers (token, password) serve one person and name every
+        browser session anonymously at random, so their requests act for the server's owner,
+        ``kernel_user`` (as its kernels do). A provider that names people (JupyterHub, a
+        custom one) gives each person their own name, and proposals are theirs alone.
+        """
+        if type(self.identity_provider) in _SINGLE_USER_PROVIDERS:
+            return str(self.kubechat.kernel_user)
+        return name
+
+    async def _signed_in_page(self, name: str) -> bool:
+        if self.token_authenticated:
+            found = self.identity_provider.get_user_cookie(self)
+            if inspect.isawaitable(found):
+                found = await found
+            if found is None or getattr(found, "username", None) != name:
+                return False
+        try:  # checked here even where jupyter_server skips it (token requests, disabled)
+            web.RequestHandler.check_xsrf_cookie(self)
+        except web.HTTPError:
+            return False
+        return True
 
     def capability_principal(self, scope: Scope | None = None) -> Principal:
         """Check the capability header and return its principal.
@@ -215,7 +253,7 @@ def browser_or_kernel(
     """
 
     async def _browser(self: KubechatHandler, *args: Any, **kwargs: Any) -> None:
-        await _run_guarded(self, method(self, self.browser_principal(), *args, **kwargs))
+        await _run_guarded(self, method(self, await self.browser_principal(), *args, **kwargs))
 
     browser = cast(Verb, web.authenticated(authorized(_browser)))
 
@@ -243,7 +281,7 @@ def browser_only(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaita
     """
 
     async def _browser(self: KubechatHandler, *args: Any, **kwargs: Any) -> None:
-        await _run_guarded(self, method(self, self.browser_principal(), *args, **kwargs))
+        await _run_guarded(self, method(self, await self.browser_principal(), *args, **kwargs))
 
     browser = cast(Verb, web.authenticated(authorized(_browser)))
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kubechat_lab.server._conversations import check_conversation
 from kubechat_lab.server._proposals import BadRequestError
 
 __all__ = [
@@ -45,13 +46,16 @@ class AskRequest:
 
     question: str
     context: str | None = None
+    conversation: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AskRequest:
         """Validate a JSON object."""
-        _unknown(data, {"question", "context"})
+        _unknown(data, {"question", "context", "conversation"})
         question = _str(data, "question", required=True, limit=2000) or ""
-        return cls(question=question, context=_str(data, "context", required=False, limit=253))
+        conversation = _str(data, "conversation", required=False, limit=64)
+        return cls(question=question, context=_str(data, "context", required=False, limit=253),
+                   conversation=None if conversation is None else check_conversation(conversation))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,11 @@ class AskHandler(KubechatHandler):
 
     @browser_or_kernel
     async def post(self, principal: Principal) -> None:
-        """Body ``{"question": str, "context": str?}``."""
+        """Body ``{"question": str, "context": str?, "conversation": str?}``."""
         req = AskRequest.from_json(self.json_body())
-        out = await self.kubechat.run_blocking(
-            lambda: self.service.ask(principal, req.question, context=req.context)
+        out = await self.kubechat.run_translation(
+            lambda: self.service.ask(principal, req.question, context=req.context,
+                                     conversation=req.conversation)
         )
         self.reply(out)
 

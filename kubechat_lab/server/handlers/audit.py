@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubechat_lab.errors import PolicyViolation
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import BadRequestError, Principal
 from kubechat_lab.server.handlers._base import KubechatHandler, browser_or_kernel
@@ -19,6 +20,17 @@ class _AuditBase(KubechatHandler):
     def _need_read(self, principal: Principal) -> None:
         if not principal.is_browser:
             self.capability_principal(Scope.READ_AUDIT)
+
+    def _own_only(self, principal: Principal, filters: dict[str, str]) -> dict[str, str]:
+        """Limit a capability to its own user's events unless the operator widened it."""
+        if principal.is_browser or self.kubechat.capability_audit_all_users:
+            return filters
+        asked = filters.get("user")
+        if asked is not None and asked != principal.user:
+            msg = (f"this capability reads only the events of its own user {principal.user!r}; "
+                   "the operator can widen it with c.KubechatApp.capability_audit_all_users")
+            raise PolicyViolation(msg, rule_id="audit-own-user")
+        return {**filters, "user": principal.user}
 
     def _int_arg(self, name: str, default: int, low: int, high: int) -> int:
         raw = self.get_argument(name, None)
@@ -47,6 +59,7 @@ class AuditHandler(_AuditBase):
         after = self._int_arg("after", 0, 0, 2**62)
         limit = self._int_arg("limit", 100, 1, 1000)
         filters = {k: v for k in _FILTERS if (v := self.get_argument(k, None))}
+        filters = self._own_only(principal, filters)
         records = await self.kubechat.run_blocking(
             lambda: self.audit.records(after_seq=after, limit=limit, **filters)
         )

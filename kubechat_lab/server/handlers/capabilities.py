@@ -6,6 +6,7 @@ a capability never can, so a kernel cannot mint or widen its own rights.
 
 from __future__ import annotations
 
+from kubechat_lab.audit.events import CapabilityMintedEvent
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import BadRequestError, Principal, ProposalNotFoundError
 from kubechat_lab.server.handlers._base import KubechatHandler, browser_only
@@ -42,17 +43,16 @@ class CapabilitiesHandler(_CapabilitiesBase):
         token, cap = self.capabilities.mint(
             user=principal.user, scopes=scopes, ttl=ttl, origin="token", label=req.label
         )
-        event = self.service._event(
-            "capability_minted",
-            principal,
+        event = CapabilityMintedEvent(
+            actor=principal.actor(),
             capability_id=cap.id,
             origin="token",
             label=req.label,
-            scopes=sorted(s.value for s in scopes),
+            scopes=tuple(sorted(s.value for s in scopes)),
             expires=cap.expires,
         )
         try:
-            await app.run_blocking(app.audit.append, event)
+            await app.run_blocking(self.service.record, event)
         except Exception:
             self.capabilities.revoke(cap.id)  # fail closed: an unaudited token never exists
             raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kubechat_lab.server._proposals import Principal
+from kubechat_lab.server._proposals import Principal, Proposal
 from kubechat_lab.server.handlers._arrow import (
     ARROW_STREAM,
     arrow_payload,
@@ -96,10 +96,16 @@ class ExecuteHandler(_ProposalsBase):
 
         With ``Accept: application/vnd.apache.arrow.stream`` (kernels) the reply is Arrow IPC.
         """
-        proposal = await self.kubechat.run_blocking(
-            lambda: run_with_progress(self.kubechat.proposals, proposal_id,
-                                      lambda: self.service.execute(principal, proposal_id))
-        )
+        app = self.kubechat
+
+        def run() -> Proposal:
+            return run_with_progress(app.proposals, proposal_id,
+                                     lambda: self.service.execute(principal, proposal_id))
+
+        if self.service.blocks(principal, proposal_id):  # wait, rollout status, drain
+            proposal = await app.run_long(principal.user, run)
+        else:
+            proposal = await app.run_blocking(run)
         if wants_arrow(self):
             payload = await self.kubechat.run_blocking(
                 arrow_payload, proposal.to_dict(), proposal.result
