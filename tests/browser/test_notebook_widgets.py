@@ -94,7 +94,8 @@ def test_warning_card_approved_in_jupyterlab(lab_page: LabPage, sandbox: Sandbox
     page = lab_page.page
     card = open_and_run(lab_page, "warning", f"%kubechat scale deployment web in namespace "
                         f"{scratch} to 2 replicas -o scaled", "warning")
-    assert "kubectl scale" in card.locator("[data-testid=kc-command]").inner_text()
+    shown = card.locator("[data-testid=kc-command]").inner_text()
+    assert "kubectl --context=" in shown and " scale deployments/web " in shown  # C2 display
     assert f"-n {scratch}" in card.inner_text() and "context:" in card.inner_text()
     page.wait_for_selector(f"{CARD}[data-state=proposed] [data-testid=kc-approve]")
     assert replicas(sandbox, scratch, "web") == 1  # the cell waits; nothing ran

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from kubechat_lab.command import parse
+from kubechat_lab.command import DEFAULT_RESOURCES, parse
+from kubechat_lab.pipeline._explicit import explicit_namespace, explicit_timeout
 from kubechat_lab.policy import confirmation_text
 from tests.server.conftest import Api
 
@@ -23,6 +24,12 @@ pytestmark = pytest.mark.postgres
 _DATA = Path(__file__).resolve().parents[1] / "policy" / "data" / "effects.jsonl"
 CASES = [case for case in (json.loads(line) for line in _DATA.read_text().splitlines()
                            if line.strip()) if "manifest" not in case]
+
+
+def shown(command: str) -> str:
+    """The command as the pipeline shows it on a context whose namespace is ``default``."""
+    explicit = explicit_namespace(parse(command), "default", DEFAULT_RESOURCES)
+    return explicit_timeout(explicit, DEFAULT_RESOURCES).render()
 
 
 async def _propose(api: Api, command: str) -> dict[str, Any]:
@@ -38,8 +45,9 @@ async def test_every_class_keeps_its_level_through_the_server(api: Api) -> None:
         proposal = await _propose(api, case["command"])
         assert proposal["level"] == case["level"], (case["command"], proposal["reasons"])
         assert set(case["rules"]) <= set(proposal["rule_ids"]), (case, proposal["rule_ids"])
-        # the canonical command the proposal shows is judged the same way
-        assert proposal["command"] == parse(case["command"]).render()
+        # the canonical command the proposal shows is judged the same way; it states every
+        # default (-n, a blocking verb's --timeout: issue 9), here the namespace "default"
+        assert proposal["command"] == shown(case["command"])
         if case["level"] == "forbidden":
             assert proposal["state"] == "refused" and proposal["confirm"] is None
         elif case["level"] == "dangerous":
@@ -85,5 +93,7 @@ async def test_dangerous_approvals_type_what_will_be_hit(api: Api) -> None:
         pid = proposal["id"]
         code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": "shop"})
         assert code == 400 and body["reason"] == "invalid-confirm", body
-        code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": confirm})
+        # dangerous: from a signed-in page (contract C4), with the text that names the targets
+        code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": confirm},
+                                    signed_in=True)
         assert code == 200 and body["state"] == "approved", body
