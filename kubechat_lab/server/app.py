@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,9 @@ from kubechat_lab.server._watches import WatchRegistry
 from kubechat_lab.server._webhooks import WebhookSender
 
 T = TypeVar("T")
+
+#: Option names whose values are credentials.
+_SECRET_NAME = re.compile(r"key|token|secret|password|passwd|credential", re.IGNORECASE)
 
 __all__ = ["KERNEL_ACTIONS_SCHEMA", "KubechatApp"]
 
@@ -219,8 +223,8 @@ class KubechatApp(KubechatSettings):
     def held_secrets(self) -> list[str]:
         """Secret values this server holds besides the Jupyter token (kernels never see them).
 
-        The LLM key, the audit DSN and its password, and each webhook URL with the
-        credentials in it.
+        The LLM key, the audit DSN and its password, each webhook URL with the credentials in
+        it, and translator options that hold credentials (a key, a URL with a password).
         """
         values: list[str] = []
         if self._openai_api_key:
@@ -228,6 +232,16 @@ class KubechatApp(KubechatSettings):
         values += dsn_secrets(self._audit_dsn)
         for url in self.event_webhooks:
             values += url_secrets(url)
+        urls = [self.openai_base_url, self.ollama_host]
+        for configured in self.translators.translator_options.values():
+            for name, value in configured.items():
+                if isinstance(value, str) and _SECRET_NAME.search(name):
+                    values.append(value)
+                elif isinstance(value, str):
+                    urls.append(value)
+        for url in urls:  # a plain URL is no secret; one with a password or a query may be
+            if "://" in url and ("@" in url or "?" in url):
+                values += url_secrets(url)
         return values
 
     def identity_for(self, user: str) -> Identity:

@@ -114,7 +114,9 @@ def test_panel_end_to_end(lab_page: LabPage, sandbox: SandboxInfo, scratch: str)
     card = read.locator(".jp-kubechat-card")
     card.wait_for()
     assert card.locator(".jp-kubechat-badge").inner_text() == "SAFE"
-    assert card.locator(".jp-kubechat-command").inner_text() == "kubectl get pods -n shop"
+    # C2: the card shows `display`, the command with its context
+    assert card.locator(".jp-kubechat-command").inner_text() == (
+        f"kubectl --context={health['context']} get pods -n shop")
     assert f"context: {health['context']}" in card.locator(".jp-kubechat-meta").inner_text()
     card.locator(".jp-kubechat-reasons li").first.wait_for()
     table = read.locator(".jp-kubechat-result")
@@ -150,7 +152,8 @@ def test_panel_end_to_end(lab_page: LabPage, sandbox: SandboxInfo, scratch: str)
     card = scale.locator(".jp-kubechat-card")
     assert card.locator(".jp-kubechat-badge").inner_text() == "WARNING"
     assert card.locator(".jp-kubechat-command").inner_text() == (
-        f"kubectl scale deployments/{deploy} -n {scratch} --replicas=3")
+        f"kubectl --context={health['context']} scale deployments/{deploy} -n {scratch} "
+        "--replicas=3")
     assert card.locator(".jp-kubechat-preview").is_visible()
     assert kjson(sandbox, "get", "deployment", deploy, "-n", scratch)["spec"]["replicas"] == 1
     lab.shot("warning card with dry run")

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.postgres
 HOOK_PASSWORD = "hook-pass-" + secrets.token_hex(8)
 HOOK_TOKEN = "tok" + secrets.token_hex(10)
 HOOK_PATH = "B0" + secrets.token_hex(12)
+LLM_PASSWORD = "llm-pw-" + secrets.token_hex(8)
 
 
 def _closed_port() -> int:
@@ -51,7 +52,10 @@ def jp_server_config(kubechat_settings: dict[str, Any], audit_db: Any,
                      monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("KC_TEST_AUDIT_DSN", audit_db.app_dsn)
     return {"ServerApp": {"jpserver_extensions": {"kubechat_lab": True}},
-            "KubechatApp": dict(kubechat_settings)}
+            "KubechatApp": dict(kubechat_settings),
+            # a translator option with a credential in its URL (held, even if unused)
+            "TranslatorRegistry": {"translator_options": {
+                "openai": {"base_url": f"https://llm:{LLM_PASSWORD}@127.0.0.1:9/v1"}}}}
 
 
 CODE = """
@@ -74,6 +78,7 @@ async def test_secrets_are_stripped_by_value_whatever_the_name(
         "NOTIFY_QUERY": f"token={HOOK_TOKEN}",
         "NOTIFY_PATH": f"/services/T0/{HOOK_PATH}",
         "MODEL_ACCESS": FAKE_API_KEY,
+        "MODEL_WORD": LLM_PASSWORD,
     }
     harmless = {"TEAM_NAME": "platform-sre", "SHORT_VALUE": "abc"}
     for name, value in {**innocent, **harmless}.items():
@@ -85,7 +90,7 @@ async def test_secrets_are_stripped_by_value_whatever_the_name(
     for name in innocent:
         assert name not in env, name
     blob = json.dumps(env)
-    for needle in (password, HOOK_PASSWORD, HOOK_TOKEN, HOOK_PATH, FAKE_API_KEY):
+    for needle in (password, HOOK_PASSWORD, HOOK_TOKEN, HOOK_PATH, FAKE_API_KEY, LLM_PASSWORD):
         assert needle not in blob
     assert env["TEAM_NAME"] == "platform-sre" and env["SHORT_VALUE"] == "abc"
     assert env["KUBECHAT_CAPABILITY"].startswith("kcap_")

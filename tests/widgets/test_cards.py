@@ -12,7 +12,7 @@ from kubechat_lab.widgets._cards import advance, approval_hint, card_fields, sta
 PROPOSAL = {
     "id": "p_" + "a" * 20, "command": "kubectl scale deployments/web -n shop --replicas=3",
     "context": "sandbox", "level": "warning", "reasons": ["scale changes the replica count"],
-    "state": "proposed", "expires": time.time() + 600, "confirm": None,
+    "state": "proposed", "expires": time.time() + 86400, "confirm": None,
     "preview": {"status": "dry-run", "diff": "-replicas: 2\n+replicas: 3\n"},
     "explanation": "Scales web to 3.", "assumptions": ["namespace shop"],
 }
