@@ -62,6 +62,11 @@ def run_first_cell(lab: LabPage) -> None:
     """
     prompt = lab.page.locator(".jp-Notebook:visible .jp-Cell").nth(0).locator(".jp-InputPrompt")
     for _ in range(12):
+        # JupyterLab may ask which kernel to start (more than one kernelspec in the
+        # environment): take the notebook's own, python3, preselected
+        dialog = lab.page.locator(".jp-Dialog:has-text('Select Kernel') .jp-mod-accept")
+        if dialog.count():
+            dialog.first.click()
         run_cell(lab, 0)
         try:
             lab.page.wait_for_function("e => /\\[\\d+\\]/.test(e.innerText)",

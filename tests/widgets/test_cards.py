@@ -12,10 +12,16 @@ from kubechat_lab.widgets._cards import advance, approval_hint, card_fields, sta
 PROPOSAL = {
     "id": "p_" + "a" * 20, "command": "kubectl scale deployments/web -n shop --replicas=3",
     "context": "sandbox", "level": "warning", "reasons": ["scale changes the replica count"],
-    "state": "proposed", "expires": time.time() + 86400, "confirm": None,
+    "state": "proposed", "expires": 0.0, "confirm": None,
     "preview": {"status": "dry-run", "diff": "-replicas: 2\n+replicas: 3\n"},
     "explanation": "Scales web to 3.", "assumptions": ["namespace shop"],
 }
+
+
+@pytest.fixture(autouse=True)
+def live_for_ten_minutes() -> None:
+    """Each test's proposal expires ten minutes after the test starts (not after import)."""
+    PROPOSAL["expires"] = time.time() + 600
 
 
 def test_happy_path_and_every_end() -> None:
