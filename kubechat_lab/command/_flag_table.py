@@ -95,6 +95,10 @@ def _name(value: str, table: ResourceTable) -> str:
     return check_name(value)
 
 
+def _role_name(value: str, table: ResourceTable) -> str:
+    return check_name(value, "clusterroles")  # RBAC names: system:node, system:aggregate-...
+
+
 def _patch(value: str, table: ResourceTable) -> str:
     return validate_patch(value)
 
@@ -286,8 +290,8 @@ _SPECS: dict[str, FlagSpec] = {
             "non-resource-url", r"/[-A-Za-z0-9_./*]*", "a URL path such as /healthz"),
             repeat=True),
         FlagSpec("aggregation-rule", None, "value", _text("aggregation-rule")),
-        FlagSpec("role", None, "value", _name),
-        FlagSpec("clusterrole", None, "value", _name),
+        FlagSpec("role", None, "value", _role_name),
+        FlagSpec("clusterrole", None, "value", _role_name),
         FlagSpec("group", None, "value", _text("group"), repeat=True),
         FlagSpec("serviceaccount", None, "value", _pattern(
             "serviceaccount", r"[a-z0-9-]+:[a-z0-9.-]+", "NAMESPACE:NAME"), repeat=True),

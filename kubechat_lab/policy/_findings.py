@@ -27,6 +27,8 @@ FINDINGS: dict[str, str] = {
     "pod-capabilities": "a container adds Linux capabilities",
     "pod-unconfined": "seccomp, AppArmor or SELinux confinement is lifted, or /proc unmasked",
     "pod-host-port": "a container binds a port on the node (hostPort)",
+    "pod-node-placement": "a pod is pinned to a node (nodeName) or tolerates every taint or the "
+                          "control plane's, so it may run where workloads are kept out",
     "pod-secret": "a pod mounts a secret, takes env from one, or mounts a service-account token",
     "pod-service-account": "a pod runs as another service account",
     "pod-command": "a container's command or arguments are set (code of the caller's choosing)",

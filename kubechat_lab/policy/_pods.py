@@ -40,6 +40,7 @@ _SAFE_SYSCTLS = frozenset({
     "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
     "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes"})
+_CONTROL_PLANE_TAINTS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
 _APPARMOR_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 _SECCOMP_KEYS = ("seccomp.security.alpha.kubernetes.io/pod",
                  "container.seccomp.security.alpha.kubernetes.io/")
@@ -198,6 +199,14 @@ def _field(path: Path, key: object, value: object, written: Written,
         add("pod-service-account", f"{where}: {value}")
     elif name == "annotations":
         _annotations(where, value, add)
+    elif name == "nodename" and isinstance(value, str) and value:
+        add("pod-node-placement", f"{where}: {value} (the scheduler and its checks are skipped)")
+    elif name == "tolerations" and isinstance(value, list):
+        for toleration in value:
+            key = str(get_ci(toleration, "key", "") or "")
+            if (not key and str(get_ci(toleration, "operator", "")).lower() == "exists") or (
+                    key.startswith(_CONTROL_PLANE_TAINTS)):
+                add("pod-node-placement", f"{where}: tolerates {key or 'every taint'}")
     else:
         reason = _unconfined(name, value)
         if reason is not None:
