@@ -126,3 +126,28 @@ def test_webhook_close_during_retries_cuts_them_short_without_a_thread_error() -
     assert not sender._thread.is_alive()
     assert errors == []
     assert sender.delivered == 0 and sender.failed == 2  # one cut short, one dropped
+
+
+def test_default_context_may_be_named(tmp_path) -> None:
+    """A card shows the resolved context; typing that name back selects the same default."""
+    from kubechat_lab.server._clusters import ClusterPool
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: lab\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {}}]\n"
+        "contexts: [{name: lab, context: {cluster: c, user: u}},"
+        " {name: other, context: {cluster: c, user: u}}]\n"
+    )
+    pool = ClusterPool(kubeconfig=str(kubeconfig), default_context=None, contexts=(),
+                       identity_for=lambda user: (None, ()), request_timeout=5)
+    assert pool.context_name(None) == "lab"
+    assert pool.resolve_context("lab") is None and pool.resolve_context(None) is None
+    with pytest.raises(BadRequestError, match="'other' is not enabled on this server"):
+        pool.resolve_context("other")
+    broken = ClusterPool(kubeconfig=str(tmp_path / "missing"), default_context=None,
+                         contexts=(), identity_for=lambda user: (None, ()), request_timeout=5)
+    assert broken.context_name(None) is None
+    with pytest.raises(BadRequestError):
+        broken.resolve_context("lab")
