@@ -248,9 +248,7 @@ class KubechatClient:
 
         if after is None:  # the newest events: start ``limit`` before the chain's head
             after = max(0, self._head_seq() - limit)
-        page = self._json("GET", "audit", params={"after": after, "limit": min(limit, 1000),
-                                                  **(filters or {})})
-        records = list(page.get("records") or [])[-limit:]
+        records = self.audit_records(after=after, limit=limit, filters=filters)[-limit:]
         rows = []
         for record in records:
             event = record.get("event") or {}
@@ -278,6 +276,27 @@ class KubechatClient:
             frame[name] = frame[name].astype("str")
         frame.attrs["kind"] = "audit"
         return frame
+
+    def audit_records(self, *, after: int = 0, limit: int = 1000,
+                      filters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """Return one page of raw audit records: those after seq ``after``, at most ``limit``.
+
+        Each record is ``{"seq", "at", "prev_hash", "entry_hash", "event"}`` with the hashes in
+        hex: what an independent check of the chain needs (``kubechat_lab.audit.entry_hash``
+        of ``canonical_payload(event)``). ``limit`` is capped at 1000 by the server; page on
+        with ``after`` = the last seq. Needs the ``audit:read`` scope.
+        """
+        page = self._json("GET", "audit", params={"after": after, "limit": min(limit, 1000),
+                                                  **(filters or {})})
+        return list(page.get("records") or [])
+
+    def audit_verify(self) -> dict[str, Any]:
+        """Have the server recompute the whole chain; return its report.
+
+        ``{"ok", "rows_checked", "first_bad_seq", "reason", "head_seq", "head_hash"}``, the same
+        check as ``kubechat audit verify --method sql``. Needs the ``audit:read`` scope.
+        """
+        return dict(self._json("GET", "audit/verify"))
 
     def _head_seq(self) -> int:
         health = self.health()
