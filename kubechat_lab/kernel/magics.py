@@ -227,8 +227,8 @@ class KubechatMagics(Magics):
         except (LookupError, ValueError) as exc:
             raise UsageError(str(exc)) from exc
         frame.attrs["kind"] = "sql"
-        if opts.out:
-            self.namespace[opts.out] = frame
+        if opts.out:  # queryable by a later %kubechat sql, like any other -o frame
+            self.registry.add(frame, opts.out)
         self.namespace["_kc"] = frame
         return frame
 
