@@ -24,7 +24,10 @@ def configurables() -> dict[str, type[Configurable]]:
             if (inspect.isclass(obj) and issubclass(obj, Configurable)
                     and obj.__module__.startswith("kubechat_lab.") and own_traits(obj)):
                 found[obj.__name__] = obj
-    return found
+    # A kubechat base class (a mixin of settings) is configured through the class users
+    # configure: c.KubechatApp.x, not c.KubechatSettings.x.
+    return {name: cls for name, cls in found.items()
+            if not any(other is not cls and issubclass(other, cls) for other in found.values())}
 
 
 def own_traits(cls: type[Configurable]) -> dict[str, TraitType[Any, Any]]:

@@ -95,10 +95,12 @@ OPTION = re.compile(r"(?:\bc\.|--)(?P<cls>[A-Z]\w+)\.(?P<trait>[a-z_]\w*)")
 def jupyter_classes() -> dict[str, Any]:
     """Jupyter's own classes the docs may configure beside kubechat's."""
     from jupyter_server.auth.identity import IdentityProvider
+    from jupyter_server.gateway.gateway_client import GatewayClient
     from jupyter_server.serverapp import ServerApp
     from jupyterlab.labapp import LabApp
 
-    return {"ServerApp": ServerApp, "IdentityProvider": IdentityProvider, "LabApp": LabApp}
+    return {"ServerApp": ServerApp, "IdentityProvider": IdentityProvider, "LabApp": LabApp,
+            "GatewayClient": GatewayClient}
 
 
 def test_every_option_written_in_the_docs_exists() -> None:
