@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_notebook_widgets import notebook, run_cell, run_first_cell
+from tests.browser.test_notebook_widgets import open_and_run
 from tests.plugins.browser import LabPage
 from tests.plugins.sandbox import SandboxInfo, kjson
 
@@ -21,18 +21,11 @@ DOC_IMAGE = Path(__file__).resolve().parents[2] / "docs" / "images" / "plot-pod-
 
 
 def test_pod_phases_plot_renders(lab_page: LabPage, sandbox: SandboxInfo) -> None:
-    notebook(lab_page.server.root_dir / "plot.ipynb", "%load_ext kubechat_lab",
-             "%kubectl get pods -n shop -o shop\n%kubectl get pods -n payments -o payments",
-             "import pandas as pd\nfrom kubechat_lab import plot\n"
-             "plot.pod_phases(pd.concat([shop, payments]))")
+    open_and_run(lab_page, "plot", "%kubectl get pods -n shop -o shop\n"
+                 "%kubectl get pods -n payments -o payments\n"
+                 "import pandas as pd\nfrom kubechat_lab import plot\n"
+                 "plot.pod_phases(pd.concat([shop, payments]))", "safe")
     page = lab_page.page
-    lab_page.goto_lab("lab/tree/plot.ipynb?reset")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    run_first_cell(lab_page)
-    run_cell(lab_page, 1)
-    page.wait_for_selector("[data-testid=kc-card][data-state=executed] >> nth=1",
-                           timeout=120_000)
-    run_cell(lab_page, 2)
     page.wait_for_selector(".js-plotly-plot .barlayer .trace", state="attached",
                            timeout=120_000)
     chart = page.locator(".js-plotly-plot").first
