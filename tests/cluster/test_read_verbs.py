@@ -7,7 +7,7 @@ import pytest
 
 from kubechat_lab.cluster import ClusterClient
 from kubechat_lab.errors import ClusterError
-from tests.cluster.conftest import Runner
+from tests.cluster.conftest import Runner, deployment_manifest
 from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl
 
 pytestmark = pytest.mark.sandbox
@@ -78,16 +78,25 @@ def test_top_pods_and_nodes(run: Runner) -> None:
     assert nodes["cpu_percent"].dtype == "Float64"
 
 
-def test_events_verb(run: Runner, sandbox: SandboxInfo) -> None:
-    frame = run("events -n shop").to_frame()
-    assert len(frame) > 0
+def test_events_verb(run: Runner, sandbox: SandboxInfo, scratch: str) -> None:
+    # The test makes its own history: a deployment's controller records ScalingReplicaSet
+    # events now, whatever the seeded workload's events did since the sandbox started.
+    kubectl(sandbox, "apply", "-f", "-", stdin=deployment_manifest(scratch, "evented", 1))
+    kubectl(sandbox, "create", "configmap", "quiet", "-n", scratch)
+    only = eventually(lambda: (lambda f: f if len(f) else None)(
+        run(f"events -n {scratch} --for deployment/evented").to_frame()),
+        "the deployment controller's events", timeout=120)
+    assert set(only["object"]) == {"deployment/evented"}
+    assert set(only["reason"]) == {"ScalingReplicaSet"}
+    frame = run(f"events -n {scratch}").to_frame()
+    assert len(frame) >= len(only)
     assert list(frame["last_seen"]) == sorted(frame["last_seen"])
-    only = run("events -n shop --for deployment/frontend").to_frame()
-    assert len(only) > 0 and set(only["object"]) == {"deployment/frontend"}
-    normal = run("events -n shop --types=Normal").to_frame()
-    assert set(normal["type"]) <= {"Normal"}
+    assert len(run(f"events -n {scratch} --for configmap/quiet").to_frame()) == 0
+    normal = run(f"events -n {scratch} --types=Normal").to_frame()
+    assert len(normal) > 0 and set(normal["type"]) == {"Normal"}
+    assert len(run(f"events -n {scratch} --types=Warning").to_frame()) == 0
     everywhere = run("events -A").to_frame()
-    assert {"shop"} <= set(everywhere["namespace"])
+    assert {scratch} <= set(everywhere["namespace"])
 
 
 def test_cluster_information(run: Runner, client: ClusterClient) -> None:
