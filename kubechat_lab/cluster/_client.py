@@ -292,7 +292,7 @@ class ClusterClient:
     def _run(self, cmd: Command, *, dry_run: bool) -> Result:
         ctx = self._context()
         logger.info("kubernetes command verb=%s canonical=%r dry_run=%s user=%s", cmd.verb,
-                    cmd.render(), dry_run, self.config.impersonate_user)
+                    cmd.redacted(), dry_run, self.config.impersonate_user)
         if not cmd.is_write:
             reader = _readers().get(cmd.verb)
             if reader is None:

@@ -6,6 +6,7 @@ The resource table lives in ``_resource_table`` (with the built-in one in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,6 +34,9 @@ __all__ = [
 ]
 
 _READ_ROLLOUT = frozenset({"status", "history"})
+
+#: What the audit log and the logs keep of a secret value a command carries.
+REDACTED = "<redacted>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,35 @@ class Command:
     def render(self) -> str:
         """Return the canonical kubectl string (same as ``render(self)``)."""
         return render(self)
+
+    @property
+    def secret_values(self) -> tuple[str, ...]:
+        """The values of a Secret written on the command line (``--from-literal``).
+
+        They must never reach the audit log or the logs: see :meth:`redacted`.
+        """
+        if (self.verb, self.subverb) != ("create", "secret generic"):
+            return ()
+        return tuple(value for _, sep, value in
+                     (literal.partition("=") for literal in self.flag_values("from-literal"))
+                     if sep and value)
+
+    def redacted(self) -> str:
+        """Return the canonical line with every secret value as ``<redacted>`` (keys kept).
+
+        What is recorded: the audit chain proves which keys a command wrote, never their values.
+        """
+        if not self.secret_values:
+            return self.render()
+        flags = tuple((key, _redact_literal(value) if key == "from-literal" else value)
+                      for key, value in self.flags)
+        return render(dataclasses.replace(self, flags=flags))
+
+    def redact(self, text: str) -> str:
+        """Return free text (the question that asked for it) without this command's secrets."""
+        for value in sorted(set(self.secret_values), key=len, reverse=True):
+            text = text.replace(value, REDACTED)
+        return text
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-friendly dict of every field plus ``"canonical"`` (the rendered line)."""
@@ -275,3 +308,9 @@ def parse(
         args=args,
         manifest=manifest,
     )
+
+
+def _redact_literal(literal: str) -> str:
+    key, sep, _ = literal.partition("=")
+    return f"{key}={REDACTED}" if sep else literal
+

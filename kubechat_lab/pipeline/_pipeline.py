@@ -83,7 +83,7 @@ class _Where(TypedDict):
 
 
 def _where(plan: Plan, proposal: str) -> _Where:
-    return {"proposal": proposal, "command": plan.text, "context": plan.target.context,
+    return {"proposal": proposal, "command": plan.recorded, "context": plan.target.context,
             "cluster": plan.target.cluster, "namespace": plan.namespace}
 
 
@@ -201,9 +201,10 @@ class Pipeline:
         """Record a judged plan; a forbidden one is recorded as refused."""
         refused = plan.level is Level.FORBIDDEN
         seq = self.record(ProposedEvent(
-            actor=actor, proposal=proposal, command=plan.text, context=plan.target.context,
+            actor=actor, proposal=proposal, command=plan.recorded, context=plan.target.context,
             cluster=plan.target.cluster, namespace=plan.namespace, source=source,
-            question=question, provider=provider, level=plan.level.value,
+            question=plan.command.redact(question) if question else question,
+            provider=provider, level=plan.level.value,
             reasons=plan.reasons, rule_ids=plan.rule_ids,
             decision="refused" if refused else None))
         return Proposed(plan, proposal, seq)

@@ -76,6 +76,11 @@ class Plan:
         return self.command.render()
 
     @property
+    def recorded(self) -> str:
+        """The command as the audit log and the logs keep it: secret values ``<redacted>``."""
+        return self.command.redacted()
+
+    @property
     def display(self) -> str:
         """The command as a person reads it, the context included (``--context=NAME``)."""
         text = self.text

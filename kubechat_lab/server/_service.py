@@ -156,10 +156,11 @@ class KubechatService:
         if translation.command is not None:
             plan = self.pipeline.plan(translation.command, target)
         seq = self.record(AskEvent(
-            actor=principal.actor(target.identity), question=question,
+            actor=principal.actor(target.identity),
+            question=plan.command.redact(question) if plan is not None else question,
             provider=translation.provider,
             outcome="translated" if plan is not None else "untranslated",
-            command=plan.text if plan is not None else None, context=target.context,
+            command=plan.recorded if plan is not None else None, context=target.context,
             cluster=target.cluster, conversation=conversation))
         out: dict[str, Any] = {"translation": translation.to_dict(), "proposal": None,
                                "audit_seq": seq}

@@ -156,7 +156,8 @@ class WatchRegistry:
         actor = principal.actor(plan.target.identity)
         try:
             seq = svc.record(WatchStartedEvent(
-                actor=actor, proposal=proposal_id, command=plan.text, context=plan.target.context,
+                actor=actor, proposal=proposal_id, command=plan.recorded,
+                context=plan.target.context,
                 cluster=plan.target.cluster, namespace=plan.namespace, level=plan.level.value,
                 approver=before.approver, seconds=limit))
         except AuditError:

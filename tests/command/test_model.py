@@ -154,3 +154,19 @@ def test_errors_carry_their_data_and_pickle() -> None:
     assert err.reason == "shell-syntax" and err.position == 17
     again = pickle.loads(pickle.dumps(err))
     assert (again.reason, again.position, str(again)) == (err.reason, err.position, str(err))
+
+
+def test_secret_values_are_redacted_for_the_record_only() -> None:
+    line = ("create secret generic db -n shop --from-literal=password=s3=cr3t "
+            "--from-literal=user=bob")
+    cmd = parse(line)
+    assert cmd.secret_values == ("s3=cr3t", "bob")
+    assert "s3=cr3t" in cmd.render()  # what runs keeps the values
+    recorded = cmd.redacted()
+    assert "s3=cr3t" not in recorded and "bob" not in recorded
+    assert parse(recorded).flag_values("from-literal") == ("password=<redacted>",
+                                                           "user=<redacted>")
+    assert cmd.redact("make db with password s3=cr3t for bob") == (
+        "make db with password <redacted> for <redacted>")
+    configmap = parse("create configmap app -n shop --from-literal=mode=fast")
+    assert configmap.secret_values == () and configmap.redacted() == configmap.render()

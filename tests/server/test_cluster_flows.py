@@ -104,6 +104,53 @@ async def test_warning_write_previewed_approved_and_run(api: Api, admin: Any) ->
         _delete_configmap(admin, name)
 
 
+async def test_secret_values_never_reach_the_audit_log(
+    api: Api, admin: Any, audit_db: Any
+) -> None:
+    """The cluster gets the value; the audit chain and its API keep the key, never the value."""
+    import psycopg
+
+    name, value = "kc-test-" + secrets.token_hex(4), "v-" + secrets.token_hex(8)
+    try:
+        code, asked = await api.call(
+            "POST", "ask",
+            {"question": f"create a secret called {name} in shop with password={value}"})
+        assert code == 200, asked
+        proposal = asked["proposal"]
+        assert proposal is not None and proposal["level"] == "warning", asked
+        assert value in proposal["command"]  # what is shown to its author is what runs
+        code, body = await api.call("POST", f"proposals/{proposal['id']}/approve")
+        assert code == 200, body
+        code, body = await api.call("POST", f"proposals/{proposal['id']}/execute")
+        assert code == 200, body
+        written = admin.read_namespaced_secret(name, "shop").data
+        assert base64.b64decode(written["password"]).decode() == value
+        code, page = await api.call("GET", "audit", params={"limit": "1000"})
+        assert code == 200, page
+        events = [r["event"] for r in page["records"]]
+        mine = [e for e in events if e.get("proposal") == proposal["id"]]
+        assert {e["type"] for e in mine} >= {"proposed", "approved", "executing", "executed"}
+        assert all("password=<redacted>" in e["command"] for e in mine), mine
+        asks = [e for e in events if e["type"] == "ask"]
+        assert asks and "password=<redacted>" in asks[-1]["question"], asks
+        with psycopg.connect(audit_db.dsn) as conn:
+            rows = conn.execute(
+                "SELECT convert_from(payload, 'UTF8') || payload_json::text"
+                " FROM kubechat_audit.audit_event").fetchall()
+        assert len(rows) >= 5
+        assert not [r for r in rows if value in r[0]], "a secret value reached the audit log"
+        code, verified = await api.call("GET", "audit/verify")
+        assert code == 200 and verified["ok"], verified
+    finally:
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            admin.delete_namespaced_secret(name, "shop")
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+
 async def test_kernel_capability_runs_a_safe_read(
     api: Api, jp_serverapp: Any, tmp_path: Path
 ) -> None:
