@@ -45,6 +45,7 @@ __all__ = [
     "ServerUnreachable",
     "ServiceError",
     "TranslateError",
+    "TranslateTimeoutError",
 ]
 
 
@@ -92,6 +93,10 @@ class PolicyViolation(PolicyError):
 
 class TranslateError(KubechatError):
     """A question could not be turned into a command (provider down, no mapping)."""
+
+
+class TranslateTimeoutError(TranslateError):
+    """The translator's provider did not answer in time (the server answers 504, not 502)."""
 
 
 class ClusterError(KubechatError):

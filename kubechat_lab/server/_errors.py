@@ -11,6 +11,7 @@ from kubechat_lab.errors import (
     KubechatError,
     PolicyViolation,
     TranslateError,
+    TranslateTimeoutError,
 )
 from kubechat_lab.server._proposals import (
     BadRequestError,
@@ -68,9 +69,9 @@ def map_error(exc: BaseException) -> ErrorReply:
         if exc.status == 0:
             return 503, "cluster-unreachable", str(exc)
         return 502, "cluster-error", str(exc)
+    if isinstance(exc, TranslateTimeoutError):
+        return 504, "translate-timeout", str(exc)
     if isinstance(exc, TranslateError):
-        if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
-            return 504, "translate-timeout", str(exc)
         return 502, "translate-error", str(exc)
     if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError):
         return 504, "timeout", "the operation timed out; retry later"

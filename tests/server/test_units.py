@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyViolation
+from kubechat_lab.errors import (
+    AuditError,
+    ClusterError,
+    CommandError,
+    PolicyViolation,
+    TranslateError,
+    TranslateTimeoutError,
+)
 from kubechat_lab.server import CapabilityStore, Scope, strip_secrets
 from kubechat_lab.server._errors import map_error
 from kubechat_lab.server._proposals import (
@@ -92,6 +99,9 @@ def test_strip_secrets_by_name_and_by_value() -> None:
         (ClusterError("x", status=504, reason="Timeout"), 504),
         (ClusterError("x", status=500), 502),
         (TimeoutError(), 504),
+        (TranslateTimeoutError("ollama did not answer within 5s"), 504),
+        # the class decides, not the wording
+        (TranslateError("no translator called 'timeout-bot'"), 502),
         (ValueError("secret detail"), 500),
     ],
 )

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kubechat_lab.command import DEFAULT_RESOURCES, ResourceInfo, parse
-from kubechat_lab.errors import TranslateError
+from kubechat_lab.errors import TranslateError, TranslateTimeoutError
 from kubechat_lab.policy import Level
 from kubechat_lab.translate import (
     RulesTranslator,
@@ -234,7 +234,15 @@ def test_circuit_breaker_stops_calling_a_failing_provider(llm: Harness) -> None:
 def test_without_fallback_errors_raise(llm: Harness) -> None:
     llm.server.reply(status=500, error="down")
     with llm.make(retries=0, use_fallback=False) as translator:
-        with pytest.raises(TranslateError, match="500"):
+        with pytest.raises(TranslateError, match="500") as failed:
+            translator.translate("list nodes")
+    assert not isinstance(failed.value, TranslateTimeoutError)
+
+
+def test_without_fallback_a_slow_provider_is_a_timeout(llm: Harness) -> None:
+    llm.server.reply(json.dumps({"command": "kubectl get nodes", "explanation": "x"}), delay=2)
+    with llm.make(retries=0, use_fallback=False, timeout=0.5) as translator:
+        with pytest.raises(TranslateTimeoutError, match="did not answer within 0.5s"):
             translator.translate("list nodes")
 
 

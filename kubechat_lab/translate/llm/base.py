@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from kubechat_lab.errors import TranslateError
+from kubechat_lab.errors import TranslateError, TranslateTimeoutError
 from kubechat_lab.translate._checks import read_question
 from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import (
@@ -45,14 +45,19 @@ logger = logging.getLogger(__name__)
 
 _EMPTY = TranslationContext()
 class ProviderCallError(TranslateError):
-    """One provider call failed; ``transient`` errors are retried (after ``retry_after`` s)."""
+    """One provider call failed; ``transient`` errors are retried (after ``retry_after`` s).
+
+    ``timed_out``: the provider did not answer in time (surfaced as
+    :class:`~kubechat_lab.errors.TranslateTimeoutError` when nothing falls back).
+    """
 
     def __init__(self, message: str, *, transient: bool, status: int = 0,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, timed_out: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
         self.status = status
         self.retry_after = retry_after
+        self.timed_out = timed_out
 
 
 #: Options every network translator takes.
@@ -297,7 +302,8 @@ class LLMTranslator:
                                             ctx), facts, ctx)
         except ProviderCallError as exc:
             self.breaker.record_failure()
-            return self._fall_back(question, ctx, start, notes, f"{self.id} failed: {exc}")
+            return self._fall_back(question, ctx, start, notes, f"{self.id} failed: {exc}",
+                                   timed_out=exc.timed_out)
         self.breaker.record_success()
         if reply.declined and facts.refusals:
             notes.append(f"{self.id} refused too: {reply.explanation or 'no reason given'}")
@@ -327,9 +333,10 @@ class LLMTranslator:
         )
 
     def _fall_back(self, question: str, ctx: TranslationContext, start: float,
-                   notes: list[str], why: str) -> Translation:
+                   notes: list[str], why: str, *, timed_out: bool = False) -> Translation:
         if self.fallback is None:
-            raise TranslateError(f"{why}; no fallback configured")
+            failure = TranslateTimeoutError if timed_out else TranslateError
+            raise failure(f"{why}; no fallback configured")
         logger.info("translate fallback provider=%s to=%s reason=%s", self.id, self.fallback.id,
                     why)
         result = self.fallback.translate(question, ctx)

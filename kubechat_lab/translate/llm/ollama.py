@@ -89,7 +89,7 @@ class OllamaTranslator(LLMTranslator):
         except httpx.TimeoutException as exc:
             raise ProviderCallError(
                 f"ollama at {self.host} did not answer within {self.timeout:g}s",
-                transient=True,
+                transient=True, timed_out=True,
             ) from exc
         except (ConnectionError, httpx.TransportError) as exc:
             raise ProviderCallError(

@@ -120,7 +120,7 @@ class OpenAITranslator(LLMTranslator):
             return "".join(parts)
         except openai.APITimeoutError as exc:
             raise ProviderCallError(f"{where} did not answer within {self.timeout:g}s",
-                                    transient=True) from exc
+                                    transient=True, timed_out=True) from exc
         except openai.APIConnectionError as exc:
             raise ProviderCallError(f"cannot reach {where}: {exc}", transient=True) from exc
         except openai.APIStatusError as exc:
