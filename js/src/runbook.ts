@@ -5,10 +5,12 @@
  *   `%kubectl` cells use them through IPython's `{name}` expansion of line magics.
  * - Each question becomes a markdown cell with the answer's explanation and the command's
  *   level; each command that ran becomes a `%kubectl` cell with its level noted.
- * - Writes are re-approved when the runbook runs: warning cells carry `--approve` (the kernel
- *   approves only when the server gave kernels the approve:warning scope; otherwise the card
- *   waits for a click), dangerous cells are tagged `nbval-skip` and wait for the typed name on
- *   their card, so an unattended run never deletes anything.
+ * - Writes are re-approved when the runbook runs: warning cells carry `--approve`, which
+ *   approves from the kernel only where its capability has the approve:warning scope (an
+ *   unattended run with `kubechat token --scope approve:warning`); elsewhere the cell stops
+ *   with an error that says so, and without `--approve` it waits for a click on its card.
+ *   Dangerous cells are tagged `nbval-skip` and wait for the typed name on their card, so an
+ *   unattended run never deletes anything.
  * - No outputs are written (so no output of a Secret ever lands in the file), and values that
  *   look like credentials in questions or explanations are masked.
  */
@@ -138,9 +140,12 @@ export function buildRunbook(
       `# ${mdEscape(title)}\n\n` +
         'Saved from the KubeChat side panel. Every command goes through the kubechat server ' +
         'again when this notebook runs: it is parsed, assessed, approved and audited anew. ' +
-        'Warning cells approve themselves only where the server lets kernels approve ' +
-        '(`approve:warning`); dangerous cells wait for the name to be typed on their card and ' +
-        'are skipped by automated runs (`nbval-skip`).'
+        'Warning cells carry `--approve`: they approve themselves only where the kernel may ' +
+        'approve warnings (a capability with `approve:warning`, as `kubechat token --scope ' +
+        'approve:warning` gives an unattended run); elsewhere such a cell stops and says so, ' +
+        'and without `--approve` it waits for your click on its card. Dangerous cells wait ' +
+        'for the name to be typed on their card and are skipped by automated runs ' +
+        '(`nbval-skip`).'
     )
   );
   cells.push(
@@ -186,7 +191,7 @@ export function buildRunbook(
       p.level === 'dangerous'
         ? `# level: DANGEROUS - approve on the card by typing ${p.confirm || 'the target name'}`
         : p.level === 'warning'
-          ? '# level: WARNING - a write, approved again when this cell runs'
+          ? '# level: WARNING - a write; without approve:warning drop --approve and click Approve'
           : '# level: SAFE - read-only';
     const tags = p.level === 'dangerous' ? ['nbval-skip'] : [];
     cells.push(

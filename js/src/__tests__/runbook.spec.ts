@@ -81,6 +81,9 @@ describe('buildRunbook', () => {
       '# level: SAFE - read-only\n%kubectl --context {context} get pods -n {namespace}'
     );
     expect(magics[1]).toContain('# level: WARNING');
+    // what --approve does without the approve:warning scope is said, not promised away
+    expect(magics[1]).toContain('drop --approve and click Approve');
+    expect(md).toContain('elsewhere such a cell stops and says so');
     expect(magics[1]).toContain(
       '%kubectl --approve --context {context} scale deployment web -n {namespace} --replicas=3'
     );
