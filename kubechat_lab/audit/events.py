@@ -202,11 +202,16 @@ class AskEvent(AuditEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandEvent(AuditEvent):
-    """Base of the events about one proposed command: where it runs and what it is."""
+    """Base of the events about one proposed command: where it runs and what it is.
+
+    ``manifest_digest`` is ``sha256:`` of the inline manifest a ``-f -`` command sends: the
+    chain proves which manifest ran without keeping its text (it may hold Secret data).
+    """
 
     kind: ClassVar[EventKind] = EventKind.PROPOSED
     proposal: str | None = None
     command: str | None = None
+    manifest_digest: str | None = None
     context: str | None = None
     cluster: str | None = None
     namespace: str | None = None

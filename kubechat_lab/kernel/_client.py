@@ -186,11 +186,18 @@ class KubechatClient:
                 self._conversations = False
         return dict(self._json("POST", "ask", body=body))
 
-    def propose(self, command: str, *, context: str | None = None) -> dict[str, Any]:
-        """Propose a kubectl command line; return the proposal (level, reasons, state)."""
+    def propose(self, command: str, *, context: str | None = None,
+                manifest: str | None = None) -> dict[str, Any]:
+        """Propose a kubectl command line; return the proposal (level, reasons, state).
+
+        ``manifest``: the YAML or JSON that ``-f -`` sends (``apply``, ``create``, ``replace``,
+        ``delete``); the policy judges what it writes.
+        """
         body: dict[str, Any] = {"command": command}
         if context:
             body["context"] = context
+        if manifest is not None:
+            body["manifest"] = manifest
         return dict(self._json("POST", "propose", body=body))
 
     def get(self, proposal_id: str) -> dict[str, Any]:

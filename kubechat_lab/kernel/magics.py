@@ -1,4 +1,4 @@
-"""``%kubechat`` / ``%%kubechat`` / ``%kubectl``: the notebook face of kubechat.
+"""``%kubechat`` / ``%%kubechat`` / ``%kubectl`` / ``%%kubectl``: the notebook face of kubechat.
 
 ``%load_ext kubechat_lab`` registers :class:`KubechatMagics`. Every command goes to the
 kubechat server with this kernel's capability; nothing here reads a kubeconfig.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from kubechat_lab.errors import TranslateError
 from kubechat_lab.kernel._display import show, show_markdown, show_text
@@ -44,6 +44,7 @@ HELP = """\
 |---|---|
 | `%kubechat QUESTION` / `%%kubechat` | translate, show the card, run (safe at once) |
 | `%kubectl ARGS` | the same path for a command you type |
+| `%%kubectl apply -f -` | the cell body is the manifest `-f -` sends |
 | `-o NAME` | keep the frame as `NAME` (`_kc` always holds the last one) |
 | `--context NAME` | use another cluster the server enabled |
 | `--approve` | approve a *warning* command (needs the approve:warning scope) |
@@ -168,13 +169,20 @@ class KubechatMagics(Magics):
             opts = line_opts if line_opts != Options() else opts
         return self._ask(question, opts)
 
-    @line_magic
-    def kubectl(self, line: str) -> Any:
-        """Run a kubectl command through kubechat (parsed, assessed, approved, audited)."""
+    @line_cell_magic
+    def kubectl(self, line: str, cell: str | None = None) -> Any:
+        """Run a kubectl command through kubechat (parsed, assessed, approved, audited).
+
+        As a cell magic, the cell is the manifest ``-f -`` sends:
+        ``%%kubectl apply -f -`` above YAML.
+        """
         rest, opts = split_options(line, kubectl=True)
         if not rest:
             raise UsageError("%kubectl needs a command, e.g. %kubectl get pods -A")
-        return self._run(self.client.propose(_kubectl_text(rest), context=opts.context), opts)
+        if cell is not None and not cell.strip():
+            raise UsageError("%%kubectl ... -f - needs the manifest in the cell body")
+        return self._run(self.client.propose(_kubectl_text(rest), context=opts.context,
+                                             manifest=cell), opts)
 
     # -- the flow ----------------------------------------------------------------------------
 

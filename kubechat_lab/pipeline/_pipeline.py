@@ -77,13 +77,15 @@ class _Where(TypedDict):
 
     proposal: str
     command: str
+    manifest_digest: str | None
     context: str | None
     cluster: str | None
     namespace: str | None
 
 
 def _where(plan: Plan, proposal: str) -> _Where:
-    return {"proposal": proposal, "command": plan.recorded, "context": plan.target.context,
+    return {"proposal": proposal, "command": plan.recorded,
+            "manifest_digest": plan.manifest_digest, "context": plan.target.context,
             "cluster": plan.target.cluster, "namespace": plan.namespace}
 
 
@@ -201,7 +203,8 @@ class Pipeline:
         """Record a judged plan; a forbidden one is recorded as refused."""
         refused = plan.level is Level.FORBIDDEN
         seq = self.record(ProposedEvent(
-            actor=actor, proposal=proposal, command=plan.recorded, context=plan.target.context,
+            actor=actor, proposal=proposal, command=plan.recorded,
+            manifest_digest=plan.manifest_digest, context=plan.target.context,
             cluster=plan.target.cluster, namespace=plan.namespace, source=source,
             question=plan.command.redact(question) if question else question,
             provider=provider, level=plan.level.value,

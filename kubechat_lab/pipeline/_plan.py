@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 from dataclasses import dataclass
 
@@ -79,6 +80,14 @@ class Plan:
     def recorded(self) -> str:
         """The command as the audit log and the logs keep it: secret values ``<redacted>``."""
         return self.command.redacted()
+
+    @property
+    def manifest_digest(self) -> str | None:
+        """``sha256:`` of the inline manifest (what the audit keeps of it), if there is one."""
+        manifest = self.command.manifest
+        if manifest is None:
+            return None
+        return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
 
     @property
     def display(self) -> str:

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION = 2000
 MAX_COMMAND = 4000
+#: Characters of an inline manifest (``-f -``) a proposal may carry.
+MAX_MANIFEST = 1_000_000
 
 
 class KubechatService:
@@ -176,8 +178,9 @@ class KubechatService:
         out["proposal"] = proposal.to_dict()
         return out
 
-    def propose(self, principal: Principal, text: str, *, context: str | None = None) -> Proposal:
-        """Parse a kubectl command line and propose it.
+    def propose(self, principal: Principal, text: str, *, context: str | None = None,
+                manifest: str | None = None) -> Proposal:
+        """Parse a kubectl command line (and the manifest its ``-f -`` sends) and propose it.
 
         Raises
         ------
@@ -194,7 +197,7 @@ class KubechatService:
             raise BadRequestError(msg, field="command")
         target = self.target(principal, context)
         try:
-            plan = self.pipeline.plan(text, target)
+            plan = self.pipeline.plan(text, target, manifest=manifest)
         except CommandError as exc:
             self.record_invalid(principal, target, exc)
             raise

@@ -157,6 +157,41 @@ async def test_warning_waits_until_approved_in_the_browser(
     assert card["state"] == "executed"
 
 
+async def test_cell_magic_sends_its_body_as_the_manifest(
+        kernel: NotebookKernel, api: Api, sandbox: SandboxInfo, scratch: str) -> None:
+    import hashlib
+
+    manifest = (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-cell\n"
+                f"  namespace: {scratch}\ndata:\n  mode: fast\n")
+    cell = Cell(status="?")
+    task = asyncio.ensure_future(kernel.run(
+        f"%%kubectl apply -f - --wait 120\n{manifest}", cell=cell))
+    event = await proposal_for(api, "kubectl apply -f -")
+    assert event["level"] == "warning"
+    # the chain proves which manifest runs without keeping its text
+    assert event["manifest_digest"] == "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    assert "fast" not in json.dumps(event)
+    code, approved = await api.call("POST", f"proposals/{event['proposal']}/approve", {})
+    assert code == 200, approved
+    await asyncio.wait_for(task, 120)
+    assert cell.status == "ok", cell.error_text
+    [card] = cell.widget_states("card")
+    assert card["state"] == "executed" and card["card"]["manifest"] == manifest
+    assert kjson(sandbox, "get", "configmap", "from-cell", "-n", scratch)["data"] == {
+        "mode": "fast"}
+    # a privileged pod in a manifest is judged by what it does: refused, never sent
+    pod = json.dumps({"apiVersion": "v1", "kind": "Pod",
+                      "metadata": {"name": "root", "namespace": scratch},
+                      "spec": {"containers": [{"name": "c", "image": "nginx:1.27",
+                                               "securityContext": {"privileged": True}}]}})
+    cell = await kernel.run(f"%%kubectl create -f -\n{pod}")
+    assert cell.error is not None and cell.error["ename"] == "PolicyViolation"
+    assert "privileged" in cell.error_text
+    assert kubectl(sandbox, "get", "pod", "root", "-n", scratch, check=False).returncode != 0
+    cell = await kernel.run("%%kubectl apply -f -\n   \n")
+    assert cell.status == "error" and "needs the manifest" in json.dumps(cell.outputs)
+
+
 async def test_approve_flag_needs_the_scope(kernel: NotebookKernel, api: Api,
                                             sandbox: SandboxInfo, scratch: str) -> None:
     cell = await kernel.run(f"%kubectl scale deploy web -n {scratch} --replicas=3 --approve")

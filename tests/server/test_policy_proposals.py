@@ -1,9 +1,9 @@
 """The safety review's hostile commands proposed through a real Jupyter server.
 
-Every command of tests/policy/data/effects.jsonl that needs no manifest (the propose route
-takes a command line) is proposed as the browser would: the proposal carries the policy's
-level and rule ids, a forbidden one is refused and can be neither approved nor run, and a
-dangerous one asks for text that names what it hits.
+Every command of tests/policy/data/effects.jsonl (with its manifest, for ``-f -``) is
+proposed as the browser would: the proposal carries the policy's level and rule ids, a
+forbidden one is refused and can be neither approved nor run, and a dangerous one asks for
+text that names what it hits.
 """
 
 from __future__ import annotations
@@ -22,36 +22,41 @@ from tests.server.conftest import Api
 pytestmark = pytest.mark.postgres
 
 _DATA = Path(__file__).resolve().parents[1] / "policy" / "data" / "effects.jsonl"
-CASES = [case for case in (json.loads(line) for line in _DATA.read_text().splitlines()
-                           if line.strip()) if "manifest" not in case]
+CASES = [json.loads(line) for line in _DATA.read_text().splitlines() if line.strip()]
 
 
-def shown(command: str) -> str:
+def shown(command: str, manifest: str | None = None) -> str:
     """The command as the pipeline shows it on a context whose namespace is ``default``."""
-    explicit = explicit_namespace(parse(command), "default", DEFAULT_RESOURCES)
+    explicit = explicit_namespace(parse(command, manifest=manifest), "default",
+                                  DEFAULT_RESOURCES)
     return explicit_timeout(explicit, DEFAULT_RESOURCES).render()
 
 
-async def _propose(api: Api, command: str) -> dict[str, Any]:
-    code, proposal = await api.call("POST", "propose", {"command": command})
+async def _propose(api: Api, command: str, manifest: str | None = None) -> dict[str, Any]:
+    body = {"command": command} if manifest is None else {"command": command,
+                                                          "manifest": manifest}
+    code, proposal = await api.call("POST", "propose", body)
     assert code == 201, (command, proposal)
     assert isinstance(proposal, dict)
     return proposal
 
 
 async def test_every_class_keeps_its_level_through_the_server(api: Api) -> None:
-    assert len({c["class"] for c in CASES}) == 5 and len(CASES) >= 80
+    assert len({c["class"] for c in CASES}) == 5 and len(CASES) >= 150
+    assert sum("manifest" in c for c in CASES) >= 30
     for case in CASES:
-        proposal = await _propose(api, case["command"])
+        proposal = await _propose(api, case["command"], case.get("manifest"))
         assert proposal["level"] == case["level"], (case["command"], proposal["reasons"])
         assert set(case["rules"]) <= set(proposal["rule_ids"]), (case, proposal["rule_ids"])
         # the canonical command the proposal shows is judged the same way; it states every
         # default (-n, a blocking verb's --timeout: issue 9), here the namespace "default"
-        assert proposal["command"] == shown(case["command"])
+        assert proposal["command"] == shown(case["command"], case.get("manifest"))
+        assert proposal["parsed"]["manifest"] == case.get("manifest")
         if case["level"] == "forbidden":
             assert proposal["state"] == "refused" and proposal["confirm"] is None
         elif case["level"] == "dangerous":
-            assert proposal["confirm"] == confirmation_text(parse(proposal["command"]))
+            assert proposal["confirm"] == confirmation_text(
+                parse(proposal["command"], manifest=case.get("manifest")))
 
 
 async def test_forbidden_proposals_can_be_neither_approved_nor_run(api: Api) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from kubechat_lab.server._conversations import check_conversation
 from kubechat_lab.server._proposals import BadRequestError
+from kubechat_lab.server._service import MAX_MANIFEST
 
 __all__ = [
     "ApproveRequest",
@@ -64,13 +65,15 @@ class ProposeRequest:
 
     command: str
     context: str | None = None
+    manifest: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProposeRequest:
-        """Validate a JSON object."""
-        _unknown(data, {"command", "context"})
+        """Validate a JSON object; ``manifest`` is the YAML or JSON a ``-f -`` command sends."""
+        _unknown(data, {"command", "context", "manifest"})
         command = _str(data, "command", required=True) or ""
-        return cls(command=command, context=_str(data, "context", required=False, limit=253))
+        return cls(command=command, context=_str(data, "context", required=False, limit=253),
+                   manifest=_str(data, "manifest", required=False, limit=MAX_MANIFEST))
 
 
 @dataclass(frozen=True, slots=True)

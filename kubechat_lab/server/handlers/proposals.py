@@ -35,10 +35,11 @@ class ProposeHandler(_ProposalsBase):
 
     @browser_or_kernel
     async def post(self, principal: Principal) -> None:
-        """Body ``{"command": str, "context": str?}``."""
+        """Body ``{"command": str, "context": str?, "manifest": str?}``."""
         req = ProposeRequest.from_json(self.json_body())
         proposal = await self.kubechat.run_blocking(
-            lambda: self.service.propose(principal, req.command, context=req.context)
+            lambda: self.service.propose(principal, req.command, context=req.context,
+                                         manifest=req.manifest)
         )
         self.reply(proposal.to_dict(), status=201)
 

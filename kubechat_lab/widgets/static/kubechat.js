@@ -81,6 +81,11 @@ function renderCard(card, state, message, result, actions) {
     h("span", { class: `kc-state kc-state-${state}`, "data-testid": "kc-state" },
       STATE_TEXT[state] || state)));
   root.append(h("div", { class: "kc-context" }, `context: ${card.context || "(default)"}`));
+  if (card.manifest) {
+    root.append(h("details", { class: "kc-manifest", open: "" },
+      h("summary", {}, "the manifest -f - sends"),
+      h("pre", { "data-testid": "kc-manifest" }, card.manifest)));
+  }
   if (card.explanation) root.append(h("div", { class: "kc-explanation" }, card.explanation));
   if ((card.reasons || []).length) {
     root.append(h("ul", { class: "kc-reasons" }, card.reasons.map((r) => h("li", {}, r))));
