@@ -213,7 +213,14 @@ function renderCardView({ model, el }) {
                                   model.get("result"), {}));
   };
   draw();
-  for (const name of ["card", "state", "message", "result"]) model.on(`change:${name}`, draw);
+  for (const name of ["card", "state", "result"]) model.on(`change:${name}`, draw);
+  // The kernel ticks the message while it waits ("waiting for approval… 12 s"): update it in
+  // place, so a name half typed on a dangerous card keeps its text and focus.
+  model.on("change:message", () => {
+    const status = el.querySelector("[data-testid=kc-message]");
+    if (status) status.textContent = model.get("message") || "";
+    else draw();
+  });
 }
 
 function renderChatView({ model, el, experimental }) {
