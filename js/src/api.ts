@@ -37,9 +37,6 @@ export interface IAuditQuery {
 }
 
 export class KubechatApi {
-  /** Set once the server refused the `conversation` field (a server older than C1). */
-  private _conversationUnsupported = false;
-
   constructor(
     readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ) {}
@@ -92,7 +89,7 @@ export class KubechatApi {
   }
 
   /** Ask a question; `conversation` (C1) lets the server read follow-ups. */
-  async ask(
+  ask(
     question: string,
     conversation?: string,
     context?: string
@@ -101,21 +98,8 @@ export class KubechatApi {
     if (context) {
       body.context = context;
     }
-    if (conversation && !this._conversationUnsupported) {
-      try {
-        return await this.post<IAskReply>('ask', { ...body, conversation });
-      } catch (error) {
-        const e = error as KubechatApiError;
-        if (
-          e.status === 400 &&
-          e.reason === 'invalid-conversation' &&
-          /unknown field/.test(e.message)
-        ) {
-          this._conversationUnsupported = true;
-        } else {
-          throw error;
-        }
-      }
+    if (conversation) {
+      body.conversation = conversation;
     }
     return this.post<IAskReply>('ask', body);
   }

@@ -56,28 +56,6 @@ describe('KubechatApi', () => {
     });
   });
 
-  it('asks again without the id once a server refuses the unknown field', async () => {
-    const { api, sent } = fakeServer(s =>
-      s.body && 'conversation' in s.body
-        ? [
-            400,
-            {
-              reason: 'invalid-conversation',
-              message:
-                "unknown field 'conversation'; allowed fields: context, question"
-            }
-          ]
-        : [200, { translation: {}, proposal: null }]
-    );
-    await api.ask('q1', 'panel-abc');
-    await api.ask('q2', 'panel-abc');
-    expect(sent.map(s => s.body)).toEqual([
-      { question: 'q1', conversation: 'panel-abc' },
-      { question: 'q1' },
-      { question: 'q2' }
-    ]);
-  });
-
   it('sends the typed name as confirm and turns JSON errors into KubechatApiError', async () => {
     const { api, sent } = fakeServer(() => [
       403,
