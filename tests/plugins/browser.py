@@ -391,10 +391,19 @@ class LabPage:
         return path
 
     def goto_lab(self, path: str = "lab") -> None:
-        """Open ``path`` (with the token) and wait for JupyterLab's shell to be ready."""
+        """Open ``path`` (with the token) and wait until JupyterLab has restored its layout."""
         self.page.goto(self.server.lab_url(path))
+        self.wait_restored()
+
+    def wait_restored(self) -> None:
+        """Wait for the shell, then for the splash screen to go.
+
+        JupyterLab removes the splash once ``app.restored`` resolves, so a side panel of the
+        saved layout is open by then; acting earlier races the restorer, which may toggle it.
+        """
         self.page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
         self.page.wait_for_selector(".jp-LabShell", timeout=120_000)
+        self.page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
 
 
 _REPORT_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
