@@ -4,17 +4,9 @@ the rules as the fallback; the previous turn of a conversation is in the prompt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-import pytest
-
 from kubechat_lab.command import parse
 from kubechat_lab.translate import TranslationContext, Turn
-from kubechat_lab.translate.llm.base import LLMTranslator
-from kubechat_lab.translate.llm.ollama import OllamaTranslator
-from kubechat_lab.translate.llm.openai import OpenAITranslator
-from tests.plugins.llm_servers import FakeLLMServer
+from tests.translate.conftest import Harness
 
 CTX = TranslationContext(
     namespace="default",
@@ -22,29 +14,6 @@ CTX = TranslationContext(
     inventory={"deployments": [("shop", "checkout"), ("payments", "api")],
                "pods": [("payments", "api-7d9-x1")]},
 )
-
-
-@dataclass
-class Harness:
-    server: FakeLLMServer
-    waits: list[float] = field(default_factory=list)
-
-    @property
-    def protocol(self) -> str:
-        return self.server.protocol
-
-    def make(self, **options: object) -> LLMTranslator:
-        merged: dict[str, Any] = {"model": "kube-model", "backoff": 0.01,
-                                  "sleep": self.waits.append, "timeout": 5.0}
-        merged.update(options)
-        if self.protocol == "ollama":
-            return OllamaTranslator(host=self.server.url, **merged)
-        return OpenAITranslator(base_url=self.server.url, api_key="sk-test", **merged)
-
-
-@pytest.fixture(params=["ollama", "openai"])
-def llm(request: pytest.FixtureRequest) -> Harness:
-    return Harness(request.getfixturevalue(f"{request.param}_server"))
 
 
 def test_a_write_for_a_read_question_is_repaired(llm: Harness) -> None:

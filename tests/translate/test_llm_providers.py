@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -25,32 +23,7 @@ from kubechat_lab.translate.llm.ollama import OllamaTranslator
 from kubechat_lab.translate.llm.openai import OpenAITranslator
 from kubechat_lab.translate.llm.prompt import RESPONSE_SCHEMA
 from tests.plugins.llm_servers import FakeLLMServer
-
-KEY = "sk-test-key-123"
-
-
-@dataclass
-class Harness:
-    server: FakeLLMServer
-    waits: list[float] = field(default_factory=list)
-
-    @property
-    def protocol(self) -> str:
-        return self.server.protocol
-
-    def make(self, **options: object) -> LLMTranslator:
-        merged: dict[str, Any] = {"model": "kube-model", "backoff": 0.01,
-                                     "sleep": self.waits.append, "timeout": 5.0}
-        merged.update(options)
-        if self.protocol == "ollama":
-            return OllamaTranslator(host=self.server.url, **merged)
-        merged.setdefault("api_key", KEY)
-        return OpenAITranslator(base_url=self.server.url, **merged)
-
-
-@pytest.fixture(params=["ollama", "openai"])
-def llm(request: pytest.FixtureRequest) -> Harness:
-    return Harness(request.getfixturevalue(f"{request.param}_server"))
+from tests.translate.conftest import KEY, Harness
 
 
 def _grounding() -> TranslationContext:
