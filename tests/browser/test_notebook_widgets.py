@@ -129,9 +129,10 @@ def test_dangerous_card_wants_the_right_name(lab_page: LabPage, sandbox: Sandbox
     assert kjson(sandbox, "get", "deployment", "doomed", "-n", scratch)["metadata"]["name"]
     confirm.fill("doomed")
     # the kernel ticks the card's message while it waits; what was typed survives the tick
-    message = card.locator("[data-testid=kc-message]")
-    before = message.inner_text()
-    page.wait_for_function("([e, t]) => e.innerText !== t", arg=[message.element_handle(), before])
+    message = f"{CARD}[data-level=dangerous] [data-testid=kc-message]"
+    before = page.locator(message).inner_text()
+    page.wait_for_function("([s, t]) => document.querySelector(s).innerText !== t",
+                           arg=[message, before])
     assert confirm.input_value() == "doomed"
     card.screenshot(path=str(lab_page.artifacts / "command-card-dangerous.png"))
     card.locator("[data-testid=kc-approve]").click()
