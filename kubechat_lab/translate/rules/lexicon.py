@@ -28,6 +28,8 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bcan't\b|\bcannot\b", "can not"),
     (r"\bwon't\b", "will not"),
     (r"n't\b", " not"),
+    # the same without the apostrophe, as people type ("which pods arent running")
+    (r"\b(are|is|was|were|do|does|did|has|have|had|should|could|would)nt\b", r"\1 not"),
     (r"\b(what|who|where|that|it|there|how)'s\b", r"\1 is"),
     (r"\b(what|who|where|which|they|we|you)'re\b", r"\1 are"),
     (r"\bi'm\b", "i am"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kubechat_lab.translate.rules.intents import WRITE_WORDS
+
 __all__ = ["Refusal", "find_refusals", "refusal_explanation"]
 
 
@@ -21,7 +23,7 @@ class Refusal:
     Parameters
     ----------
     kind
-        ``shell``, ``credentials``, ``identity``, ``network`` or ``secret-value``.
+        ``shell``, ``credentials``, ``identity``, ``network``, ``secret-value`` or ``steps``.
     phrase
         The words of the question that asked for it.
     why
@@ -60,6 +62,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
                    r"|\b(?:mint|create|generate|issue|make|get me|give me) (?:me )?(?:a |an |the )?"
                    r"(?:new |fresh |service ?account |sa )?(?:bearer |access |api )?tokens?\b"
                    r"|\b(?:kubeconfig|client cert(?:ificate)?|private key) (?:at|from|in|file)\b"
+                   r"|\b(?:show|print|display|reveal|dump|output|echo|copy|fetch|request|read)\b"
+                   r"[^.?!]{0,40}?(?<![-/.\w])tokens?\b(?![-/.])"
                    r"|\busing (?:the |a |my )?kubeconfig\b|\bon https?://|\bagainst https?://"
                    r"|\bhttps?://\S+:\d+", _FLAGS),
         "credentials and connection settings (tokens, kubeconfigs, other API servers) are the "
@@ -101,6 +105,45 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
 )
 _LOOKS_LIKE_A_COUNT = re.compile(r">\s*=?\s*\d")
 
+#: Where one step of a request ends and the next may begin.
+_STEP_BREAK = re.compile(r"\s*(?:[,;]|\band then\b|\bthen\b|\bafter that\b|\bafterwards\b"
+                         r"|\band also\b|\balso\b|\band\b)\s*")
+#: Words that may come before a step's verb ("please restart", "can you show", "now list").
+_STEP_LEAD = frozenset("please pls plz kindly now ok okay just go can could would will you u "
+                       "and then also".split())
+#: Verbs that open a step that reads.
+_READ_STEPS = frozenset("show list get describe display print tail check view find count watch "
+                        "follow look read".split())
+
+
+def _steps(question: str) -> list[str]:
+    """Return the verb that opens each step of a request, in order.
+
+    "restart checkout and show its logs" -> ``["restart", "show"]``. A clause that does not open
+    with a verb (``before I delete ...``, ``pod web-2``) is no step.
+    """
+    steps = []
+    for part in _STEP_BREAK.split(question.lower()):
+        words = re.findall(r"[a-z][a-z'-]*", part)
+        while words and words[0] in _STEP_LEAD:
+            words.pop(0)
+        if words and (words[0] in WRITE_WORDS or words[0] in _READ_STEPS):
+            steps.append(words[0])
+    return steps
+
+
+def _several_steps(question: str) -> Refusal | None:
+    """Refuse a request for a write and another step: one command cannot be all of it."""
+    steps = _steps(question)
+    if len(steps) < 2 or not any(step in WRITE_WORDS for step in steps):
+        return None
+    return Refusal(
+        "steps", " ... ".join(steps),
+        f"this asks for {len(steps)} steps ({', then '.join(steps)}) and one of them changes "
+        "the cluster; kubechat proposes one command at a time, so what you approve is all "
+        "that runs",
+        f"ask for each step on its own, starting with the {steps[0]!r}")
+
 
 def find_refusals(question: str, *, permission_question: bool = False) -> list[Refusal]:
     """Return the refused parts of ``question`` (empty when there are none).
@@ -129,6 +172,9 @@ def find_refusals(question: str, *, permission_question: bool = False) -> list[R
         if kind == "shell" and _LOOKS_LIKE_A_COUNT.match(match.group(0).strip()):
             continue
         found.append(Refusal(kind, match.group(0), why, instead))
+    several = None if permission_question else _several_steps(question)
+    if several is not None:
+        found.append(several)
     return found
 
 

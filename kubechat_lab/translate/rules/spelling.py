@@ -113,6 +113,37 @@ def correct_spelling(question: str, ctx: TranslationContext) -> tuple[str, list[
     return corrected, assumptions
 
 
+def _join_spaced_names(question: str, tokens: list[tuple[str, int, int]],
+                       quoted: list[tuple[int, int]], ctx: TranslationContext,
+                       assumptions: list[str]) -> tuple[str, list[tuple[str, int, int]]]:
+    """Join words that spell an inventory name with spaces: "logs of fraud detector".
+
+    An exact name, not a guess, so writes get it too ("restart fraud detector" restarts
+    ``fraud-detector``, said in an assumption); the words must be adjacent, outside quotes.
+    """
+    out, joined, last, index = [], [], 0, 0
+    while index < len(tokens):
+        for size in (3, 2):
+            run = tokens[index:index + size]
+            if len(run) < size or _literal(question, run[0][1], run[-1][2], quoted) or any(
+                    question[a[2]:b[1]] != " " for a, b in zip(run, run[1:], strict=False)):
+                continue
+            name = "-".join(raw.lower() for raw, _, _ in run)
+            if ctx.locate(name):
+                out += [question[last:run[0][1]], name]
+                last = run[-1][2]
+                assumptions.append(f"read {question[run[0][1]:last]!r} as the object {name}")
+                joined.append(name)
+                index += size
+                break
+        else:
+            index += 1
+    if not joined:
+        return question, tokens
+    question = "".join(out) + question[last:]
+    return question, [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(question)]
+
+
 def _correct(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
     for pattern, repl in REWRITES:  # "replica sets" is one word before it is judged
         question = pattern.sub(repl, question)
@@ -125,8 +156,9 @@ def _correct(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
     # to an object in the namespace the question names (if it names one).
     reads = not any(raw.lower() in WRITE_WORDS and raw.lower() not in RESOURCE_WORDS
                     for raw, _, _ in tokens)
-    out: list[str] = []
     assumptions: list[str] = []
+    question, tokens = _join_spaced_names(question, tokens, quoted, ctx, assumptions)
+    out: list[str] = []
     last = 0
     for index, (raw, start, end) in enumerate(tokens):
         word = raw.lower()
