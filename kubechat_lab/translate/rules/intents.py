@@ -303,8 +303,8 @@ def take_planned(scan: Scan, known: Callable[[str], bool] = _unknown) -> list[st
 
 
 def _masked(scan: Scan) -> str:
-    """Return the live text with write words blanked inside question clauses."""
-    live = scan.live
+    """Return the live text (literals blanked) with write words blanked in question clauses."""
+    live = scan.words_only()
     for first, end in scan.clauses():
         start, stop = scan.span_of(first, end)
         if not rx(_QUESTION_LEAD).search(scan.text[start:stop]):
@@ -316,7 +316,7 @@ def _masked(scan: Scan) -> str:
 
 def asks_about(scan: Scan) -> bool:
     """Return True when a write word of the question sits in a clause that asks a question."""
-    return _masked(scan) != scan.live
+    return _masked(scan) != scan.words_only()
 
 
 def asks_for_change(scan: Scan) -> bool:
@@ -337,7 +337,7 @@ def detect_intent(scan: Scan) -> str:
     only names a resource lists it. Write words inside a question clause ("what is killing
     X?") are not read as requests.
     """
-    live = scan.live
+    live = scan.words_only()
     auth = dict(_TABLE)["auth"]
     if rx(auth).search(live):
         return "auth"

@@ -17,6 +17,8 @@ from kubechat_lab.translate.rules.lexicon import NAME_RE, NOT_NAMES, REWRITES, T
 
 __all__ = ["Scan", "rx"]
 
+_LITERAL_CHARS = frozenset("=:/@")
+
 
 @lru_cache(maxsize=512)
 def rx(pattern: str) -> re.Pattern[str]:
@@ -76,15 +78,43 @@ class Scan:
 
     def search(self, pattern: str) -> re.Match[str] | None:
         """Return the first match of ``pattern`` in the text not taken yet."""
-        return rx(pattern).search(self.live)
+        return next(self.finditer(pattern), None)
 
     def finditer(self, pattern: str) -> Iterator[re.Match[str]]:
-        """Iterate over the matches of ``pattern`` in the text not taken yet."""
-        return rx(pattern).finditer(self.live)
+        """Iterate over the matches of ``pattern`` in the text not taken yet.
+
+        A match that starts or ends inside a literal (a token holding ``=``, ``:``, ``/`` or
+        ``@``: an image, a label, a path) is no match: "latest" in ``nginx:latest`` is part
+        of the image, not a sort.
+        """
+        return (m for m in rx(pattern).finditer(self.live) if not self._cuts_a_literal(m))
+
+    def words_only(self) -> str:
+        """Return the live text with literal tokens (images, labels, paths) blanked.
+
+        For reading what a question asks: "restart" in ``nginx:restart`` asks for nothing.
+        """
+        live = self.live
+        for start, word in zip(self.starts, self.words, strict=True):
+            if _LITERAL_CHARS.intersection(word):
+                live = live[:start] + " " * len(word) + live[start + len(word):]
+        return live
+
+    def _cuts_a_literal(self, match: re.Match[str]) -> bool:
+        start, end = match.span()
+        for pos, inner in ((start, start), (end - 1, end)):
+            if pos < 0 or pos >= len(self.text):
+                continue
+            index = self.index_at(pos)
+            first = self.starts[index]
+            word = self.words[index]
+            if first < inner < first + len(word) and _LITERAL_CHARS.intersection(word):
+                return True
+        return False
 
     def has(self, pattern: str) -> bool:
         """Return True when ``pattern`` matches the whole original text (taken or not)."""
-        return rx(pattern).search(self.text) is not None
+        return any(not self._cuts_a_literal(m) for m in rx(pattern).finditer(self.text))
 
     def take(self, match: re.Match[str], group: int | str = 0) -> None:
         """Blank the span of ``match`` (or one of its groups) and mark its tokens used."""
