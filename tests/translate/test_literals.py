@@ -1,4 +1,5 @@
-"""Literals stay as typed: an image, a label value or a path is never read as words.
+"""Literals stay as typed (an image, a label value, a path is never read as words), and a
+condition the command cannot apply is said, not silently dropped.
 
 "latest" in ``nginx:latest`` is part of the image, not a request to sort by age; "yaml" in
 ``tier=yaml`` is a label value, not an output format.
@@ -41,3 +42,19 @@ def test_a_label_value_is_kept_as_typed(template: str, key: str, value: str) -> 
     assert translation.command is not None, (template, translation.explanation)
     assert f"{key}={value}" in translation.command.args, translation.text
     assert translation.command.output is None and not translation.command.has_flag("sort-by")
+
+
+def test_a_condition_kubectl_cannot_select_on_is_said_not_dropped() -> None:
+    cases = {"pods in orders older than 1 day": "older than 1 day",
+             "deployments without the tier label in orders": "without the tier label",
+             "pods that restarted more than 3 times": "more than 3 times",
+             "services of type LoadBalancer everywhere": "type LoadBalancer"}
+    for question, condition in cases.items():
+        translation = RULES.translate(question, CTX)
+        assert translation.command is not None and not translation.command.is_write
+        assert any(repr(condition) in a and "filter the DataFrame" in a
+                   for a in translation.assumptions), (question, translation.assumptions)
+    for question in ("pods that are not running in orders", "the oldest pods in orders",
+                     "show me the pods in orders"):
+        translation = RULES.translate(question, CTX)
+        assert not any("cannot select" in a for a in translation.assumptions), question

@@ -29,7 +29,7 @@ from kubechat_lab.translate.rules.followup import (
     previous_target,
     undo_previous,
 )
-from kubechat_lab.translate.rules.intents import detect_intent, take_planned
+from kubechat_lab.translate.rules.intents import WRITE_INTENTS, detect_intent, take_planned
 from kubechat_lab.translate.rules.objects import (
     NEEDS_NAME,
     find_objects,
@@ -212,4 +212,34 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
         argv = _follow_up(draft, scan, ctx)
         if argv is not None:
             return draft, argv
-    return draft, _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
+    argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
+    unread = unread_condition(scan)
+    if unread is not None and draft.intent not in WRITE_INTENTS:
+        draft.assumptions.append(
+            f"kubectl cannot select rows on {unread!r}: every row comes back; filter the "
+            "DataFrame instead (df.query(...) or %kubechat sql)")
+    return draft, argv
+
+
+#: Words that open a condition on rows ("older than a day", "without the tier label").
+_CONDITION_CUES = frozenset("without older newer younger more less fewer greater over under "
+                            "above below exceeding having whose type not bigger larger smaller "
+                            "than".split())
+
+
+def unread_condition(scan: Scan) -> str | None:
+    """Return the words of a condition the command does not apply, if the question has one.
+
+    A read that cannot select on it still answers, but says so: a silently dropped "older than
+    a day" would show every pod as if it were the answer.
+    """
+    free = set(scan.free())
+    for index, word in enumerate(scan.words):
+        if index not in free or word not in _CONDITION_CUES:
+            continue
+        end = index
+        while end + 1 in free and scan.words[end + 1] not in ",;":
+            end += 1
+        if end > index:  # a cue alone ("not", "over") is no condition
+            return " ".join(scan.orig[index:end + 1])
+    return None
