@@ -1,5 +1,6 @@
 """The wheel ships the side panel prebuilt: installed into a fresh venv with no Node on PATH,
-JupyterLab lists the labextension and jupyter_server the server extension, both enabled and OK.
+JupyterLab lists the labextension and jupyter_server the server extension, both enabled and OK,
+and a real browser uses the wheel's panel against the sandbox.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 import venv
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,14 +51,21 @@ def test_the_wheel_holds_the_built_panel(wheel: Path) -> None:
     assert not any("node_modules" in n or n.startswith("js/") for n in names)
 
 
-def test_installed_without_node_both_extensions_are_enabled_and_ok(
-    wheel: Path, tmp_path: Path
-) -> None:
-    env_dir = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with the wheel (and its dependencies) installed, nothing else."""
+    env_dir = tmp_path_factory.mktemp("wheel-venv") / "venv"
     venv.create(env_dir, with_pip=True)
-    py = env_dir / "bin" / "python"
-    done = _run([str(py), "-m", "pip", "install", "--quiet", str(wheel)], timeout=900)
+    done = _run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                 str(wheel)], timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
+    return env_dir
+
+
+def test_installed_without_node_both_extensions_are_enabled_and_ok(
+    installed: Path, tmp_path: Path
+) -> None:
+    env_dir = installed
     # PATH holds only the venv: no node, no npm.
     path = str(env_dir / "bin")
     assert shutil.which("node", path=path) is None
@@ -93,3 +102,40 @@ def test_the_server_says_clearly_when_the_panel_is_not_built(
     with caplog.at_level(logging.WARNING, logger="kubechat-test"):
         app._check_labextension()
     assert caplog.text == ""
+
+
+@pytest.mark.sandbox
+@pytest.mark.postgres
+def test_the_wheels_panel_answers_in_a_real_browser(
+    installed: Path, tmp_path: Path, chromium: Any, lab_kubechat_settings: dict[str, Any]
+) -> None:
+    """``jupyter lab`` from the wheel's venv (no Node, no source tree) serves its prebuilt panel,
+    which asks the server and shows the sandbox's rows."""
+    from tests.browser.test_panel import ask, open_panel
+    from tests.plugins.browser import LabPage, start_lab, stop_lab
+
+    env = {"PATH": f"{installed / 'bin'}:/usr/bin:/bin", "PYTHONPATH": ""}
+    server = start_lab(tmp_path / "lab", lab_kubechat_settings,
+                       python=str(installed / "bin" / "python"), env=env)
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(60_000)
+    served: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: served.append(r.url))
+        lab = LabPage(page=page, server=server, artifacts=tmp_path / "shots")
+        lab.goto_lab()
+        open_panel(lab)
+        turn = ask(lab, "list namespaces")
+        if turn.locator(".jp-kubechat-run").count():
+            turn.locator(".jp-kubechat-run").click()
+        result = turn.locator(".jp-kubechat-result")
+        result.wait_for()
+        assert "shop" in result.inner_text()
+    finally:
+        context.close()
+        stop_lab(server)
+    entries = [u.rsplit("/", 1)[1] for u in served
+               if "/lab/extensions/kubechat-lab/static/remoteEntry." in u]
+    static = installed / LABEXT / "static"
+    assert entries and all((static / name).exists() for name in entries), (entries, static)

@@ -166,6 +166,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def stop_lab(server: LabServer) -> None:
+    """Stop a server :func:`start_lab` started (its whole process group)."""
+    _stop(server.process)
+
+
 def start_lab(
     base: Path,
     kubechat: dict[str, Any],
@@ -287,7 +292,7 @@ def lab_server(
     try:
         yield server
     finally:
-        _stop(server.process)
+        stop_lab(server)
 
 
 def _playwright_open(request: pytest.FixtureRequest) -> bool:
