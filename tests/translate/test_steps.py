@@ -105,3 +105,16 @@ def test_llm_answer_to_a_two_step_request_is_not_accepted(llm: Harness) -> None:
         translation = translator.translate("restart cart in orders and show me its logs", CTX)
     assert translation.command is None and translation.text == ""
     assert any(note.startswith("refused (steps)") for note in translation.notes)
+
+
+def test_who_may_is_not_answered_with_a_listing() -> None:
+    """kubectl has no answer to "who can ...": say so and point to auth can-i, do not list."""
+    for question in ("who can delete pods in orders", "who has access to secrets in billing",
+                     "who could restart cart?", "who is allowed to drain node-a"):
+        translation = RULES.translate(question, CTX)
+        assert translation.command is None, (question, translation.text)
+        assert "auth can-i" in translation.explanation, question
+    mine = RULES.translate("can I delete pods in orders?", CTX)
+    assert mine.text == "kubectl auth can-i delete pods -n orders"
+    usage = RULES.translate("who is using the most memory in orders", CTX)
+    assert usage.text == "kubectl top pods -n orders --sort-by=memory"

@@ -72,6 +72,12 @@ def _extract_previous(scan: Scan, draft: Draft) -> None:
         scan.take(match)
 
 
+#: "who can delete pods?": a question about other people's permissions (no kubectl answers it).
+_WHO_MAY = (r"\bwho (?:else )?(?:can|could|may|might|is allowed|are allowed|is permitted|"
+            r"has (?:the )?(?:right|permission|access|rights)|have (?:the )?(?:right|permission|"
+            r"access|rights))\b")
+
+
 def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     """Read ``question`` into a :class:`Draft` (nothing is built yet).
 
@@ -84,6 +90,11 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     scan = Scan(corrected)
     if not scan.words:
         raise CantTranslateError("the question is empty", GENERIC_HINT)
+    if scan.has(_WHO_MAY):
+        raise CantTranslateError(
+            "kubectl cannot list who may do something",
+            "'can I delete pods in shop?' (kubectl auth can-i checks your own access); who "
+            "else may is in the cluster's RBAC bindings, which an admin can read")
     words = resource_words(ctx.resources)
     draft = Draft()
     draft.assumptions.extend(fixes)
