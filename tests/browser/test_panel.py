@@ -54,12 +54,16 @@ def set_settings(server: LabServer, values: dict[str, Any]) -> None:
     assert response.status_code == 204, response.text
 
 
-def workspaces(server: LabServer) -> str:
-    """Every saved JupyterLab workspace, as text."""
+def saved_turns(server: LabServer) -> list[dict[str, Any]]:
+    """The panel's turns as JupyterLab last saved them in its workspaces (state database)."""
     response = httpx.get(f"{server.url}lab/api/workspaces",
                          headers={"Authorization": f"token {server.token}"}, timeout=30)
     response.raise_for_status()
-    return response.text
+    turns: list[dict[str, Any]] = []
+    for workspace in response.json()["workspaces"]["values"]:
+        saved = workspace.get("data", {}).get("kubechat-lab:conversation") or {}
+        turns += saved.get("turns", [])
+    return turns
 
 
 def open_panel(lab: LabPage) -> Any:
@@ -320,9 +324,11 @@ def test_safe_commands_wait_for_a_click_when_the_user_says_so(lab_page: LabPage)
     assert "shop" in turn.locator(".jp-kubechat-result").inner_text()
     lab.shot("ran after the click")
     # The panel is part of the restored layout: after a reload it is open again by itself.
-    # (JupyterLab saves its state database into the workspace a moment after a change.)
-    eventually(lambda: "list namespaces" in workspaces(lab.server),
-               "the conversation reached the saved workspace", timeout=60)
+    # (JupyterLab saves its state database into the workspace a moment after a change: wait
+    # for the save that holds the run, not an earlier one.)
+    eventually(lambda: any(t["question"] == "list namespaces" and t.get("ran")
+                           for t in saved_turns(lab.server)),
+               "the conversation, with the run, reached the saved workspace", timeout=60)
     page.reload()
     page.wait_for_selector(".jp-LabShell")
     page.locator("#kubechat-lab-panel .jp-kubechat-header").wait_for()
