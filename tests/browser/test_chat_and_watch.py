@@ -11,17 +11,15 @@ import pytest
 
 from tests.browser.test_notebook_widgets import notebook, run_cell, run_first_cell
 from tests.plugins.browser import LabPage, unique
-from tests.plugins.sandbox import SandboxInfo, kubectl
+from tests.plugins.sandbox import SandboxInfo, kubectl, scratch_namespace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
 
 @pytest.fixture(scope="module")
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
-    name = unique("kc-nbw")
-    kubectl(sandbox, "create", "namespace", name)
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-nbw") as name:
+        yield name
 
 
 def test_chat_panel_asks_charts_and_keeps(lab_page: LabPage) -> None:

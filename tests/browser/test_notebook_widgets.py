@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.plugins.browser import LabPage, unique
-from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
+from tests.plugins.browser import LabPage
+from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
@@ -25,18 +25,16 @@ CARD = "[data-testid=kc-card]"
 @pytest.fixture(scope="module")
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
     """A namespace with deployments ``web`` (1 replica) and ``doomed``; deleted at the end."""
-    name = unique("kc-nbb")
-    kubectl(sandbox, "create", "namespace", name)
-    for deployment in ("web", "doomed"):
-        kubectl(sandbox, "apply", "-f", "-", stdin=json.dumps({
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": deployment, "namespace": name},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": deployment}},
-                     "template": {"metadata": {"labels": {"app": deployment}},
-                                  "spec": {"containers": [{"name": "app",
-                                                           "image": "nginx:1.27"}]}}}}))
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-nbb") as name:
+        for deployment in ("web", "doomed"):
+            kubectl(sandbox, "apply", "-f", "-", stdin=json.dumps({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": deployment, "namespace": name},
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"app": deployment}},
+                         "template": {"metadata": {"labels": {"app": deployment}},
+                                      "spec": {"containers": [{"name": "app",
+                                                               "image": "nginx:1.27"}]}}}}))
+        yield name
 
 
 def notebook(path: Any, *sources: str) -> None:

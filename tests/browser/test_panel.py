@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.plugins.browser import LabPage, LabServer
-from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl
+from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl, scratch_namespace
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.postgres]
 
@@ -32,10 +32,8 @@ ROWS_PER_PAGE = 5
 
 @pytest.fixture(scope="module")
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
-    name = f"kc-panel-{os.urandom(3).hex()}"
-    kubectl(sandbox, "create", "namespace", name)
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-panel") as name:
+        yield name
 
 
 def make_deployment(sandbox: SandboxInfo, namespace: str, name: str) -> None:

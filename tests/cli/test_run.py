@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure
 from kubechat_lab.cli.run import run_command
 from kubechat_lab.cluster import ClusterConfig
 from kubechat_lab.command import parse
-from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
+from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
 
 pytestmark = pytest.mark.sandbox
 
@@ -74,11 +73,9 @@ def test_table_csv_parquet(sandbox: SandboxInfo, tmp_path: Path) -> None:
 
 @pytest.fixture
 def space(sandbox: SandboxInfo) -> Iterator[str]:
-    name = f"kc-cli-{uuid.uuid4().hex[:6]}"
-    kubectl(sandbox, "create", "namespace", name)
-    kubectl(sandbox, "create", "configmap", "target", "-n", name, "--from-literal=a=1")
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-cli") as name:
+        kubectl(sandbox, "create", "configmap", "target", "-n", name, "--from-literal=a=1")
+        yield name
 
 
 def test_policy_gates(sandbox: SandboxInfo, space: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import socket
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -22,7 +21,7 @@ from kubechat_lab.server._metrics import Metrics
 from kubechat_lab.server._proposals import Principal, ProposalStore
 from kubechat_lab.server._service import KubechatService
 from tests.plugins.postgres import AuditDb
-from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
+from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.postgres]
 
@@ -50,11 +49,9 @@ def closed_port() -> int:
 
 @pytest.fixture
 def space(sandbox: SandboxInfo) -> Iterator[str]:
-    name = f"kc-audit-{uuid.uuid4().hex[:6]}"
-    kubectl(sandbox, "create", "namespace", name)
-    kubectl(sandbox, "create", "configmap", "target", "-n", name, "--from-literal=a=1")
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-audit") as name:
+        kubectl(sandbox, "create", "configmap", "target", "-n", name, "--from-literal=a=1")
+        yield name
 
 
 def labels(sandbox: SandboxInfo, space: str) -> dict[str, str]:

@@ -15,17 +15,15 @@ import pytest
 from click.testing import CliRunner
 
 from kubechat_lab.cli import main
-from tests.plugins.sandbox import SandboxInfo, kubectl
+from tests.plugins.sandbox import SandboxInfo, kubectl, scratch_namespace
 
 pytestmark = pytest.mark.sandbox
 
 
 @pytest.fixture(scope="module")
 def space(sandbox: SandboxInfo) -> Iterator[str]:
-    name = f"kc-mpol-{uuid.uuid4().hex[:6]}"
-    kubectl(sandbox, "create", "namespace", name)
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-mpol") as name:
+        yield name
 
 
 def _pod(namespace: str, name: str, **spec: object) -> dict[str, object]:

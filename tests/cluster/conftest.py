@@ -8,7 +8,6 @@ workload other tests read stays as it was.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from kubechat_lab.cluster import ClusterClient, ClusterConfig, Result
 from kubechat_lab.command import parse
 from kubechat_lab.errors import CommandError
-from tests.plugins.sandbox import SandboxInfo, kubectl
+from tests.plugins.sandbox import SandboxInfo, kubectl, scratch_namespace
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +54,8 @@ def run(client: ClusterClient) -> Runner:
 @pytest.fixture(scope="module")
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
     """A fresh namespace for one test module, deleted at its end."""
-    name = f"kc-test-{uuid.uuid4().hex[:6]}"
-    kubectl(sandbox, "create", "namespace", name)
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-test") as name:
+        yield name
 
 
 def deployment_manifest(namespace: str, name: str, replicas: int = 2, image: str = "nginx:1.27",

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.kernel.conftest import Cell, NotebookKernel
-from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
+from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
 from tests.server.conftest import Api
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
@@ -39,18 +39,17 @@ def kubechat_settings(sandbox: SandboxInfo, audit_db: Any, api_key_file: Path) -
 @pytest.fixture(scope="module")
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
     """A namespace with one deployment ``web`` (1 replica), deleted at the end."""
-    name = f"kc-nb-{uuid.uuid4().hex[:6]}"
-    kubectl(sandbox, "create", "namespace", name)
-    manifest = {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": name, "labels": {"app": "web"}},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                 "template": {"metadata": {"labels": {"app": "web"}},
-                              "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}},
-    }
-    kubectl(sandbox, "apply", "-f", "-", stdin=json.dumps(manifest))
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-nb") as name:
+        manifest = {
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": name, "labels": {"app": "web"}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                                  "spec": {"containers": [{"name": "app",
+                                                           "image": "nginx:1.27"}]}}},
+        }
+        kubectl(sandbox, "apply", "-f", "-", stdin=json.dumps(manifest))
+        yield name
 
 
 def context_of(sandbox: SandboxInfo) -> str:

@@ -12,11 +12,13 @@ the same machine, reuse it); under CI (``CI=true``) it stops it, but only if it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +77,20 @@ def kubectl(info: SandboxInfo, *args: str, check: bool = True, stdin: str | None
     """Run the real kubectl against the sandbox (to compare with, never inside the library)."""
     return subprocess.run([KUBECTL, f"--kubeconfig={info.kubeconfig}", *args],
                           capture_output=True, text=True, timeout=120, check=check, input=stdin)
+
+
+@contextlib.contextmanager
+def scratch_namespace(info: SandboxInfo, prefix: str) -> Iterator[str]:
+    """Create namespace ``PREFIX-xxxxxx`` for tests that write; delete it (not waiting) on exit.
+
+    Others share the cluster: writes go here, so the seeded demo workload stays as it was.
+    """
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    kubectl(info, "create", "namespace", name)
+    try:
+        yield name
+    finally:
+        kubectl(info, "delete", "namespace", name, "--wait=false", check=False)
 
 
 def kjson(info: SandboxInfo, *args: str) -> Any:

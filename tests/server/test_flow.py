@@ -4,14 +4,13 @@ stall other requests and are bounded (issue 9 item 4), and the audit order of a 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.plugins.sandbox import SandboxInfo, kubectl
+from tests.plugins.sandbox import SandboxInfo, kubectl, scratch_namespace
 from tests.server.conftest import Api
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
@@ -32,11 +31,9 @@ def kubechat_settings(sandbox: SandboxInfo, audit_db: Any, api_key_file: Path) -
 
 @pytest.fixture
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
-    name = f"kc-flow-{uuid.uuid4().hex[:6]}"
-    kubectl(sandbox, "create", "namespace", name)
-    kubectl(sandbox, "create", "configmap", "hold", "-n", name, "--from-literal=a=1")
-    yield name
-    kubectl(sandbox, "delete", "namespace", name, "--wait=false", check=False)
+    with scratch_namespace(sandbox, "kc-flow") as name:
+        kubectl(sandbox, "create", "configmap", "hold", "-n", name, "--from-literal=a=1")
+        yield name
 
 
 async def ask(api: Api, question: str, conversation: str | None = None) -> dict[str, Any]:
