@@ -126,9 +126,7 @@ def test_the_wheels_panel_answers_in_a_real_browser(
         lab = LabPage(page=page, server=server, artifacts=tmp_path / "shots")
         lab.goto_lab()
         open_panel(lab)
-        turn = ask(lab, "list namespaces")
-        if turn.locator(".jp-kubechat-run").count():
-            turn.locator(".jp-kubechat-run").click()
+        turn = ask(lab, "list namespaces")  # safe: runs at once (runSafeWithoutClick default)
         result = turn.locator(".jp-kubechat-result")
         result.wait_for()
         assert "shop" in result.inner_text()
