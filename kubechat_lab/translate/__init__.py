@@ -13,6 +13,8 @@ from kubechat_lab.translate._registry import (
     load_translator,
 )
 from kubechat_lab.translate._types import (
+    MAX_CHOICES,
+    Choice,
     Translation,
     TranslationContext,
     Translator,
@@ -32,8 +34,10 @@ from kubechat_lab.translate.evaluation import (
 from kubechat_lab.translate.rules import RulesTranslator
 
 __all__ = [
-    "CaseResult",
     "ENTRY_POINT_GROUP",
+    "MAX_CHOICES",
+    "CaseResult",
+    "Choice",
     "EvalCase",
     "EvalReport",
     "RulesTranslator",

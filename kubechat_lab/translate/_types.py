@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from typing import Self
 
 __all__ = [
+    "Choice",
     "ClientState",
     "DeltaCallback",
     "Translation",
@@ -25,6 +26,38 @@ __all__ = [
 
 #: Called with each piece of the explanation as a provider streams it.
 DeltaCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One plausible reading of a question the translator would not answer alone.
+
+    A refusal because of doubt (not because of policy) offers up to three of these; a person
+    picks one and it is proposed like any typed command (it never runs by itself).
+
+    Parameters
+    ----------
+    command
+        The parsed command of this reading.
+    why
+        One line saying which reading it is ("cordon: stop new pods landing on the node").
+    """
+
+    command: Command
+    why: str
+
+    @property
+    def text(self) -> str:
+        """The canonical command line."""
+        return self.command.render()
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-friendly dict (the command as its canonical string)."""
+        return {"command": self.text, "why": self.why}
+
+
+#: The most choices a refusal offers.
+MAX_CHOICES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +89,9 @@ class Translation:
         What happened on the way (``"fell back to rules: ..."``, a repair round, ...).
     latency
         Seconds spent translating.
+    choices
+        When ``command`` is None because the translator was unsure (not because of policy):
+        up to :data:`MAX_CHOICES` plausible readings for a person to pick from.
     """
 
     question: str
@@ -66,6 +102,7 @@ class Translation:
     assumptions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     latency: float = 0.0
+    choices: tuple[Choice, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -83,6 +120,7 @@ class Translation:
             "assumptions": list(self.assumptions),
             "notes": list(self.notes),
             "latency": self.latency,
+            "choices": [choice.to_dict() for choice in self.choices],
         }
 
 
