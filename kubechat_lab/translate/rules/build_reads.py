@@ -14,6 +14,7 @@ __all__ = [
     "AmbiguousNameError",
     "Builder",
     "CantTranslateError",
+    "NotUnderstoodError",
     "one_resource",
     "phase_fields",
     "scope",
@@ -62,6 +63,21 @@ class AmbiguousNameError(CantTranslateError):
         self.name = name
         self.candidates = tuple(candidates)
         self.example = example
+
+
+class NotUnderstoodError(CantTranslateError):
+    """Words of the question that no part of its reading accounts for: refuse, don't guess.
+
+    ``draft`` and ``argv`` are the partial reading, from which the translator offers choices.
+    """
+
+    def __init__(self, words: list[str], draft: Draft, argv: list[str]) -> None:
+        quoted = ", ".join(repr(w) for w in words)
+        super().__init__(f"I don't know what {quoted} means here",
+                         "rephrase with a kubectl verb, a kind and a name")
+        self.words = tuple(words)
+        self.draft = draft
+        self.argv = tuple(argv)
 
 
 Builder = Callable[[Draft, Scan, ResourceTable], list[str]]

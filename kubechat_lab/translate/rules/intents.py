@@ -16,6 +16,7 @@ from kubechat_lab.translate.rules.scan import Scan, rx
 
 __all__ = [
     "FORBIDDEN_INTENTS",
+    "INTENT_PATTERNS",
     "WRITE_INTENTS",
     "WRITE_WORDS",
     "asks_about",
@@ -200,6 +201,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The pattern of each intent, by intent.
+INTENT_PATTERNS: dict[str, str] = dict(_TABLE)
+
 #: Intents that change the cluster.
 WRITE_INTENTS: frozenset[str] = frozenset(
     {
@@ -326,7 +330,7 @@ def asks_for_change(scan: Scan) -> bool:
 
 def is_permission_question(scan: Scan) -> bool:
     """Return True for "can I ... / am I allowed to ..." (an ``auth can-i`` question)."""
-    return rx(dict(_TABLE)["auth"]).search(scan.text) is not None
+    return rx(INTENT_PATTERNS["auth"]).search(scan.text) is not None
 
 
 def detect_intent(scan: Scan) -> str:
@@ -338,14 +342,16 @@ def detect_intent(scan: Scan) -> str:
     X?") are not read as requests.
     """
     live = scan.words_only()
-    auth = dict(_TABLE)["auth"]
+    auth = INTENT_PATTERNS["auth"]
     if rx(auth).search(live):
         return "auth"
     masked = _masked(scan)
     for intent, pattern in _TABLE:
         # write intents are read with the write words of question clauses masked, so
         # "what is killing X" is no delete; read intents see the whole text
-        if rx(pattern).search(masked if intent in WRITE_INTENTS else live):
+        found = rx(pattern).search(masked if intent in WRITE_INTENTS else live)
+        if found:
+            scan.mark_seen(*found.span())
             if intent in WRITE_INTENTS and rx(_ABOUT_THE_PAST).search(scan.text):
                 return "describe"
             return intent

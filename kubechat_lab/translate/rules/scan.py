@@ -41,20 +41,36 @@ class Scan:
         The question as typed.
     """
 
-    __slots__ = ("breaks", "live", "orig", "question", "starts", "text", "used", "words")
+    __slots__ = ("breaks", "evidence", "live", "orig", "quoted", "question", "seen", "starts",
+                 "text", "used", "words")
 
     def __init__(self, question: str) -> None:
         self.question = question
         rewritten = question
         for pattern, repl in REWRITES:
             rewritten = pattern.sub(repl, rewritten)
+        #: Quoted text of several words (a pasted error or log line): evidence, never a request.
+        self.evidence: list[str] = []
+        quoted_at: set[int] = set()
+        for found in _QUOTED.finditer(rewritten):
+            inner = found.group(2)
+            if len(TOKEN_RE.findall(inner)) > 1:
+                self.evidence.append(inner)
+                rewritten = (rewritten[:found.start()] + " " * (found.end() - found.start())
+                             + rewritten[found.end():])
+            else:
+                quoted_at.add(found.start(2))
         orig: list[str] = []
         breaks: set[int] = set()
+        #: Indices of tokens written in quotes or backticks: names as typed.
+        self.quoted: set[int] = set()
         for found in TOKEN_RE.finditer(rewritten):
             raw = found.group(0)
             # Commas and brackets stay as tokens: "in gw-0, namespace edge" is two phrases.
             token = raw if raw in ",;()" else raw.rstrip(".:,")
             if token:
+                if found.start() in quoted_at:
+                    self.quoted.add(len(orig))
                 orig.append(token)
                 if raw in ",;" or raw != token and raw[len(token):].strip(":") or (
                     _CLAUSE_END.match(rewritten, found.end())
@@ -72,6 +88,8 @@ class Scan:
             pos += len(word) + 1
         self.starts = starts
         self.used = [False] * len(self.words)
+        #: Tokens some rule's match covered: read by the rules, even where not taken.
+        self.seen = [False] * len(self.words)
         self.live = self.text
 
     # -- matching -----------------------------------------------------------------------------
@@ -87,7 +105,19 @@ class Scan:
         ``@``: an image, a label, a path) is no match: "latest" in ``nginx:latest`` is part
         of the image, not a sort.
         """
-        return (m for m in rx(pattern).finditer(self.live) if not self._cuts_a_literal(m))
+        for match in rx(pattern).finditer(self.live):
+            if not self._cuts_a_literal(match):
+                self.mark_seen(*match.span())
+                yield match
+
+    def mark_seen(self, start: int, end: int) -> None:
+        """Mark the tokens in ``[start, end)`` as read by a rule."""
+        first = bisect.bisect_right(self.starts, start) - 1
+        for index in range(max(first, 0), len(self.starts)):
+            if self.starts[index] >= end:
+                break
+            if self.starts[index] + len(self.words[index]) > start:
+                self.seen[index] = True
 
     def words_only(self) -> str:
         """Return the live text with literal tokens (images, labels, paths) blanked.
@@ -114,7 +144,12 @@ class Scan:
 
     def has(self, pattern: str) -> bool:
         """Return True when ``pattern`` matches the whole original text (taken or not)."""
-        return any(not self._cuts_a_literal(m) for m in rx(pattern).finditer(self.text))
+        found = False
+        for match in rx(pattern).finditer(self.text):
+            if not self._cuts_a_literal(match):
+                self.mark_seen(*match.span())
+                found = True
+        return found
 
     def take(self, match: re.Match[str], group: int | str = 0) -> None:
         """Blank the span of ``match`` (or one of its groups) and mark its tokens used."""
@@ -169,6 +204,15 @@ class Scan:
             return False
         return not strict or any(ch.isdigit() or ch in "-." for ch in word)
 
+    def is_written_name(self, index: int) -> bool:
+        """Return True when token ``index`` is written as a name: quoted, or name-shaped.
+
+        Name-shaped is how people write generated names, with a digit, a dash or a dot
+        (``cart-5f7``, ``node-b``); an ordinary English word is never a name by itself.
+        """
+        word = self.words[index]
+        return self.is_name(word, strict=index not in self.quoted)
+
 
     def clauses(self) -> list[tuple[int, int]]:
         """Return ``(first, end)`` token ranges of the question's clauses, in order."""
@@ -188,4 +232,6 @@ class Scan:
 
 
 _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
+#: Text in quotes or backticks (backticks are rewritten to ``'`` first).
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))(['"])([^'"]+?)\1(?=$|[\s).,:;?!\]])""")
 _CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")
