@@ -43,7 +43,8 @@ _WRITE_WORDS = (
 _TABLE: tuple[tuple[str, str], ...] = (
     (
         "auth",
-        r"\b(?:am|are) (?:i|we) (?:allowed|able|permitted|authori[sz]ed)\b|\bdo (?:i|we) have "
+        r"\b(?:am|are) (?:i|we) (?:even |still |actually |really )?(?:allowed|able|permitted|"
+        r"authori[sz]ed)\b|\bdo (?:i|we) (?:even |still |actually |really )?have "
         r"(?:the )?(?:permission|permissions|rights?|access)\b|\b(?:check|see|verify) "
         r"(?:if|whether) (?:i|we) (?:can|am allowed|may)\b|\bwhat (?:can|am) i (?:do|allowed)\b"
         r"|\bmy permissions\b|\brbac\b|^(?:can|may|could) (?:i|we) (?:" + _WRITE_WORDS + r")\b",

@@ -238,7 +238,7 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
             return draft, argv
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
     known = _known_words(draft, ctx) | stems(argv)
-    if draft.intent in ("describe", "logs", "get", "events"):
+    if draft.intent in ("describe", "logs"):
         known |= SYMPTOMS
     unread = unread_condition(scan)
     if unread is not None and draft.intent not in WRITE_INTENTS:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from kubechat_lab.translate.rules.lexicon import NAME_RE, NOT_NAMES, REWRITES, TOKEN_RE
 
-__all__ = ["Scan", "rx"]
+__all__ = ["Scan", "rx", "split_evidence"]
 
 _LITERAL_CHARS = frozenset("=:/@")
 
@@ -30,6 +30,22 @@ def rx(pattern: str) -> re.Pattern[str]:
     """
     pattern = pattern.replace("[- ]", r"[-\s]").replace(" ?", r"\s*")
     return re.compile(pattern.replace(" ", r"\s+"))
+
+
+def split_evidence(text: str) -> tuple[str, list[str]]:
+    """Blank quoted text of several words (a pasted error, a log line) out of ``text``.
+
+    What someone pastes is evidence about the problem, never part of the request: the
+    ``restarting`` in `` `Back-off restarting failed container` `` asks for no restart, and
+    its backticks are markdown, not shell. Returns the text (offsets kept) and the pieces.
+    """
+    evidence: list[str] = []
+    for found in _QUOTED.finditer(text):
+        inner = found.group(2)
+        if len(TOKEN_RE.findall(inner)) > 1:
+            evidence.append(inner)
+            text = text[:found.start()] + " " * (found.end() - found.start()) + text[found.end():]
+    return text, evidence
 
 
 class Scan:
@@ -49,17 +65,10 @@ class Scan:
         rewritten = question
         for pattern, repl in REWRITES:
             rewritten = pattern.sub(repl, rewritten)
+        rewritten, evidence = split_evidence(rewritten)
         #: Quoted text of several words (a pasted error or log line): evidence, never a request.
-        self.evidence: list[str] = []
-        quoted_at: set[int] = set()
-        for found in _QUOTED.finditer(rewritten):
-            inner = found.group(2)
-            if len(TOKEN_RE.findall(inner)) > 1:
-                self.evidence.append(inner)
-                rewritten = (rewritten[:found.start()] + " " * (found.end() - found.start())
-                             + rewritten[found.end():])
-            else:
-                quoted_at.add(found.start(2))
+        self.evidence = evidence
+        quoted_at = {found.start(2) for found in _QUOTED.finditer(rewritten)}
         orig: list[str] = []
         breaks: set[int] = set()
         #: Indices of tokens written in quotes or backticks: names as typed.
@@ -233,5 +242,5 @@ class Scan:
 
 _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
 #: Text in quotes or backticks (backticks are rewritten to ``'`` first).
-_QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))(['"])([^'"]+?)\1(?=$|[\s).,:;?!\]])""")
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])([^`'"]+?)\1(?=$|[\s).,:;?!\]-])""")
 _CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")
