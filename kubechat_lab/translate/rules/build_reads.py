@@ -8,6 +8,7 @@ from collections.abc import Callable
 from kubechat_lab.command import ResourceTable
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.scan import Scan
+from kubechat_lab.translate.rules.shapes import shape_output
 
 __all__ = [
     "BUILDERS",
@@ -247,9 +248,14 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if fields:
         argv.append(f"--field-selector={','.join(fields)}")
     argv += sort_flag(draft, resource)
+    shaped = shape_output(draft, resource)
+    if shaped and (names or "columns" in draft.extra):
+        draft.output = shaped
     output = draft.output or ("yaml" if draft.output_hint and names else None)
     if output:
         argv += ["-o", output]
+    if "label-columns" in draft.extra:
+        argv += ["-L", draft.extra["label-columns"]]
     if draft.show_labels:
         argv.append("--show-labels")
     return argv
@@ -258,7 +264,8 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
 def _build_describe(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if not draft.names and (draft.states or scan.has(r"\bwhy\b") or not draft.resources):
         return _build_get(draft, scan, table)
-    if draft.output in ("yaml", "json") or draft.output_hint:
+    if draft.output in ("yaml", "json") or draft.output_hint or {
+            "field", "columns", "label-columns"} & set(draft.extra):
         return _build_get(draft, scan, table)
     resource = one_resource(draft, "pods", "", "")
     argv = ["describe", resource, *draft.names, *scope(draft, table, resource)]

@@ -19,6 +19,7 @@ __all__ = [
     "INTENT_PATTERNS",
     "WRITE_INTENTS",
     "WRITE_WORDS",
+    "asked_about",
     "asks_about",
     "asks_for_change",
     "detect_intent",
@@ -228,6 +229,7 @@ WRITE_WORDS: frozenset[str] = frozenset(
     purged bounce bounced redeploy redeployed recycle recycled create created add added set
     change changed modify modified deploy deployed apply applied stop stopped shut kick kicked
     tear clean cleaned rid pause paused resume resumed blow replace replaced swap bump
+    suspend suspended unsuspend freeze frozen
     """.split()
 )
 _WRITE_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(WRITE_WORDS, key=len, reverse=True))
@@ -317,6 +319,19 @@ def _masked(scan: Scan) -> str:
         clause = _WRITE_WORD_RE.sub(lambda m: " " * len(m.group(0)), live[start:stop])
         live = live[:start] + clause + live[stop:]
     return live
+
+
+def asked_about(scan: Scan) -> frozenset[str]:
+    """Return the write words of the question's question clauses ("did someone suspend it").
+
+    A read accounts for them: they are what the question asks about, not what it asks for.
+    """
+    words: set[str] = set()
+    for first, end in scan.clauses():
+        start, stop = scan.span_of(first, end)
+        if rx(_QUESTION_LEAD).search(scan.text[start:stop]):
+            words.update(w for w in scan.words[first:end] if w in WRITE_WORDS)
+    return frozenset(words)
 
 
 def asks_about(scan: Scan) -> bool:

@@ -26,6 +26,9 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"[\u2018\u2019\u201b`\u00b4]", "'"),
     (r"[\u201c\u201d]", '"'),
     (r"\bcan't\b|\bcannot\b", "can not"),
+    (r"(?<=\s)\+(?=\s)", "and"),
+    (r"\bw/o\b", "without"),
+    (r"\bw/(?=\s)", "with"),
     (r"\bwon't\b", "will not"),
     (r"n't\b", " not"),
     # the same without the apostrophe, as people type ("which pods arent running")

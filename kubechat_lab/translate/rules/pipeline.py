@@ -39,6 +39,7 @@ from kubechat_lab.translate.rules.intents import (
     INTENT_PATTERNS,
     WRITE_INTENTS,
     WRITE_WORDS,
+    asked_about,
     detect_intent,
     take_planned,
 )
@@ -56,6 +57,7 @@ from kubechat_lab.translate.rules.phrases import (
     extract_output,
 )
 from kubechat_lab.translate.rules.scan import Scan, rx
+from kubechat_lab.translate.rules.shapes import extract_shapes
 from kubechat_lab.translate.rules.spelling import correct_spelling
 from kubechat_lab.translate.rules.write_values import pre_extract
 
@@ -117,6 +119,7 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
             f"'{' '.join(planned)}' is what you plan to do next, not what you asked for now: "
             "this only looks")
         draft.extra["planned"] = " ".join(planned)
+    extract_shapes(scan, draft)
     extract_output(scan, draft)
     extract_namespaces(scan, draft, ctx, words)
     extract_counts(scan, draft)
@@ -238,8 +241,10 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
             return draft, argv
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
     known = _known_words(draft, ctx) | stems(argv)
-    if draft.intent in ("describe", "logs"):
+    if draft.intent in ("describe", "logs", "top"):
         known |= SYMPTOMS
+    if draft.intent not in WRITE_INTENTS:
+        known |= asked_about(scan)
     unread = unread_condition(scan)
     if unread is not None and draft.intent not in WRITE_INTENTS:
         known |= frozenset(unread.lower().split())
