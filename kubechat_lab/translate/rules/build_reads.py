@@ -162,8 +162,12 @@ def sort_flag(draft: Draft, resource: str) -> list[str]:
     sort = draft.sort
     if sort == "restarts" and resource == "pods":
         return [f"--sort-by={_RESTART_SORT}"]
+    if sort == "age" and resource == "events":
+        return ["--sort-by=.lastTimestamp"]  # when it last happened, as kubectl events sorts
     if sort == "age":
         return [f"--sort-by={_AGE_SORT}"]
+    if sort == "start" and resource == "pods":
+        return ["--sort-by=.status.startTime"]
     if sort == "name":
         return ["--sort-by=.metadata.name"]
     if sort == "replicas" and resource in ("deployments", "statefulsets", "replicasets"):
@@ -322,6 +326,21 @@ def _build_top(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     return argv
 
 
+def _field_path_word(scan: Scan, draft: Draft) -> str | None:
+    """Return the field path a question names: ``spec.strategy``, or ``concurrencyPolicy``."""
+    for index in range(len(scan.words)):
+        word = scan.orig[index]
+        if re.fullmatch(r"(?:spec|status|metadata)(?:\.[a-zA-Z][a-zA-Z0-9]*)*", word):
+            scan.take_token(index)
+            if draft.names and draft.names[-1] == word.lower():
+                draft.names.pop()
+            return word
+        if not scan.used[index] and re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", word):
+            scan.take_token(index)
+            return f"spec.{word}"  # a camelCase field: one of the spec's, as people ask
+    return None
+
+
 def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     path = None
     for index in scan.free():
@@ -334,8 +353,8 @@ def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if path is None:
         resource = one_resource(draft, None, "no resource named",
                                  "'explain deployments' or 'explain pod.spec.containers'")
-        field = scan.search(r"\b(spec|status|metadata)\b")
-        path = f"{resource}.{field.group(1)}" if field else resource
+        field = _field_path_word(scan, draft)
+        path = f"{resource}.{field}" if field else resource
     argv = ["explain", path]
     if scan.has(r"\b(?:recursive(?:ly)?|all (?:the )?fields|every field)\b"):
         argv.append("--recursive")
@@ -372,4 +391,5 @@ BUILDERS: dict[str, Builder] = {
     "cluster-info": _build_simple("cluster-info"),
     "api-resources": _build_simple("api-resources"),
     "api-versions": _build_simple("api-versions"),
+    "auth-whoami": lambda draft, scan, table: ["auth", "whoami"],
 }

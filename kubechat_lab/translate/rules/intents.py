@@ -68,7 +68,19 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ("attach", r"\battach (?:to|me)\b"),
     ("edit", r"^(?:please )?edit\b|\b(?:open|interactively) (?:and )?edit\b|\bin an editor\b"),
     ("proxy", r"\bkubectl proxy\b|\b(?:start|run|open) (?:a |the )?(?:kubectl |api )?proxy\b"),
+    (
+        "auth-whoami",
+        r"\bwho am i\b|\bwho (?:does|do) (?:the )?(?:cluster|kubernetes|api ?server|it|they) "
+        r"(?:think|thinks|see|sees|take|takes) (?:i am|me)\b|\bwhat (?:user|identity|account) "
+        r"(?:am i|do i (?:run|act) as)\b|\bmy (?:identity|user ?name|current user)\b|\bwhoami\b",
+    ),
     ("api-versions", r"\bapi[- ]?versions\b|\bapi groups\b|\bgroup ?versions\b"),
+    (
+        "api-resources",
+        r"\b(?:resources|kinds|types)\b.{0,40}\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|"
+        r"net)\b|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net)\b.{0,40}\b(?:resources|"
+        r"kinds|types)\b",
+    ),
     (
         "api-resources",
         r"\bapi[- ]?resources\b|\bresource (?:types|kinds)\b|\b(?:kinds|types) of "
@@ -92,7 +104,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "label",
         r"^(?:please )?label\b|\b(?:add|set|put|apply|attach|give|tag)\b.{0,30}\blabels?\b"
-        r"|^(?:please )?tag\b|\blabel (?:it|them)\b",
+        r"|^(?:please )?tag\b|\blabel (?:it|them)\b"
+        r"|\b(?:add|put|stick|slap|attach|apply)\b \S+=\S* (?:on|to|onto)\b",
     ),
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach)\b.{0,30}\bannotations?\b"),
     (
@@ -107,8 +120,10 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"releases)\b|\brevisions of\b|\bwhat changed\b.{0,40}\broll(?:-| )?outs?\b"
         r"|\brevisions\b|\b(?:show|see|display|list|describe|get) (?:me )?(?:the )?revision\b",
     ),
-    ("rollout-pause", r"\bpause\b"),
-    ("rollout-resume", r"\bresume\b|\bunpause\b"),
+    ("rollout-pause", r"\bpause\b|\bsuspend\b|\bfreeze\b|\bhold (?:the |off )?(?:\S+ )?"
+                      r"roll ?out\b"),
+    ("rollout-resume", r"\bresume\b|\bunpause\b|\bunsuspend\b|\bunfreeze\b|\blet it run "
+                       r"again\b"),
     (
         "rollout-status",
         r"\broll(?:-| )?out (?:status|progress)\b|\broll(?:-| )?out\b.{0,40}\b(?:finish|finished|"
@@ -121,7 +136,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "rollout-restart",
         r"(?<!most\x20)(?<!many\x20)(?<!by\x20)(?<!of\x20)(?<!highest\x20)(?<!no\x20)"
         r"\b(?:rolling )?restart\b"
-        r"(?! count)|\bbounce\b|\bredeploy\b|\brecycle\b|\bcycle (?:the |all )?pods\b",
+        r"(?! count)|\bbounce\b|\bredeploy\b|\brecycle\b|\bcycle (?:the |all )?pods\b"
+        r"|\bgive .{1,40} a (?:kick|bounce|restart|nudge)\b|\bkick\b|\bfresh pods\b"
+        r"|\bcycle\b|\bnudge\b",
     ),
     (
         "scale",
@@ -135,12 +152,15 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "uncordon",
         r"\buncordon\b|\b(?:make|mark|set)\b.{0,30} schedulable\b|\b(?:allow|enable|re-?enable|"
-        r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:service|rotation)\b"
+        r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:the )?(?:service|"
+        r"rotation|pool)\b"
         r"|\bback online\b",
     ),
     (
         "cordon",
-        r"\bcordon\b|\b(?:make|mark|set)\b.{0,30}\bunschedulable\b|\b(?:stop|prevent|disable|"
+        r"\bcordon\b|\b(?:take|pull|get) .{1,40} out of (?:the )?(?:rotation|pool|service|"
+        r"scheduling)\b|\bout of (?:the )?(?:rotation|pool)\b"
+        r"|\b(?:make|mark|set)\b.{0,30}\bunschedulable\b|\b(?:stop|prevent|disable|"
         r"block) (?:new )?(?:pods )?(?:from )?(?:being )?scheduling\b",
     ),
     ("drain", r"\bdrain\b|\bevacuate\b|\bmove (?:all )?(?:the )?(?:pods|workloads) off\b"),
@@ -153,13 +173,15 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "delete",
         r"\bdelete\b|\bremove\b|\bkill\b|\bdestroy\b|\bterminate\b|\bnuke\b|\berase\b|\bpurge\b"
         r"|\bget rid of\b|\btear down\b|\bclean ?up\b|\bevict\b|\bwipe\b|\bblow (?:away|up)\b"
-        r"|\btrash\b|\bzap\b",
+        r"|\btrash\b|\bzap\b|\btidy up\b",
     ),
     (
         "create",
         r"\bcreate\b|\b(?:make|add|set up|spin up|provision)\b (?:me )?(?:a |an )?(?:new )?"
         r"(?:namespace|deployment|configmap|configmaps|secret|job|serviceaccount|"
-        r"serviceaccounts)\b|\bnew (?:namespace|deployment|configmaps|secret|job)\b",
+        r"serviceaccounts)\b|\bnew (?:namespace|deployment|configmaps|secret|job)\b"
+        r"|\b(?:fire|kick|trigger|launch|start)(?: off)? (?:a |an )?(?:one-off |one off |manual |"
+        r"ad-?hoc |single |extra )?(?:run|job|execution)\b|\btrigger\b",
     ),
     (
         "explain",

@@ -247,7 +247,7 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
         known |= asked_about(scan)
     unread = unread_condition(scan)
     if unread is not None and draft.intent not in WRITE_INTENTS:
-        known |= frozenset(unread.lower().split())
+        known |= frozenset(unread.lower().split()) | SYMPTOMS  # "that restarted more than 3"
     left = unaccounted(scan, known, tuple(draft.names))
     if left and draft.intent not in FORBIDDEN_INTENTS:
         raise NotUnderstoodError(left, draft, argv)

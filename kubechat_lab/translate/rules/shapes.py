@@ -37,7 +37,8 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
 )
 _JUST = (r"\b(?:just|only) (?:the )?(?:value|string|expression|ip|number|field|name|image|"
          r"tag|one|it)(?: string| value| itself)?\b|\bnothing else\b|\b(?:just|only)\b")
-_KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{3,}[A-Z0-9]*$")
+#: A ConfigMap key as people write one: ``TIMEOUT_MS``, ``FEATURE_FLAGS``.
+_KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _COLUMN_WORDS = {"name": ".metadata.name", "image": None, "images": None, "node": None,
                  "ip": None, "namespace": ".metadata.namespace", "status": ".status.phase"}
 
