@@ -136,8 +136,9 @@ _WHY = frozenset("for because cause cuz since so as coz".split())
 
 def _commentary(scan: Scan) -> set[int]:
     """Return the token indices of commentary: clauses (or trailing reasons) nothing read."""
-    found: set[int] = set()
-    touched = [u or s for u, s in zip(scan.used, scan.seen, strict=True)]
+    found: set[int] = set(scan.aside)
+    touched = [(u or s) and i not in scan.aside
+               for i, (u, s) in enumerate(zip(scan.used, scan.seen, strict=True))]
     for number, (first, end) in enumerate(scan.clauses()):
         if number > 0 and not any(touched[first:end]):
             found.update(range(first, end))

@@ -148,6 +148,8 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         _extract_previous(scan, draft)
     else:
         draft.previous = False
+    if draft.intent in WRITE_INTENTS:
+        _set_asides_aside(scan, ctx)
     extract_states(scan, draft)
     if draft.intent in ("logs", "exec", "top", "set-image", "attach", "cp", "debug"):
         extract_containers(scan, draft)
@@ -181,6 +183,26 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         draft.resources.append("nodes")
     resolve_inventory(draft, ctx)
     return draft, scan
+
+
+def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
+    """Take the clauses after a write's own clause that ask for nothing of their own.
+
+    "freeze the frontend rollout for a sec, I want to look at the new pods first": the
+    second clause says why; its "pods" is not what the rollout is about.
+    """
+    request = next((i for i, seen in enumerate(scan.seen) if seen), None)
+    if request is None:
+        return
+    for first, end in scan.clauses():
+        if first <= request:
+            continue
+        words = scan.words[first:end]
+        names = any(scan.is_written_name(i) or ctx.locate(scan.words[i])
+                    or ctx.knows_namespace(scan.words[i]) for i in range(first, end))
+        if not names and not any(w in WRITE_WORDS for w in words) and not any(
+                scan.used[first:end]):
+            scan.set_aside(first, end)
 
 
 def _intent_of(command: Command) -> str:
