@@ -63,7 +63,7 @@ from kubechat_lab.translate.rules.phrases import (
     extract_output,
 )
 from kubechat_lab.translate.rules.scan import Scan, rx
-from kubechat_lab.translate.rules.shapes import extract_shapes
+from kubechat_lab.translate.rules.shapes import extract_grouping, extract_shapes
 from kubechat_lab.translate.rules.spelling import correct_spelling
 from kubechat_lab.translate.rules.write_values import pre_extract
 
@@ -133,6 +133,7 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         draft.extra["planned"] = " ".join(planned)
     extract_shapes(scan, draft)
     extract_output(scan, draft)
+    extract_grouping(scan, draft)
     extract_namespaces(scan, draft, ctx, words)
     extract_counts(scan, draft)
     extract_sorting(scan, draft)
