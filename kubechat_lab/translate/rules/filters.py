@@ -88,8 +88,8 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
         (
             "start",
             r"\b(?:by|order (?:them |it )?by|sort (?:them |it )?by|sorted by|ordered by) "
-            r"(?:their |the )?start(?:ed)?(?: time| times|ing time)?\b|\bwhen (?:did |do )?(?:each|they|the \S+) "
-            r"(?:pods? )?start(?:ed)?\b",
+            r"(?:their |the )?start(?:ed)?(?: time| times|ing time)?\b"
+            r"|\bwhen (?:did |do )?(?:each|they|the \S+) (?:pods? )?start(?:ed)?\b",
         ),
         (
             "age",

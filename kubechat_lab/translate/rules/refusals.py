@@ -24,7 +24,8 @@ class Refusal:
     Parameters
     ----------
     kind
-        ``shell``, ``credentials``, ``identity``, ``network``, ``secret-value`` or ``steps``.
+        ``shell``, ``credentials``, ``identity``, ``escalation``, ``host``, ``who-did``,
+        ``network``, ``secret-value`` or ``steps``.
     phrase
         The words of the question that asked for it.
     why
@@ -80,6 +81,39 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
         "acting as another identity is refused: every command runs as your own mapped "
         "identity, so RBAC and the audit log name you",
         "ask the question as yourself; to check what someone may do, ask an admin",
+    ),
+    (
+        "escalation",
+        re.compile(r"\bmake (?:me|us|myself) (?:a |an |the )?(?:cluster[- ]?admin|"
+                   r"admin(?:istrator)?|root|superuser|owner)\b|\bgive (?:me|us|myself) "
+                   r"(?:cluster[- ]?admin|admin|root|full|all|more) ?(?:access|rights|"
+                   r"permissions|privileges)?\b|\bgrant (?:me|us|myself)\b|\bescalat\w*\b"
+                   r"|\b(?:bind|add) (?:me|us|myself) to\b", _FLAGS),
+        "granting yourself more rights is refused: kubechat runs commands with the rights you "
+        "have, and RBAC changes for yourself go through whoever administers the cluster",
+        "ask 'can I ... in NAMESPACE?' to see what you may do now ('auth can-i'), and ask an "
+        "admin for the role you need",
+    ),
+    (
+        "host",
+        re.compile(r"\bprivileged (?:debug )?(?:pods?|containers?|shell)\b|\bhost(?:'s)? ?(?:fs|"
+                   r"file ?system|network|pid|ipc|path|root)\b|\bnsenter\b|\bchroot\b", _FLAGS),
+        "reaching a node's host (privileged pods, host paths, host network or PIDs) is refused: "
+        "it steps outside every boundary the cluster enforces",
+        "look at the node with 'describe node NAME' and its events; host access is an admin's "
+        "break-glass procedure, outside kubechat",
+    ),
+    (
+        "who-did",
+        re.compile(r"\bwho (?:\w+ )?(?:deleted|removed|scaled|changed|modified|restarted|created|"
+                   r"edited|patched|killed|drained|cordoned|touched|applied|updated|rolled|"
+                   r"keeps? \w+ing)\b|\bwho (?:did|made) (?:this|that|it)\b", _FLAGS),
+        "kubectl cannot say who changed something: objects do not record who touched them",
+        "kubechat's audit log records every command run through it: '%kubechat audit --type "
+        "executed -n 500', then filter its command column for the verb and the name "
+        "(df[df.command.str.contains('delete') & df.command.str.contains('checkout')]), or "
+        "the side panel's Audit tab; changes made outside kubechat are in the cluster's own "
+        "audit log, which an admin can read",
     ),
     (
         "network",
