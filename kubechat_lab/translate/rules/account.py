@@ -76,7 +76,7 @@ def stems(argv: list[str] | tuple[str, ...]) -> frozenset[str]:
 
     "drain node-c ignoring daemonsets" is accounted by ``--ignore-daemonsets``.
     """
-    found = set()
+    found: set[str] = set()
     for arg in argv:
         if arg.startswith("-"):
             found.update(word[:5] for word in _WORD.findall(arg) if len(word) >= 5)

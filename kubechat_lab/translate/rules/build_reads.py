@@ -232,6 +232,9 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         # "events for pod X": events about that object.
         for name in names:
             fields.append(f"involvedObject.name={name}")
+        owners = [r for r in draft.resources if r != "events"]
+        if (owners and not _namespaced(table, owners[0])) or "node-events" in draft.extra:
+            draft.all_namespaces = draft.namespace is None  # a node's events land anywhere
         names = []
         draft.resources[:] = ["events"]
         resource = "events"
@@ -371,9 +374,14 @@ def _build_simple(verb: str) -> Builder:
                 argv.append("--namespaced=false")
             elif scan.has(r"\bnamespaced\b"):
                 argv.append("--namespaced=true")
-            group = scan.search(r"\b(?:api )?group ([a-z0-9][a-z0-9.\-]*)")
+            dotted = [n for n in draft.names if re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", n)]
+            if dotted:
+                argv.append(f"--api-group={dotted[0]}")  # "what does metrics.k8s.io serve"
+            group = None if dotted else scan.search(r"\b(?:api )?group ([a-z0-9][a-z0-9.\-]*)"
+                                r"|\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net))\b")
             if group:
-                argv.append(f"--api-group={group.group(1)}")
+                argv.append(f"--api-group={group.group(1) or group.group(2)}")
+                scan.take(group)
             if draft.output in ("wide", "name"):
                 argv += ["-o", draft.output]
         if verb == "version" and scan.has(r"\bclient\b|\bkubectl version\b"):

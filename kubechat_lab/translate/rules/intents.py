@@ -217,7 +217,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "top",
         r"\busage\b|\butili[sz]ation\b|^(?:cpu|memory|ram|mem)\b|\b(?:cpu|memory|ram) (?:of|for|"
-        r"used|use)\b|\bconsum\w*\b|\btop\b(?! and)|\bmetrics\b(?![- ](?:server|api|apiservice))"
+        r"used|use)\b|\bconsum\w*\b|\btop\b(?! and| says| said| shows| reports)"
+        r"|\bmetrics\b(?![- ](?:server|api|apiservice))"
         r"|\bhogg?\w*\b|\bhow much "
         r"(?:cpu|memory|ram|mem)\b|\b(?:most|highest|heaviest|least|lowest|more|less|much) "
         r"(?:cpu|memory|ram|mem)\b|\b(?:by|sorted by|order by|ordered by) (?:cpu|memory|ram|mem)"
@@ -229,7 +230,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"everything )?about\b|\b(?:everything|all) about\b|\binfo(?:rmation)? (?:on|about|for)\b"
         r"|\bwhat is wrong\b|\bwhy\b"
         r"|\bdiagnose\b|\bdebug\b|\btroubleshoot\b|\bwhat is (?:going on|happening|up) with\b"
-        r"|\bproblem with\b|\bissue with\b|\bconditions (?:of|on)\b|\bhealth of\b",
+        r"|\bproblem with\b|\bissue with\b|\bconditions\b|\bhealth of\b",
     ),
 )
 

@@ -183,6 +183,8 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     if draft.intent in _NODE_TARGETS and not draft.resources:
         draft.resources.append("nodes")
     resolve_inventory(draft, ctx)
+    if "events" in draft.resources and any(ctx.locate(n, "nodes") for n in draft.names):
+        draft.extra["node-events"] = "1"
     return draft, scan
 
 

@@ -51,9 +51,9 @@ def extract_shapes(scan: Scan, draft: Draft) -> None:
     key = _config_key(scan)
     if key is not None:
         draft.extra["field"] = f"data:{key}"
-        just = scan.search(_JUST)  # "only the value" is part of it
-        if just:
-            scan.take(just)
+        cue = scan.search(_JUST)  # "only the value" is part of it
+        if cue:
+            scan.take(cue)
         return
     just = scan.search(_JUST) is not None
     for field, pattern, needs_just in _FIELDS:
