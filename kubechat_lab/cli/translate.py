@@ -124,7 +124,7 @@ def _translator(provider: str, raw_options: tuple[str, ...],
 
 
 def _choices(translation: Translation) -> list[dict[str, object]]:
-    """The readings a refusal offers, judged by the default policy (forbidden ones left out)."""
+    """Return a refusal's readings judged by the default policy (forbidden ones left out)."""
     offered: list[dict[str, object]] = []
     for choice in translation.choices:
         assessment = assess(choice.command)

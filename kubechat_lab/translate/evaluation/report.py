@@ -137,8 +137,11 @@ class EvalReport:
 
     @property
     def misses_by_tag(self) -> dict[str, tuple[int, int, int, int]]:
-        """``{tag: (wrong answers, refusals, refusals with a right choice, reads answered by a
-        write)}``; empty when no case has a tag."""
+        """Misses per tag: ``{tag: (wrong, refused, right choice, read as write)}``.
+
+        Wrong answers, refusals, refusals with a right choice and reads answered by a write;
+        empty when no case has a tag.
+        """
         if not any(r.tag for r in self.results):
             return {}
         table: dict[str, list[int]] = {}
@@ -169,8 +172,10 @@ class EvalReport:
                 "reads_answered_by_writes": read_as_write}
 
     def summary(self) -> dict[str, object]:
-        """Return the JSON summary: accuracies, misses (wrong answers, refusals with a right
-        choice, reads answered by a write), per-verb and per-tag scores, latency, failures."""
+        """Return the JSON summary: accuracies, misses, per-verb and per-tag scores, failures.
+
+        Misses are wrong answers, refusals (with a right choice) and reads answered by a write.
+        """
         misses = self.misses_by_tag
         return {
             "provider": self.provider,
@@ -237,7 +242,6 @@ class EvalReport:
                 lines.append(f"  [{what}]{tag} {result.question}")
                 lines.append(f"      got:  {result.got or '(no command)'} ({result.level})")
                 want = " | ".join(a or "(a refusal)" for a in result.expected) or "(a refusal)"
-                for choice in result.choices:
-                    lines.append(f"      choice: {choice}")
+                lines += [f"      choice: {offered}" for offered in result.choices]
                 lines.append(f"      want: {want} ({'/'.join(result.expected_levels) or '-'})")
         return "\n".join(lines)
