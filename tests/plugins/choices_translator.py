@@ -5,8 +5,9 @@ what a refusal's choices become (the ``ask`` reply, ``kubechat translate``, the 
 the side panel) use this plugin: a real entry point in the ``kubechat_lab.translators`` group,
 found by the registry like any installed plugin. For "frobnicate the NAME deployment" it
 refuses and offers three readings: one the default policy forbids (deleting the
-``kube-system`` namespace), a warning write with its namespace (``rollout restart``) and a safe
-read without one (``get pods -l app=NAME``), so a test sees the forbidden one left out and the
+``kube-system`` namespace), a warning write with its namespace (``rollout restart`` in the
+namespace the question names, ``shop`` when it names none) and a safe read without one
+(``get pods -l app=NAME``), so a test sees the forbidden one left out and the
 namespace made explicit. Every other question goes to the rules translator.
 
 ``plugin_path(tmp)`` writes the ``.dist-info`` that declares the entry point under ``tmp``
@@ -30,11 +31,12 @@ from kubechat_lab.translate import (
 __all__ = ["PLUGIN_ID", "ChoicesTranslator", "plugin_path"]
 
 PLUGIN_ID = "choices-test"
-_QUESTION = re.compile(r"\bfrobnicate (?:the )?([a-z0-9][a-z0-9-]*) deployment\b")
+_QUESTION = re.compile(r"\bfrobnicate (?:the )?([a-z0-9][a-z0-9-]*) deployment\b"
+                       r"(?: in (?:namespace )?([a-z0-9][a-z0-9-]*))?")
 
 
 class ChoicesTranslator:
-    """Refuses "frobnicate the NAME deployment" with three choices; rules for the rest."""
+    """Refuses "frobnicate the NAME deployment [in NS]" with three choices; rules for the rest."""
 
     id: ClassVar[str] = PLUGIN_ID
     display_name: ClassVar[str] = "Choices (test plugin)"
@@ -50,10 +52,10 @@ class ChoicesTranslator:
         found = _QUESTION.search(question.lower())
         if found is None:
             return self.rules.translate(question, context)
-        name = found.group(1)
+        name, namespace = found.group(1), found.group(2) or "shop"
         choices = (
             Choice(parse("kubectl delete namespace kube-system"), "wipe: a reading never offered"),
-            Choice(parse(f"kubectl rollout restart deployment {name} -n shop"),
+            Choice(parse(f"kubectl rollout restart deployment {name} -n {namespace}"),
                    "bounce: restart its pods"),
             Choice(parse(f"kubectl get pods -l app={name}"), "look: list its pods"),
         )
