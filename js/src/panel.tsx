@@ -280,6 +280,10 @@ function App(props: IAppProps): JSX.Element {
         update(turn.id, {
           proposal: p,
           choices: [],
+          translation: {
+            ...turn.translation,
+            explanation: `Picked: ${choice.why}`
+          },
           status: 'ready',
           message: ''
         });

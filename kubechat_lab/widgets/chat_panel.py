@@ -147,7 +147,9 @@ class ChatPanel(anywidget.AnyWidget):
             return self._error(exc if isinstance(exc, KubechatError) else str(exc)), []
         messages[at] = {**item, "picked": msg.get("index")}
         self.messages = messages
-        self._show(proposal, question=str(item.get("question") or ""))
+        why = item["choices"][int(msg["index"])].get("why") or ""
+        self._show(proposal, question=str(item.get("question") or ""),
+                   translation={"explanation": f"Picked: {why}"})
         return {"ok": True, "id": proposal["id"]}, []
 
     @command

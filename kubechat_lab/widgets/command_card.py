@@ -107,8 +107,9 @@ class CommandCard(anywidget.AnyWidget):
         except (ValueError, KubechatError) as exc:
             self.message = str(exc)
             return {"error": str(exc)}, []
-        question = self.card.get("question") or None
-        self.card = card_fields(proposal, question=question)
+        why = self.choices[int(msg["index"])].get("why") or ""
+        self.card = card_fields(proposal, question=self.card.get("question") or None,
+                                translation={"explanation": f"Picked: {why}"})
         self.state = state_of(proposal).value  # a new proposal: its life starts here
         self.message = ""
         self.choices = []

@@ -84,6 +84,7 @@ async def test_the_chat_offers_choices_and_a_pick_is_proposed(client: KubechatCl
     card = panel.messages[3]
     assert card["role"] == "card" and card["card"]["command"] == offered[1]["display"]
     assert card["card"]["level"] == "safe" and card["state"] == "executed", card
+    assert card["card"]["explanation"] == "Picked: look: list its pods"
     assert panel.messages[1]["picked"] == 1
 
     # the write waits for approval: proposed, nothing ran
@@ -107,6 +108,7 @@ async def test_the_kubechat_card_becomes_the_picked_proposal(client: KubechatCli
     reply = await invoke(card, "pick", {"index": 0})
     assert reply["ok"] and reply["state"] == "proposed", reply
     assert card.choices == [] and card.card["level"] == "warning"
+    assert card.card["explanation"] == "Picked: bounce: restart its pods"
     assert card.card["command"] == answer["choices"][0]["display"]
     assert card.state == "proposed"
     # before approval nothing runs from the card
