@@ -8,12 +8,14 @@ from collections.abc import Callable
 from kubechat_lab.command import ResourceTable
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.scan import Scan
+from kubechat_lab.translate.rules.shapes import shape_output
 
 __all__ = [
     "BUILDERS",
     "AmbiguousNameError",
     "Builder",
     "CantTranslateError",
+    "NotUnderstoodError",
     "one_resource",
     "phase_fields",
     "scope",
@@ -62,6 +64,21 @@ class AmbiguousNameError(CantTranslateError):
         self.name = name
         self.candidates = tuple(candidates)
         self.example = example
+
+
+class NotUnderstoodError(CantTranslateError):
+    """Words of the question that no part of its reading accounts for: refuse, don't guess.
+
+    ``draft`` and ``argv`` are the partial reading, from which the translator offers choices.
+    """
+
+    def __init__(self, words: list[str], draft: Draft, argv: list[str]) -> None:
+        quoted = ", ".join(repr(w) for w in words)
+        super().__init__(f"I don't know what {quoted} means here",
+                         "rephrase with a kubectl verb, a kind and a name")
+        self.words = tuple(words)
+        self.draft = draft
+        self.argv = tuple(argv)
 
 
 Builder = Callable[[Draft, Scan, ResourceTable], list[str]]
@@ -145,8 +162,12 @@ def sort_flag(draft: Draft, resource: str) -> list[str]:
     sort = draft.sort
     if sort == "restarts" and resource == "pods":
         return [f"--sort-by={_RESTART_SORT}"]
+    if sort == "age" and resource == "events":
+        return ["--sort-by=.lastTimestamp"]  # when it last happened, as kubectl events sorts
     if sort == "age":
         return [f"--sort-by={_AGE_SORT}"]
+    if sort == "start" and resource == "pods":
+        return ["--sort-by=.status.startTime"]
     if sort == "name":
         return ["--sort-by=.metadata.name"]
     if sort == "replicas" and resource in ("deployments", "statefulsets", "replicasets"):
@@ -231,9 +252,14 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if fields:
         argv.append(f"--field-selector={','.join(fields)}")
     argv += sort_flag(draft, resource)
+    shaped = shape_output(draft, resource)
+    if shaped and (names or "columns" in draft.extra):
+        draft.output = shaped
     output = draft.output or ("yaml" if draft.output_hint and names else None)
     if output:
         argv += ["-o", output]
+    if "label-columns" in draft.extra:
+        argv += ["-L", draft.extra["label-columns"]]
     if draft.show_labels:
         argv.append("--show-labels")
     return argv
@@ -242,7 +268,8 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
 def _build_describe(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if not draft.names and (draft.states or scan.has(r"\bwhy\b") or not draft.resources):
         return _build_get(draft, scan, table)
-    if draft.output in ("yaml", "json") or draft.output_hint:
+    if draft.output in ("yaml", "json") or draft.output_hint or {
+            "field", "columns", "label-columns"} & set(draft.extra):
         return _build_get(draft, scan, table)
     resource = one_resource(draft, "pods", "", "")
     argv = ["describe", resource, *draft.names, *scope(draft, table, resource)]
@@ -299,6 +326,21 @@ def _build_top(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     return argv
 
 
+def _field_path_word(scan: Scan, draft: Draft) -> str | None:
+    """Return the field path a question names: ``spec.strategy``, or ``concurrencyPolicy``."""
+    for index in range(len(scan.words)):
+        word = scan.orig[index]
+        if re.fullmatch(r"(?:spec|status|metadata)(?:\.[a-zA-Z][a-zA-Z0-9]*)*", word):
+            scan.take_token(index)
+            if draft.names and draft.names[-1] == word.lower():
+                draft.names.pop()
+            return word
+        if not scan.used[index] and re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", word):
+            scan.take_token(index)
+            return f"spec.{word}"  # a camelCase field: one of the spec's, as people ask
+    return None
+
+
 def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     path = None
     for index in scan.free():
@@ -311,8 +353,8 @@ def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if path is None:
         resource = one_resource(draft, None, "no resource named",
                                  "'explain deployments' or 'explain pod.spec.containers'")
-        field = scan.search(r"\b(spec|status|metadata)\b")
-        path = f"{resource}.{field.group(1)}" if field else resource
+        field = _field_path_word(scan, draft)
+        path = f"{resource}.{field}" if field else resource
     argv = ["explain", path]
     if scan.has(r"\b(?:recursive(?:ly)?|all (?:the )?fields|every field)\b"):
         argv.append("--recursive")
@@ -349,4 +391,5 @@ BUILDERS: dict[str, Builder] = {
     "cluster-info": _build_simple("cluster-info"),
     "api-resources": _build_simple("api-resources"),
     "api-versions": _build_simple("api-versions"),
+    "auth-whoami": lambda draft, scan, table: ["auth", "whoami"],
 }

@@ -37,6 +37,11 @@ def _rollout(sub: str) -> Builder:
                                      "controller create a new one")
             names = _names(draft, "pod", "'restart pod web-1 in shop'")
             return ["delete", "pods", *names, *scope(draft, table, "pods")]
+        if resource == "cronjobs" and sub in ("pause", "resume") and draft.names:
+            # a CronJob is paused by suspending its schedule
+            suspend = "true" if sub == "pause" else "false"
+            return ["patch", "cronjob", draft.names[0], *scope(draft, table, resource),
+                    "-p", f'{{"spec":{{"suspend":{suspend}}}}}']
         if resource not in ("deployments", "statefulsets", "daemonsets"):
             raise CantTranslateError(f"{resource} have no rollouts",
                                      "'restart deployment checkout in shop'")
@@ -169,6 +174,13 @@ def _build_create(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     resource = one_resource(draft, None, "nothing to create named",
                             "'create namespace scratch' or 'create deployment web with image "
                             "nginx:1.27'")
+    if resource == "cronjobs" and draft.names:
+        # a one-off run of a CronJob: a Job made from its template
+        cron = draft.names[0]
+        job = draft.extra.get("job-name") or f"{cron}-manual"
+        if "job-name" not in draft.extra:
+            draft.assumptions.append(f"the new Job is called {job!r}")
+        return ["create", "job", job, *scope(draft, table, resource), f"--from=cronjob/{cron}"]
     names = _names(draft, resource, f"'create {resource[:-1]} NAME'")
     name = names[0]
     image = draft.extra.get("image")

@@ -16,8 +16,10 @@ from kubechat_lab.translate.rules.scan import Scan, rx
 
 __all__ = [
     "FORBIDDEN_INTENTS",
+    "INTENT_PATTERNS",
     "WRITE_INTENTS",
     "WRITE_WORDS",
+    "asked_about",
     "asks_about",
     "asks_for_change",
     "detect_intent",
@@ -42,7 +44,8 @@ _WRITE_WORDS = (
 _TABLE: tuple[tuple[str, str], ...] = (
     (
         "auth",
-        r"\b(?:am|are) (?:i|we) (?:allowed|able|permitted|authori[sz]ed)\b|\bdo (?:i|we) have "
+        r"\b(?:am|are) (?:i|we) (?:even |still |actually |really )?(?:allowed|able|permitted|"
+        r"authori[sz]ed)\b|\bdo (?:i|we) (?:even |still |actually |really )?have "
         r"(?:the )?(?:permission|permissions|rights?|access)\b|\b(?:check|see|verify) "
         r"(?:if|whether) (?:i|we) (?:can|am allowed|may)\b|\bwhat (?:can|am) i (?:do|allowed)\b"
         r"|\bmy permissions\b|\brbac\b|^(?:can|may|could) (?:i|we) (?:" + _WRITE_WORDS + r")\b",
@@ -65,7 +68,19 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ("attach", r"\battach (?:to|me)\b"),
     ("edit", r"^(?:please )?edit\b|\b(?:open|interactively) (?:and )?edit\b|\bin an editor\b"),
     ("proxy", r"\bkubectl proxy\b|\b(?:start|run|open) (?:a |the )?(?:kubectl |api )?proxy\b"),
+    (
+        "auth-whoami",
+        r"\bwho am i\b|\bwho (?:does|do) (?:the )?(?:cluster|kubernetes|api ?server|it|they) "
+        r"(?:think|thinks|see|sees|take|takes) (?:i am|me)\b|\bwhat (?:user|identity|account) "
+        r"(?:am i|do i (?:run|act) as)\b|\bmy (?:identity|user ?name|current user)\b|\bwhoami\b",
+    ),
     ("api-versions", r"\bapi[- ]?versions\b|\bapi groups\b|\bgroup ?versions\b"),
+    (
+        "api-resources",
+        r"\b(?:resources|kinds|types)\b.{0,40}\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|"
+        r"net)\b|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net)\b.{0,40}\b(?:resources|"
+        r"kinds|types)\b",
+    ),
     (
         "api-resources",
         r"\bapi[- ]?resources\b|\bresource (?:types|kinds)\b|\b(?:kinds|types) of "
@@ -89,7 +104,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "label",
         r"^(?:please )?label\b|\b(?:add|set|put|apply|attach|give|tag)\b.{0,30}\blabels?\b"
-        r"|^(?:please )?tag\b|\blabel (?:it|them)\b",
+        r"|^(?:please )?tag\b|\blabel (?:it|them)\b"
+        r"|\b(?:add|put|stick|slap|attach|apply)\b \S+=\S* (?:on|to|onto)\b",
     ),
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach)\b.{0,30}\bannotations?\b"),
     (
@@ -104,8 +120,10 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"releases)\b|\brevisions of\b|\bwhat changed\b.{0,40}\broll(?:-| )?outs?\b"
         r"|\brevisions\b|\b(?:show|see|display|list|describe|get) (?:me )?(?:the )?revision\b",
     ),
-    ("rollout-pause", r"\bpause\b"),
-    ("rollout-resume", r"\bresume\b|\bunpause\b"),
+    ("rollout-pause", r"\bpause\b|\bsuspend\b|\bfreeze\b|\bhold (?:the |off )?(?:\S+ )?"
+                      r"roll ?out\b"),
+    ("rollout-resume", r"\bresume\b|\bunpause\b|\bunsuspend\b|\bunfreeze\b|\blet it run "
+                       r"again\b"),
     (
         "rollout-status",
         r"\broll(?:-| )?out (?:status|progress)\b|\broll(?:-| )?out\b.{0,40}\b(?:finish|finished|"
@@ -118,7 +136,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "rollout-restart",
         r"(?<!most\x20)(?<!many\x20)(?<!by\x20)(?<!of\x20)(?<!highest\x20)(?<!no\x20)"
         r"\b(?:rolling )?restart\b"
-        r"(?! count)|\bbounce\b|\bredeploy\b|\brecycle\b|\bcycle (?:the |all )?pods\b",
+        r"(?! count)|\bbounce\b|\bredeploy\b|\brecycle\b|\bcycle (?:the |all )?pods\b"
+        r"|\bgive .{1,40} a (?:kick|bounce|restart|nudge)\b|\bkick\b|\bfresh pods\b"
+        r"|\bcycle\b|\bnudge\b",
     ),
     (
         "scale",
@@ -132,12 +152,15 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "uncordon",
         r"\buncordon\b|\b(?:make|mark|set)\b.{0,30} schedulable\b|\b(?:allow|enable|re-?enable|"
-        r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:service|rotation)\b"
+        r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:the )?(?:service|"
+        r"rotation|pool)\b"
         r"|\bback online\b",
     ),
     (
         "cordon",
-        r"\bcordon\b|\b(?:make|mark|set)\b.{0,30}\bunschedulable\b|\b(?:stop|prevent|disable|"
+        r"\bcordon\b|\b(?:take|pull|get) .{1,40} out of (?:the )?(?:rotation|pool|service|"
+        r"scheduling)\b|\bout of (?:the )?(?:rotation|pool)\b"
+        r"|\b(?:make|mark|set)\b.{0,30}\bunschedulable\b|\b(?:stop|prevent|disable|"
         r"block) (?:new )?(?:pods )?(?:from )?(?:being )?scheduling\b",
     ),
     ("drain", r"\bdrain\b|\bevacuate\b|\bmove (?:all )?(?:the )?(?:pods|workloads) off\b"),
@@ -150,13 +173,15 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "delete",
         r"\bdelete\b|\bremove\b|\bkill\b|\bdestroy\b|\bterminate\b|\bnuke\b|\berase\b|\bpurge\b"
         r"|\bget rid of\b|\btear down\b|\bclean ?up\b|\bevict\b|\bwipe\b|\bblow (?:away|up)\b"
-        r"|\btrash\b|\bzap\b",
+        r"|\btrash\b|\bzap\b|\btidy up\b",
     ),
     (
         "create",
         r"\bcreate\b|\b(?:make|add|set up|spin up|provision)\b (?:me )?(?:a |an )?(?:new )?"
         r"(?:namespace|deployment|configmap|configmaps|secret|job|serviceaccount|"
-        r"serviceaccounts)\b|\bnew (?:namespace|deployment|configmaps|secret|job)\b",
+        r"serviceaccounts)\b|\bnew (?:namespace|deployment|configmaps|secret|job)\b"
+        r"|\b(?:fire|kick|trigger|launch|start)(?: off)? (?:a |an )?(?:one-off |one off |manual |"
+        r"ad-?hoc |single |extra )?(?:run|job|execution)\b|\btrigger\b",
     ),
     (
         "explain",
@@ -200,6 +225,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The pattern of each intent, by intent.
+INTENT_PATTERNS: dict[str, str] = dict(_TABLE)
+
 #: Intents that change the cluster.
 WRITE_INTENTS: frozenset[str] = frozenset(
     {
@@ -223,6 +251,7 @@ WRITE_WORDS: frozenset[str] = frozenset(
     purged bounce bounced redeploy redeployed recycle recycled create created add added set
     change changed modify modified deploy deployed apply applied stop stopped shut kick kicked
     tear clean cleaned rid pause paused resume resumed blow replace replaced swap bump
+    suspend suspended unsuspend freeze frozen
     """.split()
 )
 _WRITE_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(WRITE_WORDS, key=len, reverse=True))
@@ -314,6 +343,19 @@ def _masked(scan: Scan) -> str:
     return live
 
 
+def asked_about(scan: Scan) -> frozenset[str]:
+    """Return the write words of the question's question clauses ("did someone suspend it").
+
+    A read accounts for them: they are what the question asks about, not what it asks for.
+    """
+    words: set[str] = set()
+    for first, end in scan.clauses():
+        start, stop = scan.span_of(first, end)
+        if rx(_QUESTION_LEAD).search(scan.text[start:stop]):
+            words.update(w for w in scan.words[first:end] if w in WRITE_WORDS)
+    return frozenset(words)
+
+
 def asks_about(scan: Scan) -> bool:
     """Return True when a write word of the question sits in a clause that asks a question."""
     return _masked(scan) != scan.words_only()
@@ -326,7 +368,7 @@ def asks_for_change(scan: Scan) -> bool:
 
 def is_permission_question(scan: Scan) -> bool:
     """Return True for "can I ... / am I allowed to ..." (an ``auth can-i`` question)."""
-    return rx(dict(_TABLE)["auth"]).search(scan.text) is not None
+    return rx(INTENT_PATTERNS["auth"]).search(scan.text) is not None
 
 
 def detect_intent(scan: Scan) -> str:
@@ -338,14 +380,16 @@ def detect_intent(scan: Scan) -> str:
     X?") are not read as requests.
     """
     live = scan.words_only()
-    auth = dict(_TABLE)["auth"]
+    auth = INTENT_PATTERNS["auth"]
     if rx(auth).search(live):
         return "auth"
     masked = _masked(scan)
     for intent, pattern in _TABLE:
         # write intents are read with the write words of question clauses masked, so
         # "what is killing X" is no delete; read intents see the whole text
-        if rx(pattern).search(masked if intent in WRITE_INTENTS else live):
+        found = rx(pattern).search(masked if intent in WRITE_INTENTS else live)
+        if found:
+            scan.mark_seen(*found.span())
             if intent in WRITE_INTENTS and rx(_ABOUT_THE_PAST).search(scan.text):
                 return "describe"
             return intent

@@ -26,6 +26,9 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"[\u2018\u2019\u201b`\u00b4]", "'"),
     (r"[\u201c\u201d]", '"'),
     (r"\bcan't\b|\bcannot\b", "can not"),
+    (r"(?<=\s)\+(?=\s)", "and"),
+    (r"\bw/o\b", "without"),
+    (r"\bw/(?=\s)", "with"),
     (r"\bwon't\b", "will not"),
     (r"n't\b", " not"),
     # the same without the apostrophe, as people type ("which pods arent running")
@@ -62,7 +65,7 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bcustom\s+resource\s+definition(s?)\b", r"crd\1"),
     (r"\bcertificate\s+signing\s+request(s?)\b", r"csr\1"),
     (r"\bworker\s+node(s?)\b", r"node\1"),
-    (r"\bk8s\b", "kubernetes"),
+    (r"(?<![\w.=/-])k8s(?![\w.=/-])", "kubernetes"),
     (r"\bcrash[\s-]*loop(?:ing|s)?(?:\s*back[\s-]*off)?\b|\bcrashloopbackoff\b", "crashlooping"),
     (r"\bname\s+space\b", "namespace"),
     (r"\bname\s+spaces\b", "namespaces"),
@@ -122,6 +125,7 @@ _add("customresourcedefinitions", ("crd", "customresourcedefinition"),
 _add("certificatesigningrequests", ("csr", "certificatesigningrequest"),
      ("csrs", "certificatesigningrequests"))
 _add("events", ("event",), ("events",))
+_add("apiservices", ("apiservice",), ("apiservices",))
 _add("leases", ("lease",), ("leases",))
 
 #: Words that are never object names: grammar words, verbs, states, units, output formats.

@@ -7,9 +7,10 @@ from functools import lru_cache
 
 from kubechat_lab.command import DEFAULT_RESOURCES, ResourceTable
 from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.build_reads import AmbiguousNameError
 from kubechat_lab.translate.rules.draft import NAME, Draft
-from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
+from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS, WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
 from kubechat_lab.translate.rules.scan import Scan
 
@@ -100,8 +101,10 @@ def find_objects(
                 draft.namespace = name  # "po shop wide": a namespace, not a pod named shop
                 scan.take_token(after)
                 break
-            if name in words or not scan.is_name(name, strict=plural):
-                break
+            if name in words or not scan.is_name(name) or not (
+                    scan.is_written_name(after) or ctx.locate(name)
+                    or (not plural and _opens_name_slot(scan, index))):
+                break  # an ordinary word after a kind is no name ("jobs hanging")
             draft.names.append(name)
             scan.take_token(after)
             found = True
@@ -116,14 +119,11 @@ def find_objects(
         name = scan.words[before]
         if name in words or not scan.is_name(name):
             continue
-        lead = scan.words[before - 1] if before > 0 else ""
         if _namespace_word(name, draft, ctx):
             draft.namespace = name  # "payments pod", "shop deployments"
             scan.take_token(before)
-        elif not plural and (
-            before == 0 or lead in _DETERMINERS or lead in NOT_NAMES
-            or scan.is_name(name, strict=True)
-        ):
+        elif not plural and (scan.is_written_name(before) or ctx.locate(name) or (
+                before == 0 or scan.words[before - 1] in _DETERMINERS)):
             draft.names.append(name)
             scan.take_token(before)
         elif plural and draft.namespace is None and not draft.all_namespaces and (
@@ -134,6 +134,24 @@ def find_objects(
             scan.take_token(before)
             if not ctx.knows_namespace(name):
                 draft.assumptions.append(f"{name!r} read as the namespace")
+
+
+#: Words after which a singular kind opens kubectl's own NAME slot ("describe deployment cart").
+_SLOT_OPENERS = _DETERMINERS | frozenset(
+    "of for about on to a an describe get show list display print inspect view check explain "
+    "logs log tail watch status history down up from is in".split())
+
+
+def _opens_name_slot(scan: Scan, index: int) -> bool:
+    """Return True when the kind word at ``index`` is the object of the verb, in kubectl order.
+
+    "scale deployment cart in orders": the word after the kind is its name. "the last deploy
+    broke the page": it is not (the kind word is not the verb's object).
+    """
+    if index == 0:
+        return True
+    previous = scan.words[index - 1]
+    return previous in _SLOT_OPENERS or previous in WRITE_WORDS
 
 
 def _namespace_word(word: str, draft: Draft, ctx: TranslationContext) -> bool:
@@ -156,9 +174,13 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
                 scan.take_token(index)
                 free.remove(index)
                 break
-    picked = known or [i for i in free if scan.is_name(scan.words[i], strict=True)]
+    picked = known or [i for i in free if scan.is_written_name(i)
+                       or scan.words[i] in WELL_KNOWN]
     if not picked and draft.intent in NEEDS_NAME:
-        picked = [i for i in free if scan.is_name(scan.words[i])][:1]
+        # kubectl order: the word right after the verb ("redeploy cart in orders")
+        picked = [i for i in free if i > 0 and scan.is_name(scan.words[i])
+                  and scan.words[i] not in FILLERS
+                  and scan.words[i - 1] in WRITE_WORDS | {"for", "of"}][:1]
     for index in picked:
         draft.names.append(scan.words[index])
         scan.take_token(index)

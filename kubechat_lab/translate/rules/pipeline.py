@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from kubechat_lab.command import Command
 from kubechat_lab.translate._types import TranslationContext
-from kubechat_lab.translate.rules.build_reads import BUILDERS, CantTranslateError
+from kubechat_lab.translate.rules.account import SYMPTOMS, intent_words, stems, unaccounted
+from kubechat_lab.translate.rules.build_reads import (
+    BUILDERS,
+    CantTranslateError,
+    NotUnderstoodError,
+)
 from kubechat_lab.translate.rules.build_writes import WRITE_BUILDERS
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.filters import (
@@ -29,7 +34,16 @@ from kubechat_lab.translate.rules.followup import (
     previous_target,
     undo_previous,
 )
-from kubechat_lab.translate.rules.intents import WRITE_INTENTS, detect_intent, take_planned
+from kubechat_lab.translate.rules.intents import (
+    FORBIDDEN_INTENTS,
+    INTENT_PATTERNS,
+    WRITE_INTENTS,
+    WRITE_WORDS,
+    asked_about,
+    detect_intent,
+    take_planned,
+)
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES
 from kubechat_lab.translate.rules.objects import (
     NEEDS_NAME,
     find_objects,
@@ -43,6 +57,7 @@ from kubechat_lab.translate.rules.phrases import (
     extract_output,
 )
 from kubechat_lab.translate.rules.scan import Scan, rx
+from kubechat_lab.translate.rules.shapes import extract_shapes
 from kubechat_lab.translate.rules.spelling import correct_spelling
 from kubechat_lab.translate.rules.write_values import pre_extract
 
@@ -104,6 +119,7 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
             f"'{' '.join(planned)}' is what you plan to do next, not what you asked for now: "
             "this only looks")
         draft.extra["planned"] = " ".join(planned)
+    extract_shapes(scan, draft)
     extract_output(scan, draft)
     extract_namespaces(scan, draft, ctx, words)
     extract_counts(scan, draft)
@@ -224,12 +240,29 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
         if argv is not None:
             return draft, argv
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
+    known = _known_words(draft, ctx) | stems(argv)
+    if draft.intent in ("describe", "logs", "top"):
+        known |= SYMPTOMS
+    if draft.intent not in WRITE_INTENTS:
+        known |= asked_about(scan)
     unread = unread_condition(scan)
+    if unread is not None and draft.intent not in WRITE_INTENTS:
+        known |= frozenset(unread.lower().split()) | SYMPTOMS  # "that restarted more than 3"
+    left = unaccounted(scan, known, tuple(draft.names))
+    if left and draft.intent not in FORBIDDEN_INTENTS:
+        raise NotUnderstoodError(left, draft, argv)
     if unread is not None and draft.intent not in WRITE_INTENTS:
         draft.assumptions.append(
             f"kubectl cannot select rows on {unread!r}: every row comes back; filter the "
             "DataFrame instead (df.query(...) or %kubechat sql)")
     return draft, argv
+
+
+def _known_words(draft: Draft, ctx: TranslationContext) -> frozenset[str]:
+    """Words the reading accounts for without taking them: its intent's verbs, the lexicon."""
+    intent = INTENT_PATTERNS.get(draft.intent)
+    return (intent_words(intent) if intent else frozenset()) | (NOT_NAMES - WRITE_WORDS) | (
+        frozenset(resource_words(ctx.resources)))
 
 
 #: Words that open a condition on rows ("older than a day", "without the tier label").

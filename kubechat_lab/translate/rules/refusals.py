@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from kubechat_lab.translate.rules.intents import WRITE_WORDS
+from kubechat_lab.translate.rules.scan import split_evidence
 
 __all__ = ["Refusal", "find_refusals", "refusal_explanation"]
 
@@ -157,6 +158,7 @@ def find_refusals(question: str, *, permission_question: bool = False) -> list[R
         (``auth can-i``), so asking whether one may exec or read secrets is not refused;
         shell syntax, credentials and other identities still are.
     """
+    question = split_evidence(question)[0]
     found: list[Refusal] = []
     for kind, pattern, why, instead in _RULES:
         if permission_question and kind in ("network", "secret-value"):

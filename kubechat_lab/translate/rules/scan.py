@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from kubechat_lab.translate.rules.lexicon import NAME_RE, NOT_NAMES, REWRITES, TOKEN_RE
 
-__all__ = ["Scan", "rx"]
+__all__ = ["Scan", "rx", "split_evidence"]
 
 _LITERAL_CHARS = frozenset("=:/@")
 
@@ -32,6 +32,22 @@ def rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.replace(" ", r"\s+"))
 
 
+def split_evidence(text: str) -> tuple[str, list[str]]:
+    """Blank quoted text of several words (a pasted error, a log line) out of ``text``.
+
+    What someone pastes is evidence about the problem, never part of the request: the
+    ``restarting`` in `` `Back-off restarting failed container` `` asks for no restart, and
+    its backticks are markdown, not shell. Returns the text (offsets kept) and the pieces.
+    """
+    evidence: list[str] = []
+    for found in _QUOTED.finditer(text):
+        inner = found.group(2)
+        if len(TOKEN_RE.findall(inner)) > 1:
+            evidence.append(inner)
+            text = text[:found.start()] + " " * (found.end() - found.start()) + text[found.end():]
+    return text, evidence
+
+
 class Scan:
     """The tokens of one question and what has been taken from them.
 
@@ -41,20 +57,29 @@ class Scan:
         The question as typed.
     """
 
-    __slots__ = ("breaks", "live", "orig", "question", "starts", "text", "used", "words")
+    __slots__ = ("breaks", "evidence", "live", "orig", "quoted", "question", "seen", "starts",
+                 "text", "used", "words")
 
     def __init__(self, question: str) -> None:
         self.question = question
         rewritten = question
         for pattern, repl in REWRITES:
             rewritten = pattern.sub(repl, rewritten)
+        rewritten, evidence = split_evidence(rewritten)
+        #: Quoted text of several words (a pasted error or log line): evidence, never a request.
+        self.evidence = evidence
+        quoted_at = {found.start(2) for found in _QUOTED.finditer(rewritten)}
         orig: list[str] = []
         breaks: set[int] = set()
+        #: Indices of tokens written in quotes or backticks: names as typed.
+        self.quoted: set[int] = set()
         for found in TOKEN_RE.finditer(rewritten):
             raw = found.group(0)
             # Commas and brackets stay as tokens: "in gw-0, namespace edge" is two phrases.
             token = raw if raw in ",;()" else raw.rstrip(".:,")
             if token:
+                if found.start() in quoted_at:
+                    self.quoted.add(len(orig))
                 orig.append(token)
                 if raw in ",;" or raw != token and raw[len(token):].strip(":") or (
                     _CLAUSE_END.match(rewritten, found.end())
@@ -72,6 +97,8 @@ class Scan:
             pos += len(word) + 1
         self.starts = starts
         self.used = [False] * len(self.words)
+        #: Tokens some rule's match covered: read by the rules, even where not taken.
+        self.seen = [False] * len(self.words)
         self.live = self.text
 
     # -- matching -----------------------------------------------------------------------------
@@ -87,7 +114,19 @@ class Scan:
         ``@``: an image, a label, a path) is no match: "latest" in ``nginx:latest`` is part
         of the image, not a sort.
         """
-        return (m for m in rx(pattern).finditer(self.live) if not self._cuts_a_literal(m))
+        for match in rx(pattern).finditer(self.live):
+            if not self._cuts_a_literal(match):
+                self.mark_seen(*match.span())
+                yield match
+
+    def mark_seen(self, start: int, end: int) -> None:
+        """Mark the tokens in ``[start, end)`` as read by a rule."""
+        first = bisect.bisect_right(self.starts, start) - 1
+        for index in range(max(first, 0), len(self.starts)):
+            if self.starts[index] >= end:
+                break
+            if self.starts[index] + len(self.words[index]) > start:
+                self.seen[index] = True
 
     def words_only(self) -> str:
         """Return the live text with literal tokens (images, labels, paths) blanked.
@@ -114,7 +153,12 @@ class Scan:
 
     def has(self, pattern: str) -> bool:
         """Return True when ``pattern`` matches the whole original text (taken or not)."""
-        return any(not self._cuts_a_literal(m) for m in rx(pattern).finditer(self.text))
+        found = False
+        for match in rx(pattern).finditer(self.text):
+            if not self._cuts_a_literal(match):
+                self.mark_seen(*match.span())
+                found = True
+        return found
 
     def take(self, match: re.Match[str], group: int | str = 0) -> None:
         """Blank the span of ``match`` (or one of its groups) and mark its tokens used."""
@@ -169,6 +213,15 @@ class Scan:
             return False
         return not strict or any(ch.isdigit() or ch in "-." for ch in word)
 
+    def is_written_name(self, index: int) -> bool:
+        """Return True when token ``index`` is written as a name: quoted, or name-shaped.
+
+        Name-shaped is how people write generated names, with a digit, a dash or a dot
+        (``cart-5f7``, ``node-b``); an ordinary English word is never a name by itself.
+        """
+        word = self.words[index]
+        return self.is_name(word, strict=index not in self.quoted)
+
 
     def clauses(self) -> list[tuple[int, int]]:
         """Return ``(first, end)`` token ranges of the question's clauses, in order."""
@@ -188,4 +241,6 @@ class Scan:
 
 
 _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
+#: Text in quotes or backticks (backticks are rewritten to ``'`` first).
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])([^`'"]+?)\1(?=$|[\s).,:;?!\]-])""")
 _CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")

@@ -24,6 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.account import FILLERS, SYMPTOMS
 from kubechat_lab.translate.rules.intents import WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS, REWRITES
 
@@ -55,7 +56,12 @@ _ENGLISH = frozenset(
     what whats thing things stuff hello hey yeah yes nope look looks show shows showing
     """.split()
 )
-_KNOWN = NOT_NAMES | WRITE_WORDS | _ENGLISH | frozenset(VOCABULARY)
+_KNOWN = (NOT_NAMES | WRITE_WORDS | _ENGLISH | FILLERS | SYMPTOMS | frozenset(VOCABULARY)
+          | frozenset("""
+    columns column table string value values expression field fields tier tidy tiny teeny
+    tweak suspend suspended preview protection policy rotation pool evenly spread common
+    reasons reason tally rank installed lately bottom
+    """.split()))
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
 _LITERAL_NEIGHBOURS = frozenset("=:/@")

@@ -16,7 +16,12 @@ from kubechat_lab.command import Command, parse
 from kubechat_lab.errors import CommandError
 from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import Translation, TranslationContext
-from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
+from kubechat_lab.translate.rules.build_reads import (
+    AmbiguousNameError,
+    CantTranslateError,
+    NotUnderstoodError,
+)
+from kubechat_lab.translate.rules.choices import choices_for
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS
 from kubechat_lab.translate.rules.pipeline import GENERIC_HINT, understand
 from kubechat_lab.translate.rules.refusals import Refusal, refusal_explanation
@@ -94,6 +99,19 @@ class RulesTranslator:
                 provider=self.id,
                 notes=(f"ambiguous: {exc.why}",),
                 latency=time.perf_counter() - start,
+            )
+        except NotUnderstoodError as exc:
+            choices = choices_for(exc, ctx, looks_only=facts.looks_only)
+            offered = " Did you mean one of the choices below?" if choices else ""
+            return Translation(
+                question=question,
+                command=None,
+                text="",
+                explanation=f"I'm not sure what you want: {exc.why}.{offered} Or try {exc.hint}.",
+                provider=self.id,
+                notes=(f"not understood: {exc.why}",),
+                latency=time.perf_counter() - start,
+                choices=choices,
             )
         except CantTranslateError as exc:
             return Translation(

@@ -84,6 +84,10 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
                     break
         if intent == "create":
             _take_first(scan, draft, "from", (r"\bfrom (?:the )?cronjobs? ([a-z0-9][a-z0-9.\-]*)",))
+            _take_first(scan, draft, "job-name", (
+                r"\b(?:call|name) (?:the (?:new )?(?:job|run) |it )([a-z0-9][a-z0-9.\-]*)\b",
+                r"\b(?:job|run) (?:called|named) ([a-z0-9][a-z0-9.\-]*)\b",
+            ))
             _take_first(scan, draft, "replicas", (
                 r"\b(?:with )?" + _COUNT + r" (?:replicas?|instances|copies)\b",
             ))

@@ -1,0 +1,146 @@
+"""Output shapes: one field (``-o jsonpath``), chosen columns, labels as columns.
+
+"what image is checkout running? just the image string", "cluster ip of the api svc, only
+the ip", "TIMEOUT_MS in checkout-config", "table of pod name + image", "show the app and tier
+labels as columns". :func:`extract_shapes` reads the request (before the kind is known);
+:func:`shape_output` turns it into the ``-o`` value for the kind the builder settles on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.scan import Scan
+
+__all__ = ["extract_shapes", "shape_output"]
+
+_WORKLOADS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs")
+_POD_SPEC = {
+    "pods": ".spec",
+    "cronjobs": ".spec.jobTemplate.spec.template.spec",
+    **{kind: ".spec.template.spec" for kind in _WORKLOADS},
+}
+
+#: field -> (pattern that asks for it, whether it needs "just/only" to mean one field).
+_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("image", r"\b(?:container )?images?(?: string| tags?| names?| versions?)?\b", True),
+    ("cluster-ip", r"\bcluster[- ]?ips?\b", False),
+    ("pod-ip", r"\bpod ips?\b", True),
+    ("node-name", r"\b(?:which|what) node\b|\bnode names?\b", True),
+    ("schedule", r"\b(?:cron )?schedule\b|\bcron expression\b|\bcron\b", True),
+    ("finalizers", r"\bfinali[sz]ers?\b|\b(?:delete|deletion) protection\b", False),
+    ("grace", r"\b(?:termination )?grace ?period\b|\bhow long\b|\bbefore (?:it is |it gets |"
+              r"getting )?(?:force |forcibly |hard )?killed\b|\bforce killed\b", False),
+    ("restarts", r"\brestart count\b", True),
+    ("ready-replicas", r"\breplicas? (?:are |is )?ready\b|\bready replicas\b", True),
+)
+_JUST = (r"\b(?:just|only) (?:the )?(?:value|string|expression|ip|number|field|name|image|"
+         r"tag|one|it)(?: string| value| itself)?\b|\bnothing else\b|\b(?:just|only)\b")
+#: A ConfigMap key as people write one: ``TIMEOUT_MS``, ``FEATURE_FLAGS``.
+_KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_COLUMN_WORDS = {"name": ".metadata.name", "image": None, "images": None, "node": None,
+                 "ip": None, "namespace": ".metadata.namespace", "status": ".status.phase"}
+
+
+def extract_shapes(scan: Scan, draft: Draft) -> None:
+    """Read a request for one field, chosen columns or label columns, and take its words."""
+    _label_columns(scan, draft)
+    if _columns(scan, draft):
+        return
+    key = _config_key(scan)
+    if key is not None:
+        draft.extra["field"] = f"data:{key}"
+        just = scan.search(_JUST)  # "only the value" is part of it
+        if just:
+            scan.take(just)
+        return
+    just = scan.search(_JUST) is not None
+    for field, pattern, needs_just in _FIELDS:
+        found = scan.search(pattern)
+        if found is None or (needs_just and not just):
+            continue
+        draft.extra["field"] = field
+        scan.take(found)
+        cue = scan.search(_JUST)
+        if cue:
+            scan.take(cue)
+        return
+
+
+def _config_key(scan: Scan) -> str | None:
+    """Return a ConfigMap key written as one (``TIMEOUT_MS``), if the question names one."""
+    for index in scan.free():
+        if _KEY.match(scan.orig[index]):
+            scan.take_token(index)
+            return scan.orig[index]
+    return None
+
+
+def _label_columns(scan: Scan, draft: Draft) -> None:
+    found = scan.search(r"\b(?:show |with |and )?(?:the )?([a-z0-9./-]+(?: (?:and|,) "
+                        r"[a-z0-9./-]+)*) labels? as (?:a )?columns?\b")
+    if found is None:
+        return
+    keys = [k for k in re.split(r"\s+(?:and|,)\s+|\s+", found.group(1)) if k not in ("and", ",")]
+    draft.extra["label-columns"] = ",".join(keys)
+    scan.take(found)
+
+
+def _columns(scan: Scan, draft: Draft) -> bool:
+    found = scan.search(r"\b(?:table|columns?) (?:of|with) (?:the )?(?:pod |pods )?"
+                        r"(name|image|node|ip|namespace|status)s? (?:and|,) (?:the )?"
+                        r"(name|images?|node|ip|namespace|status)s?\b")
+    if found is None:
+        return False
+    draft.extra["columns"] = f"{found.group(1)},{found.group(2).rstrip('s')}"
+    if "pod" in found.group(0) and "pods" not in draft.resources:
+        draft.resources.append("pods")
+    scan.take(found)
+    return True
+
+
+def shape_output(draft: Draft, resource: str) -> str | None:
+    """Return the ``-o`` value the shape request asks for on ``resource``, if any."""
+    field = draft.extra.get("field")
+    columns = draft.extra.get("columns")
+    spec = _POD_SPEC.get(resource)
+    if columns:
+        parts = []
+        for word in columns.split(","):
+            path = _column_path(word, resource, spec)
+            if path is None:
+                return None
+            parts.append(f"{word.upper()}:{path}")
+        return "custom-columns=" + ",".join(parts)
+    if field is None:
+        return None
+    path = _field_path(field, resource, spec)
+    return f"jsonpath={{{path}}}" if path else None
+
+
+def _column_path(word: str, resource: str, spec: str | None) -> str | None:
+    if word in ("image", "images"):
+        return f"{spec}.containers[*].image" if spec else None
+    if word == "node":
+        return ".spec.nodeName" if resource == "pods" else None
+    if word == "ip":
+        return ".status.podIP" if resource == "pods" else None
+    return _COLUMN_WORDS.get(word)
+
+
+def _field_path(field: str, resource: str, spec: str | None) -> str | None:
+    if field.startswith("data:"):
+        return f".data.{field[5:]}" if resource == "configmaps" else None
+    paths = {
+        "image": f"{spec}.containers[*].image" if spec else None,
+        "cluster-ip": ".spec.clusterIP" if resource == "services" else None,
+        "pod-ip": ".status.podIP" if resource == "pods" else None,
+        "node-name": ".spec.nodeName" if resource == "pods" else None,
+        "schedule": ".spec.schedule" if resource == "cronjobs" else None,
+        "finalizers": ".metadata.finalizers",
+        "grace": f"{spec}.terminationGracePeriodSeconds" if spec else None,
+        "restarts": ".status.containerStatuses[*].restartCount" if resource == "pods" else None,
+        "ready-replicas": ".status.readyReplicas" if resource in _WORKLOADS else None,
+    }
+    return paths.get(field)
