@@ -236,3 +236,14 @@ def test_translate_lists_the_choices_as_did_you_mean(choices_plugin: str) -> Non
     assert lines[start + 2].strip().startswith("kubectl get pods")
     assert "kube-system" not in err
     assert "frobnicate" in err  # the explanation, as the error
+
+
+def test_the_rules_translators_own_choices_are_judged() -> None:
+    code, out, _ = _run("translate", "--json", "--grounding", "demo",
+                        "please frobnicate the checkout deployment")
+    assert code == 0
+    record = json.loads(out)
+    assert record["command"] is None and record["choices"], record
+    for choice in record["choices"]:
+        assert choice["level"] in ("safe", "warning", "dangerous") and choice["reasons"]
+        assert parse(choice["command"]).render() == choice["command"] and choice["why"]
