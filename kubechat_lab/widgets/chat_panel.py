@@ -62,9 +62,10 @@ class ChatPanel(anywidget.AnyWidget):
     Enter sends the question. The page calls Python through anywidget's command channel
     (``ask``, ``pick``, ``execute``, ``keep``, ``refresh``); Python calls the kubechat server
     with the kernel's capability. A question the translator would not answer alone shows its
-    choices as buttons; ``pick`` proposes the one clicked like a typed command. Approve / Reject on a card go from the page to the server's browser
-    route (as on :class:`CommandCard`), never through the kernel. Safe commands run at once;
-    a result shows its shape and first rows, a chart for ``top``, and "keep as variable".
+    choices as buttons; ``pick`` proposes the one clicked like a typed command. Approve /
+    Reject on a card go from the page to the server's browser route (as on
+    :class:`CommandCard`), never through the kernel. Safe commands run at once; a result shows
+    its shape and first rows, a chart for ``top``, and "keep as variable".
 
     Parameters
     ----------
