@@ -40,6 +40,13 @@ _READ_VERBS = (r"\b(?:show|list|get|display|describe|see|check|view|print|tell|l
                r"watch|inspect|explain|what|which|how many)\b")
 
 
+#: "don't drain anything", "without changing it", "preview only": whatever else it says, the
+#: question forbids a change.
+_NO_CHANGE = (r"\b(?:do not|never|without) (?:actually |really |yet )?(?:\w+ )?(?:drain|delete|"
+              r"change|changing|touch|touching|modify|restart|scale|apply|evict|kill|remove|"
+              r"anything)\b|\b(?:preview|read[- ]only|look only|just looking)\b")
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionFacts:
     """What a question asks, independent of any translator.
@@ -82,7 +89,7 @@ def read_question(question: str, context: TranslationContext | None = None) -> Q
     extract_namespaces(scan, draft, ctx, resource_words(ctx.resources))
     intent = detect_intent(scan)
     looks_only = (intent not in WRITE_INTENTS and intent not in FORBIDDEN_INTENTS
-                  and not asks_for_change(scan))
+                  and not asks_for_change(scan)) or bool(rx(_NO_CHANGE).search(scan.text))
     previous = ctx.previous.command if ctx.previous is not None else None
     if looks_only and previous is not None and previous.is_write and intent == "get" and (
         not rx(_READ_VERBS).search(scan.text)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from kubechat_lab.translate.rules.scan import Scan
 
-__all__ = ["FILLERS", "SYMPTOMS", "intent_words", "stems", "unaccounted"]
+__all__ = ["FILLERS", "FRAME_WORDS", "SYMPTOMS", "intent_words", "stems", "unaccounted"]
 
 #: Words that carry no request of their own: grammar, politeness, hedges, chat, the plain
 #: verbs of asking to look. A content word (a verb of change, a noun) is never here.
@@ -40,6 +40,8 @@ FILLERS: frozenset[str] = frozenset(
     list display view find fetch pull bring print dump output return check see seeing lookup
     tell know wondering wonder curious need needed currently current right now there
     please, thanks, ok, hey, hi, let, lemme, gimme, give, me
+    tidy tiny teeny tweak little small minor installed lately sec bottom alert alerts
+    fired firing paged says said cap
     """.replace(",", " ").split()
 )
 
@@ -53,6 +55,16 @@ SYMPTOMS: frozenset[str] = frozenset(
     timeouts timing restart restarting restarted restarts oom oomkilled evicted unhealthy
     unready down up start starting started stop stopped stopping exit exited exiting exits
     instance incarnation consumers consumer hungry hog hogs hogging
+    """.split()
+)
+
+#: Words of questions whose answer is one list to analyse as a frame ("rank", "tally",
+#: "spread evenly") and the column names people ask for: a read accounts for them.
+FRAME_WORDS: frozenset[str] = frozenset(
+    """
+    rank ranked tally count counts common frequent spread evenly distribution breakdown
+    grouped group per each histogram completions duration age status ready restarts nominated
+    readiness ports selector capacity schedule active available desired updated reason reasons
     """.split()
 )
 
@@ -109,9 +121,14 @@ def unaccounted(scan: Scan, known: frozenset[str] = frozenset(),
             continue  # a typed flag whose value was read ("-l app=web")
         if any(name.startswith(word + "-") for name in names):
             continue
+        if _REASON_NAME.match(scan.orig[index]):
+            continue  # an alert or reason name (KubeJobFailed, OOMKilled): evidence
+
         left.append(scan.orig[index])
     return left
 
+
+_REASON_NAME = re.compile(r"^[A-Z][a-z]*[A-Z][A-Za-z0-9]*$")
 
 #: Words that open a clause of commentary: a reason or a purpose, not a request.
 _WHY = frozenset("for because cause cuz since so as coz".split())
@@ -119,8 +136,9 @@ _WHY = frozenset("for because cause cuz since so as coz".split())
 
 def _commentary(scan: Scan) -> set[int]:
     """Return the token indices of commentary: clauses (or trailing reasons) nothing read."""
-    found: set[int] = set()
-    touched = [u or s for u, s in zip(scan.used, scan.seen, strict=True)]
+    found: set[int] = set(scan.aside)
+    touched = [(u or s) and i not in scan.aside
+               for i, (u, s) in enumerate(zip(scan.used, scan.seen, strict=True))]
     for number, (first, end) in enumerate(scan.clauses()):
         if number > 0 and not any(touched[first:end]):
             found.update(range(first, end))

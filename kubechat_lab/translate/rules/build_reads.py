@@ -301,6 +301,8 @@ def _build_logs(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         argv.append(f"--tail={draft.tail}")
     if draft.since:
         argv.append(f"--since={draft.since}")
+    if "since-time" in draft.extra:
+        argv.append(f"--since-time={draft.extra['since-time']}")
     if scan.has(r"\btimestamps?\b"):
         argv.append("--timestamps=true")
     if scan.has(r"\b(?:follow|stream|streaming|live|watch)\b"):

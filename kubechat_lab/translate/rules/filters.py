@@ -86,6 +86,12 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"|\bcpu (?:users|consumers|hogs|eaters)\b",
         ),
         (
+            "start",
+            r"\b(?:by|order (?:them |it )?by|sort (?:them |it )?by|sorted by|ordered by) "
+            r"(?:their |the )?start(?:ed)?(?: time| times|ing time)?\b|\bwhen (?:did |do )?(?:each|they|the \S+) "
+            r"(?:pods? )?start(?:ed)?\b",
+        ),
+        (
             "age",
             r"\b(?:oldest|newest|youngest|most recent(?:ly created)?|latest|recently created|"
             r"by age|sorted by age|order by age|ordered by age|by creation(?: time| date)?"

@@ -105,7 +105,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "label",
         r"^(?:please )?label\b|\b(?:add|set|put|apply|attach|give|tag)\b.{0,30}\blabels?\b"
         r"|^(?:please )?tag\b|\blabel (?:it|them)\b"
-        r"|\b(?:add|put|stick|slap|attach|apply)\b \S+=\S* (?:on|to|onto)\b",
+        r"|\b(?:add|put|stick|slap|attach) (?:on|to|onto)\b",
     ),
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach)\b.{0,30}\bannotations?\b"),
     (
@@ -142,8 +142,11 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "scale",
-        r"\bscale\b|\b(?:set|change|increase|decrease|reduce|bump|adjust|lower|raise|"
-        r"update)\b.{0,70}\breplica(?:s| count)?\b|\breplicas? to\b|\bshut ?down\b|\bturn off\b"
+        r"\b(?:spin up|add|bring up|launch|start|remove|drop|kill) (?:\d+|one|two|three|four|"
+        r"five) (?:more|extra|additional|fewer|less)\b|\b(?:\d+|one|two|three) (?:more|fewer) "
+        r"(?:replicas|pods|instances|copies)\b|\bscal(?:e|ing)\b|\b(?:set|change|increase|"
+        r"decrease|reduce|bump|adjust|lower|raise|update)\b.{0,70}\breplica(?:s| count)?\b"
+        r"|\breplicas? to\b|\bshut ?down\b|\bturn off\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
         r"|\bstop (?:the )?(?:deployment|statefulset|replicaset)\b|\b(?:run|have) (?:\d+|one|"
@@ -202,6 +205,11 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"control plane|cluster)\b|\b(?:core|cluster) services\b|\bcluster endpoints?\b",
     ),
     (
+        "describe",
+        r"\bhow much (?:cpu|memory|ram) (?:is |are )?(?:already )?(?:requested|allocated|reserved)"
+        r"\b|\b(?:requested|allocated|reserved) (?:cpu|memory)\b",
+    ),
+    (
         "logs",
         r"\blogs?\b|\blogging\b|\bstdout\b|\bstderr\b|\btail\b|\bconsole output\b|\bwhat "
         r"(?:did|does|is) .{1,40} (?:print|printing|output|outputting|say|saying|log|logged)\b",
@@ -209,7 +217,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "top",
         r"\busage\b|\butili[sz]ation\b|^(?:cpu|memory|ram|mem)\b|\b(?:cpu|memory|ram) (?:of|for|"
-        r"used|use)\b|\bconsum\w*\b|\btop\b|\bmetrics\b|\bhogg?\w*\b|\bhow much "
+        r"used|use)\b|\bconsum\w*\b|\btop\b(?! and)|\bmetrics\b(?![- ](?:server|api|apiservice))"
+        r"|\bhogg?\w*\b|\bhow much "
         r"(?:cpu|memory|ram|mem)\b|\b(?:most|highest|heaviest|least|lowest|more|less|much) "
         r"(?:cpu|memory|ram|mem)\b|\b(?:by|sorted by|order by|ordered by) (?:cpu|memory|ram|mem)"
         r"\b|\b(?:cpu|memory|ram)[- ]hungry\b|\busing (?:the )?most\b|\buse (?:the )?most\b",
@@ -251,7 +260,7 @@ WRITE_WORDS: frozenset[str] = frozenset(
     purged bounce bounced redeploy redeployed recycle recycled create created add added set
     change changed modify modified deploy deployed apply applied stop stopped shut kick kicked
     tear clean cleaned rid pause paused resume resumed blow replace replaced swap bump
-    suspend suspended unsuspend freeze frozen
+    suspend suspended unsuspend freeze frozen ship shipped spin
     """.split()
 )
 _WRITE_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(WRITE_WORDS, key=len, reverse=True))
@@ -371,7 +380,7 @@ def is_permission_question(scan: Scan) -> bool:
     return rx(INTENT_PATTERNS["auth"]).search(scan.text) is not None
 
 
-def detect_intent(scan: Scan) -> str:
+def detect_intent(scan: Scan, *, unmask: bool = False) -> str:
     """Return the intent of the question.
 
     That is a kubectl verb (``get``, ``logs``), a verb-subverb pair (``rollout-restart``,
@@ -383,7 +392,7 @@ def detect_intent(scan: Scan) -> str:
     auth = INTENT_PATTERNS["auth"]
     if rx(auth).search(live):
         return "auth"
-    masked = _masked(scan)
+    masked = live if unmask else _masked(scan)
     for intent, pattern in _TABLE:
         # write intents are read with the write words of question clauses masked, so
         # "what is killing X" is no delete; read intents see the whole text

@@ -34,6 +34,7 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     # the same without the apostrophe, as people type ("which pods arent running")
     (r"\b(are|is|was|were|do|does|did|has|have|had|should|could|would)nt\b", r"\1 not"),
     (r"\b(what|who|where|that|it|there|how)'s\b", r"\1 is"),
+    (r"\b(what|who|how|that)s\b", r"\1 is"),
     (r"\b(what|who|where|which|they|we|you)'re\b", r"\1 are"),
     (r"\bi'm\b", "i am"),
     (r"\b(i|we|you|they|he|she|it)'ll\b", r"\1 will"),

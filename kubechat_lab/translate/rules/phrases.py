@@ -227,6 +227,15 @@ def extract_counts(scan: Scan, draft: Draft) -> None:
             if match:
                 draft.tail = "1"
                 scan.take(match)
+    stamp = scan.search(r"\b(?:since|after|from) (\d{4}-\d\d-\d\d)(?:[ t](\d{1,2}):(\d\d)"
+                        r"(?::(\d\d))?)?(?: ?(?:utc|z|gmt))?\b")
+    if stamp:
+        # an absolute start: kubectl takes RFC 3339 (UTC unless the question says otherwise)
+        day, hour, minute, second = stamp.groups()
+        clock = f"{int(hour or 0):02d}:{minute or '00'}:{second or '00'}"
+        draft.extra["since-time"] = f"{day}T{clock}Z"
+        scan.take(stamp)
+        return
     for pattern in (
         r"(?:^| )--since[= ](\d+)([smh])\b()",
         r"\b(?:in |from |over |during |within |for |of )?(?:the )?(?:last|past|previous|recent|"

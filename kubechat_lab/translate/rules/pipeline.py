@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from kubechat_lab.command import Command
 from kubechat_lab.translate._types import TranslationContext
-from kubechat_lab.translate.rules.account import SYMPTOMS, intent_words, stems, unaccounted
+from kubechat_lab.translate.rules.account import (
+    FRAME_WORDS,
+    SYMPTOMS,
+    intent_words,
+    stems,
+    unaccounted,
+)
 from kubechat_lab.translate.rules.build_reads import (
     BUILDERS,
     CantTranslateError,
@@ -57,7 +63,7 @@ from kubechat_lab.translate.rules.phrases import (
     extract_output,
 )
 from kubechat_lab.translate.rules.scan import Scan, rx
-from kubechat_lab.translate.rules.shapes import extract_shapes
+from kubechat_lab.translate.rules.shapes import extract_grouping, extract_shapes
 from kubechat_lab.translate.rules.spelling import correct_spelling
 from kubechat_lab.translate.rules.write_values import pre_extract
 
@@ -113,7 +119,13 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     words = resource_words(ctx.resources)
     draft = Draft()
     draft.assumptions.extend(fixes)
-    planned = take_planned(scan, lambda w: ctx.knows_namespace(w) or bool(ctx.locate(w)))
+    dry_run = scan.search(_DRY_RUN)
+    if dry_run:
+        # "what would scaling frontend to 5 look like? dry run only": the write, previewed
+        draft.extra["dry-run"] = "server"
+        scan.take(dry_run)
+    planned = [] if dry_run else take_planned(
+        scan, lambda w: ctx.knows_namespace(w) or bool(ctx.locate(w)))
     if planned:
         draft.assumptions.append(
             f"'{' '.join(planned)}' is what you plan to do next, not what you asked for now: "
@@ -121,6 +133,7 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         draft.extra["planned"] = " ".join(planned)
     extract_shapes(scan, draft)
     extract_output(scan, draft)
+    extract_grouping(scan, draft)
     extract_namespaces(scan, draft, ctx, words)
     extract_counts(scan, draft)
     extract_sorting(scan, draft)
@@ -129,13 +142,15 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     if scan.has(r"\blogs?\b|\blogging\b"):
         # before the intent: "logs from before the last restart" is not a restart
         _extract_previous(scan, draft)
-    draft.intent = detect_intent(scan)
+    draft.intent = detect_intent(scan, unmask=bool(dry_run))
     if draft.tail and draft.intent in ("get", "describe"):
         draft.intent = "logs"  # "30 lines from pod web-0": only logs have lines
     if draft.intent == "logs":
         _extract_previous(scan, draft)
     else:
         draft.previous = False
+    if draft.intent in WRITE_INTENTS:
+        _set_asides_aside(scan, ctx)
     extract_states(scan, draft)
     if draft.intent in ("logs", "exec", "top", "set-image", "attach", "cp", "debug"):
         extract_containers(scan, draft)
@@ -169,6 +184,26 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         draft.resources.append("nodes")
     resolve_inventory(draft, ctx)
     return draft, scan
+
+
+def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
+    """Take the clauses after a write's own clause that ask for nothing of their own.
+
+    "freeze the frontend rollout for a sec, I want to look at the new pods first": the
+    second clause says why; its "pods" is not what the rollout is about.
+    """
+    request = next((i for i, seen in enumerate(scan.seen) if seen), None)
+    if request is None:
+        return
+    for first, end in scan.clauses():
+        if first <= request:
+            continue
+        words = scan.words[first:end]
+        names = any(scan.is_written_name(i) or ctx.locate(scan.words[i])
+                    or ctx.knows_namespace(scan.words[i]) for i in range(first, end))
+        if not names and not any(w in WRITE_WORDS for w in words) and not any(
+                scan.used[first:end]):
+            scan.set_aside(first, end)
 
 
 def _intent_of(command: Command) -> str:
@@ -240,11 +275,14 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
         if argv is not None:
             return draft, argv
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
+    if "dry-run" in draft.extra and draft.intent in WRITE_INTENTS:
+        argv.append("--dry-run=server")
     known = _known_words(draft, ctx) | stems(argv)
     if draft.intent in ("describe", "logs", "top"):
         known |= SYMPTOMS
     if draft.intent not in WRITE_INTENTS:
-        known |= asked_about(scan)
+        known |= asked_about(scan) | FRAME_WORDS
+    known |= frozenset(draft.names) | frozenset(n for n in (draft.namespace,) if n)
     unread = unread_condition(scan)
     if unread is not None and draft.intent not in WRITE_INTENTS:
         known |= frozenset(unread.lower().split()) | SYMPTOMS  # "that restarted more than 3"
@@ -264,6 +302,8 @@ def _known_words(draft: Draft, ctx: TranslationContext) -> frozenset[str]:
     return (intent_words(intent) if intent else frozenset()) | (NOT_NAMES - WRITE_WORDS) | (
         frozenset(resource_words(ctx.resources)))
 
+
+_DRY_RUN = r"\bdry[- ]?run(?:ning)?(?: only)?\b|--dry-run(?:=server)?\b"
 
 #: Words that open a condition on rows ("older than a day", "without the tier label").
 _CONDITION_CUES = frozenset("without older newer younger more less fewer greater over under "

@@ -57,8 +57,8 @@ class Scan:
         The question as typed.
     """
 
-    __slots__ = ("breaks", "evidence", "live", "orig", "quoted", "question", "seen", "starts",
-                 "text", "used", "words")
+    __slots__ = ("aside", "breaks", "evidence", "live", "orig", "quoted", "question", "seen",
+                 "starts", "text", "used", "words")
 
     def __init__(self, question: str) -> None:
         self.question = question
@@ -99,6 +99,8 @@ class Scan:
         self.used = [False] * len(self.words)
         #: Tokens some rule's match covered: read by the rules, even where not taken.
         self.seen = [False] * len(self.words)
+        #: Tokens of an aside after a request ("..., I want to look at the new pods first").
+        self.aside: set[int] = set()
         self.live = self.text
 
     # -- matching -----------------------------------------------------------------------------
@@ -116,7 +118,6 @@ class Scan:
         """
         for match in rx(pattern).finditer(self.live):
             if not self._cuts_a_literal(match):
-                self.mark_seen(*match.span())
                 yield match
 
     def mark_seen(self, start: int, end: int) -> None:
@@ -175,6 +176,13 @@ class Scan:
             if self.starts[index] >= end:
                 break
             self.used[index] = True
+
+    def set_aside(self, first: int, end: int) -> None:
+        """Take tokens ``first`` to ``end`` (exclusive) as an aside: read by nothing."""
+        for index in range(first, end):
+            if not self.used[index]:
+                self.take_token(index)
+                self.aside.add(index)
 
     def take_token(self, index: int) -> None:
         """Mark token ``index`` used."""

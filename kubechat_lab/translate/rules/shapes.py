@@ -13,7 +13,7 @@ import re
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.scan import Scan
 
-__all__ = ["extract_shapes", "shape_output"]
+__all__ = ["extract_grouping", "extract_shapes", "shape_output"]
 
 _WORKLOADS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs")
 _POD_SPEC = {
@@ -66,6 +66,31 @@ def extract_shapes(scan: Scan, draft: Draft) -> None:
         if cue:
             scan.take(cue)
         return
+
+
+def extract_grouping(scan: Scan, draft: Draft) -> None:
+    """Read "per node", "in each namespace": one list across the cluster, grouped in the frame.
+
+    kubectl cannot count; the answer is every row (``-A``; ``-o wide`` for the node column),
+    and the assumption says how to group the DataFrame.
+    """
+    found = scan.search(r"\b(?:per|each|every|by|on each|on every) (?:node|host|worker)s?\b"
+                        r"|\b(?:does|do) (?:each|every) (?:node|host|worker) (?:have|run|hold)\b"
+                        r"|\bover the (?:\d+ |three |3 )?(?:nodes|workers|hosts)\b")
+    if found is not None:
+        draft.extra["group"] = "node"
+        draft.output = draft.output or "wide"
+        draft.all_namespaces = draft.namespace is None
+        draft.assumptions.append("every row comes back; group the DataFrame by its node column")
+        scan.take(found)
+        return
+    found = scan.search(r"\b(?:per|each|every|by|in each|in every) (?:namespace|ns)s?\b")
+    if found is not None:
+        draft.extra["group"] = "namespace"
+        draft.all_namespaces = draft.namespace is None
+        draft.assumptions.append("every row comes back; group the DataFrame by its namespace "
+                                 "column")
+        scan.take(found)
 
 
 def _config_key(scan: Scan) -> str | None:

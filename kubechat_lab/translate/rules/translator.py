@@ -145,7 +145,7 @@ class RulesTranslator:
                 notes=(f"the rules built {text!r}, which the grammar refused: {exc}",),
                 latency=time.perf_counter() - start,
             )
-        if facts.looks_only and command.is_write:
+        if facts.looks_only and command.is_write and ("dry-run", "server") not in command.flags:
             problems = check_command(facts, command, ctx)
             logger.warning("rules turned a read into a write: question=%r text=%r", question,
                            command.render())
