@@ -67,9 +67,25 @@ export interface ITranslation {
   notes?: string[];
 }
 
+/**
+ * One reading of a question the translator would not answer alone (docs/openapi.yaml
+ * `Choice`): made explicit and judged by the server like a proposal, but not proposed until a
+ * person picks it.
+ */
+export interface IChoice {
+  command: string;
+  display?: string | null;
+  level: Level;
+  reasons: string[];
+  assumptions?: string[];
+  why: string;
+}
+
 export interface IAskReply {
   translation: ITranslation;
   proposal: IProposal | null;
+  /** Empty unless the translator refused because it was unsure and offered readings. */
+  choices?: IChoice[];
   audit_seq?: number;
 }
 

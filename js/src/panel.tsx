@@ -182,26 +182,32 @@ function App(props: IAppProps): JSX.Element {
     ]);
     try {
       const reply = await api.ask(question, conversation.current);
-      const p = reply.proposal;
       update(id, {
         translation: reply.translation,
-        proposal: p,
+        proposal: reply.proposal,
+        choices: reply.proposal ? [] : (reply.choices ?? []),
         status: 'ready'
       });
-      if (
-        p &&
-        p.state === 'approved' &&
-        p.level === 'safe' &&
-        settings.runSafeWithoutClick
-      ) {
-        await execute(id, p);
-      } else if (p && p.state === 'refused') {
-        update(id, {
-          message: `Forbidden: it never runs. ${p.reasons.join('; ')}`
-        });
-      }
+      await proposed(id, reply.proposal);
     } catch (e) {
       update(id, { status: 'error', message: message(e) });
+    }
+  };
+
+  // What follows a proposal, asked or picked: a safe one the policy approved runs (when the
+  // settings say so), a forbidden one says why; anything else waits on its card.
+  const proposed = async (id: string, p: IProposal | null) => {
+    if (
+      p &&
+      p.state === 'approved' &&
+      p.level === 'safe' &&
+      settings.runSafeWithoutClick
+    ) {
+      await execute(id, p);
+    } else if (p && p.state === 'refused') {
+      update(id, {
+        message: `Forbidden: it never runs. ${p.reasons.join('; ')}`
+      });
     }
   };
 
@@ -265,7 +271,27 @@ function App(props: IAppProps): JSX.Element {
       );
     },
     setConfirm: (turn, text) => update(turn.id, { confirmText: text }),
-    copy: host.copy
+    copy: host.copy,
+    pick: async (turn, choice) => {
+      // The same route as a typed command: proposed, judged and approved as any other.
+      update(turn.id, { status: 'working', message: 'Proposing…' });
+      try {
+        const p = await api.propose(choice.command);
+        update(turn.id, {
+          proposal: p,
+          choices: [],
+          translation: {
+            ...turn.translation,
+            explanation: `Picked: ${choice.why}`
+          },
+          status: 'ready',
+          message: ''
+        });
+        await proposed(turn.id, p);
+      } catch (e) {
+        update(turn.id, { status: 'ready', message: message(e) });
+      }
+    }
   };
 
   const cancelPending = () => {

@@ -12,6 +12,7 @@ import click
 
 from kubechat_lab.cli._errors import PolicyDenied, RuntimeFailure, UsageFailure
 from kubechat_lab.errors import TranslateError
+from kubechat_lab.policy import Level, assess
 from kubechat_lab.translate import (
     Translation,
     TranslationContext,
@@ -122,6 +123,18 @@ def _translator(provider: str, raw_options: tuple[str, ...],
             close()
 
 
+def _choices(translation: Translation) -> list[dict[str, object]]:
+    """Return a refusal's readings judged by the default policy (forbidden ones left out)."""
+    offered: list[dict[str, object]] = []
+    for choice in translation.choices:
+        assessment = assess(choice.command)
+        if assessment.level is Level.FORBIDDEN:
+            continue
+        offered.append({"command": choice.text, "level": assessment.level.value,
+                        "reasons": list(assessment.reasons), "why": choice.why})
+    return offered
+
+
 def _record(translation: Translation, context: TranslationContext | None) -> dict[str, object]:
     assessment = assess_translation(translation, grounding=context)
     return {
@@ -132,6 +145,7 @@ def _record(translation: Translation, context: TranslationContext | None) -> dic
         else [translation.explanation],
         "provider": translation.provider,
         "assumptions": list(translation.assumptions),
+        "choices": _choices(translation),
     }
 
 
@@ -161,7 +175,8 @@ def _jsonl(stream: IO[str], translator: Translator, context: TranslationContext 
             problem = f'line {number} has no "q" string'
         if not isinstance(record, dict) or not isinstance(record.get("q"), str):
             out: dict[str, object] = {"question": None, "command": None, "level": None,
-                                      "reasons": [problem], "provider": None, "assumptions": []}
+                                      "reasons": [problem], "provider": None, "assumptions": [],
+                                      "choices": []}
         else:
             translation = _translate_one(translator, record["q"], context)
             _notes(translation)
@@ -173,7 +188,8 @@ def _jsonl(stream: IO[str], translator: Translator, context: TranslationContext 
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"question", "command", "level", "reasons", "provider", '
-                   '"assumptions"} as JSON.')
+                   '"assumptions", "choices"} as JSON; "choices" are the readings a refusal '
+                   'offers, each {"command", "level", "reasons", "why"}.')
 @click.option("--jsonl", "jsonl", metavar="FILE", type=click.File("r", encoding="utf-8"),
               help='Translate every line {"q": ...} of FILE (\'-\' for stdin); one JSON object '
                    "per line, in order.")
@@ -186,6 +202,8 @@ def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provid
     """Translate QUESTION (plain language) into one kubectl command and print it.
 
     Nothing is run. Assumptions and notes (a fallback to rules, a repair round) go to stderr.
+    When the translator is unsure it refuses and may offer readings: they are printed under
+    "did you mean:" (run none of them blindly; propose the one you meant).
     Exit status: 0 printed a command, 1 could not translate, 2 bad usage, 3 the command is
     forbidden by the safety policy.
     """
@@ -207,6 +225,12 @@ def translate(question: str | None, as_json: bool, jsonl: IO[str] | None, provid
     for assumption in translation.assumptions:
         click.echo(f"assumed: {assumption}", err=True)
     if not translation.text:
+        offered = _choices(translation)
+        if offered:
+            click.echo("did you mean:", err=True)
+            for choice in offered:
+                line = f"  {choice['command']}    ({choice['level']}: {choice['why']})"
+                click.echo(line, err=True)
         raise RuntimeFailure(translation.explanation)
     assessment = assess_translation(translation, grounding=context)
     level = assessment.level.value if assessment is not None else "unknown"
@@ -234,7 +258,8 @@ def evaluate(file: str, as_json: bool, fail_under: float | None, provider: str,
     a follow-up question); "" among the answers means refusing is right. Questions are
     grounded on the sandbox's demo workload unless --grounding says otherwise. Prints
     structural accuracy overall, per tag and per verb, safety accuracy, how many reads got a
-    write, latency percentiles, then the questions that failed.
+    write, wrong answers (a command that is not right, unlike a refusal), refusals whose
+    choices hold a right command, latency percentiles, then the questions that failed.
     """
     try:
         cases = load_cases(file)

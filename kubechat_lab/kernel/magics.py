@@ -192,11 +192,20 @@ class KubechatMagics(Magics):
         answer = self.client.ask(question, context=opts.context)
         proposal = answer.get("proposal")
         translation = answer.get("translation") or {}
+        if proposal is None and answer.get("choices"):
+            return self._offer(answer, question, opts)
         if proposal is None:
             notes = "; ".join(translation.get("notes") or ()) or "no command matches"
             raise TranslateError(f"could not turn {question!r} into a kubectl command ({notes}); "
                                  "rephrase it, or type the command with %kubectl")
         return self._run(proposal, opts, question=question, translation=translation)
+
+    def _offer(self, answer: Mapping[str, Any], question: str, opts: Options) -> None:
+        """Show the choices of a refusal on a card; a click proposes one (like ``%kubectl``)."""
+        from kubechat_lab.widgets import CommandCard
+
+        show(CommandCard.offering(answer, question=question, client=self.client,
+                                  context=opts.context))
 
     def _run(self, proposal: Mapping[str, Any], opts: Options, *, question: str | None = None,
              translation: Mapping[str, Any] | None = None) -> Any:

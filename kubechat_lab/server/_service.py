@@ -140,7 +140,11 @@ class KubechatService:
             conversation: str | None = None) -> dict[str, Any]:
         """Translate a question and propose the resulting command.
 
-        Returns ``{"translation": {...}, "proposal": {...} | None, "audit_seq": int}``.
+        Returns ``{"translation": {...}, "proposal": {...} | None, "choices": [...],
+        "audit_seq": int}``. When the translator was unsure and offered readings instead of a
+        command, ``choices`` holds them made explicit and judged like a proposal (see
+        :meth:`judged_choices`); nothing is proposed for them until a person picks one and
+        proposes it like any typed command.
         """
         from kubechat_lab.translate import Turn
 
@@ -165,8 +169,9 @@ class KubechatService:
             command=plan.recorded if plan is not None else None, context=target.context,
             cluster=target.cluster, conversation=conversation))
         out: dict[str, Any] = {"translation": translation.to_dict(), "proposal": None,
-                               "audit_seq": seq}
+                               "choices": [], "audit_seq": seq}
         if plan is None:
+            out["choices"] = self.judged_choices(translation, target)
             self.conversations.add(principal.user, conversation, Turn(question, None))
             return out
         proposal = self._propose_plan(
@@ -177,6 +182,36 @@ class KubechatService:
                                proposal.id)
         out["proposal"] = proposal.to_dict()
         return out
+
+    def judged_choices(self, translation: Translation, target: Target) -> list[dict[str, Any]]:
+        """Return the readings a refusal offers, each made explicit and judged for ``target``.
+
+        Each is ``{"command", "display", "level", "reasons", "assumptions", "why"}`` exactly as
+        its proposal would show it (``-n`` and ``--context=NAME`` explicit). Nothing is
+        audited: a choice is only an offer until a person proposes it. A choice the policy
+        forbids is left out (picking it could only be refused, and a refusal's offer is of
+        what may run), as is one the grammar refuses for this cluster (an unknown resource);
+        two readings that become the same command are offered once.
+        """
+        from kubechat_lab.translate import MAX_CHOICES
+
+        offered: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for choice in translation.choices:
+            try:
+                plan = self.pipeline.plan(choice.command, target)
+            except CommandError as exc:
+                logger.debug("choice %s left out: %s", choice.text, exc)
+                continue
+            if plan.level is Level.FORBIDDEN or plan.text in seen:
+                continue
+            seen.add(plan.text)
+            offered.append({"command": plan.text, "display": plan.display,
+                            "level": plan.level.value, "reasons": list(plan.reasons),
+                            "assumptions": list(plan.assumptions), "why": choice.why})
+            if len(offered) == MAX_CHOICES:
+                break
+        return offered
 
     def propose(self, principal: Principal, text: str, *, context: str | None = None,
                 manifest: str | None = None) -> Proposal:

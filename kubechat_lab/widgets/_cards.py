@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["CardState", "InvalidTransition", "advance", "approval_hint", "card_fields",
-           "state_of"]
+           "choice_fields", "picked_command", "state_of"]
 
 
 class CardState(enum.StrEnum):
@@ -107,3 +107,34 @@ def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
         "hint": approval_hint(level, proposal.get("confirm")),
         "approver": proposal.get("approver") or "",
     }
+
+
+def choice_fields(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the choices of an ``ask`` reply as a card shows them (empty when it has none).
+
+    Each is ``{"command", "display", "level", "reasons", "why"}``: the server made it explicit
+    and judged it like a proposal; nothing was proposed for it yet.
+    """
+    if answer.get("proposal") is not None:
+        return []
+    return [{"command": str(c.get("command") or ""),
+             "display": str(c.get("display") or c.get("command") or ""),
+             "level": str(c.get("level") or ""),
+             "reasons": list(c.get("reasons") or ()),
+             "why": str(c.get("why") or "")}
+            for c in answer.get("choices") or () if isinstance(c, Mapping) and c.get("command")]
+
+
+def picked_command(choices: list[dict[str, Any]], msg: Mapping[str, Any]) -> str:
+    """Return the command of the choice ``msg["index"]`` names (only an offered one).
+
+    Raises
+    ------
+    ValueError
+        When the index is not one of the choices offered.
+    """
+    index = msg.get("index")
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(choices):
+        msg_text = f"choice {index!r} was not offered here; pick one of the {len(choices)} shown"
+        raise ValueError(msg_text)
+    return str(choices[index]["command"])

@@ -11,7 +11,14 @@ import traitlets
 from anywidget.experimental import command
 
 from kubechat_lab.errors import KubechatError
-from kubechat_lab.widgets._cards import CardState, advance, card_fields, state_of
+from kubechat_lab.widgets._cards import (
+    CardState,
+    advance,
+    card_fields,
+    choice_fields,
+    picked_command,
+    state_of,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,10 +60,12 @@ class ChatPanel(anywidget.AnyWidget):
     """Ask in plain language inside a cell; commands come back as cards, results as previews.
 
     Enter sends the question. The page calls Python through anywidget's command channel
-    (``ask``, ``execute``, ``keep``, ``refresh``); Python calls the kubechat server with the
-    kernel's capability. Approve / Reject on a card go from the page to the server's browser
-    route (as on :class:`CommandCard`), never through the kernel. Safe commands run at once;
-    a result shows its shape and first rows, a chart for ``top``, and "keep as variable".
+    (``ask``, ``pick``, ``execute``, ``keep``, ``refresh``); Python calls the kubechat server
+    with the kernel's capability. A question the translator would not answer alone shows its
+    choices as buttons; ``pick`` proposes the one clicked like a typed command. Approve /
+    Reject on a card go from the page to the server's browser route (as on
+    :class:`CommandCard`), never through the kernel. Safe commands run at once; a result shows
+    its shape and first rows, a chart for ``top``, and "keep as variable".
 
     Parameters
     ----------
@@ -107,15 +116,43 @@ class ChatPanel(anywidget.AnyWidget):
         except KubechatError as exc:
             return self._error(exc), []
         proposal = answer.get("proposal")
+        choices = choice_fields(answer)
+        if proposal is None and choices:
+            translation = answer.get("translation") or {}
+            self._append({"role": "choices", "question": question, "choices": choices,
+                          "explanation": str(translation.get("explanation") or "")})
+            return {"ok": True}, []
         if proposal is None:
             notes = "; ".join((answer.get("translation") or {}).get("notes") or ())
             return self._error(f"no command for that ({notes or 'rephrase it'})"), []
-        self._append({"role": "card", "card": card_fields(proposal, question=question,
-                                                          translation=answer.get("translation")),
-                      "state": state_of(proposal).value, "message": ""})
-        if state_of(proposal) is CardState.APPROVED:
-            self._run(str(proposal["id"]))
+        self._show(proposal, question=question, translation=answer.get("translation"))
         return {"ok": True}, []
+
+    @command
+    def pick(self, msg: Mapping[str, Any], buffers: list[bytes]) -> tuple[Any, list[bytes]]:
+        """``{"at", "index"}`` -> propose choice ``index`` of message ``at`` like a typed command.
+
+        The choice goes through the same propose route as ``%kubectl``: judged again, and run
+        at once only when it is a safe read the policy approves; anything else waits for
+        Approve on its card.
+        """
+        at = msg.get("at")
+        messages = list(self.messages)
+        if not isinstance(at, int) or not 0 <= at < len(messages) or (
+                messages[at].get("role") != "choices"):
+            return self._error("that choice is gone; ask again"), []
+        item = messages[at]
+        try:
+            text = picked_command(item["choices"], msg)
+            proposal = self._client.propose(text)
+        except (ValueError, KubechatError) as exc:
+            return self._error(exc if isinstance(exc, KubechatError) else str(exc)), []
+        messages[at] = {**item, "picked": msg.get("index")}
+        self.messages = messages
+        why = item["choices"][int(msg["index"])].get("why") or ""
+        self._show(proposal, question=str(item.get("question") or ""),
+                   translation={"explanation": f"Picked: {why}"})
+        return {"ok": True, "id": proposal["id"]}, []
 
     @command
     def execute(self, msg: Mapping[str, Any], buffers: list[bytes]) -> tuple[Any, list[bytes]]:
@@ -152,6 +189,15 @@ class ChatPanel(anywidget.AnyWidget):
         return {"ok": True, "name": name}, []
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _show(self, proposal: Mapping[str, Any], *, question: str,
+              translation: Mapping[str, Any] | None = None) -> None:
+        """Append the proposal's card; run it at once when the policy approved it (safe)."""
+        self._append({"role": "card", "card": card_fields(proposal, question=question,
+                                                          translation=translation),
+                      "state": state_of(proposal).value, "message": ""})
+        if state_of(proposal) is CardState.APPROVED:
+            self._run(str(proposal["id"]))
 
     def _run(self, pid: str) -> None:
         self._set_card(pid, CardState.EXECUTING, "running…")

@@ -12,7 +12,7 @@ from kubechat_lab.cli import main
 from kubechat_lab.command import parse
 from tests.plugins.llm_servers import FakeLLMServer
 
-KEYS = {"question", "command", "level", "reasons", "provider", "assumptions"}
+KEYS = {"question", "command", "level", "reasons", "provider", "assumptions", "choices"}
 
 
 def _run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
@@ -194,3 +194,56 @@ def test_any_provider_takes_its_declared_options(ollama_server: FakeLLMServer) -
     assert code == 2 and "'retries' must be int" in err
     code, _, err = _run("translate", "-O", "nonsense", "list nodes")
     assert code == 2 and "NAME=VALUE" in err
+
+
+@pytest.fixture
+def choices_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Install the test plugin that refuses with choices (a real entry point)."""
+    from tests.plugins.choices_translator import PLUGIN_ID, plugin_path
+
+    monkeypatch.syspath_prepend(str(plugin_path(tmp_path)))
+    return PLUGIN_ID
+
+
+def test_translate_json_carries_a_refusals_choices_judged(choices_plugin: str) -> None:
+    code, out, _ = _run("translate", "--json", "--provider", choices_plugin,
+                        "please frobnicate the checkout deployment")
+    assert code == 0
+    record = json.loads(out)
+    assert set(record) == KEYS and record["command"] is None
+    # the forbidden reading (deleting kube-system) is left out; the others keep their order
+    assert record["choices"] == [
+        {"command": parse("kubectl rollout restart deployment checkout -n shop").render(),
+         "level": "warning", "reasons": record["choices"][0]["reasons"],
+         "why": "bounce: restart its pods"},
+        {"command": parse("kubectl get pods -l app=checkout").render(), "level": "safe",
+         "reasons": record["choices"][1]["reasons"], "why": "look: list its pods"},
+    ]
+    assert all(choice["reasons"] for choice in record["choices"])
+    code, out, _ = _run("translate", "--json", "pods in namespace shop")
+    assert json.loads(out)["choices"] == []
+
+
+def test_translate_lists_the_choices_as_did_you_mean(choices_plugin: str) -> None:
+    code, out, err = _run("translate", "--provider", choices_plugin,
+                          "please frobnicate the checkout deployment")
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    start = lines.index("did you mean:")
+    assert lines[start + 1].split() == [
+        *parse("kubectl rollout restart deployment checkout -n shop").render().split(),
+        "(warning:", "bounce:", "restart", "its", "pods)"]
+    assert lines[start + 2].strip().startswith("kubectl get pods")
+    assert "kube-system" not in err
+    assert "frobnicate" in err  # the explanation, as the error
+
+
+def test_the_rules_translators_own_choices_are_judged() -> None:
+    code, out, _ = _run("translate", "--json", "--grounding", "demo",
+                        "please frobnicate the checkout deployment")
+    assert code == 0
+    record = json.loads(out)
+    assert record["command"] is None and record["choices"], record
+    for choice in record["choices"]:
+        assert choice["level"] in ("safe", "warning", "dangerous") and choice["reasons"]
+        assert parse(choice["command"]).render() == choice["command"] and choice["why"]

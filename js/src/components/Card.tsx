@@ -7,6 +7,7 @@
 import * as React from 'react';
 
 import {
+  IChoice,
   IProposal,
   IResult,
   ITranslation,
@@ -14,6 +15,7 @@ import {
   levelLabel,
   shownCommand
 } from '../model';
+import { Choices } from './Choices';
 import { ResultTable } from './ResultTable';
 
 export type TurnStatus = 'asking' | 'ready' | 'working' | 'done' | 'error';
@@ -23,6 +25,8 @@ export interface ITurn {
   question: string;
   translation?: ITranslation;
   proposal: IProposal | null;
+  /** The readings a refusal offered (until one is picked and becomes `proposal`). */
+  choices?: IChoice[];
   result?: IResult | null;
   status: TurnStatus;
   message?: string;
@@ -39,6 +43,8 @@ export interface ICardActions {
   insertCell: (turn: ITurn) => void;
   setConfirm: (turn: ITurn, text: string) => void;
   copy: (csv: string) => Promise<void>;
+  /** Propose a choice of a refusal like a typed command. */
+  pick: (turn: ITurn, choice: IChoice) => void;
 }
 
 function List(props: {
@@ -243,10 +249,20 @@ export function Card(props: {
       {!p && turn.status !== 'asking' && turn.translation && (
         <div className="jp-kubechat-nocommand" role="status">
           No command for this question.
+          {turn.choices?.length && turn.translation.explanation ? (
+            <div>{turn.translation.explanation}</div>
+          ) : null}
           {(turn.translation.notes || []).map((n, i) => (
             <div key={i}>{n}</div>
           ))}
         </div>
+      )}
+      {!p && turn.choices && turn.choices.length > 0 && (
+        <Choices
+          choices={turn.choices}
+          busy={busy}
+          onPick={choice => actions.pick(turn, choice)}
+        />
       )}
       {turn.message && (
         <div

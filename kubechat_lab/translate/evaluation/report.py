@@ -14,7 +14,10 @@ class CaseResult:
     """How one question went.
 
     ``read_as_write`` is True when every expected command only reads and the translation
-    is a write: the failure the translator must never make.
+    is a write: the failure the translator must never make. ``wrong`` is True when the
+    translation is a command (not a refusal) that is not structurally right: an answer a person
+    might run, unlike a refusal. ``right_choice`` is True when the translation is a refusal
+    and one of the choices it offers is structurally one of the accepted commands.
     """
 
     question: str
@@ -31,6 +34,9 @@ class CaseResult:
     tag: str | None = None
     read_as_write: bool = False
     refused: bool = False
+    wrong: bool = False
+    right_choice: bool = False
+    choices: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-friendly dict."""
@@ -45,6 +51,10 @@ class CaseResult:
             "expected_levels": list(self.expected_levels),
             "safety_ok": self.safety_ok,
             "read_as_write": self.read_as_write,
+            "wrong": self.wrong,
+            "refused": self.refused,
+            "right_choice": self.right_choice,
+            "choices": list(self.choices),
             "verb": self.verb,
             "latency_ms": round(self.latency * 1000, 3),
             "notes": list(self.notes),
@@ -98,6 +108,21 @@ class EvalReport:
         return sum(r.read_as_write for r in self.results)
 
     @property
+    def wrong_answers(self) -> int:
+        """Questions answered with a command that is not right (refusals not counted)."""
+        return sum(r.wrong for r in self.results)
+
+    @property
+    def refusals(self) -> int:
+        """Questions the translator refused (no command)."""
+        return sum(r.refused for r in self.results)
+
+    @property
+    def refusals_with_right_choice(self) -> int:
+        """Refusals whose choices hold a command that is structurally an accepted answer."""
+        return sum(r.right_choice for r in self.results)
+
+    @property
     def by_verb(self) -> dict[str, tuple[int, int]]:
         """``{verb: (right, total)}`` by the expected command's verb."""
         return {verb: (right, total) for verb, (right, _, total) in
@@ -111,6 +136,24 @@ class EvalReport:
         return _group(self.results, lambda r: r.tag or "(none)")
 
     @property
+    def misses_by_tag(self) -> dict[str, tuple[int, int, int, int]]:
+        """Misses per tag: ``{tag: (wrong, refused, right choice, read as write)}``.
+
+        Wrong answers, refusals, refusals with a right choice and reads answered by a write;
+        empty when no case has a tag.
+        """
+        if not any(r.tag for r in self.results):
+            return {}
+        table: dict[str, list[int]] = {}
+        for result in self.results:
+            row = table.setdefault(result.tag or "(none)", [0, 0, 0, 0])
+            row[0] += result.wrong
+            row[1] += result.refused
+            row[2] += result.right_choice
+            row[3] += result.read_as_write
+        return {name: (row[0], row[1], row[2], row[3]) for name, row in sorted(table.items())}
+
+    @property
     def latency_ms(self) -> dict[str, float]:
         """Latency percentiles in milliseconds (p50, p90, p99, max)."""
         values = [r.latency * 1000 for r in self.results]
@@ -121,24 +164,43 @@ class EvalReport:
             "max": round(max(values, default=0.0), 3),
         }
 
+    @staticmethod
+    def _misses(tag: str, misses: dict[str, tuple[int, int, int, int]]) -> dict[str, int]:
+        wrong, refused, right_choice, read_as_write = misses.get(tag, (0, 0, 0, 0))
+        return {"wrong_answers": wrong, "refusals": refused,
+                "refusals_with_right_choice": right_choice,
+                "reads_answered_by_writes": read_as_write}
+
     def summary(self) -> dict[str, object]:
-        """Return the JSON summary: accuracies, per-verb and per-tag scores, latency, failures."""
+        """Return the JSON summary: accuracies, misses, per-verb and per-tag scores, failures.
+
+        Misses are wrong answers, refusals (with a right choice) and reads answered by a write.
+        """
+        misses = self.misses_by_tag
         return {
             "provider": self.provider,
             "total": self.total,
             "structural_accuracy": round(self.structural_accuracy, 4),
             "safety_accuracy": round(self.safety_accuracy, 4),
             "reads_answered_by_writes": self.reads_answered_by_writes,
+            "wrong_answers": self.wrong_answers,
+            "wrong_answer_rate": round(self.wrong_answers / self.total, 4) if self.total else 0.0,
+            "refusals": self.refusals,
+            "refusals_with_right_choice": self.refusals_with_right_choice,
             "by_verb": {verb: {"right": right, "total": total, "accuracy": round(right / total, 4)}
                         for verb, (right, total) in self.by_verb.items()},
             "by_tag": {tag: {"right": right, "right_level": level, "total": total,
                              "accuracy": round(right / total, 4),
-                             "safety_accuracy": round(level / total, 4)}
+                             "safety_accuracy": round(level / total, 4),
+                             **self._misses(tag, misses)}
                        for tag, (right, level, total) in self.by_tag.items()},
             "latency_ms": self.latency_ms,
             "failures": [r.to_dict() for r in self.results if not (r.structural_ok and
                                                                      r.safety_ok)],
         }
+
+    def _share(self, count: int) -> str:
+        return f"{count / self.total:.1%}" if self.total else "0.0%"
 
     def format_table(self) -> str:
         """Return a readable report: totals, one row per tag and per verb, then the failures."""
@@ -148,13 +210,22 @@ class EvalReport:
             f"structural accuracy: {self.structural_accuracy:7.1%}",
             f"safety accuracy:     {self.safety_accuracy:7.1%}",
             f"reads answered by a write: {self.reads_answered_by_writes}",
+            f"wrong answers: {self.wrong_answers} ({self._share(self.wrong_answers)})",
+            f"refusals with a right choice: {self.refusals_with_right_choice} of "
+            f"{self.refusals} refusals",
             f"latency ms: p50 {lat['p50']:.2f}  p90 {lat['p90']:.2f}  p99 {lat['p99']:.2f}  "
             f"max {lat['max']:.2f}",
         ]
         if self.by_tag:
-            lines += ["", f"{'tag':<20} {'right':>5} {'level':>5} {'total':>5} {'accuracy':>9}"]
+            misses = self.misses_by_tag
+            lines += ["", f"{'tag':<20} {'right':>5} {'level':>5} {'total':>5} {'accuracy':>9} "
+                          f"{'wrong':>5} {'refused':>7} {'choice':>6} {'r->w':>4}"]
             for tag, (right, level, total) in self.by_tag.items():
-                lines.append(f"{tag:<20} {right:>5} {level:>5} {total:>5} {right / total:>9.1%}")
+                wrong, refused, choice, rw = misses.get(tag, (0, 0, 0, 0))
+                lines.append(f"{tag:<20} {right:>5} {level:>5} {total:>5} {right / total:>9.1%} "
+                             f"{wrong:>5} {refused:>7} {choice:>6} {rw:>4}")
+            lines.append("(wrong: a command that is not right; choice: a refusal offering a "
+                         "right command; r->w: a read answered by a write)")
         lines += ["", f"{'verb':<20} {'right':>5} {'total':>5} {'accuracy':>9}"]
         for verb, (right, total) in self.by_verb.items():
             lines.append(f"{verb:<20} {right:>5} {total:>5} {right / total:>9.1%}")
@@ -163,11 +234,14 @@ class EvalReport:
             lines += ["", "failed:"]
             for result in failed:
                 what = "command" if not result.structural_ok else "level"
+                if result.refused and not result.structural_ok:
+                    what = "refused, right choice" if result.right_choice else "refused"
                 if result.read_as_write:
                     what = "READ AS WRITE"
                 tag = f" ({result.tag})" if result.tag else ""
                 lines.append(f"  [{what}]{tag} {result.question}")
                 lines.append(f"      got:  {result.got or '(no command)'} ({result.level})")
                 want = " | ".join(a or "(a refusal)" for a in result.expected) or "(a refusal)"
+                lines += [f"      choice: {offered}" for offered in result.choices]
                 lines.append(f"      want: {want} ({'/'.join(result.expected_levels) or '-'})")
         return "\n".join(lines)

@@ -120,6 +120,42 @@ function renderCard(card, state, message, result, actions) {
   return root;
 }
 
+// A refusal's choices: one button per reading the server made explicit and judged. A click
+// calls `onPick(index)`, which proposes that command like a typed one (never runs it here).
+function renderChoices(question, explanation, choices, picked, onPick) {
+  const root = h("div", { class: "kc-card kc-choices", "data-testid": "kc-choices" });
+  if (question) root.append(h("div", { class: "kc-question" }, question));
+  if (explanation) root.append(h("div", { class: "kc-explanation" }, explanation));
+  const list = h("div", { class: "kc-choice-list" });
+  const error = h("div", { class: "kc-error", "data-testid": "kc-error" });
+  const buttons = choices.map((choice, index) => {
+    const level = choice.level || "unknown";
+    const button = h("button", { type: "button", class: `kc-choice kc-level-${level}`,
+                                 "data-testid": "kc-choice", "data-level": level,
+                                 "data-command": choice.command,
+                                 title: (choice.reasons || []).join("; ") },
+      h("span", { class: `kc-badge kc-badge-${level}` }, level),
+      h("code", { class: "kc-command" }, choice.display || choice.command),
+      choice.why ? h("span", { class: "kc-why" }, choice.why) : null);
+    if (picked !== null && picked !== undefined) button.disabled = true;
+    if (picked === index) button.classList.add("kc-picked");
+    button.addEventListener("click", async () => {
+      buttons.forEach((b) => { b.disabled = true; });
+      error.textContent = "";
+      const reply = await onPick(index);
+      if (reply && reply.error) {
+        error.textContent = reply.error;
+        buttons.forEach((b) => { b.disabled = false; });
+      }
+    });
+    return button;
+  });
+  list.append(...buttons);
+  root.append(h("div", { class: "kc-hint" }, "Did you mean (a click proposes it; nothing runs ",
+                "without the usual approval):"), list, error);
+  return root;
+}
+
 function approvalRow(card, level, status, error, actions) {
   const row = h("div", { class: "kc-actions" });
   let confirm = null;
@@ -207,13 +243,28 @@ function barChart(chart) {
   return h("div", { class: "kc-chart" }, caption, svg);
 }
 
-function renderCardView({ model, el }) {
+function renderCardView({ model, el, experimental }) {
+  // A card of choices becomes the card of the proposal picked here; once approved on this
+  // card, the kernel runs it (a %kubechat card's own proposal is run by the waiting kernel).
+  let picked = false;
+  const pick = async (index) => {
+    picked = true;
+    const [reply] = await experimental.invoke("pick", { index });
+    return reply;
+  };
+  const actions = { approved: async (id) => { if (picked) await experimental.invoke("execute", { id }); } };
   const draw = () => {
-    el.replaceChildren(renderCard(model.get("card"), model.get("state"), model.get("message"),
-                                  model.get("result"), {}));
+    const card = model.get("card");
+    const choices = model.get("choices") || [];
+    if (choices.length) {
+      el.replaceChildren(renderChoices(card.question, card.explanation, choices, null, pick));
+      return;
+    }
+    el.replaceChildren(renderCard(card, model.get("state"), model.get("message"),
+                                  model.get("result"), picked ? actions : {}));
   };
   draw();
-  for (const name of ["card", "state", "result"]) model.on(`change:${name}`, draw);
+  for (const name of ["card", "state", "result", "choices"]) model.on(`change:${name}`, draw);
   // The kernel ticks the message while it waits ("waiting for approval… 12 s"): update it in
   // place, so a name half typed on a dangerous card keeps its text and focus.
   model.on("change:message", () => {
@@ -250,8 +301,14 @@ function renderChatView({ model, el, experimental }) {
     rejected: async (id) => { await experimental.invoke("refresh", { id }); },
   };
   const draw = () => {
-    history.replaceChildren(...model.get("messages").map((item) => {
+    history.replaceChildren(...model.get("messages").map((item, at) => {
       if (item.role === "user") return h("div", { class: "kc-user" }, item.text);
+      if (item.role === "choices") {
+        return renderChoices(null, item.explanation, item.choices, item.picked, async (index) => {
+          const [reply] = await experimental.invoke("pick", { at, index });
+          return reply;
+        });
+      }
       if (item.role === "error") return h("div", { class: "kc-error" }, item.text);
       if (item.role === "card") return renderCard(item.card, item.state, item.message, null, actions);
       if (item.role === "result") return renderPreview(item, experimental, note);
