@@ -48,7 +48,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"authori[sz]ed)\b|\bdo (?:i|we) (?:even |still |actually |really )?have "
         r"(?:the )?(?:permission|permissions|rights?|access)\b|\b(?:check|see|verify) "
         r"(?:if|whether) (?:i|we) (?:can|am allowed|may)\b|\bwhat (?:can|am) i (?:do|allowed)\b"
-        r"|\bmy permissions\b|\brbac\b|^(?:can|may|could) (?:i|we) (?:" + _WRITE_WORDS + r")\b",
+        r"|\bmy permissions\b|\brbac\b|\b(?:can|may|could) (?:i|we) "
+        r"(?:even |still |really |actually )?(?:" + _WRITE_WORDS + r")\b",
     ),
     ("port-forward", r"\bport-forward\b|\bforward (?:a |the )?(?:local )?ports?\b|\btunnel\b"),
     (
@@ -230,7 +231,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"everything )?about\b|\b(?:everything|all) about\b|\binfo(?:rmation)? (?:on|about|for)\b"
         r"|\bwhat is wrong\b|\bwhy\b"
         r"|\bdiagnose\b|\bdebug\b|\btroubleshoot\b|\bwhat is (?:going on|happening|up) with\b"
-        r"|\bproblem with\b|\bissue with\b|\bconditions\b|\bhealth of\b",
+        r"|\bproblem with\b|\bissue with\b|\bconditions\b|\bhealth of\b"
+        r"|\b(?:which|what) keys\b",
     ),
 )
 

@@ -127,6 +127,7 @@ _add("certificatesigningrequests", ("csr", "certificatesigningrequest"),
      ("csrs", "certificatesigningrequests"))
 _add("events", ("event",), ("events",))
 _add("apiservices", ("apiservice",), ("apiservices",))
+RESOURCE_WORDS.setdefault("cron", ("cronjobs", False))
 _add("leases", ("lease",), ("leases",))
 
 #: Words that are never object names: grammar words, verbs, states, units, output formats.

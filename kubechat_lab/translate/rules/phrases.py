@@ -166,7 +166,7 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             r"information)\b|\b(?:which|what) "
             r"node (?=(?:is|are|does|do|did)\b.{0,60}\b(?:on|run|running|scheduled|placed)\b)"
             r"|\b(?:with|including|"
-            r"and|plus|showing) (?:their |the |its )?(?:nodes|node names?|ips?|ip addresses|"
+            r"and|plus|showing) (?:their |the |its )?(?:nodes?|node names?|ips?|ip addresses|"
             r"pod ips)\b|\b(?:which|what) nodes? (?:they|each|it) (?:are |is )?(?:on|running on|"
             r"run on|scheduled on)\b|\bwhere (?:they|each|it) (?:is |are )?(?:running|scheduled|"
             r"runs?)\b"
@@ -175,7 +175,7 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             draft.output = "wide"
             scan.take(match)
     if draft.output is None:
-        match = scan.search(r"\b(?:what|which) (?:container )?(?:images?|image versions?)\b")
+        match = scan.search(r"\b(?:what|which) (?:container )?(?:image versions?|images?)\b")
         if match:
             draft.output = "wide"
             draft.assumptions.append("-o wide shows each workload's container images")

@@ -138,6 +138,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
         "value where your secret store allows it",
     ),
 )
+_NEGATED = re.compile(r"\b(?:do ?n[o']?t|never|without|no|not the) (?:\w+ )?(?:the )?(?:values?|"
+                      r"contents?|data|passwords?)\b", re.IGNORECASE)
 _LOOKS_LIKE_A_COUNT = re.compile(r">\s*=?\s*\d")
 
 #: Where one step of a request ends and the next may begin.
@@ -207,6 +209,8 @@ def find_refusals(question: str, *, permission_question: bool = False) -> list[R
             continue
         if kind == "shell" and _LOOKS_LIKE_A_COUNT.match(match.group(0).strip()):
             continue
+        if kind == "secret-value" and _NEGATED.search(text[:match.end()][-60:]):
+            continue  # "which keys are in it? don't show the values" asks for no value
         found.append(Refusal(kind, match.group(0), why, instead))
     several = None if permission_question else _several_steps(question)
     if several is not None:

@@ -250,5 +250,5 @@ class Scan:
 
 _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
 #: Text in quotes or backticks (backticks are rewritten to ``'`` first).
-_QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])([^`'"]+?)\1(?=$|[\s).,:;?!\]-])""")
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])((?:(?!\1).)+?)\1(?=$|[\s).,:;?!\]-])""")
 _CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")

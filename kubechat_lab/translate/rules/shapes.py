@@ -84,6 +84,11 @@ def extract_grouping(scan: Scan, draft: Draft) -> None:
         draft.assumptions.append("every row comes back; group the DataFrame by its node column")
         scan.take(found)
         return
+    across = scan.search(r"\bacross (?:all |every )?(?:the )?(?=(?:deployments|statefulsets|"
+                         r"daemonsets|pods|services|workloads|jobs|cronjobs|configmaps)\b)")
+    if across is not None and draft.namespace is None:
+        draft.all_namespaces = True  # "images across deployments": every one of them
+        scan.take(across)
     found = scan.search(r"\b(?:per|each|every|by|in each|in every) (?:namespace|ns)s?\b")
     if found is not None:
         draft.extra["group"] = "namespace"
