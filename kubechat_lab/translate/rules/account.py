@@ -41,7 +41,7 @@ FILLERS: frozenset[str] = frozenset(
     tell know wondering wonder curious need needed currently current right now there
     please, thanks, ok, hey, hi, let, lemme, gimme, give, me
     tidy tiny teeny tweak little small minor installed lately sec bottom alert alerts
-    fired firing paged says said cap
+    fired firing paged says said cap keep keeps kept again appear appears appearing
     """.replace(",", " ").split()
 )
 
@@ -91,7 +91,7 @@ def intent_words(pattern: str) -> frozenset[str]:
 
 
 def unaccounted(scan: Scan, known: frozenset[str] = frozenset(),
-                names: tuple[str, ...] = ()) -> list[str]:
+                names: tuple[str, ...] = (), flag_stems: frozenset[str] = frozenset()) -> list[str]:
     """Return the words of ``scan`` no rule took, read or accounts for.
 
     A clause of commentary, where no rule read anything ("traffic is climbing", "for
@@ -106,6 +106,8 @@ def unaccounted(scan: Scan, known: frozenset[str] = frozenset(),
     names
         The object names of the reading: a word that begins one (``api`` before
         ``api-6d4-xk2``) is part of it.
+    flag_stems
+        :func:`stems` of the command's flags ("ignoring" is ``--ignore-daemonsets``).
     """
     commentary = _commentary(scan)
     left: list[str] = []
@@ -113,7 +115,8 @@ def unaccounted(scan: Scan, known: frozenset[str] = frozenset(),
         word = scan.words[index]
         if scan.seen[index] or index in commentary or word in ",;()":
             continue
-        if word in FILLERS or word in known or word.isdigit() or word[:5] in known:
+        if word in FILLERS or word.isdigit() or any(form in known for form in _forms(word)) or (
+                len(word) >= 5 and word[:5] in flag_stems):
             continue
         if not any(ch.isalpha() for ch in word):
             continue
@@ -129,6 +132,16 @@ def unaccounted(scan: Scan, known: frozenset[str] = frozenset(),
 
 
 _REASON_NAME = re.compile(r"^[A-Z][a-z]*[A-Z][A-Za-z0-9]*$")
+
+def _forms(word: str) -> tuple[str, ...]:
+    """Return ``word`` and the stems its inflections may come from (printed -> print)."""
+    forms = [word]
+    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""),
+                         ("s", ""), ("ies", "y")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.append(word[: -len(suffix)] + repl)
+    return tuple(forms)
+
 
 #: Words that open a clause of commentary: a reason or a purpose, not a request.
 _WHY = frozenset("for because cause cuz since so as coz".split())

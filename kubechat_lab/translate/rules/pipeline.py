@@ -283,7 +283,7 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
     if "dry-run" in draft.extra and draft.intent in WRITE_INTENTS:
         argv.append("--dry-run=server")
-    known = _known_words(draft, ctx) | stems(argv)
+    known = _known_words(draft, ctx)
     if draft.intent in ("describe", "logs", "top"):
         known |= SYMPTOMS
     if draft.intent not in WRITE_INTENTS:
@@ -292,7 +292,7 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     unread = unread_condition(scan)
     if unread is not None and draft.intent not in WRITE_INTENTS:
         known |= frozenset(unread.lower().split()) | SYMPTOMS  # "that restarted more than 3"
-    left = unaccounted(scan, known, tuple(draft.names))
+    left = unaccounted(scan, known, tuple(draft.names), stems(argv))
     if left and draft.intent not in FORBIDDEN_INTENTS:
         raise NotUnderstoodError(left, draft, argv)
     if unread is not None and draft.intent not in WRITE_INTENTS:
