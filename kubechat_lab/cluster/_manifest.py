@@ -228,6 +228,25 @@ def _generated(cmd: Command, name: str, namespace: str) -> dict[str, Any]:
     )
 
 
+def _job_from_cronjob(ctx: Context, source: str, name: str, namespace: str) -> dict[str, Any]:
+    """Build a Job from a CronJob's template, owned by it, as ``kubectl create job --from`` does."""
+    kind, _, cron = source.partition("/")
+    if ctx.discovery.resolve(kind).info.kind != "CronJob" or not cron:
+        raise bad_request(f"--from={source!r}: a Job is made only from a CronJob "
+                          "(--from=cronjob/NAME)")
+    found = ctx.get_object(ctx.discovery.resolve("cronjobs"), namespace, cron)
+    template = found["spec"]["jobTemplate"]
+    meta = template.get("metadata") or {}
+    annotations = {**(meta.get("annotations") or {}),
+                   "cronjob.kubernetes.io/instantiate": "manual"}
+    owner = {"apiVersion": "batch/v1", "kind": "CronJob", "name": cron,
+             "uid": found["metadata"]["uid"], "controller": True}
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": name, "namespace": namespace, "annotations": annotations,
+                         "labels": meta.get("labels") or {}, "ownerReferences": [owner]},
+            "spec": template["spec"]}
+
+
 def create_ops(ctx: Context, cmd: Command) -> list[Op]:
     """``kubectl create KIND NAME ...``: build the object and POST it."""
     if cmd.subverb is None or cmd.manifest:
@@ -235,7 +254,11 @@ def create_ops(ctx: Context, cmd: Command) -> list[Op]:
     if not cmd.names:
         raise bad_request(f"`kubectl create {cmd.subverb}` needs a NAME")
     namespace = cmd.namespace or ctx.transport.default_namespace
-    obj = _generated(cmd, cmd.names[0], namespace)
+    source = cmd.flag("from")
+    if cmd.subverb == "job" and source:
+        obj = _job_from_cronjob(ctx, source, cmd.names[0], namespace)
+    else:
+        obj = _generated(cmd, cmd.names[0], namespace)
     resource, target = _placed(ctx, cmd, obj)
     return [Op("created", target, "POST", resource.path(target.namespace), obj)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from kubechat_lab.command import ResourceTable
@@ -32,6 +33,11 @@ def _typed(resource: str, names: list[str]) -> list[str]:
 def _rollout(sub: str) -> Builder:
     def build(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         resource = one_resource(draft, "deployments", "", "")
+        if resource == "pods" and "workload" in draft.extra and not draft.names:
+            # "checkout needs fresh pods": its pods come back fresh by restarting it
+            kind, _, name = draft.extra["workload"].partition("/")
+            draft.selectors.clear()
+            return ["rollout", sub, draft.extra["workload"], *scope(draft, table, kind)]
         if resource == "pods" and sub == "restart":
             draft.assumptions.append("a pod cannot be restarted in place: deleting it lets its "
                                      "controller create a new one")
@@ -206,6 +212,18 @@ def _build_create(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
                              "or 'create configmap NAME with key=value'")
 
 
+def _build_set_key(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    """``patch configmap NAME -p '{"data":{KEY:VALUE}}'``: one key of a ConfigMap changed."""
+    resource = one_resource(draft, "configmaps", "", "")
+    if resource != "configmaps" or "key" not in draft.extra:
+        raise CantTranslateError("only a ConfigMap's keys are set this way",
+                                 "'set TIMEOUT_MS to 3000 in configmap checkout-config'")
+    name = _names(draft, "configmap", "'set TIMEOUT_MS to 3000 in configmap checkout-config'")[0]
+    patch = json.dumps({"data": {draft.extra["key"]: draft.extra["value"]}},
+                       separators=(",", ":"))
+    return ["patch", "configmap", name, *scope(draft, table, resource), "-p", patch]
+
+
 def _build_auth(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     if scan.has(r"\bwhat (?:can|am) i (?:do|allowed)\b|\bmy permissions\b|\ball (?:my )?"
                 r"permissions\b"):
@@ -275,6 +293,8 @@ WRITE_BUILDERS: dict[str, Builder] = {
     "set-image": _build_set_image,
     "delete": _build_delete,
     "create": _build_create,
+    "create-job": _build_create,
+    "set-key": _build_set_key,
     "auth": _build_auth,
     **{verb: _forbidden(verb) for verb in
        ("exec", "port-forward", "cp", "attach", "edit", "proxy", "debug")},

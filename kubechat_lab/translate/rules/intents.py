@@ -110,6 +110,18 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach)\b.{0,30}\bannotations?\b"),
     (
+        "create-job",
+        r"\b(?:fire|kick|trigger|launch|start|run)(?: off)? (?:a |an )?(?:one-off |one off |"
+        r"manual |ad-?hoc |single |extra )(?:run|job|execution)\b"
+        r"|\btrigger (?:the )?\S+ (?:cron ?job|cron)\b"
+        r"|\b(?:run|trigger) (?:the )?\S+ (?:cron ?job|cron) (?:now|manually|once)\b",
+    ),
+    (
+        "set-key",
+        r"\b(?:set|change|bump|update|raise|lower|make)\b (?:the )?[a-z][a-z0-9]*(?:_[a-z0-9]+)+ "
+        r"(?:to|=)",
+    ),
+    (
         "rollout-undo",
         r"\bundo\b|\broll ?back\b|\broll (?:it|them|\S+) back\b|\brevert\b|\bgo back to (?:the )?"
         r"(?:previous|last|prior|old|earlier)\b",
@@ -184,8 +196,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\bcreate\b|\b(?:make|add|set up|spin up|provision)\b (?:me )?(?:a |an )?(?:new )?"
         r"(?:namespace|deployment|configmap|configmaps|secret|job|serviceaccount|"
         r"serviceaccounts)\b|\bnew (?:namespace|deployment|configmaps|secret|job)\b"
-        r"|\b(?:fire|kick|trigger|launch|start)(?: off)? (?:a |an )?(?:one-off |one off |manual |"
-        r"ad-?hoc |single |extra )?(?:run|job|execution)\b|\btrigger\b",
+        ,
     ),
     (
         "explain",
@@ -245,7 +256,7 @@ WRITE_INTENTS: frozenset[str] = frozenset(
     {
         "delete", "scale", "rollout-restart", "rollout-undo", "rollout-pause", "rollout-resume",
         "cordon", "uncordon", "drain", "taint", "untaint", "label", "unlabel", "annotate",
-        "unannotate", "set-image", "create",
+        "unannotate", "set-image", "create", "create-job", "set-key",
     }
 )
 # "why was it scaled down", "who deleted the pod": a question about a past change is a read.

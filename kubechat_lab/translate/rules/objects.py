@@ -255,6 +255,7 @@ def _pods_of_workload(draft: Draft, ctx: TranslationContext) -> bool:
     label = f"{_POD_LABEL[kind]}={name}"
     draft.names.remove(name)
     draft.selectors.append(label)
+    draft.extra["workload"] = f"{kind}/{name}"
     if draft.namespace is None and not draft.all_namespaces:
         draft.namespace = namespace
     draft.assumptions.append(f"the pods of {kind[:-1]} {name} in {namespace}: those with the "

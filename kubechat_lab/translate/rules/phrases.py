@@ -111,8 +111,8 @@ def extract_namespaces(
         after = scan.live[match.end() :].split(None, 1)
         if after and (after[0] in words or after[0] in _NOT_AFTERNAMESPACE):
             continue  # "in the checkout deployment", "from the sidecar container"
-        if match.group(0).startswith("from the") and not known:
-            continue
+        if " the " in f"{match.group(0)} " and not known:
+            continue  # "back in the pool", "from the start": a place, not a namespace
         candidates.append((match, known))
     if not candidates:
         return

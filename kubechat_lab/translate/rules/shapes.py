@@ -39,6 +39,7 @@ _JUST = (r"\b(?:just|only) (?:the )?(?:value|string|expression|ip|number|field|n
          r"tag|one|it)(?: string| value| itself)?\b|\bnothing else\b|\b(?:just|only)\b")
 #: A ConfigMap key as people write one: ``TIMEOUT_MS``, ``FEATURE_FLAGS``.
 _KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_SETTERS = frozenset("set change bump update raise lower make".split())
 _COLUMN_WORDS = {"name": ".metadata.name", "image": None, "images": None, "node": None,
                  "ip": None, "namespace": ".metadata.namespace", "status": ".status.phase"}
 
@@ -101,6 +102,8 @@ def extract_grouping(scan: Scan, draft: Draft) -> None:
 def _config_key(scan: Scan) -> str | None:
     """Return a ConfigMap key written as one (``TIMEOUT_MS``), if the question names one."""
     for index in scan.free():
+        if index > 0 and scan.words[index - 1] in _SETTERS:
+            continue  # "set TIMEOUT_MS to 3000" changes the key: not a read of it
         if _KEY.match(scan.orig[index]):
             scan.take_token(index)
             return scan.orig[index]

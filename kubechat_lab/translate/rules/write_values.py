@@ -84,13 +84,21 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
                     break
         if intent == "create":
             _take_first(scan, draft, "from", (r"\bfrom (?:the )?cronjobs? ([a-z0-9][a-z0-9.\-]*)",))
-            _take_first(scan, draft, "job-name", (
-                r"\b(?:call|name) (?:the (?:new )?(?:job|run) |it )([a-z0-9][a-z0-9.\-]*)\b",
-                r"\b(?:job|run) (?:called|named) ([a-z0-9][a-z0-9.\-]*)\b",
-            ))
             _take_first(scan, draft, "replicas", (
                 r"\b(?:with )?" + _COUNT + r" (?:replicas?|instances|copies)\b",
             ))
+    elif intent == "create-job":
+        _take_first(scan, draft, "job-name", (
+            r"\b(?:call|name) (?:the (?:new )?(?:job|run) |it )([a-z0-9][a-z0-9.\-]*)\b",
+            r"\b(?:job|run) (?:called|named) ([a-z0-9][a-z0-9.\-]*)\b",
+        ))
+    elif intent == "set-key":
+        # "set TIMEOUT_MS to 3000": a ConfigMap key, as typed, and its new value
+        pair = scan.search(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+) (?:to|=) ?([a-z0-9][a-z0-9._:/\-]*)")
+        if pair:
+            draft.extra["key"] = scan.original(pair, 1)
+            draft.extra["value"] = scan.original(pair, 2)
+            scan.take(pair)
     elif intent in ("unlabel", "unannotate"):
         _take_first(scan, draft, "key", (
             r"\b(?:remove|delete|drop|strip|unset|clear|take off|unlabel) (?:the |a |an )?"
