@@ -125,6 +125,12 @@ def check_command(facts: QuestionFacts, command: Command,
         problems.append(
             f"the question asks to look{plan}, but {command.verb} changes the cluster; answer "
             "with a read-only command (get, describe, logs, rollout history, auth can-i)")
+    invented = _invented_names(facts, command, ctx)
+    if invented:
+        problems.append(
+            f"the command names {', '.join(repr(n) for n in invented)}, which neither the "
+            "cluster's inventory nor the question has; use only names the question gives or "
+            "the cluster lists, or refuse with an empty command")
     namespaced = _namespaced(command, ctx)
     if facts.namespace and namespaced and command.namespace != facts.namespace and not (
         command.all_namespaces and facts.all_namespaces
@@ -143,6 +149,24 @@ def check_command(facts: QuestionFacts, command: Command,
             problems.append(f"{kind} {name!r} lives in namespace {namespace!r}; the command "
                             f"must say -n {namespace}")
     return problems
+
+
+def _invented_names(facts: QuestionFacts, command: Command,
+                    ctx: TranslationContext) -> list[str]:
+    """Return the object names of ``command`` that come from nowhere (precise or silent).
+
+    A name is grounded when the inventory has it, or when the question writes it as a name:
+    quoted, shaped like one (a digit, a dash or a dot), or right after a singular kind
+    ("pod web"). An ordinary word of the question ("clean up the mess") is no name.
+    """
+    scan = Scan(facts.question)
+    kinds = resource_words(ctx.resources)
+    written = {scan.words[i] for i in range(len(scan.words)) if scan.is_written_name(i) or (
+        i > 0 and scan.words[i - 1] in kinds and not kinds[scan.words[i - 1]][1])}
+    names = [*command.names, *(name for _, name in command.targets)]
+    return [name for name in names
+            if not ctx.locate(name) and name.lower() not in written
+            and not ctx.knows_namespace(name)]
 
 
 def _namespaced(command: Command, ctx: TranslationContext) -> bool:

@@ -134,7 +134,7 @@ def check_proposal(proposal: dict[str, Any]) -> None:
 async def ask(api: Api, question: str) -> dict[str, Any]:
     code, out = await api.call("POST", "ask", {"question": question})
     assert code == 200, out
-    assert set(out) == {"translation", "proposal", "audit_seq"}, out
+    assert set(out) == {"translation", "proposal", "choices", "audit_seq"}, out
     return dict(out)
 
 

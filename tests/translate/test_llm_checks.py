@@ -102,3 +102,26 @@ def test_a_follow_up_falls_back_to_rules_with_the_same_context(llm: Harness) -> 
         translation = translator.translate("and in payments?", ctx)
     assert translation.provider == "rules"
     assert translation.text == parse("kubectl get pods -n payments").render()
+
+
+def test_an_invented_name_is_refused_like_the_rules_would(llm: Harness) -> None:
+    """A model's name that neither the question nor the cluster has is a guess: repaired,
+    then the rules decide (which refuse the ordinary word rather than name a pod after it)."""
+    llm.server.answer("kubectl delete pods mess -n shop")
+    llm.server.answer("kubectl delete pods mess -n shop")
+    with llm.make() as translator:
+        translation = translator.translate("clean up the mess in shop", CTX)
+    repair = llm.server.received[1].messages[-1]["content"]
+    assert "'mess'" in repair and "inventory" in repair
+    assert translation.provider == "rules"
+    assert translation.command is None or "mess" not in translation.text
+    assert any(note.startswith("fell back to rules:") and "'mess'" in note
+               for note in translation.notes)
+
+
+def test_a_name_the_question_writes_is_kept(llm: Harness) -> None:
+    llm.server.answer("kubectl get pods web-7 -n shop", "The pod web-7.")
+    with llm.make() as translator:
+        translation = translator.translate("show pod web-7 in shop", CTX)
+    assert translation.provider == llm.protocol
+    assert translation.text == parse("kubectl get pods web-7 -n shop").render()
