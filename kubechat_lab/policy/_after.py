@@ -26,9 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kubechat_lab.command import is_index_token
 from kubechat_lab.policy._written import Written
 
-__all__ = ["MapAfter", "Rest", "map_after"]
+__all__ = ["MapAfter", "Rest", "map_after", "sets_whole"]
 
 #: What happens to the keys a write does not name: ``kept`` from the live object, ``dropped``
 #: (the write sets the map, or something holding it, whole), or ``new`` (there were none).
@@ -130,3 +131,24 @@ def map_after(written: Written, path: tuple[str, ...]) -> MapAfter | None:
     if new:
         return MapAfter(values, (), "new")
     return MapAfter(values, removed, "kept" if how is None else "dropped", how or "")
+
+
+def sets_whole(written: Written, path: tuple[str, ...]) -> str | None:
+    """How ``written`` sets the value at ``path`` whole (a field it lacks is gone), or None.
+
+    ``path`` names fields and list positions (``("webhooks", "0")``). An ``apply`` or
+    ``replace`` sets every path whole; a JSON patch the paths it adds or replaces and what is
+    under them (an operation on one list element stands for that element, whichever it is).
+    A new object has nothing to lose: None.
+    """
+    if written.mode in ("new", "delete"):
+        return None
+    how = _whole(written)
+    if how is not None:
+        return how
+    for replaced in written.replaced:
+        if len(replaced) <= len(path) and all(
+                want == have or (is_index_token(have) and want.isdigit())
+                for want, have in zip(path, replaced, strict=False)):
+            return f"replace of /{'/'.join(replaced)}"
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kubechat_lab.policy._after import map_after
+from kubechat_lab.policy._after import map_after, sets_whole
 from kubechat_lab.policy._walk import Budget, get_ci, is_true, path_text, walk
 from kubechat_lab.policy._written import Written
 
@@ -148,12 +148,21 @@ def _admission(written: Written, budget: Budget, add: Add) -> None:
         if isinstance(holder, Mapping) and _has_key(holder, field.lower()) and get_ci(
                 holder, field) in (None, []):
             add("security-weakening", f"{written.label}: empties {field}, so nothing is checked")
+        elif field == "webhooks" and isinstance(holder, Mapping) and not _has_key(
+                holder, "webhooks") and (how := sets_whole(written, ("webhooks",))) is not None:
+            add("security-weakening", f"{written.label}: {how} lists no webhooks, so nothing "
+                "is checked")
         hooks = get_ci(body, "webhooks") if field == "webhooks" else None
-        for hook in hooks if isinstance(hooks, list) else ():
-            if isinstance(hook, Mapping) and _has_key(hook, "rules") and get_ci(
-                    hook, "rules") in (None, []):
+        for index, hook in enumerate(hooks if isinstance(hooks, list) else ()):
+            if not isinstance(hook, Mapping):
+                continue
+            if _has_key(hook, "rules") and get_ci(hook, "rules") in (None, []):
                 add("security-weakening", f"{written.label}: webhook "
                     f"{get_ci(hook, 'name')!s} has no rules left, so it checks nothing")
+            elif not _has_key(hook, "rules") and (
+                    how := sets_whole(written, ("webhooks", str(index)))) is not None:
+                add("security-weakening", f"{written.label}: {how} leaves webhook "
+                    f"{get_ci(hook, 'name')!s} without rules, so it checks nothing")
 
 
 def control_findings(written: Written, budget: Budget, add: Add) -> None:

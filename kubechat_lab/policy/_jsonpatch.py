@@ -44,7 +44,8 @@ class JsonPatch:
         Paths in ``body`` whose value the patch sets whole: whatever the live object held
         there and ``body`` does not list is gone (``()``: the whole object).
     overlays
-        One overlay per operation through an array index, judged by itself.
+        One overlay per operation through an array index, judged by itself, with the path
+        it sets whole (None for a ``remove``).
     tests
         The paths ``test`` operations compare with a given value.
     opaque
@@ -56,7 +57,7 @@ class JsonPatch:
 
     body: dict[str, Any] | None = None
     replaced: list[Path] = field(default_factory=list)
-    overlays: list[object] = field(default_factory=list)
+    overlays: list[tuple[object, Path | None]] = field(default_factory=list)
     tests: list[str] = field(default_factory=list)
     opaque: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
@@ -157,7 +158,7 @@ def read_json_patch(body: object) -> JsonPatch:
             continue
         value = operation.get("value") if op in ("add", "replace") else None
         if any(is_index_token(token) for token in tokens):
-            patch.overlays.append(_overlay(tokens, value))
+            patch.overlays.append((_overlay(tokens, value), None if op == "remove" else tokens))
         else:
             composer.put(tokens, value)
     patch.body = composer.doc

@@ -237,6 +237,32 @@ def _generated(cmd: Command) -> dict[str, object] | None:
     return obj
 
 
+_MERGE_WALK = 10_000
+
+
+def _merge_lists(body: object) -> tuple[tuple[str, ...], ...]:
+    """Return the paths of the lists a merge patch (RFC 7386) sets; each replaces a list whole.
+
+    Past :data:`_MERGE_WALK` mappings (YAML aliases can make a short patch a huge tree) the
+    whole object counts as set whole, which judges more, never less.
+    """
+    found: list[tuple[str, ...]] = []
+    stack: list[tuple[tuple[str, ...], object]] = [((), body)]
+    seen = 0
+    while stack:
+        path, node = stack.pop()
+        seen += 1
+        if seen > _MERGE_WALK:
+            return ((),)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, list):
+                    found.append((*path, str(key)))
+                elif isinstance(value, dict):
+                    stack.append(((*path, str(key)), value))
+    return tuple(found)
+
+
 def _patch(cmd: Command, table: ResourceTable, out: Writes) -> None:
     import yaml
 
@@ -249,12 +275,15 @@ def _patch(cmd: Command, table: ResourceTable, out: Writes) -> None:
     overlays: list[tuple[object, tuple[tuple[str, ...], ...]]]
     if (cmd.flag("type") or "strategic") == "json":
         patch = read_json_patch(body)
-        overlays = [(overlay, ()) for overlay in patch.overlays]
+        overlays = [(overlay, () if whole is None else (whole,))
+                    for overlay, whole in patch.overlays]
         if patch.body is not None:
             overlays.insert(0, (patch.body, tuple(patch.replaced)))
         out.tests.extend(patch.tests)
         out.opaque.extend(patch.opaque)
         out.unreadable.extend(patch.unreadable)
+    elif cmd.flag("type") == "merge":
+        overlays = [(body, _merge_lists(body))]
     else:
         overlays = [(body, ())]
     for kind, name in _targets(cmd, table):
