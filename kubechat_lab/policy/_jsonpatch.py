@@ -79,7 +79,9 @@ class _Composer:
 
     def __init__(self) -> None:
         self.doc: dict[str, Any] | None = None
-        self.replaced: list[Path] = []
+        # a path once set whole stays whole: a later operation at or above it sets whole or
+        # removes again, one below it changes what the whole value holds
+        self.replaced: set[Path] = set()
         self._owned: set[int] = set()
 
     def _own(self, value: dict[str, Any]) -> dict[str, Any]:
@@ -89,15 +91,11 @@ class _Composer:
         self._owned.add(id(copy))
         return copy
 
-    def _whole(self, path: Path) -> None:
-        self.replaced = [p for p in self.replaced if p[:len(path)] != path]
-        self.replaced.append(path)
-
     def put(self, tokens: Path, value: object) -> None:
         """Set ``tokens`` to ``value`` (``None``: remove it); a set value replaces whole."""
         if not tokens:
             self.doc = self._own(value) if isinstance(value, dict) else {}
-            self.replaced = [()]
+            self.replaced.add(())
             return
         if self.doc is None:
             self.doc = self._own({})
@@ -108,14 +106,14 @@ class _Composer:
                 # absent: a partial map (the rest is kept); removed or not a map: the
                 # server refuses the operation, and the map holds only what is written
                 if child is not None or token in node:
-                    self._whole(tokens[:depth + 1])
+                    self.replaced.add(tokens[:depth + 1])
                 child = {}
             child = self._own(child)
             node[token] = child
             node = child
         node[tokens[-1]] = value
         if value is not None:
-            self._whole(tokens)
+            self.replaced.add(tokens)
 
 
 def read_json_patch(body: object) -> JsonPatch:
@@ -162,5 +160,5 @@ def read_json_patch(body: object) -> JsonPatch:
         else:
             composer.put(tokens, value)
     patch.body = composer.doc
-    patch.replaced = composer.replaced
+    patch.replaced = sorted(composer.replaced)
     return patch
