@@ -138,14 +138,32 @@ def sets_whole(written: Written, path: tuple[str, ...]) -> str | None:
 
     ``path`` names fields and list positions (``("webhooks", "0")``). An ``apply`` or
     ``replace`` sets every path whole; a JSON patch the paths it adds or replaces and what is
-    under them (an operation on one list element stands for that element, whichever it is).
-    A new object has nothing to lose: None.
+    under them (an operation on one list element stands for that element, whichever it is);
+    a merge patch its lists; a strategic-merge patch what a ``$patch: replace`` (in a map, or
+    as an element of a list) or ``$retainKeys`` sets. A new object has nothing to lose: None.
     """
     if written.mode in ("new", "delete"):
         return None
     how = _whole(written)
     if how is not None:
         return how
+    node: object = written.body
+    for depth, name in enumerate((*path, None)):
+        where = ".".join(path[:depth]) or "the top"
+        if isinstance(node, Mapping) and _directive(node) is not None:
+            return f"$patch: {_directive(node)} at {where}"
+        if isinstance(node, list) and any(
+                isinstance(item, Mapping) and _directive(item) == "replace" for item in node):
+            return f"$patch: replace of the list {where}"
+        if name is None:
+            break
+        if isinstance(node, Mapping):
+            key = _key(node, name)
+            node = None if key is None else node[key]
+        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
+            node = node[int(name)]
+        else:
+            break
     for replaced in written.replaced:
         if len(replaced) <= len(path) and all(
                 want == have or (is_index_token(have) and want.isdigit())

@@ -154,8 +154,15 @@ def _admission(written: Written, budget: Budget, add: Add) -> None:
                 "is checked")
         hooks = get_ci(body, "webhooks") if field == "webhooks" else None
         for index, hook in enumerate(hooks if isinstance(hooks, list) else ()):
-            if not isinstance(hook, Mapping):
+            if hook is None or (isinstance(hook, Mapping) and str(
+                    get_ci(hook, "$patch", "")).strip().lower() == "delete"):
+                name = get_ci(hook, "name")
+                which = f"webhook {name!s}" if name else "a webhook"
+                add("security-weakening", f"{written.label}: removes {which}, so what it "
+                    "checked goes unchecked")
                 continue
+            if not isinstance(hook, Mapping) or _has_key(hook, "$patch"):
+                continue  # a strategic-merge directive, not a webhook
             if _has_key(hook, "rules") and get_ci(hook, "rules") in (None, []):
                 add("security-weakening", f"{written.label}: webhook "
                     f"{get_ci(hook, 'name')!s} has no rules left, so it checks nothing")
