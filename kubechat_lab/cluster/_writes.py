@@ -18,7 +18,8 @@ from kubechat_lab.cluster._apply import (
 )
 from kubechat_lab.cluster._context import Context, Target, holds_secrets
 from kubechat_lab.cluster._diff import redact_secret
-from kubechat_lab.errors import ClusterError
+from kubechat_lab.command import pointer_tokens
+from kubechat_lab.errors import ClusterError, CommandError
 
 if TYPE_CHECKING:
     from kubechat_lab.command import Command
@@ -61,15 +62,26 @@ def _key_values(args: tuple[str, ...], what: str) -> tuple[dict[str, str], list[
     removes: list[str] = []
     for arg in args:
         if arg.endswith("-") and "=" not in arg:
-            removes.append(arg[:-1])
+            key = arg[:-1]
+            if key in sets:
+                raise _conflict(what, key)
+            removes.append(key)
         elif "=" in arg:
             key, _, value = arg.partition("=")
+            if key in removes or sets.get(key, value) != value:
+                raise _conflict(what, key)
             sets[key] = value
         else:
             raise bad_request(f"{what} {arg!r} must be KEY=VALUE or KEY- (to remove it)")
     if not sets and not removes:
         raise bad_request(f"give at least one {what} as KEY=VALUE or KEY-")
     return sets, removes
+
+
+def _conflict(what: str, key: str) -> ClusterError:
+    # the grammar refuses these; the write engine never picks one reading of them either
+    return bad_request(f"conflicting changes to {what} {key!r} (set and removed, or two "
+                       "values); give each key once")
 
 
 def _metadata_map(field: str, action: str) -> Callable[[Context, Command], list[Op]]:
@@ -256,7 +268,7 @@ def _set_image(ctx: Context, cmd: Command) -> list[Op]:
 
 
 def _set_env(ctx: Context, cmd: Command) -> list[Op]:
-    sets, removes = _key_values(cmd.args, "env var")
+    sets, removes = _key_values((*cmd.args, *cmd.flag_values("env")), "env var")
 
     def build(container: dict[str, Any], _: dict[str, Any]) -> dict[str, Any] | None:
         env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sets.items()]
@@ -329,6 +341,8 @@ def _patch(ctx: Context, cmd: Command) -> list[Op]:
         raise bad_request(f"the patch is not valid JSON/YAML: {exc}") from exc
     if kind == "json" and not isinstance(body, list):
         raise bad_request("a --type=json patch must be a list of operations")
+    if kind == "json":
+        _check_pointers(body)
     if kind != "json" and not isinstance(body, dict):
         raise bad_request("a strategic or merge patch must be an object")
     subresource = cmd.flag("subresource")
@@ -340,6 +354,22 @@ def _patch(ctx: Context, cmd: Command) -> list[Op]:
             redact_secret(before)
         ops.append(Op("patched", target, "PATCH", path, body, _PATCH_TYPES[kind], before))
     return ops
+
+
+def _check_pointers(operations: list[Any]) -> None:
+    """Refuse a JSON patch path the API server reads differently from the policy.
+
+    The policy reads paths with the same :func:`pointer_tokens` and refuses these commands
+    before they get here; this keeps the write engine from sending one that was never judged.
+    """
+    for index, operation in enumerate(operations):
+        for key in ("path", "from"):
+            pointer = operation.get(key) if isinstance(operation, dict) else None
+            if isinstance(pointer, str):
+                try:
+                    pointer_tokens(pointer)
+                except CommandError as exc:
+                    raise bad_request(f"operation #{index + 1}: {exc}") from exc
 
 
 def _delete(ctx: Context, cmd: Command) -> list[Op]:

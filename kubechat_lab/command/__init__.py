@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubechat_lab.command._builtin_resources import DEFAULT_RESOURCES
+from kubechat_lab.command._pointer import is_index_token, pointer_tokens
 from kubechat_lab.command._render import render
 from kubechat_lab.command._resource_table import ResourceInfo, ResourceTable
 from kubechat_lab.command._tokenize import Token, tokenize
@@ -20,8 +21,10 @@ __all__ = [
     "ResourceInfo",
     "ResourceTable",
     "Token",
+    "is_index_token",
     "manifest_objects",
     "parse",
+    "pointer_tokens",
     "render",
     "tokenize",
 ]

@@ -115,6 +115,24 @@ def _is_change(word: str) -> bool:
     return "=" in word or word.endswith("-")
 
 
+def _one_change_per_key(changes: list[str] | tuple[str, ...], what: str) -> None:
+    """Refuse ``KEY=VALUE`` and ``KEY-`` (or two values) for the same key in one command.
+
+    kubectl refuses to both modify and remove a label; two values for one key are as
+    ambiguous. One change per key means the order of the changes cannot matter, so the
+    policy and the write engine read the same command.
+    """
+    seen: dict[str, str] = {}
+    for change in changes:
+        key, eq, _ = change.partition("=")
+        key = key if eq else key[:-1]
+        if seen.get(key, change) != change:
+            raise arg_error(f"conflicting changes to {what} {key!r}: {seen[key]!r} and "
+                            f"{change!r}; give each key once (KEY=VALUE sets it, KEY- "
+                            "removes it)", "conflicting-changes")
+        seen[key] = change
+
+
 def handle_label(ctx: Ctx) -> Parsed:
     objects, changes = split_args(ctx, _is_change)
     resources, names, targets = read_objects(ctx, objects)
@@ -136,6 +154,7 @@ def handle_label(ctx: Ctx) -> Parsed:
             check_annotation_key(key)
             if eq:
                 check_no_smuggling(value, f"annotation {key}")
+    _one_change_per_key(changes, "label" if ctx.verb == "label" else "annotation")
     return resources, names, targets, tuple(changes)
 
 
@@ -175,6 +194,8 @@ def handle_set(ctx: Ctx) -> Parsed:
         bad = [c for c in changes if not _ENV_CHANGE.fullmatch(c)]
         for change in changes:
             check_no_smuggling(change.partition("=")[2], "set env")
+        if not bad:
+            _one_change_per_key([*changes, *ctx.flags.get("env", ())], "env var")
     else:
         if "limits" not in ctx.flags and "requests" not in ctx.flags:
             raise missing(ctx, "--limits or --requests", example)

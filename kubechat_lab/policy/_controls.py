@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kubechat_lab.policy._after import map_after, sets_whole
 from kubechat_lab.policy._walk import Budget, get_ci, is_true, path_text, walk
 from kubechat_lab.policy._written import Written
 
@@ -79,43 +80,40 @@ def effect_findings(written: Written, budget: Budget, add: Add) -> None:
 
 
 def _pod_security(written: Written, add: Add) -> None:
-    meta = _meta(written.body)
-    labels = get_ci(meta, "labels")
-    if written.mode == "patch" and (
-        (isinstance(written.body, Mapping) and _has_key(written.body, "metadata") and meta is None)
-        or (isinstance(meta, Mapping) and _has_key(meta, "labels") and labels is None)
-        or any(_replaces(m) for m in (written.body, meta, labels))
-    ):
-        add("security-weakening", f"{written.label}: the patch replaces every label, "
-            "removing the pod-security enforce label with them")
-    enforce = isinstance(labels, Mapping) and any(
-        str(key).strip().lower() == _PSA_ENFORCE for key in labels)
-    if written.via.startswith("replace") and not enforce:
-        add("pod-security-label", f"{written.label}: replacing the namespace drops any "
-            "pod-security label the manifest does not list")
-    if not isinstance(labels, Mapping):
+    """Judge the namespace's Pod Security labels as they are after the write.
+
+    The enforce label decides which pods the namespace admits: set to ``privileged``, or gone
+    after the write (removed by name, or dropped with the labels a whole-value write does not
+    list), the namespace admits privileged pods. Presence is read by the exact key, as Pod
+    Security admission reads it; a value or a removal is matched case-insensitively.
+    """
+    after = map_after(written, ("metadata", "labels"))
+    if after is None:
         return
-    for key, value in labels.items():
-        name = str(key).strip().lower()
+    for key, value in after.values.items():
+        name = key.strip().lower()
         if not name.startswith(_PSA_PREFIX):
             continue
         add("pod-security-label", f"{written.label}: {key}={value!s}")
-        if name == _PSA_ENFORCE and (value is None or str(value).strip().lower() ==
-                                     "privileged"):
-            what = "removes" if value is None else "sets privileged for"
-            add("security-weakening", f"{written.label}: {what} the pod-security enforce "
-                "label, so the namespace admits privileged pods")
-
-
-def _replaces(mapping: object) -> bool:
-    """Return True for a strategic-merge directive that drops the keys it does not list.
-
-    That is ``$patch: replace`` (or ``delete``) and ``$retainKeys``.
-    """
-    if not isinstance(mapping, Mapping):
-        return False
-    return str(mapping.get("$patch", "")).lower() in ("replace", "delete") or any(
-        str(key).startswith("$retainKeys") for key in mapping)
+        if name == _PSA_ENFORCE and str(value).strip().lower() == "privileged":
+            add("security-weakening", f"{written.label}: sets privileged for the pod-security "
+                "enforce label, so the namespace admits privileged pods")
+    for key in after.removed:
+        name = key.strip().lower()
+        if name.startswith(_PSA_PREFIX):
+            add("pod-security-label", f"{written.label}: removes {key}")
+            if name == _PSA_ENFORCE:
+                add("security-weakening", f"{written.label}: removes the pod-security enforce "
+                    "label, so the namespace admits privileged pods")
+    if after.rest != "dropped":
+        return
+    add("pod-security-label", f"{written.label}: {after.how} drops every pod-security label "
+        "it does not list")
+    if _PSA_ENFORCE not in after.values:
+        add("security-weakening", f"{written.label}: {after.how} drops the labels it does not "
+            "list, the pod-security enforce label among them, so the namespace admits "
+            f"privileged pods (list {_PSA_ENFORCE} with its level, or use create for a new "
+            "namespace)")
 
 
 def _has_key(mapping: Mapping[Any, Any], key: str) -> bool:
@@ -150,12 +148,28 @@ def _admission(written: Written, budget: Budget, add: Add) -> None:
         if isinstance(holder, Mapping) and _has_key(holder, field.lower()) and get_ci(
                 holder, field) in (None, []):
             add("security-weakening", f"{written.label}: empties {field}, so nothing is checked")
+        elif field == "webhooks" and isinstance(holder, Mapping) and not _has_key(
+                holder, "webhooks") and (how := sets_whole(written, ("webhooks",))) is not None:
+            add("security-weakening", f"{written.label}: {how} lists no webhooks, so nothing "
+                "is checked")
         hooks = get_ci(body, "webhooks") if field == "webhooks" else None
-        for hook in hooks if isinstance(hooks, list) else ():
-            if isinstance(hook, Mapping) and _has_key(hook, "rules") and get_ci(
-                    hook, "rules") in (None, []):
+        for index, hook in enumerate(hooks if isinstance(hooks, list) else ()):
+            if hook is None or (isinstance(hook, Mapping) and str(
+                    get_ci(hook, "$patch", "")).strip().lower() == "delete"):
+                name = get_ci(hook, "name")
+                which = f"webhook {name!s}" if name else "a webhook"
+                add("security-weakening", f"{written.label}: removes {which}, so what it "
+                    "checked goes unchecked")
+                continue
+            if not isinstance(hook, Mapping) or _has_key(hook, "$patch"):
+                continue  # a strategic-merge directive, not a webhook
+            if _has_key(hook, "rules") and get_ci(hook, "rules") in (None, []):
                 add("security-weakening", f"{written.label}: webhook "
                     f"{get_ci(hook, 'name')!s} has no rules left, so it checks nothing")
+            elif not _has_key(hook, "rules") and (
+                    how := sets_whole(written, ("webhooks", str(index)))) is not None:
+                add("security-weakening", f"{written.label}: {how} leaves webhook "
+                    f"{get_ci(hook, 'name')!s} without rules, so it checks nothing")
 
 
 def control_findings(written: Written, budget: Budget, add: Add) -> None:

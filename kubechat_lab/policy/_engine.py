@@ -56,9 +56,16 @@ class Policy:
         if not matched:
             matched = [_NO_RULE]
         matched.sort(key=lambda rule: -rule.level.rank)
+        level = matched[0].level
+        ceilings = [rule for rule in matched if rule.caps and rule.level < level]
+        if ceilings and level is not Level.FORBIDDEN:
+            lowest = min(ceilings, key=lambda rule: rule.level.rank)
+            level = lowest.level
+            matched.remove(lowest)
+            matched.insert(0, lowest)  # the rule that decided the level comes first
         fields = facts.format_fields()
         return Assessment(
-            level=matched[0].level,
+            level=level,
             reasons=tuple(rule.explain(fields, facts) for rule in matched),
             rule_ids=tuple(rule.id for rule in matched),
         )

@@ -49,7 +49,10 @@ FINDINGS: dict[str, str] = {
                   "mint a long-lived token for a service account",
     "rbac-broad-grant": "a role that holds everything (or of unknown power) is granted to "
                         "every user, every anonymous caller or every service account",
-    "protected-namespace-delete": "a protected namespace is deleted",
+    "deletes": "objects are deleted: by delete (names, a selector, --all or a manifest), or "
+               "by replace --force, which deletes each object before creating it again",
+    "protected-namespace-delete": "a protected namespace is deleted (by any write that "
+                                  "deletes)",
     "secret-probe": "a read or test whose only use on secrets is to probe their values",
 }
 
@@ -76,9 +79,10 @@ def findings_of(
             pod_findings(written, registries, budget, add)
             effect_findings(written, budget, add)
             control_findings(written, budget, add)
-            if (written.mode == "delete" and written.kind.lower() == "namespace"
-                    and written.name in protected):
-                add("protected-namespace-delete", f"namespace {written.name}")
+            if written.mode == "delete":
+                add("deletes", f"{written.label} (by {written.via})")
+                if written.kind.lower() == "namespace" and written.name in protected:
+                    add("protected-namespace-delete", f"namespace {written.name}")
         rbac_findings(writes.items, add)
     except TooComplexError as exc:
         add("unreadable", f"what the command writes is too large to judge ({exc})")

@@ -20,7 +20,7 @@ __all__ = ["Rule", "compile_rule"]
 
 Check = Callable[[Facts], bool]
 
-_RULE_FIELDS = ("id", "level", "reason", "match", "description")
+_RULE_FIELDS = ("id", "level", "reason", "match", "description", "caps")
 _MATCH_FIELDS = ("verbs", "subverbs", "resources", "namespaces", "names", "flags", "outputs",
                  "args", "users", "write", "bulk", "protected_namespace", "dry_run",
                  "all_namespaces", "findings")
@@ -45,6 +45,9 @@ class Rule:
         The match mapping as written in the policy file.
     source
         The file the rule came from.
+    caps
+        When True the rule sets a ceiling instead of a floor: a command it matches is at most
+        ``level``, unless a ``forbidden`` rule matches too (forbidden is never lowered).
     """
 
     id: str
@@ -55,6 +58,7 @@ class Rule:
     checks: tuple[Check, ...] = field(default=(), compare=False, repr=False)
     verbs: frozenset[str] | None = field(default=None, compare=False, repr=False)
     findings: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    caps: bool = False
 
     def matches(self, facts: Facts) -> bool:
         """Return True when every condition of the rule holds for ``facts``."""
@@ -262,4 +266,8 @@ def compile_rule(data: object, source: str, index: int) -> Rule:
     prefilter = frozenset(_strings(where, "match.verbs", verbs)) if verbs is not None else None
     names = match.get("findings") if isinstance(match, dict) else None
     findings = frozenset(_strings(where, "match.findings", names)) if names is not None else None
-    return Rule(rule_id, level, reason, match, source, checks, prefilter, findings)
+    caps = _bool(where, "caps", data.get("caps", False))
+    if caps and level is Level.FORBIDDEN:
+        raise where.error("caps", "a forbidden rule cannot be a ceiling (forbidden is never "
+                          "lowered); give it a lower level or drop caps")
+    return Rule(rule_id, level, reason, match, source, checks, prefilter, findings, caps)

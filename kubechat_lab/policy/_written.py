@@ -2,11 +2,18 @@
 
 Every write verb is turned into :class:`Written` items the analyzers judge the same way:
 an inline manifest gives its objects, ``create deployment|job|...`` the object kubectl
-would build, a patch its overlay (a JSON patch one overlay per operation), ``set image``,
-``set env``, ``set serviceaccount``, ``label``, ``annotate``, ``scale`` and ``taint`` the
-overlay they send. So ``label ns x pod-security.kubernetes.io/enforce=privileged`` and a
-merge patch of the same label are one fact, and so are ``scale --replicas=0`` and a patch of
-``spec.replicas`` to 0.
+would build, a patch its overlay (a JSON patch the object after its operations, see
+:mod:`kubechat_lab.policy._jsonpatch`), ``set image``, ``set env``, ``set serviceaccount``,
+``label``, ``annotate``, ``scale`` and ``taint`` the overlay they send. So ``label ns x
+pod-security.kubernetes.io/enforce=privileged`` and a merge patch of the same label are one
+fact, and so are ``scale --replicas=0`` and a patch of ``spec.replicas`` to 0.
+
+Each item also says what happens to what it does not list (its :attr:`Written.mode` and
+:attr:`Written.replaced`), which :mod:`kubechat_lab.policy._after` reads as the object after
+the write: ``apply`` and ``replace`` give the whole object, so a label they do not list is
+gone; a merge patch keeps what it does not name; a JSON patch ``replace /metadata/labels {}``
+sets the labels whole. A write that deletes says so: ``delete`` (by name, selector or
+manifest) and ``replace --force``, which deletes each object before it creates it again.
 """
 
 from __future__ import annotations
@@ -59,6 +66,11 @@ class Written:
         See :data:`Mode`.
     via
         How the command writes it (``manifest``, ``patch``, ``set image``, ...).
+    replaced
+        Paths (field names from the object's root) whose value a patch sets whole, so that
+        what the live object held there and ``body`` does not list is gone: ``("metadata",
+        "labels")`` for a JSON patch ``replace /metadata/labels``, ``()`` for the whole object.
+        An ``object`` write replaces the whole object without saying so here.
     """
 
     kind: str
@@ -66,6 +78,7 @@ class Written:
     body: object
     mode: Mode
     via: str
+    replaced: tuple[tuple[str, ...], ...] = ()
 
     @property
     def label(self) -> str:
@@ -224,6 +237,32 @@ def _generated(cmd: Command) -> dict[str, object] | None:
     return obj
 
 
+_MERGE_WALK = 10_000
+
+
+def _merge_lists(body: object) -> tuple[tuple[str, ...], ...]:
+    """Return the paths of the lists a merge patch (RFC 7386) sets; each replaces a list whole.
+
+    Past :data:`_MERGE_WALK` mappings (YAML aliases can make a short patch a huge tree) the
+    whole object counts as set whole, which judges more, never less.
+    """
+    found: list[tuple[str, ...]] = []
+    stack: list[tuple[tuple[str, ...], object]] = [((), body)]
+    seen = 0
+    while stack:
+        path, node = stack.pop()
+        seen += 1
+        if seen > _MERGE_WALK:
+            return ((),)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, list):
+                    found.append((*path, str(key)))
+                elif isinstance(value, dict):
+                    stack.append(((*path, str(key)), value))
+    return tuple(found)
+
+
 def _patch(cmd: Command, table: ResourceTable, out: Writes) -> None:
     import yaml
 
@@ -233,17 +272,23 @@ def _patch(cmd: Command, table: ResourceTable, out: Writes) -> None:
     except yaml.YAMLError:
         out.unreadable.append("the patch is not JSON or YAML")
         return
-    overlays: list[object]
+    overlays: list[tuple[object, tuple[tuple[str, ...], ...]]]
     if (cmd.flag("type") or "strategic") == "json":
         patch = read_json_patch(body)
-        overlays = patch.overlays
+        overlays = [(overlay, () if whole is None else (whole,))
+                    for overlay, whole in patch.overlays]
+        if patch.body is not None:
+            overlays.insert(0, (patch.body, tuple(patch.replaced)))
         out.tests.extend(patch.tests)
         out.opaque.extend(patch.opaque)
         out.unreadable.extend(patch.unreadable)
+    elif cmd.flag("type") == "merge":
+        overlays = [(body, _merge_lists(body))]
     else:
-        overlays = [body]
+        overlays = [(body, ())]
     for kind, name in _targets(cmd, table):
-        out.items.extend(Written(kind, name, overlay, "patch", "patch") for overlay in overlays)
+        out.items.extend(Written(kind, name, overlay, "patch", "patch", replaced)
+                         for overlay, replaced in overlays)
 
 
 def writes_of(cmd: Command, table: ResourceTable) -> Writes:
@@ -255,13 +300,15 @@ def writes_of(cmd: Command, table: ResourceTable) -> Writes:
     if cmd.manifest is not None:
         mode: Mode = {"apply": "object", "replace": "object", "create": "new"}.get(
             verb, "delete")  # type: ignore[assignment]
+        force = verb == "replace" and cmd.flag("force") == "true"
         for obj in _manifest(cmd.manifest):
             meta = obj.get("metadata")
             name = meta.get("name") if isinstance(meta, dict) else None
-            out.items.append(Written(str(obj.get("kind", "")),
-                                     name if isinstance(name, str) else None,
-                                     None if mode == "delete" else obj, mode,
-                                     f"{verb} -f -"))
+            kind, named = str(obj.get("kind", "")), name if isinstance(name, str) else None
+            if force:  # deleted first, then created again from the manifest
+                out.items.append(Written(kind, named, None, "delete", "replace --force"))
+            out.items.append(Written(kind, named, None if mode == "delete" else obj, mode,
+                                     f"{verb} --force -f -" if force else f"{verb} -f -"))
         return out
     if verb == "delete":
         out.items.extend(Written(kind, name, None, "delete", "delete")

@@ -14,6 +14,9 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
 _ROW = re.compile(r"^\| `(?P<id>[a-z0-9-]+)` \| (?P<level>safe|warning|dangerous|forbidden) \| "
                   r"`(?P<example>kubectl .*?)`(?P<note>[^|]*)\|$")
 _FINDING = re.compile(r"^\| `(?P<name>[a-z0-9-]+)` \| [^|]")
+# | `kubectl ...` | `manifest` (or nothing) | level |
+_EXAMPLE = re.compile(r"^\| `(?P<example>kubectl [^`]*)` \| (?:`(?P<manifest>[^`]*)`)? ?\| "
+                      r"(?P<level>safe|warning|dangerous|forbidden) \|$")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -22,6 +25,8 @@ def _rows() -> list[dict[str, str]]:
 
 
 ROWS = _rows()
+EXAMPLES = [m.groupdict() for line in DOC.read_text(encoding="utf-8").splitlines()
+            if (m := _EXAMPLE.match(line))]
 
 
 def test_the_reference_lists_every_rule_once_at_its_level() -> None:
@@ -49,4 +54,17 @@ def test_each_example_matches_its_rule(row: dict[str, str], tmp_path: Path) -> N
     command, assessment = classify(row["example"], policy=policy)
     assert command is not None, assessment
     assert row["id"] in assessment.rule_ids, assessment
-    assert assessment.level >= Level(row["level"])
+    assert assessment.level is Level(row["level"]), assessment
+
+
+def test_the_examples_of_judged_writes_are_listed() -> None:
+    assert len(EXAMPLES) >= 12
+    assert {row["level"] for row in EXAMPLES} == {"safe", "warning", "dangerous", "forbidden"}
+
+
+@pytest.mark.parametrize("row", EXAMPLES, ids=[r["example"][:60] for r in EXAMPLES])
+def test_each_example_of_a_judged_write_gets_its_level(row: dict[str, str | None]) -> None:
+    example = row["example"]
+    assert example is not None
+    _, assessment = classify(example, manifest=row["manifest"])
+    assert assessment.level is Level(str(row["level"])), assessment
