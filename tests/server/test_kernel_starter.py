@@ -112,14 +112,6 @@ async def test_a_kernel_nobody_is_known_to_have_started_gets_no_capability(
     assert "could not tell who started it" in said and "Start a new kernel" in said, said
 
 
-async def test_an_unnamed_request_cannot_start_a_kernel_at_all(api: Api) -> None:
-    body = json.dumps({"path": "x.ipynb", "type": "notebook", "name": "x",
-                       "kernel": {"name": "python3"}})
-    response = await api._fetch("api", "sessions", method="POST", body=body, raise_error=False,
-                                headers={"Authorization": "token not-a-person"})
-    assert response.code == 403  # Jupyter's own authentication comes first
-
-
 async def test_a_kernel_cannot_use_up_the_pages_blocking_slots(
     api: Api, kubechat_app: Any
 ) -> None:
