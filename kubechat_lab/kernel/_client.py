@@ -30,6 +30,8 @@ __all__ = ["CAPABILITY_HEADER", "ClientClosedError", "KubechatClient"]
 #: The header kernels authenticate with (the server's ``X-Kubechat-Capability``).
 CAPABILITY_HEADER = "X-Kubechat-Capability"
 _CONVERSATION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: Set by the server instead of ``KUBECHAT_CAPABILITY`` when it refused this kernel one (why).
+REFUSED_ENV = "KUBECHAT_CAPABILITY_REFUSED"
 
 
 class ClientClosedError(RuntimeError):
@@ -85,8 +87,13 @@ class KubechatClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         url = url if url is not None else os.environ.get("KUBECHAT_URL", "")
+        refused = os.environ.get(REFUSED_ENV, "") if capability is None else ""
         capability = (capability if capability is not None
                       else os.environ.get("KUBECHAT_CAPABILITY", ""))
+        if not capability and refused:
+            # The server started this kernel but would not give it a capability (it could not
+            # tell who started it); say so, not "no server".
+            raise NotConnected(refused, reason="no-identity")
         if not url or not capability:
             missing = " and ".join(n for n, v in (("KUBECHAT_URL", url),
                                                   ("KUBECHAT_CAPABILITY", capability)) if not v)

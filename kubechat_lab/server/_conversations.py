@@ -1,10 +1,12 @@
-"""Recent turns per (Jupyter user, conversation), bounded in memory (contract C1).
+"""Recent turns per (owner, conversation), bounded in memory (contract C1).
 
 ``POST ask`` with ``conversation`` hands the previous turn to the translator as
 ``TranslationContext.previous``, so "and in payments?" or "now restart it" are read against it.
 When a proposal of the conversation runs, its turn learns what the result showed (the kind and
-the first names), for "show its logs". Conversations are private to their user: the key holds
-the Jupyter user name, so one user's id never reaches another's turns.
+the first names), for "show its logs". Conversations are private to their owner: the key holds
+:attr:`~kubechat_lab.server._proposals.Principal.owner` (a person's pages, or one kernel), so
+one user's id never reaches another's turns, and a kernel that names the panel's conversation
+id writes into a conversation of its own, never into the panel's.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class ConversationStore:
         self._by_proposal: dict[str, _Key] = {}
 
     def previous(self, user: str, conversation: str | None) -> Turn | None:
-        """Return the last turn of ``user``'s ``conversation`` (None: none, or expired)."""
+        """Return the last turn of ``user``'s ``conversation`` (None: none, or expired).
+
+        ``user`` is the owner key (``Principal.owner``) the turns were added under.
+        """
         if conversation is None:
             return None
         with self._lock:

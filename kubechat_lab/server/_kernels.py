@@ -5,6 +5,12 @@ and kernel manager hooks call. It strips every secret the server holds from a ke
 environment *by value* as well as by name (the Jupyter token, the LLM key, the audit DSN and
 its password, webhook URLs and the credentials in them), mints the kernel's capability and
 revokes it when the kernel shuts down.
+
+A kernel acts as the person who started it (``kubechat_lab/server/_identity.py``): its
+capability is minted for the user of the request that started it, so its commands impersonate
+that user's mapped identity exactly as the user's browser requests do. When the server's
+identity provider names people and the starter is unknown, the kernel gets no capability, only
+``KUBECHAT_CAPABILITY_REFUSED`` saying why, which the kernel's client shows (fail closed).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.server._capabilities import Scope
+from kubechat_lab.server._identity import request_person
 from kubechat_lab.server._kernel_env import (
     kernel_manager_class_for,
     session_manager_class_for,
@@ -23,7 +30,19 @@ from kubechat_lab.server._kernel_env import (
 if TYPE_CHECKING:
     from kubechat_lab.server.app import KubechatApp
 
-__all__ = ["KernelAccess", "dsn_secrets", "url_secrets"]
+__all__ = ["REFUSED_ENV", "KernelAccess", "dsn_secrets", "url_secrets"]
+
+#: The variable a kernel gets instead of a capability when nobody is known to have started it.
+REFUSED_ENV = "KUBECHAT_CAPABILITY_REFUSED"
+
+NO_STARTER = (
+    "this kernel has no kubechat capability: the server could not tell who started it, and "
+    "on a server shared by several people a kernel acts only as the person who starts it. It "
+    "was started outside a signed-in request to /api/sessions or /api/kernels (at server "
+    "start, or by another extension). Start a new kernel yourself from JupyterLab (a new "
+    "notebook, or Kernel > Change Kernel), or give a script its own capability with "
+    "`kubechat token`"
+)
 
 #: Values shorter than this are never matched by value (they would strip innocent variables).
 MIN_SECRET = 8
@@ -114,17 +133,33 @@ class KernelAccess:
         """Return ``env`` without secret-looking variables or any secret value."""
         return strip_secrets(env, self.app.kernel_env_strip, self.secret_values())
 
+    def kernel_starter(self) -> str | None:
+        """Return the person starting a kernel now (None: unknown on a multi-person server)."""
+        serverapp = self.app.serverapp
+        provider = serverapp.identity_provider if serverapp is not None else None
+        return request_person(provider, str(self.app.kernel_user))
+
     def kernel_grant(self, kernel_id: str) -> dict[str, str]:
-        """Mint the capability of a new kernel; return KUBECHAT_URL and KUBECHAT_CAPABILITY."""
+        """Mint the capability of a new kernel for the person starting it.
+
+        Returns ``KUBECHAT_URL`` and ``KUBECHAT_CAPABILITY``; when the starter is unknown,
+        ``KUBECHAT_URL`` and ``KUBECHAT_CAPABILITY_REFUSED`` (why, and what to do) instead.
+        """
         app = self.app
+        user = self.kernel_starter()
+        if user is None:
+            app.log.warning("kubechat capability refused kernel=%s reason=unknown-starter",
+                            kernel_id)
+            return {"KUBECHAT_URL": self.public_url(), REFUSED_ENV: NO_STARTER}
         token, cap = app.capabilities.mint(
-            user=app.kernel_user,
+            user=user,
             scopes=Scope.parse_all(app.kernel_scopes),
             ttl=app.capability_ttl,
             origin="kernel",
             kernel_id=kernel_id,
         )
-        app.log.info("kubechat capability minted id=%s kernel=%s", cap.id, kernel_id)
+        app.log.info("kubechat capability minted id=%s kernel=%s user=%s", cap.id, kernel_id,
+                     user)
         return {"KUBECHAT_URL": self.public_url(), "KUBECHAT_CAPABILITY": token}
 
     def kernel_revoke(self, kernel_id: str) -> None:

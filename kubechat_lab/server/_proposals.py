@@ -89,6 +89,34 @@ class Principal:
         """True for an authenticated browser (or Jupyter-token) request."""
         return self.via == "browser"
 
+    @property
+    def owner(self) -> str:
+        """Who owns what this principal makes: proposals, conversations, watch and run slots.
+
+        A person's pages (browser and Jupyter-token requests) are one owner, ``page:<user>``;
+        each of their kernels is another, ``kernel:<kernel id>``, and each capability minted
+        for a script another still, ``capability:<id>``. A kernel is code the person runs, not
+        the person: it must not act on, write into or use up what their page holds.
+        """
+        cap = self.capability
+        if cap is None:
+            return f"page:{self.user}"
+        if cap.kernel_id is not None:
+            return f"kernel:{cap.kernel_id}"
+        return f"capability:{cap.id}"
+
+    def may_see(self, proposal: Proposal, approvers: frozenset[str] = frozenset()) -> bool:
+        """Return whether this principal may see and act on ``proposal``.
+
+        A person's pages see every proposal of that person (their kernels' too: a dangerous
+        command a kernel proposes is approved on the page), and an approver's pages see
+        everyone's. A capability sees only what it made itself: never the page's, another
+        kernel's or another person's.
+        """
+        if self.capability is not None:
+            return proposal.owner == self.owner
+        return proposal.user == self.user or self.user in approvers
+
     def actor(self, identity: Identity = (None, ())) -> Actor:
         """Return the audit actor: this principal acting as Kubernetes ``identity``."""
         from kubechat_lab.audit.events import Actor, CapabilityRef
@@ -107,7 +135,9 @@ class Principal:
 class Proposal:
     """One proposed command (its :class:`~kubechat_lab.pipeline.Plan`) and its state.
 
-    Plain data, so a proposal can be served with :meth:`to_dict`.
+    Plain data, so a proposal can be served with :meth:`to_dict`. ``user`` is the person who
+    proposed it and ``owner`` the :attr:`Principal.owner` that did (their page, one of their
+    kernels or capabilities).
     """
 
     id: str
@@ -117,6 +147,7 @@ class Proposal:
     created: float
     expires: float
     state: State = State.PROPOSED
+    owner: str = ""
     question: str | None = None
     provider: str | None = None
     explanation: str = ""

@@ -115,7 +115,10 @@ class KubechatService:
             raise PolicyViolation(msg, rule_id="capability-scope")
 
     def owned(self, principal: Principal, proposal_id: str) -> Proposal:
-        """Return a proposal ``principal`` may see: its proposer's, or an approver's.
+        """Return a proposal ``principal`` may see (:meth:`Principal.may_see`).
+
+        Its proposer's pages and the owner that made it (a kernel sees its own alone), or an
+        approver's pages.
 
         Raises
         ------
@@ -123,7 +126,7 @@ class KubechatService:
             For everyone else, with the same answer as for an id that never existed.
         """
         found = self.proposals.get(proposal_id)
-        if found.user != principal.user and principal.user not in self.approvers:
+        if not principal.may_see(found, self.approvers):
             msg = f"no proposal {proposal_id!r}: it never existed or was forgotten; propose again"
             raise ProposalNotFoundError(msg)
         return found
@@ -156,7 +159,7 @@ class KubechatService:
             msg = f"field 'question' is {len(question)} characters; the limit is {MAX_QUESTION}"
             raise BadRequestError(msg, field="question")
         target = self.target(principal, context)
-        previous = self.conversations.previous(principal.user, conversation)
+        previous = self.conversations.previous(principal.owner, conversation)
         translation: Translation = self.pipeline.translate(question, target, previous=previous)
         plan = None
         if translation.command is not None:
@@ -172,13 +175,13 @@ class KubechatService:
                                "choices": [], "audit_seq": seq}
         if plan is None:
             out["choices"] = self.judged_choices(translation, target)
-            self.conversations.add(principal.user, conversation, Turn(question, None))
+            self.conversations.add(principal.owner, conversation, Turn(question, None))
             return out
         proposal = self._propose_plan(
             principal, plan, source="ask", question=question, provider=translation.provider,
             explanation=translation.explanation, assumptions=translation.assumptions,
             notes=translation.notes, conversation=conversation)
-        self.conversations.add(principal.user, conversation, Turn(question, plan.command),
+        self.conversations.add(principal.owner, conversation, Turn(question, plan.command),
                                proposal.id)
         out["proposal"] = proposal.to_dict()
         return out
@@ -262,7 +265,8 @@ class KubechatService:
             raise
         now = self.proposals.now()
         proposal = Proposal(
-            id=pid, plan=plan, user=principal.user, source=source, created=now,
+            id=pid, plan=plan, user=principal.user, owner=principal.owner, source=source,
+            created=now,
             expires=now + self.proposals.ttl, question=question, provider=provider,
             explanation=explanation, assumptions=assumptions, notes=notes,
             audit_seqs=(proposed.seq,) if proposed.seq is not None else (),

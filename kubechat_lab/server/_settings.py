@@ -72,8 +72,11 @@ class KubechatSettings(ExtensionApp):
     )
     kernel_user = Unicode(
         config=True,
-        help="Jupyter user name that kernel capabilities act for. Default: $JUPYTERHUB_USER, "
-        "else the server's OS user.",
+        help="Jupyter user name of the server's owner on a single-user server (jupyter_server's "
+        "token or password login): its kernels and browser requests act for this user. With "
+        "an identity provider that names people, a kernel acts for the person whose request "
+        "started it, and a kernel nobody is known to have started gets no capability. "
+        "Default: $JUPYTERHUB_USER, else the server's OS user.",
     )
     request_timeout = Float(
         30.0, config=True, help="Seconds one Kubernetes API request may take (default 30)."
@@ -120,9 +123,23 @@ class KubechatSettings(ExtensionApp):
     max_blocking_per_user = Int(
         4,
         config=True,
-        help="Blocking commands (wait, rollout status, drain) one user may run at once "
-        "(default 4); more are answered 429. They run in their own threads, so they never "
-        "hold up other requests.",
+        help="Blocking commands (wait, rollout status, drain) one owner may run at once "
+        "(default 4): a user's pages together, and each of their kernels on its own, so a "
+        "kernel cannot use up the page's. More are answered 429. They run in their own "
+        "threads, so they never hold up other requests.",
+    )
+    max_watches = Int(
+        16,
+        config=True,
+        help="Live watches (POST proposals/ID/watch) that may run at once on this server "
+        "(default 16); more are answered 429.",
+    )
+    max_watches_per_owner = Int(
+        4,
+        config=True,
+        help="Live watches one owner may run at once (default 4): a user's pages together, "
+        "and each of their kernels on its own, so a kernel cannot use up the page's. More "
+        "are answered 429.",
     )
 
     # -- audit -----------------------------------------------------------------------------

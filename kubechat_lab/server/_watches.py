@@ -5,6 +5,11 @@ proposal moves approved -> executing -> executed (so it runs once), it impersona
 proposer's mapped identity like every command, and it is audited when it starts
 (``watch_started``, before anything is read: fail closed) and when it stops
 (``watch_stopped``: why, how many events, how long). Secrets are never streamed.
+
+Watches count against two quotas (``kubechat_lab/server/_quotas.py``): the server's, and the
+owner's (a person's pages together, each of their kernels on its own). The slot is taken in the
+same atomic step as the check, before anything else happens, and given back if the start
+fails or when the watch ends.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from kubechat_lab.audit.events import WatchStartedEvent, WatchStoppedEvent
 from kubechat_lab.errors import AuditError, ClusterError, PolicyViolation
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import BadRequestError, Principal, Proposal, State
+from kubechat_lab.server._quotas import Slots
 
 if TYPE_CHECKING:
     from kubechat_lab.cluster._watch import TableWatch
@@ -94,15 +100,19 @@ class WatchRegistry:
         Proposals, audit and clusters.
     max_watches : int
         Watches that may run at once on this server.
+    max_watches_per_owner : int
+        Watches one owner (``Principal.owner``) may run at once.
     max_seconds : float
         Longest watch; a request may ask for less.
     """
 
     def __init__(self, service: KubechatService, *, max_watches: int = 16,
-                 max_seconds: float = 3600.0) -> None:
+                 max_watches_per_owner: int = 4, max_seconds: float = 3600.0) -> None:
         self.service = service
         self.max_watches = max_watches
         self.max_seconds = max_seconds
+        self.slots = Slots("watches", per_owner=max_watches_per_owner, total=max_watches,
+                           options=("max_watches_per_owner", "max_watches"))
         self._lock = threading.Lock()
         self._live: dict[str, LiveWatch] = {}
 
@@ -115,6 +125,8 @@ class WatchRegistry:
             Not approved, forbidden, a secret, or a capability without ``execute``.
         BadRequestError
             A command that cannot be watched, or a bad ``seconds``.
+        BusyError
+            The server's or the owner's watches are all in use.
         AuditError
             The start could not be audited (nothing is read).
         """
@@ -139,10 +151,18 @@ class WatchRegistry:
         if current.state is State.REFUSED:
             raise PolicyViolation(f"{current.text!r} is forbidden by policy and never runs",
                                   rule_id=(current.rule_ids or ("forbidden",))[0])
-        with self._lock:
-            if len(self._live) >= self.max_watches:
-                raise PolicyViolation(f"{self.max_watches} watches already run on this server; "
-                                      "stop one first", rule_id="too-many-watches")
+        owner = principal.owner
+        self.slots.take(owner)  # check and take in one step; given back below if the start fails
+        try:
+            return self._start(principal, current, seconds)
+        except BaseException:
+            self.slots.release(owner)
+            raise
+
+    def _start(self, principal: Principal, current: Proposal, seconds: float | None
+               ) -> LiveWatch:
+        svc = self.service
+        proposal_id = current.id
         plan = current.plan
         try:
             watch = svc.pipeline.client(plan.target).watch(current.command)
@@ -175,7 +195,8 @@ class WatchRegistry:
         svc = self.service
         p = live.proposal
         with self._lock:
-            self._live.pop(p.id, None)
+            if self._live.pop(p.id, None) is live:
+                self.slots.release(live.principal.owner)
         seconds = round(time.monotonic() - live.started, 3)
         state = State.FAILED if error else State.EXECUTED
         svc.proposals.update(p.id, state=state, error=error)

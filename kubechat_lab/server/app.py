@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,8 +18,9 @@ from kubechat_lab.server._clusters import ClusterPool
 from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
-from kubechat_lab.server._proposals import BusyError, ProposalStore
+from kubechat_lab.server._proposals import ProposalStore
 from kubechat_lab.server._providers import TranslatorAdapter
+from kubechat_lab.server._quotas import Slots
 from kubechat_lab.server._service import KubechatService
 from kubechat_lab.server._settings import KubechatSettings, read_secret_file
 from kubechat_lab.server._watches import WatchRegistry
@@ -79,8 +79,9 @@ class KubechatApp(KubechatSettings):
         self.translate_executor = ThreadPoolExecutor(
             max_workers=max(1, self.max_workers), thread_name_prefix="kubechat-translate"
         )
-        self._blocking_lock = threading.Lock()
-        self._blocking: dict[str, int] = {}
+        self.blocking_slots = Slots(
+            "blocking commands (wait, rollout status, drain)",
+            per_owner=self.max_blocking_per_user, options=("max_blocking_per_user", ""))
         self._openai_api_key = self._read_api_key()
         self._embedded: Any = None
         self.webhooks = WebhookSender(
@@ -135,7 +136,8 @@ class KubechatApp(KubechatSettings):
             dry_run_writes=self.dry_run_writes,
             approvers=self.approvers,
         )
-        self.watches = WatchRegistry(self.service)
+        self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
+                                     max_watches_per_owner=self.max_watches_per_owner)
         self.kernels = KernelAccess(self)
         self.started = time.time()
         self._check_labextension()
@@ -283,28 +285,18 @@ class KubechatApp(KubechatSettings):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.translate_executor, fn)
 
-    async def run_long(self, user: str, fn: Callable[[], T]) -> T:
-        """Run a blocking verb for ``user`` in its own pool, at most N per user at once.
+    async def run_long(self, owner: str, fn: Callable[[], T]) -> T:
+        """Run a blocking verb for ``owner`` in its own pool, at most N per owner at once.
+
+        ``owner`` is ``Principal.owner``: a person's pages and each of their kernels have
+        their own slots, so a kernel cannot use up the page's. Checking and taking a slot is
+        one atomic step.
 
         Raises
         ------
         BusyError
-            ``user`` already runs :attr:`max_blocking_per_user` blocking commands.
+            ``owner`` already runs :attr:`max_blocking_per_user` blocking commands.
         """
-        limit = self.max_blocking_per_user
-        with self._blocking_lock:
-            running = self._blocking.get(user, 0)
-            if running >= limit:
-                msg = (f"{user!r} already runs {running} blocking commands (wait, rollout "
-                       f"status, drain); the limit is {limit} (c.KubechatApp."
-                       "max_blocking_per_user); retry when one has finished")
-                raise BusyError(msg)
-            self._blocking[user] = running + 1
-        try:
+        with self.blocking_slots.hold(owner):
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self.blocking_executor, fn)
-        finally:
-            with self._blocking_lock:
-                self._blocking[user] -= 1
-                if not self._blocking[user]:
-                    del self._blocking[user]

@@ -72,7 +72,7 @@ async def test_a_follow_up_is_read_against_the_previous_turn(api: Api) -> None:
 async def test_the_result_of_a_turn_grounds_the_next(api: Api, kubechat_app: Any) -> None:
     first = await ask(api, "list the pods in namespace shop", conversation="names")
     await api.call("POST", f"proposals/{first['proposal']['id']}/execute")
-    turn = kubechat_app.conversations.previous(first["proposal"]["user"], "names")
+    turn = kubechat_app.conversations.previous("page:" + first["proposal"]["user"], "names")
     assert turn.kind == "pods" and turn.names and turn.command.namespace == "shop"
 
 

@@ -3,7 +3,7 @@ kernel reads its own user's audit events, and translation grounding is per Kuber
 (issue 9 items 3 and 5), against the real sandbox's RBAC.
 
 The identity provider here names people, as JupyterHub's does: alice holds the server's token,
-bob and carol their own. Kernels act for bob (``kernel_user``), so a kernel is bob's kernel.
+bob and carol their own. A kernel acts for the person who started it: bob starts his own.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from tests.plugins.llm_servers import FakeLLMServer
 from tests.plugins.sandbox import SandboxInfo, kubectl
 from tests.server.conftest import Api
-from tests.server.test_kernels import run_in_kernel, start_session
+from tests.server.test_kernels import run_in_kernel
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
@@ -66,7 +66,7 @@ def kubechat_settings(sandbox: SandboxInfo, audit_db: Any, api_key_file: Path,
         "openai_base_url": openai_server.url,
         "openai_model": "kube-model",
         "llm_timeout": 5.0,
-        "kernel_user": "bob",
+        "kernel_user": "server-owner",  # unused: kernels act for whoever starts them
         "approvers": ["carol"],
         "impersonate": {
             "alice": {"user": "kc-alice", "groups": ["system:masters"]},
@@ -139,8 +139,12 @@ async def test_another_users_proposal_is_404_for_them_and_their_kernel(
             assert code == 404, (method, path, body)
             # the same answer as for an id that never existed: nothing is given away
             assert body["message"] == missing["message"].replace(unknown, pid)
-    # bob's kernel: its capability acts for bob
-    _, kernel_id = await start_session(api, "bob-kernel")
+    # bob's kernel (bob started it): its capability acts for bob
+    body = {"path": "bob-kernel.ipynb", "type": "notebook", "name": "bob-kernel",
+            "kernel": {"name": "python3"}}
+    response = await api._fetch("api", "sessions", method="POST", body=json.dumps(body),
+                                headers={"Authorization": f"token {BOB_TOKEN}"})
+    kernel_id = json.loads(response.body)["kernel"]["id"]
     out_path = tmp_path / "out.json"
     await run_in_kernel(jp_serverapp, kernel_id,
                         f"PID = {mine['id']!r}\nOUT_PATH = {str(out_path)!r}\n" + KERNEL_CODE)

@@ -16,11 +16,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
-from jupyter_server.auth.identity import (
-    IdentityProvider,
-    LegacyIdentityProvider,
-    PasswordIdentityProvider,
-)
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
@@ -28,6 +23,7 @@ from tornado import web
 from kubechat_lab.errors import PolicyViolation
 from kubechat_lab.server._capabilities import CAPABILITY_HEADER, Scope
 from kubechat_lab.server._errors import map_error
+from kubechat_lab.server._identity import person_of
 from kubechat_lab.server._proposals import BadRequestError, Principal
 
 if TYPE_CHECKING:
@@ -41,8 +37,6 @@ __all__ = ["KubechatHandler", "browser_only", "browser_or_kernel"]
 
 H = TypeVar("H", bound="KubechatHandler")
 
-#: jupyter_server's built-in providers: one person, anonymous random names per session.
-_SINGLE_USER_PROVIDERS = (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
 Verb = Callable[..., Awaitable[None]]
 
 
@@ -113,11 +107,11 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         jupyter_server's own providers (token, password) serve one person and name every
         browser session anonymously at random, so their requests act for the server's owner,
         ``kernel_user`` (as its kernels do). A provider that names people (JupyterHub, a
-        custom one) gives each person their own name, and proposals are theirs alone.
+        custom one) gives each person their own name, and proposals are theirs alone
+        (``kubechat_lab/server/_identity.py``, which also names the starter of a kernel).
         """
-        if type(self.identity_provider) in _SINGLE_USER_PROVIDERS:
-            return str(self.kubechat.kernel_user)
-        return name
+        return person_of(self.identity_provider, self.current_user,
+                         str(self.kubechat.kernel_user)) or name
 
     async def _signed_in_page(self, name: str) -> bool:
         if self.token_authenticated:

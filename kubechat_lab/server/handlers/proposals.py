@@ -104,7 +104,7 @@ class ExecuteHandler(_ProposalsBase):
                                      lambda: self.service.execute(principal, proposal_id))
 
         if self.service.blocks(principal, proposal_id):  # wait, rollout status, drain
-            proposal = await app.run_long(principal.user, run)
+            proposal = await app.run_long(principal.owner, run)
         else:
             proposal = await app.run_blocking(run)
         if wants_arrow(self):
