@@ -1,0 +1,300 @@
+"""Facts about RBAC grants: what a role lets its holders do, and who gets it.
+
+A role is judged by its *powers*: reading Secrets, minting service-account tokens, exec or
+attach into pods, the kubelet API (``nodes/proxy``), running pods (which mount any Secret and
+run as any service account of their namespace), approving certificates, and the escalation
+verbs ``escalate``, ``bind`` and ``impersonate``; wildcards count as every name they cover.
+Its rules come from what the command writes when it writes them (a manifest, ``create role``)
+and from :data:`BUILTIN_POWERS` / :data:`LIMITED_ROLES` for the built-in cluster roles; any
+other role is of unknown power, which counts as powerful. An aggregating ClusterRole
+(``aggregationRule``) has the powers of the roles its selectors pick, and a ClusterRole
+labelled ``rbac.authorization.k8s.io/aggregate-to-view`` (``-edit``, ``-admin``) gives its
+powers to everyone who holds view (edit, admin). The policy sees no live objects, so a role it
+does not see written and does not know is of unknown power.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from kubechat_lab.policy._walk import get_ci
+from kubechat_lab.policy._written import Written
+
+__all__ = ["BUILTIN_POWERS", "EVERYONE_ROLES", "LIMITED_ROLES", "rbac_findings", "rule_powers"]
+
+Add = Callable[[str, str], None]
+
+_EVERYONE_GROUPS = ("system:authenticated", "system:unauthenticated", "system:serviceaccounts")
+_EVERYONE_USERS = ("system:anonymous",)
+_RBAC_GROUP = "rbac.authorization.k8s.io"
+_AGGREGATE = re.compile(r"(?P<domain>[^/]+)/aggregate-to-(?P<target>.+)")
+
+#: Built-in cluster roles every user (and anonymous caller) holds by default.
+EVERYONE_ROLES = frozenset({"system:basic-user", "system:discovery", "system:public-info-viewer"})
+#: Built-in cluster roles whose rules hold none of the powers (tests/policy/test_rbac_sandbox.py
+#: checks them against a live API server).
+LIMITED_ROLES = frozenset({*EVERYONE_ROLES, "view", "system:aggregate-to-view",
+                           "system:monitoring", "system:heapster", "system:kube-dns"})
+#: Built-in cluster roles with powers (checked against a live API server as well).
+BUILTIN_POWERS: dict[str, tuple[str, ...]] = {
+    "cluster-admin": ("grants every verb on every resource",),
+    "admin": ("reads secrets", "execs into pods", "runs pods", "mints service-account tokens"),
+    "edit": ("reads secrets", "execs into pods", "runs pods", "mints service-account tokens"),
+    "system:aggregate-to-admin": ("binds roles (bind, escalate in its namespace)",),
+    "system:aggregate-to-edit": ("reads secrets", "execs into pods", "runs pods"),
+    "system:node": ("reads secrets",),
+    "system:kube-controller-manager": ("reads secrets", "mints service-account tokens"),
+    "system:kube-scheduler": ("binds pods to nodes",),
+}
+#: Which built-in aggregated roles a label feeds: aggregate-to-view reaches edit and admin too.
+_FEEDS = {"view": ("view", "edit", "admin"), "edit": ("edit", "admin"), "admin": ("admin",)}
+#: Built-in roles that are themselves aggregated into others (``view`` is labelled
+#: aggregate-to-edit, ``edit`` aggregate-to-admin).
+_BUILTIN_LABELS = {"view": "edit", "system:aggregate-to-view": "view", "edit": "admin",
+                   "system:aggregate-to-edit": "edit", "system:aggregate-to-admin": "admin"}
+#: Built-in bindings, kept by the API server, and the role each refers to (roleRef is fixed).
+_BUILTIN_BINDINGS = {name: name for name in (*EVERYONE_ROLES, "cluster-admin")}
+
+_READ = frozenset({"get", "list", "watch", "*"})
+_WRITE = frozenset({"create", "update", "patch", "*"})
+_WORKLOADS = {"": ("pods", "replicationcontrollers"),
+              "apps": ("deployments", "replicasets", "statefulsets", "daemonsets"),
+              "batch": ("jobs", "cronjobs")}
+
+
+def _words(value: object) -> set[str]:
+    if isinstance(value, str):
+        return {value.strip().lower()}
+    return {str(v).strip().lower() for v in value} if isinstance(value, list) else set()
+
+
+def rule_powers(rule: object) -> list[str]:
+    """Return the powers one PolicyRule grants (empty for a harmless rule).
+
+    Parameters
+    ----------
+    rule
+        A mapping with ``verbs``, ``apiGroups``, ``resources`` (``nonResourceURLs`` rules
+        grant none of the powers).
+    """
+    verbs = _words(get_ci(rule, "verbs"))
+    resources = _words(get_ci(rule, "resources"))
+    groups = _words(get_ci(rule, "apiGroups")) if get_ci(rule, "apiGroups") is not None else {""}
+    if not verbs or not resources:
+        return []
+    if "*" in verbs and "*" in resources and "*" in groups:
+        return ["grants every verb on every resource"]
+
+    def has(group: str, resource: str) -> bool:
+        base = resource.split("/", 1)[0]
+        return (group in groups or "*" in groups) and bool(
+            {resource, "*", f"{base}/*", "*/" + resource.partition("/")[2]} & resources)
+
+    powers = []
+    if has("", "secrets") and verbs & _READ:
+        powers.append("reads secrets")
+    if has("", "serviceaccounts/token") and verbs & {"create", "*"}:
+        powers.append("mints service-account tokens")
+    if has("", "pods/exec") or has("", "pods/attach"):
+        powers.append("execs into pods")
+    if has("", "nodes/proxy"):
+        powers.append("reaches the kubelet API (nodes/proxy)")
+    if verbs & _WRITE and any(has(group, r) for group, names in _WORKLOADS.items()
+                              for r in names):
+        powers.append("runs pods (which mount any secret and run as any service account "
+                      "of their namespace)")
+    if "*" in resources and "*" in groups and verbs & {"delete", "deletecollection", "*"}:
+        powers.append("deletes every resource")
+    if has("certificates.k8s.io", "certificatesigningrequests/approval") and verbs & _WRITE:
+        powers.append("approves certificate requests (mints credentials)")
+    escalation = sorted(verbs & {"escalate", "bind", "impersonate"})
+    if "*" in verbs and (has(_RBAC_GROUP, "roles") or has(_RBAC_GROUP, "clusterroles")
+                         or has("", "users") or has("", "groups")
+                         or has("", "serviceaccounts")):
+        escalation = ["escalate", "bind", "impersonate"]
+    if escalation:
+        powers.append(f"{', '.join(escalation)} (privilege escalation)")
+    return powers
+
+
+def _rules_powers(rules: object) -> list[str]:
+    out: list[str] = []
+    for rule in rules if isinstance(rules, list) else ():
+        out.extend(p for p in rule_powers(rule) if p not in out)
+    return out
+
+
+def _selector_labels(selector: object) -> dict[str, str] | None:
+    """Return ``{label: value}`` a ClusterRole selector requires; None when unreadable."""
+    if isinstance(selector, str):  # ``create clusterrole --aggregation-rule=k=v,k2=v2``
+        pairs = [part.partition("=") for part in selector.split(",") if part.strip()]
+        return {k.strip(): v.strip() for k, _, v in pairs} if all(p[1] for p in pairs) else None
+    if not isinstance(selector, Mapping):
+        return None
+    labels = get_ci(selector, "matchLabels") or {}
+    expressions = get_ci(selector, "matchExpressions") or []
+    if not isinstance(labels, Mapping) or not isinstance(expressions, list):
+        return None
+    out = {str(k): str(v) for k, v in labels.items()}
+    for expression in expressions:
+        operator = str(get_ci(expression, "operator", "")).lower()
+        values = get_ci(expression, "values")
+        key = str(get_ci(expression, "key", ""))
+        if operator == "exists":
+            out[key] = "*"
+        elif operator == "in" and isinstance(values, list) and values:
+            out[key] = str(values[0]) if len(values) == 1 else "*"
+        else:
+            return None
+    return out
+
+
+def _aggregated_powers(rule: object, labelled: Mapping[str, list[str]]) -> list[str] | None:
+    """Return the powers of an aggregating ClusterRole (None: it selects unseen roles)."""
+    selectors = get_ci(rule, "clusterRoleSelectors")
+    if not isinstance(selectors, list):
+        return None
+    powers: list[str] = []
+    for selector in selectors:
+        labels = _selector_labels(selector)
+        if labels is None:
+            return None
+        if not labels:
+            return ["grants every verb on every resource (an empty selector picks cluster-admin)"]
+        for key, value in labels.items():
+            match = _AGGREGATE.fullmatch(key.strip().lower())
+            if match is None or match["domain"] != _RBAC_GROUP or value.lower() not in (
+                    "true", "*"):
+                return None
+            target = match["target"]
+            if target not in _FEEDS:
+                return None
+            found = [*BUILTIN_POWERS.get(target, ()), *labelled.get(target, [])]
+            powers.extend(p for p in found if p not in powers)
+    return powers
+
+
+def _role_key(kind: str, name: str) -> tuple[str, str]:
+    return kind.strip().lower(), name.strip().lower()
+
+
+def _aggregate_targets(body: object) -> list[str]:
+    """Return the ``domain/X`` of each aggregate-to-``X`` label a ClusterRole write sets."""
+    labels = get_ci(get_ci(body, "metadata"), "labels")
+    if not isinstance(labels, Mapping):
+        return []
+    out = []
+    for key, value in labels.items():
+        match = _AGGREGATE.fullmatch(str(key).strip().lower())
+        if match is not None and value is not None and str(value).strip().lower() != "false":
+            out.append(f"{match['domain']}/{match['target']}")
+    return out
+
+
+def _known(name: str) -> list[str] | None:
+    lowered = name.strip().lower()
+    if lowered in BUILTIN_POWERS:
+        return list(BUILTIN_POWERS[lowered])
+    return [] if lowered in LIMITED_ROLES else None
+
+
+def _broad(subject: object) -> str | None:
+    kind = str(get_ci(subject, "kind", "")).strip().lower()
+    name = str(get_ci(subject, "name", "")).strip().lower()
+    if kind == "group" and (name in _EVERYONE_GROUPS or name.startswith("system:serviceaccounts:")):
+        return f"Group {name}"
+    if kind == "user" and name in _EVERYONE_USERS:
+        return f"User {name}"
+    return None
+
+
+def _describe(powers: list[str] | None) -> str:
+    if powers is None:
+        return "a role of unknown power: its rules are not written here and it is not built in"
+    return "a role that " + "; ".join(powers)
+
+
+def _what(powers: list[str] | None) -> str:
+    if powers is None:
+        return "whatever the role allows (its rules are not written here and it is not built in)"
+    return "a role that " + "; ".join(powers)
+
+
+def _roles(items: list[Written], add: Add) -> dict[tuple[str, str], list[str] | None]:
+    """Judge every role written; return the powers of each (None: unknown)."""
+    written: dict[tuple[str, str], list[str] | None] = {}
+    roles = [w for w in items if w.kind.lower() in ("clusterrole", "role") and w.name
+             and w.mode != "delete"]
+    labelled: dict[str, list[str]] = {}
+    for role in roles:
+        own = _rules_powers(get_ci(role.body, "rules"))
+        for target in _aggregate_targets(role.body):
+            domain, _, into = target.partition("/")
+            if domain == _RBAC_GROUP:
+                labelled.setdefault(into, []).extend(own)
+    for role in roles:
+        body = role.body
+        aggregation = get_ci(body, "aggregationRule")
+        powers: list[str] | None
+        if aggregation is not None and role.kind.lower() == "clusterrole":
+            powers = _aggregated_powers(aggregation, labelled)
+        else:
+            powers = _rules_powers(get_ci(body, "rules"))
+            if role.mode == "patch" and not powers:
+                powers = _known(role.name or "") if role.kind.lower() == "clusterrole" else None
+            elif role.mode == "patch" and role.kind.lower() == "clusterrole":
+                powers = [*(_known(role.name or "") or []), *powers]
+        name = (role.name or "").strip().lower()
+        written[_role_key(role.kind, name)] = powers
+        if role.kind.lower() != "clusterrole":
+            continue
+        new = _rules_powers(get_ci(body, "rules"))
+        if new and (name in EVERYONE_ROLES or name in ("view", "system:aggregate-to-view")):
+            holders = "every user" if name in EVERYONE_ROLES else "everyone who holds view"
+            add("rbac-broad-grant", f"{role.label}: rules that {'; '.join(new)} are added to "
+                f"a role {holders} holds")
+        for target in _aggregate_targets(body):
+            domain, _, into = target.partition("/")
+            label = f"{domain}/aggregate-to-{into}"
+            if powers is not None and not powers:
+                continue
+            if domain == _RBAC_GROUP and into == "view":
+                add("rbac-broad-grant", f"{role.label} joins view (label {label}), so "
+                    f"everyone who holds view, edit or admin gets {_what(powers)}")
+            else:
+                reach = ", ".join(_FEEDS.get(into, (into,))) if domain == _RBAC_GROUP else (
+                    f"every role that selects {label}")
+                add("rbac-aggregation", f"{role.label} joins {reach} (label {label}): their "
+                    f"holders get {_what(powers)}")
+    return written
+
+
+def rbac_findings(items: list[Written], add: Add) -> None:
+    """Report grants of powerful (or unknown) roles to everyone, and aggregation into roles."""
+    defined = _roles(items, add)
+    for written in items:
+        if written.kind.lower() not in ("clusterrolebinding", "rolebinding") or (
+                written.body is None):
+            continue
+        subjects = get_ci(written.body, "subjects")
+        broad = [b for b in (_broad(s) for s in (subjects if isinstance(subjects, list) else ()))
+                 if b is not None]
+        if not broad:
+            continue
+        role = get_ci(written.body, "roleRef")
+        name = get_ci(role, "name")
+        kind = str(get_ci(role, "kind", "ClusterRole"))
+        if not isinstance(name, str):
+            # a patch of the subjects alone: the live roleRef is unseen unless built in
+            name = _BUILTIN_BINDINGS.get((written.name or "").strip().lower())
+            kind = "ClusterRole"
+        powers: list[str] | None = None
+        if isinstance(name, str):
+            key = _role_key(kind, name)
+            powers = defined[key] if key in defined else (
+                _known(name) if kind.lower() == "clusterrole" else None)
+        if powers is not None and not powers:
+            continue
+        add("rbac-broad-grant", f"{written.label} binds {name or 'its role'} "
+            f"({_describe(powers)}) to {', '.join(broad)}")
