@@ -36,16 +36,21 @@ EVERYONE_ROLES = frozenset({"system:basic-user", "system:discovery", "system:pub
 #: checks them against a live API server).
 LIMITED_ROLES = frozenset({*EVERYONE_ROLES, "view", "system:aggregate-to-view",
                            "system:monitoring", "system:heapster", "system:kube-dns"})
-#: Built-in cluster roles with powers (checked against a live API server as well).
+_SECRETS = "reads secrets"
+_EXEC = "execs into pods"
+_PODS = "runs pods (which mount any secret and run as any service account of their namespace)"
+_TOKENS = "mints service-account tokens"
+_IMPERSONATE = "impersonate (privilege escalation)"
+#: Built-in cluster roles with powers, exactly as :func:`rule_powers` finds them in the rules
+#: of Kubernetes 1.36 (tests/policy/test_rbac_sandbox.py reads them from a live API server).
 BUILTIN_POWERS: dict[str, tuple[str, ...]] = {
     "cluster-admin": ("grants every verb on every resource",),
-    "admin": ("reads secrets", "execs into pods", "runs pods", "mints service-account tokens"),
-    "edit": ("reads secrets", "execs into pods", "runs pods", "mints service-account tokens"),
-    "system:aggregate-to-admin": ("binds roles (bind, escalate in its namespace)",),
-    "system:aggregate-to-edit": ("reads secrets", "execs into pods", "runs pods"),
-    "system:node": ("reads secrets",),
-    "system:kube-controller-manager": ("reads secrets", "mints service-account tokens"),
-    "system:kube-scheduler": ("binds pods to nodes",),
+    "admin": (_SECRETS, _EXEC, _IMPERSONATE, _PODS, _TOKENS),
+    "edit": (_SECRETS, _EXEC, _IMPERSONATE, _PODS, _TOKENS),
+    "system:aggregate-to-edit": (_SECRETS, _EXEC, _IMPERSONATE, _PODS, _TOKENS),
+    "system:node": (_PODS, _SECRETS, _TOKENS),
+    "system:kube-controller-manager": (_SECRETS, _TOKENS),
+    "system:kube-scheduler": ("binds pods to nodes (bypassing the scheduler)",),
 }
 #: Which built-in aggregated roles a label feeds: aggregate-to-view reaches edit and admin too.
 _FEEDS = {"view": ("view", "edit", "admin"), "edit": ("edit", "admin"), "admin": ("admin",)}
@@ -58,6 +63,8 @@ _BUILTIN_BINDINGS = {name: name for name in (*EVERYONE_ROLES, "cluster-admin")}
 
 _READ = frozenset({"get", "list", "watch", "*"})
 _WRITE = frozenset({"create", "update", "patch", "*"})
+#: Verbs a connect subresource answers (a websocket exec is a ``get``; list and watch are not).
+_CALL = frozenset({"get", "create", "update", "patch", "delete", "*"})
 _WORKLOADS = {"": ("pods", "replicationcontrollers"),
               "apps": ("deployments", "replicasets", "statefulsets", "daemonsets"),
               "batch": ("jobs", "cronjobs")}
@@ -93,19 +100,20 @@ def rule_powers(rule: object) -> list[str]:
 
     powers = []
     if has("", "secrets") and verbs & _READ:
-        powers.append("reads secrets")
+        powers.append(_SECRETS)
     if has("", "serviceaccounts/token") and verbs & {"create", "*"}:
-        powers.append("mints service-account tokens")
-    if has("", "pods/exec") or has("", "pods/attach"):
-        powers.append("execs into pods")
-    if has("", "nodes/proxy"):
+        powers.append(_TOKENS)
+    if (has("", "pods/exec") or has("", "pods/attach")) and verbs & _CALL:
+        powers.append(_EXEC)
+    if has("", "nodes/proxy") and verbs & _CALL:
         powers.append("reaches the kubelet API (nodes/proxy)")
     if verbs & _WRITE and any(has(group, r) for group, names in _WORKLOADS.items()
                               for r in names):
-        powers.append("runs pods (which mount any secret and run as any service account "
-                      "of their namespace)")
+        powers.append(_PODS)
     if "*" in resources and "*" in groups and verbs & {"delete", "deletecollection", "*"}:
         powers.append("deletes every resource")
+    if (has("", "bindings") or has("", "pods/binding")) and verbs & {"create", "*"}:
+        powers.append("binds pods to nodes (bypassing the scheduler)")
     if has("certificates.k8s.io", "certificatesigningrequests/approval") and verbs & _WRITE:
         powers.append("approves certificate requests (mints credentials)")
     escalation = sorted(verbs & {"escalate", "bind", "impersonate"})
