@@ -103,7 +103,7 @@ def findings_of(
             if (written.mode == "delete" and written.kind.lower() == "namespace"
                     and written.name in protected):
                 add("protected-namespace-delete", f"namespace {written.name}")
-        rbac_findings(writes.items, add)
+        rbac_findings(writes.items, add, namespace=command.namespace, observe=observe)
         image_source_findings(writes.items, command.namespace, table, observe, add)
     except TooComplexError as exc:
         add("unreadable", f"what the command writes is too large to judge ({exc})")

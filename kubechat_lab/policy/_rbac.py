@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from kubechat_lab.policy._model import Observe
 from kubechat_lab.policy._walk import get_ci
 from kubechat_lab.policy._written import Written
 
@@ -229,7 +230,46 @@ def _what(powers: list[str] | None) -> str:
     return "a role that " + "; ".join(powers)
 
 
-def _roles(items: list[Written], add: Add) -> dict[tuple[str, str], list[str] | None]:
+class _Cluster:
+    """Roles and bindings the command does not write: read live where it can, else built in."""
+
+    def __init__(self, observe: Observe | None, namespace: str | None) -> None:
+        self.observe = observe
+        self.namespace = namespace
+
+    def where(self, written: Written) -> str | None:
+        found = get_ci(get_ci(written.body, "metadata"), "namespace")
+        return str(found) if isinstance(found, str) and found else self.namespace
+
+    def live(self, kind: str, name: str, namespace: str | None) -> Mapping[str, object] | None:
+        if self.observe is None or not name:
+            return None
+        cluster = kind.strip().lower().startswith("cluster")
+        resource = {"clusterrole": "clusterroles", "role": "roles",
+                    "clusterrolebinding": "clusterrolebindings",
+                    "rolebinding": "rolebindings"}.get(kind.strip().lower())
+        if resource is None:
+            return None
+        return self.observe(resource, None if cluster else namespace, name)
+
+    def powers(self, kind: str, name: str, namespace: str | None) -> list[str] | None:
+        """Return the powers of a role not written here (None: unknown)."""
+        live = self.live(kind, name, namespace)
+        if live is not None:
+            return _rules_powers(get_ci(live, "rules"))
+        return _known(name) if kind.strip().lower() == "clusterrole" else None
+
+    def labels(self, role: Written) -> dict[str, object]:
+        """Return the live labels of a role a patch changes (empty when unseen)."""
+        if role.mode != "patch" or not role.name:
+            return {}
+        live = self.live(role.kind, role.name, self.where(role))
+        labels = get_ci(get_ci(live, "metadata"), "labels")
+        return dict(labels) if isinstance(labels, Mapping) else {}
+
+
+def _roles(items: list[Written], cluster: _Cluster, add: Add
+           ) -> dict[tuple[str, str], list[str] | None]:
     """Judge every role written; return the powers of each (None: unknown)."""
     written: dict[tuple[str, str], list[str] | None] = {}
     roles = [w for w in items if w.kind.lower() in ("clusterrole", "role") and w.name
@@ -245,42 +285,57 @@ def _roles(items: list[Written], add: Add) -> dict[tuple[str, str], list[str] | 
         body = role.body
         aggregation = get_ci(body, "aggregationRule")
         powers: list[str] | None
+        new = _rules_powers(get_ci(body, "rules"))
         if aggregation is not None and role.kind.lower() == "clusterrole":
             powers = _aggregated_powers(aggregation, labelled)
+        elif role.mode == "patch":
+            before = cluster.powers(role.kind, role.name or "", cluster.where(role))
+            powers = None if before is None and not new else [
+                *(before or []), *(p for p in new if p not in (before or []))]
         else:
-            powers = _rules_powers(get_ci(body, "rules"))
-            if role.mode == "patch" and not powers:
-                powers = _known(role.name or "") if role.kind.lower() == "clusterrole" else None
-            elif role.mode == "patch" and role.kind.lower() == "clusterrole":
-                powers = [*(_known(role.name or "") or []), *powers]
+            powers = new
         name = (role.name or "").strip().lower()
         written[_role_key(role.kind, name)] = powers
         if role.kind.lower() != "clusterrole":
             continue
-        new = _rules_powers(get_ci(body, "rules"))
-        if new and (name in EVERYONE_ROLES or name in ("view", "system:aggregate-to-view")):
+        targets = _aggregate_targets(body)
+        live_targets = _aggregate_targets({"metadata": {"labels": cluster.labels(role)}})
+        if name in _BUILTIN_LABELS:
+            live_targets.append(f"{_RBAC_GROUP}/{_BUILTIN_LABELS[name]}")
+        if new and (name in EVERYONE_ROLES or name == "view"):
             holders = "every user" if name in EVERYONE_ROLES else "everyone who holds view"
             add("rbac-broad-grant", f"{role.label}: rules that {'; '.join(new)} are added to "
                 f"a role {holders} holds")
-        for target in _aggregate_targets(body):
-            domain, _, into = target.partition("/")
-            label = f"{domain}/aggregate-to-{into}"
-            if powers is not None and not powers:
-                continue
-            if domain == _RBAC_GROUP and into == "view":
-                add("rbac-broad-grant", f"{role.label} joins view (label {label}), so "
-                    f"everyone who holds view, edit or admin gets {_what(powers)}")
-            else:
-                reach = ", ".join(_FEEDS.get(into, (into,))) if domain == _RBAC_GROUP else (
-                    f"every role that selects {label}")
-                add("rbac-aggregation", f"{role.label} joins {reach} (label {label}): their "
-                    f"holders get {_what(powers)}")
+        for target in targets + [t for t in live_targets if new and t not in targets]:
+            _joins(role, target, powers if target in targets else new, add)
     return written
 
 
-def rbac_findings(items: list[Written], add: Add) -> None:
-    """Report grants of powerful (or unknown) roles to everyone, and aggregation into roles."""
-    defined = _roles(items, add)
+def _joins(role: Written, target: str, powers: list[str] | None, add: Add) -> None:
+    """Report a ClusterRole that gives ``powers`` to the role its label ``target`` feeds."""
+    domain, _, into = target.partition("/")
+    label = f"{domain}/aggregate-to-{into}"
+    if powers is not None and not powers:
+        return
+    if domain == _RBAC_GROUP and into == "view":
+        add("rbac-broad-grant", f"{role.label} joins view (label {label}), so everyone who "
+            f"holds view, edit or admin gets {_what(powers)}")
+    else:
+        reach = ", ".join(_FEEDS.get(into, (into,))) if domain == _RBAC_GROUP else (
+            f"every role that selects {label}")
+        add("rbac-aggregation", f"{role.label} joins {reach} (label {label}): their holders "
+            f"get {_what(powers)}")
+
+
+def rbac_findings(items: list[Written], add: Add, *, namespace: str | None = None,
+                  observe: Observe | None = None) -> None:
+    """Report grants of powerful (or unknown) roles to everyone, and aggregation into roles.
+
+    ``namespace`` is the command's (for Roles and RoleBindings without one); ``observe``
+    reads the live roles and bindings the command does not write (None: built-ins only).
+    """
+    cluster = _Cluster(observe, namespace)
+    defined = _roles(items, cluster, add)
     for written in items:
         if written.kind.lower() not in ("clusterrolebinding", "rolebinding") or (
                 written.body is None):
@@ -290,18 +345,19 @@ def rbac_findings(items: list[Written], add: Add) -> None:
                  if b is not None]
         if not broad:
             continue
+        where = cluster.where(written)
         role = get_ci(written.body, "roleRef")
+        if role is None:  # a patch of the subjects alone: the live binding's roleRef
+            live = cluster.live(written.kind, written.name or "", where)
+            role = get_ci(live, "roleRef") if live is not None else {
+                "kind": "ClusterRole",
+                "name": _BUILTIN_BINDINGS.get((written.name or "").strip().lower())}
         name = get_ci(role, "name")
         kind = str(get_ci(role, "kind", "ClusterRole"))
-        if not isinstance(name, str):
-            # a patch of the subjects alone: the live roleRef is unseen unless built in
-            name = _BUILTIN_BINDINGS.get((written.name or "").strip().lower())
-            kind = "ClusterRole"
         powers: list[str] | None = None
         if isinstance(name, str):
             key = _role_key(kind, name)
-            powers = defined[key] if key in defined else (
-                _known(name) if kind.lower() == "clusterrole" else None)
+            powers = defined[key] if key in defined else cluster.powers(kind, name, where)
         if powers is not None and not powers:
             continue
         add("rbac-broad-grant", f"{written.label} binds {name or 'its role'} "

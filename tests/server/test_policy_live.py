@@ -8,6 +8,7 @@ command judged without the cluster may remove one and is dangerous.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,28 @@ async def test_node_taints_are_judged_by_the_live_node(api: Api, sandbox: Any) -
     assert level == "warning" and "control-plane-untaint" not in rules, rules
     _, offline = classify(command)  # without the cluster the node may be a control-plane node
     assert "control-plane-untaint" in offline.rule_ids
+
+
+async def test_roles_not_written_here_are_read_from_the_cluster(api: Api, sandbox: Any) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    reader, lister = f"kubechat-test-secrets-{suffix}", f"kubechat-test-pods-{suffix}"
+    kubectl(sandbox, "create", "clusterrole", reader, "--verb=get", "--resource=secrets")
+    kubectl(sandbox, "create", "clusterrole", lister, "--verb=get,list", "--resource=pods")
+    try:
+        bind = "kubectl create clusterrolebinding everyone --clusterrole={} " \
+               "--group=system:authenticated"
+        level, rules = await _level(api, bind.format(reader))
+        assert level == "forbidden" and rules[0] == "rbac-broad-grant", rules
+        code, proposal = await api.call("POST", "propose", {"command": bind.format(reader)})
+        assert "reads secrets" in proposal["reasons"][0], proposal["reasons"]
+        level, rules = await _level(api, bind.format(lister))
+        assert level == "dangerous" and "rbac-broad-grant" not in rules, rules
+        # judged alone, the same binding is of a role of unknown power
+        assert "rbac-broad-grant" in classify(bind.format(lister))[1].rule_ids
+        label = "kubectl label clusterrole {} rbac.authorization.k8s.io/aggregate-to-view=true"
+        level, rules = await _level(api, label.format(reader))
+        assert level == "forbidden" and rules[0] == "rbac-broad-grant", rules
+        level, rules = await _level(api, label.format(lister))
+        assert level == "dangerous" and "rbac-broad-grant" not in rules, rules
+    finally:
+        kubectl(sandbox, "delete", "clusterrole", reader, lister, check=False)
