@@ -149,3 +149,20 @@ def test_any_anchor_anywhere_is_refused(value: object, anchor: str) -> None:
     with pytest.raises(CommandError) as info:
         load_documents(text)
     assert info.value.reason == "yaml-alias"
+
+
+def test_every_path_that_reads_yaml_uses_the_one_loader() -> None:
+    """Only the loader parses YAML, besides files the operator or the project writes."""
+    import re
+    from pathlib import Path
+
+    import kubechat_lab
+
+    root = Path(kubechat_lab.__file__).parent
+    # the operator's policy file and the sandbox's own seed manifests are not user data
+    allowed = {"command/_yaml.py", "policy/_engine.py", "sandbox/_seed.py"}
+    pattern = re.compile(r"\byaml\.(?:safe_load|load|load_all|safe_load_all|parse|compose"
+                         r"|compose_all|full_load|unsafe_load)\b|\bSafeLoader\b")
+    readers = {str(path.relative_to(root)) for path in root.rglob("*.py")
+               if pattern.search(path.read_text(encoding="utf-8"))}
+    assert readers <= allowed, readers - allowed
