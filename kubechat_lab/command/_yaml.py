@@ -11,7 +11,9 @@ else sees the data:
   manifest written out in full says the same thing. Refusing them outright is simpler and
   safer than counting expansions;
 - at most :data:`MAX_DATA_DEPTH` levels of nesting (deeper data would exhaust the recursion
-  of the YAML composer and of everything that walks the object).
+  of the YAML composer and of everything that walks the object);
+- JSON data only: explicit tags other than ``!!str``, ``!!int``, ``!!float``, ``!!bool``,
+  ``!!null``, ``!!map`` and ``!!seq`` are refused, and a plain timestamp stays a string.
 
 Without aliases the parsed data grows with the text, so the character bound also bounds the
 expanded size. YAML is checked event by event (libyaml's C parser where PyYAML has it) before
@@ -21,6 +23,7 @@ any object is built.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from kubechat_lab.errors import CommandError
 
@@ -79,10 +82,21 @@ def _json(text: str, what: str) -> tuple[bool, object]:
     return True, value
 
 
+#: Explicit tags that name JSON data; any other (``!!set``, ``!!binary``, ``!!omap``, ...)
+#: builds something the API server's JSON has no word for.
+_JSON_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                       ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+@lru_cache(maxsize=1)
 def _loader() -> type:
     import yaml
 
-    loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # A plain 2024-01-01 stays text, as the API server reads it (YAML 1.1 would make a date).
+    loader = type("_ManifestLoader", (base,), {})
+    loader.add_constructor(  # type: ignore[attr-defined]
+        "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
     return loader
 
 
@@ -109,6 +123,11 @@ def _check_events(text: str, what: str) -> None:
                     f"{_where(event)}: an alias repeats a subtree, and a few hundred bytes of "
                     "nested aliases expand to gigabytes; write the values out in full",
                     "yaml-alias")
+            tag = getattr(event, "tag", None)
+            if tag and tag != "!" and tag not in _JSON_TAGS:
+                raise _refuse(what, f"the YAML tag {tag} is refused{_where(event)}: a manifest "
+                              "holds JSON data (strings, numbers, booleans, null, mappings, "
+                              "lists); remove the tag", "yaml-tag")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DATA_DEPTH:
@@ -134,7 +153,7 @@ def load_documents(text: str, what: str = "manifest") -> list[object]:
     ------
     CommandError
         ``reason`` ``data-too-large``, ``yaml-alias``, ``data-too-deep`` (the message names the
-        limit), or ``invalid-<what>`` for text that is not YAML or JSON.
+        limit), ``yaml-tag``, or ``invalid-<what>`` for text that is not YAML or JSON.
     """
     _check_size(text, what)
     is_json, value = _json(text, what)

@@ -166,3 +166,19 @@ def test_every_path_that_reads_yaml_uses_the_one_loader() -> None:
     readers = {str(path.relative_to(root)) for path in root.rglob("*.py")
                if pattern.search(path.read_text(encoding="utf-8"))}
     assert readers <= allowed, readers - allowed
+
+
+@pytest.mark.parametrize("text", [
+    "a: !!set {x, y}", "a: !!binary aGVsbG8=", "a: !!omap [{x: 1}]", "a: !!pairs [{x: 1}]",
+    "a: !custom x", "a: !!python/object/apply:os.system [id]",
+])
+def test_tags_that_are_not_json_data_are_refused(text: str) -> None:
+    with pytest.raises(CommandError) as info:
+        load_documents(text)
+    assert info.value.reason == "yaml-tag" and "line 1" in str(info.value)
+
+
+def test_json_tags_are_read_and_timestamps_stay_text() -> None:
+    assert load_data("a: !!str 12\nb: !!int '3'\nc: 2024-01-01\nd: 2001-12-14t21:59:43.10-05:00\n"
+                     ) == {"a": "12", "b": 3, "c": "2024-01-01",
+                           "d": "2001-12-14t21:59:43.10-05:00"}

@@ -8,6 +8,7 @@ EndpointSlice from claiming the ``kubernetes`` Service, so the policy must.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -20,15 +21,21 @@ pytestmark = pytest.mark.sandbox
 
 @pytest.mark.parametrize("patch_type", ["strategic", "merge"])
 def test_a_taints_patch_replaces_the_whole_list(sandbox: Any, patch_type: str) -> None:
-    nodes = [n for n in kjson(sandbox, "get", "nodes")["items"] if n["spec"].get("taints")]
-    assert nodes, "the sandbox has tainted nodes"
-    node = nodes[0]
-    patch = json.dumps({"spec": {"taints": [{"key": "kubechat-test", "effect": "NoSchedule"}]}})
-    done = kubectl(sandbox, "patch", "node", node["metadata"]["name"], f"--type={patch_type}",
-                   "-p", patch, "--dry-run=server", "-o", "json")
+    name = f"kubechat-test-cp-{uuid.uuid4().hex[:8]}"
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+            "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane",
+                                 "effect": "NoSchedule"}]}}
+    kubectl(sandbox, "create", "-f", "-", stdin=json.dumps(node))
+    try:
+        patch = json.dumps({"spec": {"taints": [{"key": "kubechat-test",
+                                                 "effect": "NoSchedule"}]}})
+        done = kubectl(sandbox, "patch", "node", name, f"--type={patch_type}", "-p", patch,
+                       "--dry-run=server", "-o", "json")
+    finally:
+        kubectl(sandbox, "delete", "node", name, "--wait=false", check=False)
     after = json.loads(done.stdout)["spec"]["taints"]
-    assert [t["key"] for t in after] == ["kubechat-test"], after  # the old taints are gone
-    line = f"kubectl patch node cp-1 --type={patch_type} -p '{patch}'"
+    assert [t["key"] for t in after] == ["kubechat-test"], after  # the control plane's is gone
+    line = f"kubectl patch node {name} --type={patch_type} -p '{patch}'"
     assert "control-plane-untaint" in classify(line)[1].rule_ids
 
 
