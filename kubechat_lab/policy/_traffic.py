@@ -64,6 +64,13 @@ def _endpoints(written: Written, namespace: str | None, add: Add) -> None:
     if claimed and name and claimed != name and not name.startswith(f"{claimed}-"):
         add("endpoints-claim", f"{written.label} is labelled {_SERVICE_NAME}={claimed}: it "
             f"claims Service {claimed}, which its name does not belong to")
+    owners = get_ci(get_ci(written.body, "metadata"), "ownerReferences")
+    for owner in owners if isinstance(owners, list) else ():
+        owner_name = str(get_ci(owner, "name", "")).strip()
+        if str(get_ci(owner, "kind", "")).strip().lower() == "service" and claimed and (
+                owner_name != claimed):
+            add("endpoints-claim", f"{written.label} is owned by Service {owner_name} but "
+                f"claims Service {claimed}")
     managed = _label(written.body, _MANAGED_BY)
     if managed is not None and managed.lower() in _CONTROLLERS:
         add("endpoints-claim", f"{written.label} says {_MANAGED_BY}={managed}: it poses as "
