@@ -95,9 +95,10 @@ def rule_powers(rule: object) -> list[str]:
         return ["grants every verb on every resource"]
 
     def has(group: str, resource: str) -> bool:
-        base = resource.split("/", 1)[0]
-        return (group in groups or "*" in groups) and bool(
-            {resource, "*", f"{base}/*", "*/" + resource.partition("/")[2]} & resources)
+        base, sub, subresource = resource.partition("/")
+        # ``pods/*`` covers every subresource of pods (not pods), ``*/exec`` every exec
+        names = {resource, "*", f"{base}/*", f"*/{subresource}"} if sub else {resource, "*"}
+        return (group in groups or "*" in groups) and bool(names & resources)
 
     powers = []
     if has("", "secrets") and verbs & _READ:
