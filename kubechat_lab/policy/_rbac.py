@@ -350,9 +350,10 @@ def rbac_findings(items: list[Written], add: Add, *, namespace: str | None = Non
         role = get_ci(written.body, "roleRef")
         if role is None:  # a patch of the subjects alone: the live binding's roleRef
             live = cluster.live(written.kind, written.name or "", where)
+            builtin = _BUILTIN_BINDINGS.get((written.name or "").strip().lower()) if (
+                written.kind.lower() == "clusterrolebinding") else None
             role = get_ci(live, "roleRef") if live is not None else {
-                "kind": "ClusterRole",
-                "name": _BUILTIN_BINDINGS.get((written.name or "").strip().lower())}
+                "kind": "ClusterRole", "name": builtin}
         name = get_ci(role, "name")
         kind = str(get_ci(role, "kind", "ClusterRole"))
         powers: list[str] | None = None

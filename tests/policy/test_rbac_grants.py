@@ -167,3 +167,26 @@ def test_create_binding_of_a_powerful_or_unseen_role_to_everyone_is_forbidden(
     _, assessment = classify(line)
     assert assessment.level is Level.FORBIDDEN and "rbac-broad-grant" in \
         assessment.rule_ids, assessment
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+@settings(max_examples=100, deadline=None)
+@given(_EVERYONE, st.sampled_from(["cluster-admin", "readers", "ci-deployers"]),
+       st.sampled_from(["json", "merge", "strategic"]),
+       st.sampled_from(["clusterrolebinding", "clusterrolebindings",
+                        "clusterrolebindings.rbac.authorization.k8s.io", "rolebinding -n shop"]))
+def test_any_patch_adding_everyone_to_a_binding_of_an_unseen_or_powerful_role_is_forbidden(
+        subject: dict[str, object], binding: str, patch_type: str, resource: str) -> None:
+    entry = dict(subject, apiGroup=RBAC)
+    if patch_type == "json":
+        body = json.dumps([{"op": "add", "path": "/subjects/-", "value": entry}])
+    else:
+        body = json.dumps({"subjects": [entry]})
+    kind, _, namespace = resource.partition(" ")
+    line = f"kubectl patch {kind} {binding} {namespace} --type={patch_type} -p {_quoted(body)}"
+    _, assessment = classify(" ".join(line.split()))
+    assert assessment.level is Level.FORBIDDEN, (line, assessment)
+    assert "rbac-broad-grant" in assessment.rule_ids
