@@ -293,8 +293,10 @@ def _roles(items: list[Written], cluster: _Cluster, add: Add
             before = cluster.powers(role.kind, role.name or "", cluster.where(role))
             powers = None if before is None and not new else [
                 *(before or []), *(p for p in new if p not in (before or []))]
-        elif role.mode == "new":
-            # create fails on a role that exists, and the live one is what a binding grants
+        elif role.mode == "new" or (role.kind.lower() == "clusterrole" and (
+                role.name or "").strip().lower() in _FEEDS):
+            # create fails on a role that exists, and the live one is what a binding grants;
+            # the aggregation controller writes the rules of admin, edit and view back
             before = cluster.powers(role.kind, role.name or "", cluster.where(role))
             powers = [*new, *(p for p in before or [] if p not in new)]
         else:
