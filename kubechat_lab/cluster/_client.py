@@ -249,6 +249,26 @@ class ClusterClient:
         namespaces = tuple(n for _, n in objects.pop("namespaces", ()))
         return Inventory(namespaces, objects)
 
+    def live_object(self, resource: str, namespace: str | None, name: str
+                    ) -> dict[str, Any] | None:
+        """Return one live object (Secret values redacted); None when it does not exist.
+
+        Raises
+        ------
+        ClusterError
+            Any other API failure (403 when the identity may not read it).
+        """
+        ctx = self._context()
+        found = ctx.discovery.resolve(resource)
+        try:
+            live: dict[str, Any] = ctx.get_object(
+                found, namespace if found.namespaced else None, name)
+        except ClusterError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return live
+
     def server_version(self) -> str:
         """Return the API server's ``gitVersion`` (``v1.36.3``)."""
         from kubechat_lab.cluster._info import server_version

@@ -10,13 +10,12 @@ import base64
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from kubechat_lab.cluster._apply import APPLY_PATCH, Op
 from kubechat_lab.cluster._context import Context, Target
 from kubechat_lab.cluster._discovery import ApiResource
 from kubechat_lab.cluster._writes import bad_request
-from kubechat_lab.errors import ClusterError
+from kubechat_lab.command import load_documents
+from kubechat_lab.errors import ClusterError, CommandError
 
 if TYPE_CHECKING:
     from kubechat_lab.command import Command
@@ -30,12 +29,13 @@ def manifest_objects(text: str) -> list[dict[str, Any]]:
     Raises
     ------
     ClusterError
-        400 when the text is not YAML or a document is not a Kubernetes object.
+        400 when the text is not YAML, breaks the loader's bounds (no aliases, size, depth:
+        :func:`kubechat_lab.command.load_documents`) or a document is not a Kubernetes object.
     """
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        raise bad_request(f"the manifest is not valid YAML/JSON: {exc}") from exc
+        docs: list[Any] = [d for d in load_documents(text, "manifest") if d is not None]
+    except CommandError as exc:
+        raise bad_request(str(exc)) from exc
     objects: list[dict[str, Any]] = []
     for doc in docs:
         if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") and (

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from kubechat_lab.cluster._apply import (
     JSON_PATCH,
     MERGE_PATCH,
@@ -18,7 +16,7 @@ from kubechat_lab.cluster._apply import (
 )
 from kubechat_lab.cluster._context import Context, Target, holds_secrets
 from kubechat_lab.cluster._diff import redact_secret
-from kubechat_lab.command import pointer_tokens
+from kubechat_lab.command import load_data, pointer_tokens
 from kubechat_lab.errors import ClusterError, CommandError
 
 if TYPE_CHECKING:
@@ -336,12 +334,12 @@ def _patch(ctx: Context, cmd: Command) -> list[Op]:
     if kind not in _PATCH_TYPES:
         raise bad_request(f"--type={kind!r} must be strategic, merge or json")
     try:
-        body = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise bad_request(f"the patch is not valid JSON/YAML: {exc}") from exc
-    if kind == "json" and not isinstance(body, list):
-        raise bad_request("a --type=json patch must be a list of operations")
+        body = load_data(text, "patch")
+    except CommandError as exc:
+        raise bad_request(str(exc)) from exc
     if kind == "json":
+        if not isinstance(body, list):
+            raise bad_request("a --type=json patch must be a list of operations")
         _check_pointers(body)
     if kind != "json" and not isinstance(body, dict):
         raise bad_request("a strategic or merge patch must be an object")

@@ -9,11 +9,14 @@ from kubechat_lab.command._resource_table import ResourceInfo, ResourceTable
 from kubechat_lab.command._tokenize import Token, tokenize
 from kubechat_lab.command._validate import manifest_objects
 from kubechat_lab.command._verb_kinds import VERBS
+from kubechat_lab.command._yaml import MAX_DATA_CHARS, MAX_DATA_DEPTH, load_data, load_documents
 from kubechat_lab.command.model import Command, parse
 from kubechat_lab.errors import CommandError, CommandSyntaxError
 
 __all__ = [
     "DEFAULT_RESOURCES",
+    "MAX_DATA_CHARS",
+    "MAX_DATA_DEPTH",
     "VERBS",
     "Command",
     "CommandError",
@@ -22,6 +25,8 @@ __all__ = [
     "ResourceTable",
     "Token",
     "is_index_token",
+    "load_data",
+    "load_documents",
     "manifest_objects",
     "parse",
     "pointer_tokens",

@@ -6,10 +6,10 @@ the value, what was expected and how to fix it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 
+from kubechat_lab.command._yaml import load_data, load_documents
 from kubechat_lab.errors import CommandError
 
 __all__ = [
@@ -209,10 +209,7 @@ def canonical_field_selector(selector: str) -> str:
 
 def validate_patch(text: str) -> str:
     """Check that a patch is a JSON or YAML object or list (it is data, never a path)."""
-    try:
-        value: object = json.loads(text)
-    except ValueError:
-        value = _load_yaml(text, "patch")
+    value = load_data(text, "patch")
     if not isinstance(value, (dict, list)):
         raise CommandError(
             f"patch {text[:60]!r} is not a JSON/YAML object or list; give the patch itself, "
@@ -222,18 +219,6 @@ def validate_patch(text: str) -> str:
     return text
 
 
-def _load_yaml(text: str, what: str) -> object:
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CommandError(
-            f"{what} is neither JSON nor YAML: {str(exc).splitlines()[0]}",
-            reason=f"invalid-{what}",
-        ) from None
-
-
 def manifest_objects(text: str) -> list[dict[str, object]]:
     """Parse inline manifest text (YAML or JSON, several documents, ``kind: List``) to objects.
 
@@ -241,17 +226,10 @@ def manifest_objects(text: str) -> list[dict[str, object]]:
     ------
     CommandError
         ``reason="invalid-manifest"`` when the text is not YAML, or an object has no
-        ``apiVersion``/``kind``.
+        ``apiVersion``/``kind``; the bounds of :func:`load_documents` (no aliases, size,
+        depth) with their own reasons.
     """
-    import yaml
-
-    try:
-        documents = list(yaml.safe_load_all(text))
-    except yaml.YAMLError as exc:
-        raise CommandError(
-            f"manifest is not valid YAML or JSON: {str(exc).splitlines()[0]}",
-            reason="invalid-manifest",
-        ) from None
+    documents = load_documents(text, "manifest")
     objects: list[dict[str, object]] = []
     for document in documents:
         if document is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -32,7 +32,7 @@ from kubechat_lab.errors import AuditError, ClusterError
 from kubechat_lab.pipeline._grounding import Grounding
 from kubechat_lab.pipeline._plan import Limits, Plan, make_plan
 from kubechat_lab.pipeline._target import ClientSource, Identity, Target, resolve_target
-from kubechat_lab.policy import Level
+from kubechat_lab.policy import Level, Observe
 
 if TYPE_CHECKING:
     from kubechat_lab.cluster import ClusterClient, Result
@@ -151,7 +151,8 @@ class Pipeline:
         CommandError
             The grammar refuses it.
         """
-        kwargs = {"policy": self.policy, "limits": self.limits, "manifest": manifest}
+        kwargs = {"policy": self.policy, "limits": self.limits, "manifest": manifest,
+                  "observe": self._observer(target)}
         try:
             return make_plan(source, target, **kwargs)  # type: ignore[arg-type]
         except CommandError as exc:
@@ -164,6 +165,21 @@ class Pipeline:
         from dataclasses import replace
 
         return make_plan(source, replace(target, resources=table), **kwargs)  # type: ignore[arg-type]
+
+    def _observer(self, target: Target) -> Observe | None:
+        """Read live objects as ``target``'s identity for the policy; unreadable ones are None."""
+        if target.cluster is None:
+            return None
+
+        def observe(resource: str, namespace: str | None, name: str
+                    ) -> Mapping[str, object] | None:
+            try:
+                return self.client(target).live_object(resource, namespace, name)
+            except ClusterError as exc:
+                logger.debug("policy cannot read %s/%s: %s", resource, name, exc)
+                return None
+
+        return observe
 
     def translate(self, question: str, target: Target, *, previous: Turn | None = None
                   ) -> Translation:

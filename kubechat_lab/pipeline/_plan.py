@@ -13,7 +13,7 @@ from kubechat_lab.pipeline._explicit import (
     explicit_timeout,
 )
 from kubechat_lab.pipeline._target import Target
-from kubechat_lab.policy import Level, Policy, PolicyContext, confirmation_text
+from kubechat_lab.policy import Level, Observe, Policy, PolicyContext, confirmation_text
 
 __all__ = ["Limits", "Plan", "make_plan"]
 
@@ -124,6 +124,7 @@ def make_plan(
     policy: Policy,
     limits: Limits,
     manifest: str | None = None,
+    observe: Observe | None = None,
 ) -> Plan:
     """Parse (or take) a command, make its defaults explicit, and judge it on ``target``.
 
@@ -139,6 +140,9 @@ def make_plan(
         The pipeline's bounds (blocking verbs).
     manifest
         Inline manifest text for ``-f -``.
+    observe
+        Reads live objects as the target's identity, for rules that compare a write with
+        what runs now (None: the command is judged alone).
 
     Raises
     ------
@@ -150,7 +154,8 @@ def make_plan(
     else:
         command = source
     command, assumptions = _explicit(command, target)
-    context = PolicyContext(user=target.user, namespace=target.namespace, groups=target.groups)
+    context = PolicyContext(user=target.user, namespace=target.namespace, groups=target.groups,
+                            observe=observe)
     assessment = policy.assess(command, context, resources=target.resources)
     level, reasons, rule_ids = assessment.level, assessment.reasons, assessment.rule_ids
     blocking = blocking_seconds(command)

@@ -12,13 +12,14 @@ from kubechat_lab.policy._engine import (
     default_policy,
     load_policy,
 )
-from kubechat_lab.policy._model import Assessment, Level, PolicyContext
+from kubechat_lab.policy._model import Assessment, Level, Observe, PolicyContext
 from kubechat_lab.policy._rules import Rule
 
 __all__ = [
     "DEFAULT_POLICY_PATH",
     "Assessment",
     "Level",
+    "Observe",
     "Policy",
     "PolicyContext",
     "PolicyError",

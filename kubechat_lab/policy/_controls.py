@@ -1,8 +1,8 @@
-"""Facts about what a write does to the cluster: effects, security controls, RBAC grants.
+"""Facts about what a write does to the cluster: effects and security controls.
 
 Judged by effect, not by verb: a patch that sets ``spec.replicas`` to 0 scales to zero, a
-node patch that adds a ``NoExecute`` taint evicts, a binding of ``cluster-admin`` to
-``system:authenticated`` hands the cluster to every user whichever verb writes it.
+node patch that adds a ``NoExecute`` taint evicts, whichever verb writes it. RBAC grants are
+judged in ``_rbac.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from kubechat_lab.policy._after import map_after, sets_whole
 from kubechat_lab.policy._walk import Budget, get_ci, is_true, path_text, walk
 from kubechat_lab.policy._written import Written
 
-__all__ = ["control_findings", "effect_findings", "rbac_findings"]
+__all__ = ["control_findings", "effect_findings"]
 
 Add = Callable[[str, str], None]
 
@@ -24,16 +24,6 @@ _WEBHOOK_KINDS = frozenset({"validatingwebhookconfiguration", "mutatingwebhookco
 _POLICY_KINDS = frozenset({"validatingadmissionpolicy", "mutatingadmissionpolicy"})
 _BINDING_KINDS = frozenset({"validatingadmissionpolicybinding",
                             "mutatingadmissionpolicybinding"})
-#: Groups and users that stand for everyone (or every workload).
-_BROAD_GROUPS = ("system:unauthenticated", "system:authenticated", "system:serviceaccounts")
-_BROAD_USERS = ("system:anonymous",)
-#: Roles that hold the cluster (or a namespace) whole.
-_POWERFUL_ROLES = frozenset({"cluster-admin", "admin", "edit"})
-#: Built-in roles known to grant little; everything else, unseen, may grant anything.
-_LIMITED_ROLES = frozenset({"view", "system:basic-user", "system:discovery",
-                            "system:public-info-viewer"})
-_WRITE_VERBS = frozenset({"*", "create", "update", "patch", "delete", "deletecollection",
-                          "escalate", "bind", "impersonate"})
 
 
 def _is_zero(value: object) -> bool:
@@ -191,78 +181,3 @@ def control_findings(written: Written, budget: Budget, add: Add) -> None:
         if is_true(get_ci(node, "insecureSkipTLSVerify")):
             add("security-weakening", f"{written.label} "
                 f"{path_text((*path, 'insecureSkipTLSVerify'))}: true turns TLS verification off")
-
-
-# -- RBAC ----------------------------------------------------------------------------------
-
-
-def _broad(subject: object) -> str | None:
-    kind = str(get_ci(subject, "kind", "")).strip().lower()
-    name = str(get_ci(subject, "name", "")).strip().lower()
-    if kind == "group" and (name in _BROAD_GROUPS or name.startswith("system:serviceaccounts:")):
-        return f"Group {name}"
-    if kind == "user" and name in _BROAD_USERS:
-        return f"User {name}"
-    return None
-
-
-def _words(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def _powerful_rules(rules: object) -> bool:
-    for rule in rules if isinstance(rules, list) else ():
-        verbs = {v.strip().lower() for v in _words(get_ci(rule, "verbs"))}
-        resources = {r.strip() for r in _words(get_ci(rule, "resources"))}
-        if "*" in verbs or ("*" in resources and verbs & _WRITE_VERBS) or (
-                verbs & {"escalate", "bind", "impersonate"}):
-            return True
-    return False
-
-
-def _role_power(role: object, defined: Mapping[str, bool], fallback: str | None) -> str:
-    """``powerful``, ``limited`` or ``unknown`` for a binding's roleRef."""
-    name = get_ci(role, "name")
-    if not isinstance(name, str):
-        name = fallback
-    if name is None:
-        return "unknown"
-    lowered = name.strip().lower()
-    if lowered in defined:
-        return "powerful" if defined[lowered] else "limited"
-    if lowered in _POWERFUL_ROLES:
-        return "powerful"
-    if lowered in _LIMITED_ROLES:
-        return "limited"
-    return "unknown"
-
-
-def rbac_findings(items: list[Written], add: Add) -> None:
-    """Bindings of powerful (or unknown) roles to everyone; wildcard rules in roles everyone has."""
-    defined: dict[str, bool] = {}
-    for written in items:
-        if written.kind.lower() in ("clusterrole", "role") and written.name is not None:
-            powerful = _powerful_rules(get_ci(written.body, "rules"))
-            defined[written.name.lower()] = powerful
-            if powerful and written.name.lower() in _LIMITED_ROLES:
-                add("rbac-broad-grant", f"{written.label}: wildcard rules in a role every "
-                    "user holds")
-    for written in items:
-        if written.kind.lower() not in ("clusterrolebinding", "rolebinding") or (
-                written.body is None):
-            continue
-        subjects = get_ci(written.body, "subjects")
-        broad = [b for b in (_broad(s) for s in (subjects if isinstance(subjects, list) else ()))
-                 if b is not None]
-        if not broad:
-            continue
-        role = get_ci(written.body, "roleRef")
-        power = _role_power(role, defined, written.name if role is None else None)
-        if power == "limited":
-            continue
-        role_name = get_ci(role, "name") if role is not None else f"the role of {written.label}"
-        why = "a role of unknown power" if power == "unknown" else "a role that holds everything"
-        add("rbac-broad-grant", f"{written.label} binds {role_name!s} ({why}) to "
-            f"{', '.join(broad)}")

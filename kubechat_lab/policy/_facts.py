@@ -187,7 +187,8 @@ def facts_of(
             and verb not in _MANIFEST_VERBS)
     )
     facts.user = context.user if context else None
-    facts.findings = findings_of(command, table, protected, registries)
+    facts.findings = findings_of(command, table, protected, registries,
+                                 observe=context.observe if context else None)
     return facts
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-__all__ = ["Assessment", "Level", "PolicyContext"]
+__all__ = ["Assessment", "Level", "Observe", "PolicyContext"]
+
+#: Reads one live object: ``(resource, namespace, name) -> object``, None when it does not
+#: exist or cannot be read. ``resource`` is the canonical plural (``deployments``).
+Observe = Callable[[str, "str | None", str], "Mapping[str, object] | None"]
 
 
 class Level(enum.StrEnum):
@@ -90,8 +95,12 @@ class PolicyContext:
         None means ``default``.
     groups
         The user's groups (informational; rules do not match them yet).
+    observe
+        Reads live objects as the user (None: the policy judges the command alone). Used
+        only where a rule compares with what runs now (``image-source-change``).
     """
 
     user: str | None = None
     namespace: str | None = None
     groups: tuple[str, ...] = ()
+    observe: Observe | None = field(default=None, compare=False, repr=False)

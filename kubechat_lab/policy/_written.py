@@ -27,6 +27,7 @@ from kubechat_lab.command import (
     Command,
     CommandError,
     ResourceTable,
+    load_data,
     manifest_objects,
 )
 from kubechat_lab.policy._jsonpatch import read_json_patch
@@ -264,13 +265,11 @@ def _merge_lists(body: object) -> tuple[tuple[str, ...], ...]:
 
 
 def _patch(cmd: Command, table: ResourceTable, out: Writes) -> None:
-    import yaml
-
     text = cmd.flag("patch") or ""
     try:
-        body: object = yaml.safe_load(text)
-    except yaml.YAMLError:
-        out.unreadable.append("the patch is not JSON or YAML")
+        body: object = load_data(text, "patch")
+    except CommandError as exc:
+        out.unreadable.append(str(exc))
         return
     overlays: list[tuple[object, tuple[tuple[str, ...], ...]]]
     if (cmd.flag("type") or "strategic") == "json":

@@ -27,7 +27,7 @@ def policy(tmp_path_factory: pytest.TempPathFactory):
     ("kubectl rollout restart deployment/frontend -n shop", Level.WARNING),  # not matched by it
     ("kubectl scale deploy api -n payments --replicas=3", Level.DANGEROUS),  # now protected
     ("kubectl set image deployment/frontend frontend=docker.io/nginx:1.27 -n shop",
-     Level.DANGEROUS),  # outside the allowed registries
+     Level.FORBIDDEN),  # outside the allowed registries
     ("kubectl set image deployment/frontend frontend=registry.example.com/web:2 -n shop",
      Level.WARNING),
     ("kubectl get certificatesigningrequests", Level.FORBIDDEN),  # denied resource

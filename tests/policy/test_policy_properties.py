@@ -66,9 +66,21 @@ def _quoted(text: str) -> str:
     return f"'{text}'"
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Write shared values out in full: manifests and patches refuse anchors and aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _dump(value: object, *, default_flow_style: bool = False, width: int = 80) -> str:
+    return str(yaml.dump(value, Dumper=_NoAliases, default_flow_style=default_flow_style,
+                         width=width))
+
+
 def _text(body: object, yaml_form: bool) -> str:
     if yaml_form:  # one-line YAML flow style: a newline is never part of a command
-        text = yaml.safe_dump(body, default_flow_style=True, width=10**6).strip()
+        text = _dump(body, default_flow_style=True, width=10**6).strip()
         return text.replace("'", '"')  # same scalars (no quotes or escapes in them)
     return json.dumps(body)
 
@@ -146,7 +158,7 @@ def host_manifest(draw: st.DrawFn) -> tuple[str, str]:
     objects = draw(st.permutations([obj, *benign]))
     form = draw(st.sampled_from(["yaml", "json", "list"]))
     if form == "yaml":
-        text = "---\n".join(yaml.safe_dump(o) for o in objects)
+        text = "---\n".join(_dump(o) for o in objects)
     elif form == "json":
         text = "\n---\n".join(json.dumps(o) for o in objects)
     else:
@@ -214,7 +226,7 @@ def test_everyone_never_gets_a_role_that_holds_everything(
                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
                            "name": role},
                "subjects": subjects}
-        manifest = yaml.safe_dump(obj) if form == "yaml" else json.dumps(obj)
+        manifest = _dump(obj) if form == "yaml" else json.dumps(obj)
         line = "kubectl apply -f -"
     _, assessment = classify(line, manifest=manifest)
     assert assessment.level is Level.FORBIDDEN, (line, manifest, assessment)
@@ -229,7 +241,7 @@ def test_a_manifest_name_that_is_not_a_kubernetes_name_is_refused(
         bad: str, field: str, verb: str, as_json: bool) -> None:
     meta = {"name": "ok", "namespace": "shop", field: bad}
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta}
-    text = json.dumps(obj) if as_json else yaml.safe_dump(obj)
+    text = json.dumps(obj) if as_json else _dump(obj)
     try:
         parse(f"kubectl {verb} -f -", manifest=text)
     except CommandError as exc:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kubechat_lab.policy import Level, classify, default_policy, load_policy
+from kubechat_lab.policy import Level, PolicyContext, classify, default_policy, load_policy
 from kubechat_lab.policy._findings import FINDINGS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
@@ -51,7 +51,14 @@ def test_each_example_matches_its_rule(row: dict[str, str], tmp_path: Path) -> N
         path = tmp_path / "policy.yaml"
         path.write_text(f"allowed_registries: [{registries[1]}]\n", encoding="utf-8")
         policy = load_policy(path)
-    command, assessment = classify(row["example"], policy=policy)
+    manifest = re.search(r"manifest `([^`]*)`", row["note"])
+    running = re.search(r"runs `([^`]*)`", row["note"])
+    context = None
+    if running is not None:
+        live = {"spec": {"template": {"spec": {"containers": [{"image": running[1]}]}}}}
+        context = PolicyContext(observe=lambda resource, namespace, name: live)
+    command, assessment = classify(row["example"], policy=policy, context=context,
+                                   manifest=manifest[1] if manifest else None)
     assert command is not None, assessment
     assert row["id"] in assessment.rule_ids, assessment
     assert assessment.level is Level(row["level"]), assessment

@@ -1,4 +1,4 @@
-"""allowed_registries: images from elsewhere make a pod template dangerous; empty allows any."""
+"""allowed_registries: images from elsewhere make a pod template forbidden; empty allows any."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kubechat_lab.policy import Level, PolicyError, classify, load_policy
+from kubechat_lab.policy import Level, PolicyContext, PolicyError, classify, load_policy
 from kubechat_lab.policy._pods import image_allowed, normalize_image
 
 
@@ -47,7 +47,7 @@ def _policy(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_images_outside_the_allow_list_are_dangerous(tmp_path: Path) -> None:
+def test_images_outside_the_allow_list_are_forbidden(tmp_path: Path) -> None:
     policy = load_policy(_policy(tmp_path, "allowed_registries: [registry.example.com]\n"))
     outside = [
         "kubectl set image deploy/web app=evil.io/web:1 -n shop",
@@ -59,7 +59,7 @@ def test_images_outside_the_allow_list_are_dangerous(tmp_path: Path) -> None:
     ]
     for line in outside:
         _, assessment = classify(line, policy=policy)
-        assert assessment.level is Level.DANGEROUS, (line, assessment)
+        assert assessment.level is Level.FORBIDDEN, (line, assessment)
         assert assessment.rule_ids[0] == "pod-image-registry"
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
            "spec": {"initContainers": [{"name": "i", "image": "evil.io/init"}],
@@ -78,3 +78,54 @@ def test_a_bad_registry_entry_is_refused_with_the_field(tmp_path: Path) -> None:
                  "allowed_registries: ['https://registry.example.com']\n"):
         with pytest.raises(PolicyError, match="allowed_registries"):
             load_policy(_policy(tmp_path, text))
+
+
+def _running(*images: str) -> dict[str, object]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"template": {"spec": {"containers": [
+                {"name": f"c{i}", "image": image} for i, image in enumerate(images)]}}}}
+
+
+@pytest.mark.parametrize(("running", "line", "level"), [
+    (("nginx:1.25",), "kubectl set image deploy/web c0=nginx:1.27 -n shop", Level.WARNING),
+    (("nginx:1.25",), "kubectl set image deploy/web c0=docker.io/library/nginx:1.27 -n shop",
+     Level.WARNING),
+    (("nginx:1.25",), "kubectl set image deploy/web c0=evil/nginx:1.27 -n shop",
+     Level.DANGEROUS),
+    (("nginx:1.25",), "kubectl set image deployment/web c0=evil.io/library/nginx -n shop",
+     Level.DANGEROUS),
+    (("ghcr.io/acme/web:1", "ghcr.io/acme/proxy:2"),
+     "kubectl set image deploy/web c1=ghcr.io/acme/other:3 -n shop", Level.WARNING),
+    (("ghcr.io/acme/web:1",), "kubectl set image deploy/web c0=ghcr.io/acmecorp/web:1 -n shop",
+     Level.DANGEROUS),
+    (("ghcr.io/acme/web:1",),
+     "kubectl patch deploy web -n shop --type=json -p '[{\"op\":\"replace\",\"path\":"
+     "\"/spec/template/spec/containers/0/image\",\"value\":\"quay.io/x/web:1\"}]'",
+     Level.DANGEROUS),
+])
+def test_an_image_from_another_source_than_the_running_one_is_dangerous(
+        running: tuple[str, ...], line: str, level: Level) -> None:
+    seen: list[tuple[str, str | None, str]] = []
+
+    def observe(resource: str, namespace: str | None, name: str) -> dict[str, object] | None:
+        seen.append((resource, namespace, name))
+        return _running(*running)
+
+    context = PolicyContext(namespace="shop", observe=observe)
+    _, assessment = classify(line, context=context)
+    assert assessment.level is level, assessment
+    assert ("image-source-change" in assessment.rule_ids) is (level is Level.DANGEROUS)
+    assert seen == [("deployments", "shop", "web")]
+    # without the live object nothing is compared
+    assert "image-source-change" not in classify(line)[1].rule_ids
+
+
+def test_a_new_workload_or_an_unreadable_one_is_not_compared() -> None:
+    def observe(resource: str, namespace: str | None, name: str) -> None:
+        return None
+
+    context = PolicyContext(observe=observe)
+    for line in ("kubectl set image deploy/web c0=evil/x -n shop",
+                 "kubectl create deployment web --image=evil/x -n shop"):
+        assert "image-source-change" not in classify(line, context=context)[1].rule_ids
