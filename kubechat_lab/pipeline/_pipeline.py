@@ -231,7 +231,8 @@ class Pipeline:
             return self.record(ApprovedEvent(actor=actor, level=plan.level.value,
                                              approver=approver, **where))
         return self.record(RejectedEvent(actor=actor, level=plan.level.value, approver=approver,
-                                         reason=reason or None, **where))
+                                         reason=plan.command.redact(reason) if reason else None,
+                                         **where))
 
     def record_executing(self, actor: Actor, plan: Plan, *, proposal: str,
                          approver: str | None) -> int | None:
@@ -269,7 +270,8 @@ class Pipeline:
         try:
             result = self.client(plan.target).execute(plan.command)
         except ClusterError as exc:
-            failed = ExecutedEvent(actor=actor, status="error", error=str(exc)[:500],
+            failed = ExecutedEvent(actor=actor, status="error",
+                                   error=plan.command.redact(str(exc))[:500],
                                    error_code=exc.status,
                                    seconds=round(time.monotonic() - started, 4), **where)
             try:
