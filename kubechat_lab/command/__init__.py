@@ -11,6 +11,7 @@ from kubechat_lab.command._secrets import (
     redact_command,
     redact_text,
     secret_spots,
+    secret_template,
     secret_values,
 )
 from kubechat_lab.command._tokenize import Token, tokenize
@@ -36,6 +37,7 @@ __all__ = [
     "redact_text",
     "render",
     "secret_spots",
+    "secret_template",
     "secret_values",
     "tokenize",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "redacted_line",
     "redacted_manifest",
     "secret_spots",
+    "secret_template",
     "secret_values",
 ]
 
@@ -142,6 +143,53 @@ def redacted_line(command: Command) -> str:
 def redacted_manifest(command: Command) -> str | None:
     """Return the inline manifest without secret values (JSON documents when it had any)."""
     return redact_command(command).manifest
+
+
+def secret_template(command: Command) -> dict[str, Any] | None:
+    """Return the command as a template whose secret values are parameters (None: it has none).
+
+    What a runbook writes instead of the values: ``{"args": [...], "manifest": [...] | None,
+    "params": [{"where", "encoding"}]}``. ``args`` are the kubectl arguments (no ``kubectl``),
+    unquoted, each a list of literal strings and parameter indexes; ``manifest`` likewise for
+    the inline manifest. A parameter is the plain value a person types: applying its
+    ``encoding`` (``"base64"``, then ``"json"`` for a JSON string) gives what is written. When
+    a value cannot be put back that way (an unreadable patch, a last-applied annotation), the
+    template has ``"args": None`` and the runbook says so instead of writing a command.
+    """
+    import secrets
+    import shlex
+
+    nonce = secrets.token_hex(6)
+    spots: list[SecretSpot] = []
+
+    def mark(spot: SecretSpot) -> str:
+        spots.append(spot)
+        return f"KCSECRET{nonce}N{len(spots) - 1}X"
+
+    marked = redact_command(command, mark)
+    if not spots:
+        return None
+    params = [{"where": spot.where, "encoding": list(spot.encoding)} for spot in spots]
+    pattern = re.compile(rf"(\"?)KCSECRET{nonce}N(\d+)X(\"?)")
+
+    def parts(text: str) -> list[str | int] | None:
+        out: list[str | int] = []
+        last = 0
+        for match in pattern.finditer(text):
+            index = int(match[2])
+            quoted = "json" in spots[index].encoding
+            if (match[1] == '"') != quoted or (match[3] == '"') != quoted:
+                return None
+            out += [text[last:match.start()], index]
+            last = match.end()
+        out.append(text[last:])
+        return [p for p in out if p != ""]
+
+    args = [parts(word) for word in shlex.split(render(marked))[1:]]
+    manifest = parts(marked.manifest) if marked.manifest is not None else None
+    if any(a is None for a in args) or (marked.manifest is not None and manifest is None):
+        return {"args": None, "manifest": None, "params": params}
+    return {"args": args, "manifest": manifest, "params": params}
 
 
 # -- free text -----------------------------------------------------------------------------

@@ -225,3 +225,38 @@ def test_a_command_rebuilt_from_a_record_is_refused() -> None:
     with pytest.raises(CommandError) as err:
         make_plan(redact_command(cmd), target, policy=default_policy(), limits=Limits())
     assert err.value.reason == "redacted-value"
+
+
+def _encode(value: str, encoding: list[str]) -> str:
+    for step in encoding:
+        value = b64(value) if step == "base64" else json.dumps(value)
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(writes)
+def test_the_runbook_template_puts_the_values_back(
+        write: tuple[str, str | None, dict[str, str]]) -> None:
+    """What a runbook builds from the template and the typed values is the command it saved."""
+    from kubechat_lab.command import secret_template
+
+    line, manifest, data = write
+    cmd = parse(line, manifest=manifest)
+    template = secret_template(cmd)
+    assert template is not None
+    assert_hidden(data, json.dumps(template))
+    if template["args"] is None:  # only a last-applied annotation cannot be put back
+        assert "last-applied" in line
+        return
+    spots = secret_spots(cmd)
+    typed = [base64.b64decode(s.value).decode() if "base64" in s.encoding else s.value
+             for s in spots]
+
+    def build(parts: list[str | int]) -> str:
+        return "".join(p if isinstance(p, str) else _encode(typed[p], template["params"][p][
+            "encoding"]) for p in parts)
+
+    rebuilt = parse("kubectl " + shlex.join(build(a) for a in template["args"]),
+                    manifest=build(template["manifest"]) if template["manifest"] else None)
+    assert [s.value for s in secret_spots(rebuilt)] == [s.value for s in spots]
+    assert rebuilt.redacted() == cmd.redacted()

@@ -127,7 +127,12 @@ def _spellings(value: str) -> list[bytes]:
     return [s.encode() for s in {value, _b64(value), json.dumps(value)[1:-1]}]
 
 
+_SHARED: list[str] = []  # what proposals offer for sharing (runbooks): scanned like the rest
+
+
 async def _run(api: Api, proposal: dict[str, Any]) -> dict[str, Any]:
+    _SHARED.append(json.dumps([proposal.get("secret_template"), proposal.get("redacted")]))
+    assert proposal["secret_template"] is not None and proposal["redacted"], proposal
     pid = proposal["id"]
     assert proposal["level"] == "warning", proposal
     code, body = await api.call("POST", f"proposals/{pid}/approve")
@@ -153,6 +158,7 @@ async def test_no_secret_value_in_audit_rows_logs_or_webhooks(
     import psycopg
 
     values: dict[str, str] = {}
+    _SHARED.clear()
 
     def new(name: str) -> str:
         values[name] = _value()
@@ -241,6 +247,7 @@ async def test_no_secret_value_in_audit_rows_logs_or_webhooks(
         "audit payload_json": "\n".join(r[2] for r in rows).encode(),
         "webhooks": b"\n".join(bodies),
         "server log": "\n".join(server_log.lines).encode(),
+        "runbook template": "\n".join(_SHARED).encode(),
     }
     assert "kubernetes command verb=patch" in "\n".join(server_log.lines)
     leaks = [(name, where) for name, value in values.items() for where, text in places.items()
