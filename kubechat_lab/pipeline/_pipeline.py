@@ -208,7 +208,7 @@ class Pipeline:
             cluster=plan.target.cluster, namespace=plan.namespace, source=source,
             question=plan.command.redact(question) if question else question,
             provider=provider, level=plan.level.value,
-            reasons=plan.reasons, rule_ids=plan.rule_ids,
+            reasons=tuple(plan.command.redact(r) for r in plan.reasons), rule_ids=plan.rule_ids,
             decision="refused" if refused else None))
         return Proposed(plan, proposal, seq)
 
