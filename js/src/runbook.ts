@@ -52,7 +52,7 @@ export interface INotebook {
 }
 
 const CREDENTIAL =
-  /\b(token|password|passwd|secret|api[_-]?key|bearer)(\s*[=:]\s*|\s+)([^\s,;]{6,})/gi;
+  /\b(token|password|passwd|secret|api[_-]?key|bearer)(\s*[=:]\s*|\s+(?:is|to|as)\s+|\s+)([^\s,;]{6,})/gi;
 
 /** Mask values that look like credentials (`token=abc...` -> `token=REDACTED`). */
 export function redact(text: string): string {
