@@ -54,11 +54,13 @@ function withoutSecrets(t: ITurn): ITurn {
   return {
     ...t,
     question,
+    // only fields that cannot hold a value (the parsed command, notes and choices can)
     translation: t.translation && {
-      ...t.translation,
       question,
       command: r.command,
-      explanation: r.explanation
+      explanation: r.explanation,
+      provider: t.translation.provider,
+      assumptions: t.translation.assumptions
     },
     proposal: {
       ...p,

@@ -70,8 +70,11 @@ describe('toSaved (the conversation kept across reloads)', () => {
         translation: {
           question: `make secret db with pw=${value}`,
           command: `kubectl create secret generic db --from-literal=pw=${value}`,
-          explanation: `creates db with ${value}`
-        },
+          explanation: `creates db with ${value}`,
+          provider: 'rules',
+          parsed: { flags: [['from-literal', `pw=${value}`]] },
+          notes: [`built ${value}`]
+        } as ITurn['translation'],
         proposal: {
           id: 'p_1',
           command: `kubectl create secret generic db --from-literal=pw=${value}`,
