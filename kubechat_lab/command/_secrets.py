@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -76,6 +77,7 @@ class SecretSpot:
 Replace = Callable[[SecretSpot], Any]
 
 
+@functools.lru_cache(maxsize=64)
 def secret_spots(command: Command) -> tuple[SecretSpot, ...]:
     """Return every secret value ``command`` carries, in the order it carries them."""
     found: list[SecretSpot] = []
@@ -88,6 +90,7 @@ def secret_spots(command: Command) -> tuple[SecretSpot, ...]:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=64)
 def secret_values(command: Command) -> tuple[str, ...]:
     """Return the secret values of ``command`` in every spelling free text may hold them.
 
@@ -132,7 +135,14 @@ def redact_command(command: Command, replace: Replace | None = None) -> Command:
     command wrote. A patch or manifest that holds YAML anchors, or that cannot be read, is
     replaced whole.
     """
-    return _rewrite(command, replace or (lambda _spot: REDACTED))
+    if replace is None:
+        return _redacted(command)
+    return _rewrite(command, replace)
+
+
+@functools.lru_cache(maxsize=64)
+def _redacted(command: Command) -> Command:
+    return _rewrite(command, lambda _spot: REDACTED)
 
 
 def redacted_line(command: Command) -> str:
@@ -156,6 +166,13 @@ def secret_template(command: Command) -> dict[str, Any] | None:
     a value cannot be put back that way (an unreadable patch, a last-applied annotation), the
     template has ``"args": None`` and the runbook says so instead of writing a command.
     """
+    found = _template(command)
+    return json.loads(found) if found is not None else None
+
+
+@functools.lru_cache(maxsize=64)
+def _template(command: Command) -> str | None:
+    """Return the template of :func:`secret_template` as JSON text (cached per command)."""
     import secrets
     import shlex
 
@@ -188,8 +205,8 @@ def secret_template(command: Command) -> dict[str, Any] | None:
     args = [parts(word) for word in shlex.split(render(marked))[1:]]
     manifest = parts(marked.manifest) if marked.manifest is not None else None
     if any(a is None for a in args) or (marked.manifest is not None and manifest is None):
-        return {"args": None, "manifest": None, "params": params}
-    return {"args": args, "manifest": manifest, "params": params}
+        return json.dumps({"args": None, "manifest": None, "params": params})
+    return json.dumps({"args": args, "manifest": manifest, "params": params})
 
 
 # -- free text -----------------------------------------------------------------------------
@@ -294,6 +311,10 @@ def _literal(literal: str, replace: Replace) -> str:
     return f"{key}={replace(SecretSpot(f'--from-literal {key}', value))}"
 
 
+# What may be YAML anchor (``&a``) or alias (``*a``) syntax (the scanner decides).
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]")
+
+
 def _load(text: str) -> list[Any] | None:
     """Read JSON or YAML text into its documents; None when unreadable or holding anchors."""
     try:
@@ -302,10 +323,13 @@ def _load(text: str) -> list[Any] | None:
         pass
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        if any(isinstance(t, (yaml.AnchorToken, yaml.AliasToken)) for t in yaml.scan(text)):
+        if _ANCHOR.search(text) and any(  # a cheap look first, then the scanner's word
+                isinstance(t, (yaml.AnchorToken, yaml.AliasToken))
+                for t in yaml.scan(text, Loader=loader)):
             return None
-        return list(yaml.safe_load_all(text))
+        return list(yaml.load_all(text, Loader=loader))  # a safe loader (C when built)
     except yaml.YAMLError:
         return None
 

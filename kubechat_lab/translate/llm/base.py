@@ -290,8 +290,10 @@ class LLMTranslator:
                 f"{self.id} skipped: circuit open after {self.breaker.failures} failures, "
                 f"next try in {self.breaker.retry_in():.0f}s"))
         messages = build_messages(question, ctx)
-        logger.debug("translate prompt provider=%s messages=%s", self.id,
-                     [{**m, "content": redact_text(str(m.get("content", "")))} for m in messages])
+        if logger.isEnabledFor(logging.DEBUG):  # redacting the prompt is not free
+            logger.debug("translate prompt provider=%s messages=%s", self.id,
+                         [{**m, "content": redact_text(str(m.get("content", "")))}
+                          for m in messages])
         facts = read_question(question, ctx)
         sink = self._stream_sink(on_delta)
         try:
