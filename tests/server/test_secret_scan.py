@@ -255,3 +255,27 @@ async def test_no_secret_value_in_audit_rows_logs_or_webhooks(
     assert not leaks, f"secret values reached: {leaks} (audit head {head})"
     code, verified = await api.call("GET", "audit/verify")
     assert code == 200 and verified["ok"], verified
+
+
+async def test_a_conversation_keeps_no_value_for_a_follow_up(
+    api: Api, admin: Any, namespace: str
+) -> None:
+    """The turn a follow-up reads has no value; reusing it is refused, not written."""
+    from kubernetes.client.exceptions import ApiException
+
+    with pytest.raises(ApiException) as absent:  # the follow-up's target is free
+        admin.read_namespaced_secret("db", "default")
+    assert absent.value.status == 404
+    value = _value()
+    code, asked = await api.call("POST", "ask", {
+        "question": f"create a secret called db in {namespace} with password={value}",
+        "conversation": "kc-redact-follow-up"})
+    assert code == 200 and asked["proposal"] is not None, asked
+    await _run(api, asked["proposal"])
+    code, again = await api.call("POST", "ask", {
+        "question": "and in default?", "conversation": "kc-redact-follow-up"})
+    assert code == 400 and again["reason"] == "redacted-value", again
+    assert value not in json.dumps(again)
+    with pytest.raises(ApiException) as missing:  # nothing was written with the placeholder
+        admin.read_namespaced_secret("db", "default")
+    assert missing.value.status == 404
