@@ -1,10 +1,11 @@
 """The one redaction of secret values: what a command writes into a Secret, and free text.
 
-A command can carry a Secret's values in three places: ``--from-literal`` of
+A command can carry a Secret's values in four places: ``--from-literal`` of
 ``create secret generic``, the ``data``/``stringData`` of a ``patch`` of a Secret (every
-patch type), and the Secrets of an inline manifest (``apply``/``create``/``replace -f -``,
-several documents and ``kind: List`` included). :func:`secret_spots` finds each value;
-:func:`redact_command` gives the command with each one replaced, which is what the audit
+patch type), the Secrets of an inline manifest (``apply``/``create``/``replace -f -``,
+several documents and ``kind: List`` included), and the last-applied annotation (a copy of
+the whole Secret) written by a patch, a manifest or ``annotate``. :func:`secret_spots` finds
+each value; :func:`redact_command` gives the command with each one replaced, which is what the audit
 chain, the logs, webhooks and conversations keep (:func:`redacted_line` and
 :func:`redacted_manifest` are its text). Free text (a question, an error) goes through
 :func:`redact_text`, which removes a command's values and anything that looks like a
@@ -297,11 +298,21 @@ def _rewrite(command: Command, replace: Replace) -> Command:
     elif command.verb == "patch" and holds_secret:
         flags = tuple((key, _patch(value, replace) if key == "patch" else value)
                       for key, value in flags)
+    args = command.args
+    if command.verb == "annotate" and holds_secret:  # the last-applied copy of the Secret
+        args = tuple(_annotation(arg, replace) for arg in args)
     if manifest is not None:
         manifest = _manifest(manifest, replace)
-    if flags == command.flags and manifest == command.manifest:
+    if flags == command.flags and manifest == command.manifest and args == command.args:
         return command
-    return dataclasses.replace(command, flags=flags, manifest=manifest)
+    return dataclasses.replace(command, flags=flags, manifest=manifest, args=args)
+
+
+def _annotation(arg: str, replace: Replace) -> str:
+    key, sep, value = arg.partition("=")
+    if not sep or key.lower() != _LAST_APPLIED:
+        return arg
+    return f"{key}={_applied(value, f'annotation {key}', replace)}"
 
 
 def _literal(literal: str, replace: Replace) -> str:

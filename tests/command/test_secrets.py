@@ -260,3 +260,12 @@ def test_the_runbook_template_puts_the_values_back(
                     manifest=build(template["manifest"]) if template["manifest"] else None)
     assert [s.value for s in secret_spots(rebuilt)] == [s.value for s in spots]
     assert rebuilt.redacted() == cmd.redacted()
+
+
+def test_an_annotation_that_copies_the_secret_is_redacted() -> None:
+    applied = json.dumps({"kind": "Secret", "data": {"pw": b64("Zqhunter22")}})
+    cmd = parse("kubectl annotate secret db -n shop x=keep "
+                + shlex.quote(f"kubectl.kubernetes.io/last-applied-configuration={applied}"))
+    assert b64("Zqhunter22") not in cmd.redacted() and "x=keep" in cmd.redacted()
+    assert '\\"pw\\":\\"<redacted>\\"' in json.dumps(cmd.redacted())
+    assert "Zqhunter22" in cmd.secret_values
