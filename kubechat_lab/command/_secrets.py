@@ -46,6 +46,8 @@ __all__ = [
 #: What the audit log, the logs and webhooks keep of a secret value.
 REDACTED = "<redacted>"
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# Commands whose redaction is kept (a manifest may be 1 MB: a few, not many).
+_CACHED = 16
 _VALUE_FIELDS = frozenset({"data", "stringdata"})
 # Where a JSON-patch op on a Secret writes nothing secret: its value is kept.
 _PLAIN_PATHS = (("metadata", "labels"), ("metadata", "name"), ("metadata", "namespace"),
@@ -78,7 +80,7 @@ class SecretSpot:
 Replace = Callable[[SecretSpot], Any]
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=_CACHED)
 def secret_spots(command: Command) -> tuple[SecretSpot, ...]:
     """Return every secret value ``command`` carries, in the order it carries them."""
     found: list[SecretSpot] = []
@@ -91,7 +93,7 @@ def secret_spots(command: Command) -> tuple[SecretSpot, ...]:
     return tuple(found)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=_CACHED)
 def secret_values(command: Command) -> tuple[str, ...]:
     """Return the secret values of ``command`` in every spelling free text may hold them.
 
@@ -141,7 +143,7 @@ def redact_command(command: Command, replace: Replace | None = None) -> Command:
     return _rewrite(command, replace)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=_CACHED)
 def _redacted(command: Command) -> Command:
     return _rewrite(command, lambda _spot: REDACTED)
 
@@ -171,7 +173,7 @@ def secret_template(command: Command) -> dict[str, Any] | None:
     return json.loads(found) if found is not None else None
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=_CACHED)
 def _template(command: Command) -> str | None:
     """Return the template of :func:`secret_template` as JSON text (cached per command)."""
     import secrets
