@@ -30,6 +30,17 @@ export interface IPreview {
   result?: IResult | null;
 }
 
+/**
+ * A command whose secret values are parameters (`secret_template` of a proposal): arguments
+ * (unquoted, no `kubectl`) and the inline manifest as literal strings and parameter indexes.
+ * `args` is null when the values cannot be put back (the runbook then says so).
+ */
+export interface ISecretTemplate {
+  args: (string | number)[][] | null;
+  manifest: (string | number)[] | null;
+  params: { where: string; encoding: string[] }[];
+}
+
 /** One proposal as the server serves it (C2: `context` is the resolved context). */
 export interface IProposal {
   id: string;
@@ -56,6 +67,14 @@ export interface IProposal {
   audit_seqs?: number[];
   error?: string | null;
   result?: IResult | null;
+  /** Set when the command writes Secret values: what a runbook writes instead of them. */
+  secret_template?: ISecretTemplate | null;
+  /** The command, question and explanation without secret values. */
+  redacted?: {
+    command: string;
+    question: string | null;
+    explanation: string;
+  };
 }
 
 export interface ITranslation {

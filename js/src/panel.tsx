@@ -11,7 +11,7 @@ import { AuditView } from './components/AuditView';
 import { Card, ICardActions, ITurn } from './components/Card';
 import { Header } from './components/Header';
 import { IHealth, IProposal, isPending, newConversationId } from './model';
-import { IRunbookTurn } from './runbook';
+import { IRunbookTurn, redact } from './runbook';
 
 export interface IPanelSettings {
   runSafeWithoutClick: boolean;
@@ -39,6 +39,41 @@ export interface ISavedConversation {
   turns: ITurn[];
 }
 
+/**
+ * A turn without secret values (what is kept on disk): a command that wrote Secret values
+ * keeps the server's redacted command, question and explanation, and its template; every
+ * question loses credential-looking values.
+ */
+function withoutSecrets(t: ITurn): ITurn {
+  const p = t.proposal;
+  if (!p?.secret_template || !p.redacted) {
+    return { ...t, question: redact(t.question) };
+  }
+  const r = p.redacted;
+  const question = r.question ?? redact(t.question);
+  return {
+    ...t,
+    question,
+    // only fields that cannot hold a value (the parsed command, notes and choices can)
+    translation: t.translation && {
+      question,
+      command: r.command,
+      explanation: r.explanation,
+      provider: t.translation.provider,
+      assumptions: t.translation.assumptions
+    },
+    proposal: {
+      ...p,
+      command: r.command,
+      display: r.command,
+      parsed: undefined,
+      question: r.question,
+      explanation: r.explanation,
+      result: null
+    }
+  };
+}
+
 /** The saved form of a conversation: result rows dropped, unfinished work marked as such. */
 export function toSaved(
   conversation: string,
@@ -46,7 +81,7 @@ export function toSaved(
 ): ISavedConversation {
   return {
     conversation,
-    turns: turns.map(t => ({
+    turns: turns.map(withoutSecrets).map(t => ({
       ...t,
       result: null,
       status:

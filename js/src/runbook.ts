@@ -13,9 +13,18 @@
  *   unattended run never deletes anything.
  * - No outputs are written (so no output of a Secret ever lands in the file), and values that
  *   look like credentials in questions or explanations are masked.
+ * - A command that writes Secret values (the server's `secret_template`) never has them in the
+ *   file: each value becomes a `secret_N = None` parameter, asked for with `getpass` when its
+ *   cell runs, and the cell builds the command from the template in Python (calling the magic
+ *   directly, so IPython never expands braces or `$` inside a value).
  */
 
-import { IProposal, kubectlArgs, touchesSecrets } from './model';
+import {
+  IProposal,
+  ISecretTemplate,
+  kubectlArgs,
+  touchesSecrets
+} from './model';
 
 /** One turn of the conversation as the panel keeps it. */
 export interface IRunbookTurn {
@@ -43,7 +52,7 @@ export interface INotebook {
 }
 
 const CREDENTIAL =
-  /\b(token|password|passwd|secret|api[_-]?key|bearer)(\s*[=:]\s*|\s+)([^\s,;]{6,})/gi;
+  /\b(token|password|passwd|secret|api[_-]?key|bearer)(\s*[=:]\s*|\s+(?:is|to|as)\s+|\s+)([^\s,;]{6,})/gi;
 
 /** Mask values that look like credentials (`token=abc...` -> `token=REDACTED`). */
 export function redact(text: string): string {
@@ -105,6 +114,86 @@ export function runbookMagic(
   return `%kubectl ${approve}${ctx}${args}`;
 }
 
+/** A Python expression for a template part list: literals and `secret_N` variables. */
+function pyParts(
+  parts: (string | number)[],
+  names: string[],
+  template: ISecretTemplate
+): string {
+  const out = parts.map(part => {
+    if (typeof part === 'string') {
+      return pyString(part);
+    }
+    let expr = names[part];
+    for (const step of template.params[part].encoding) {
+      expr =
+        step === 'base64'
+          ? `base64.b64encode(${expr}.encode()).decode()`
+          : `json.dumps(${expr})`;
+    }
+    return expr;
+  });
+  return out.length ? out.join(' + ') : '""';
+}
+
+/**
+ * The cell that runs a command whose Secret values are parameters: each value is asked for
+ * (unless the parameters cell set it) and the command is built in Python, never saved.
+ */
+export function secretCell(
+  p: IProposal,
+  template: ISecretTemplate,
+  names: string[],
+  params: { context: string | null; namespace: string | null }
+): string {
+  const lines = [
+    '# This command writes Secret values; they are not saved in this runbook. Each one is',
+    '# asked for when this cell runs, unless the parameters cell sets it.',
+    'import base64, json, shlex',
+    'from getpass import getpass'
+  ];
+  template.params.forEach((param, i) => {
+    const where = param.where.replace(/[\r\n]/g, ' ');
+    lines.push(
+      `if ${names[i]} is None:`,
+      `    ${names[i]} = getpass(${pyString(`Secret value (${where}): `)})`
+    );
+  });
+  const args = (template.args || []).map((parts, i, all) => {
+    const previous = i > 0 ? all[i - 1] : null;
+    if (
+      params.namespace &&
+      p.namespace === params.namespace &&
+      previous &&
+      previous.length === 1 &&
+      (previous[0] === '-n' || previous[0] === '--namespace') &&
+      parts.length === 1 &&
+      parts[0] === params.namespace
+    ) {
+      return 'namespace';
+    }
+    return pyParts(parts, names, template);
+  });
+  const approve = p.level === 'warning' ? '--approve ' : '';
+  const ctx =
+    params.context && p.context === params.context
+      ? '"--context " + shlex.quote(context) + " "'
+      : pyString(p.context ? `--context ${p.context} ` : '');
+  lines.push(
+    `_args = [${args.join(', ')}]`,
+    `_line = ${pyString(approve)} + ${ctx} + " ".join(shlex.quote(a) for a in _args)`
+  );
+  if (template.manifest) {
+    lines.push(
+      `_manifest = ${pyParts(template.manifest, names, template)}`,
+      'get_ipython().find_cell_magic("kubectl")(_line, _manifest)'
+    );
+  } else {
+    lines.push('get_ipython().find_line_magic("kubectl")(_line)');
+  }
+  return lines.join('\n');
+}
+
 let counter = 0;
 function cellId(): string {
   counter += 1;
@@ -135,6 +224,21 @@ export function buildRunbook(
   const context = mostCommon(ran.map(t => t.proposal!.context));
   const namespace = mostCommon(ran.map(t => t.proposal!.namespace));
   const cells: INotebookCell[] = [];
+  const secretNames = new Map<IRunbookTurn, string[]>();
+  const secretLines: string[] = [];
+  for (const turn of ran) {
+    const template = turn.proposal!.secret_template;
+    if (template && template.args) {
+      const names = template.params.map(param => {
+        const name = `secret_${secretLines.length + 1}`;
+        secretLines.push(
+          `${name} = None  # ${param.where.replace(/[\r\n]/g, ' ')}: asked for when it runs`
+        );
+        return name;
+      });
+      secretNames.set(turn, names);
+    }
+  }
   cells.push(
     markdown(
       `# ${mdEscape(title)}\n\n` +
@@ -152,7 +256,11 @@ export function buildRunbook(
     code(
       '# Parameters: change them to run this runbook elsewhere.\n' +
         `context = ${context ? pyString(context) : 'None'}\n` +
-        `namespace = ${namespace ? pyString(namespace) : 'None'}`,
+        `namespace = ${namespace ? pyString(namespace) : 'None'}` +
+        (secretLines.length
+          ? '\n# Secret values: never saved here; set them or type them when asked.\n' +
+            secretLines.join('\n')
+          : ''),
       ['parameters']
     )
   );
@@ -160,8 +268,11 @@ export function buildRunbook(
   let step = 0;
   for (const turn of turns) {
     const p = turn.proposal;
-    const lines = [`## ${++step}. ${mdEscape(redact(turn.question))}`];
-    const explanation = turn.explanation || p?.explanation;
+    const question = p?.redacted?.question ?? turn.question;
+    const lines = [`## ${++step}. ${mdEscape(redact(question))}`];
+    const explanation = p?.redacted
+      ? p.redacted.explanation
+      : turn.explanation || p?.explanation;
     if (explanation) {
       lines.push('', mdEscape(redact(explanation)));
     }
@@ -178,7 +289,9 @@ export function buildRunbook(
     if (!turn.ran) {
       lines.push(
         '',
-        `_Not run in the conversation (${p.state})._ \`${kubectlArgs(p.command)}\``
+        `_Not run in the conversation (${p.state})._ \`${kubectlArgs(
+          p.redacted?.command ?? p.command
+        )}\``
       );
       cells.push(markdown(lines.join('\n')));
       continue;
@@ -194,9 +307,23 @@ export function buildRunbook(
           ? '# level: WARNING - a write; without approve:warning drop --approve and click Approve'
           : '# level: SAFE - read-only';
     const tags = p.level === 'dangerous' ? ['nbval-skip'] : [];
-    cells.push(
-      code(`${note}\n${runbookMagic(p, { context, namespace })}`, tags)
-    );
+    const template = p.secret_template;
+    if (template && !template.args) {
+      cells.push(
+        markdown(
+          '_This command wrote Secret values in a form this runbook cannot ask for; ' +
+            'it is not saved. Run it by hand._'
+        )
+      );
+      continue;
+    }
+    const body = template
+      ? secretCell(p, template, secretNames.get(turn) || [], {
+          context,
+          namespace
+        })
+      : runbookMagic(p, { context, namespace });
+    cells.push(code(`${note}\n${body}`, tags));
   }
   return {
     nbformat: 4,

@@ -6,6 +6,15 @@ from kubechat_lab.command._builtin_resources import DEFAULT_RESOURCES
 from kubechat_lab.command._pointer import is_index_token, pointer_tokens
 from kubechat_lab.command._render import render
 from kubechat_lab.command._resource_table import ResourceInfo, ResourceTable
+from kubechat_lab.command._secrets import (
+    REDACTED,
+    SecretSpot,
+    redact_command,
+    redact_text,
+    secret_spots,
+    secret_template,
+    secret_values,
+)
 from kubechat_lab.command._tokenize import Token, tokenize
 from kubechat_lab.command._validate import manifest_objects
 from kubechat_lab.command._verb_kinds import VERBS
@@ -17,12 +26,14 @@ __all__ = [
     "DEFAULT_RESOURCES",
     "MAX_DATA_CHARS",
     "MAX_DATA_DEPTH",
+    "REDACTED",
     "VERBS",
     "Command",
     "CommandError",
     "CommandSyntaxError",
     "ResourceInfo",
     "ResourceTable",
+    "SecretSpot",
     "Token",
     "is_index_token",
     "load_data",
@@ -30,6 +41,11 @@ __all__ = [
     "manifest_objects",
     "parse",
     "pointer_tokens",
+    "redact_command",
+    "redact_text",
     "render",
+    "secret_spots",
+    "secret_template",
+    "secret_values",
     "tokenize",
 ]

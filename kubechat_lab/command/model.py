@@ -6,7 +6,6 @@ The resource table lives in ``_resource_table`` (with the built-in one in
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from kubechat_lab.command._builtin_resources import DEFAULT_RESOURCES
 from kubechat_lab.command._grammar import read_command
 from kubechat_lab.command._render import render
 from kubechat_lab.command._resource_table import BUILTIN_GROUPS, ResourceInfo, ResourceTable
+from kubechat_lab.command._secrets import redact_text, redacted_line, secret_values
 from kubechat_lab.command._verb_kinds import READ_VERBS, VERBS, WRITE_VERBS
 from kubechat_lab.errors import CommandError
 
@@ -34,10 +34,6 @@ __all__ = [
 ]
 
 _READ_ROLLOUT = frozenset({"status", "history"})
-
-#: What the audit log and the logs keep of a secret value a command carries.
-REDACTED = "<redacted>"
-
 
 @dataclass(frozen=True, slots=True)
 class Command:
@@ -132,32 +128,28 @@ class Command:
 
     @property
     def secret_values(self) -> tuple[str, ...]:
-        """The values of a Secret written on the command line (``--from-literal``).
+        """Every secret value the command writes (and its base64 spelling).
 
+        ``--from-literal`` of ``create secret generic``, ``data``/``stringData`` of a patch of
+        a Secret, the Secrets of an inline manifest (:mod:`kubechat_lab.command._secrets`).
         They must never reach the audit log or the logs: see :meth:`redacted`.
         """
-        if (self.verb, self.subverb) != ("create", "secret generic"):
-            return ()
-        return tuple(value for _, sep, value in
-                     (literal.partition("=") for literal in self.flag_values("from-literal"))
-                     if sep and value)
+        return secret_values(self)
 
     def redacted(self) -> str:
         """Return the canonical line with every secret value as ``<redacted>`` (keys kept).
 
         What is recorded: the audit chain proves which keys a command wrote, never their values.
         """
-        if not self.secret_values:
-            return self.render()
-        flags = tuple((key, _redact_literal(value) if key == "from-literal" else value)
-                      for key, value in self.flags)
-        return render(dataclasses.replace(self, flags=flags))
+        return redacted_line(self)
 
     def redact(self, text: str) -> str:
-        """Return free text (the question that asked for it) without this command's secrets."""
-        for value in sorted(set(self.secret_values), key=len, reverse=True):
-            text = text.replace(value, REDACTED)
-        return text
+        """Return free text (the question that asked for it) without secret values.
+
+        This command's values go, and so does anything that looks like a credential
+        (:func:`kubechat_lab.command.redact_text`).
+        """
+        return redact_text(text, self.secret_values)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-friendly dict of every field plus ``"canonical"`` (the rendered line)."""
@@ -308,9 +300,4 @@ def parse(
         args=args,
         manifest=manifest,
     )
-
-
-def _redact_literal(literal: str) -> str:
-    key, sep, _ = literal.partition("=")
-    return f"{key}={REDACTED}" if sep else literal
 

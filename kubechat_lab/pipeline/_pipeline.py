@@ -224,7 +224,7 @@ class Pipeline:
             cluster=plan.target.cluster, namespace=plan.namespace, source=source,
             question=plan.command.redact(question) if question else question,
             provider=provider, level=plan.level.value,
-            reasons=plan.reasons, rule_ids=plan.rule_ids,
+            reasons=tuple(plan.command.redact(r) for r in plan.reasons), rule_ids=plan.rule_ids,
             decision="refused" if refused else None))
         return Proposed(plan, proposal, seq)
 
@@ -247,7 +247,8 @@ class Pipeline:
             return self.record(ApprovedEvent(actor=actor, level=plan.level.value,
                                              approver=approver, **where))
         return self.record(RejectedEvent(actor=actor, level=plan.level.value, approver=approver,
-                                         reason=reason or None, **where))
+                                         reason=plan.command.redact(reason) if reason else None,
+                                         **where))
 
     def record_executing(self, actor: Actor, plan: Plan, *, proposal: str,
                          approver: str | None) -> int | None:
@@ -285,7 +286,8 @@ class Pipeline:
         try:
             result = self.client(plan.target).execute(plan.command)
         except ClusterError as exc:
-            failed = ExecutedEvent(actor=actor, status="error", error=str(exc)[:500],
+            failed = ExecutedEvent(actor=actor, status="error",
+                                   error=plan.command.redact(str(exc))[:500],
                                    error_code=exc.status,
                                    seconds=round(time.monotonic() - started, 4), **where)
             try:

@@ -6,7 +6,8 @@ import hashlib
 import shlex
 from dataclasses import dataclass
 
-from kubechat_lab.command import Command, parse
+from kubechat_lab.command import REDACTED, Command, parse, redact_command, secret_spots
+from kubechat_lab.errors import CommandError
 from kubechat_lab.pipeline._explicit import (
     blocking_seconds,
     explicit_namespace,
@@ -83,8 +84,12 @@ class Plan:
 
     @property
     def manifest_digest(self) -> str | None:
-        """``sha256:`` of the inline manifest (what the audit keeps of it), if there is one."""
-        manifest = self.command.manifest
+        """``sha256:`` of the inline manifest (what the audit keeps of it), if there is one.
+
+        A manifest that holds Secrets is digested without their values (keys kept), so the
+        digest cannot confirm a guessed value.
+        """
+        manifest = redact_command(self.command).manifest
         if manifest is None:
             return None
         return "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
@@ -153,6 +158,11 @@ def make_plan(
         command = parse(source, resources=target.resources, manifest=manifest)
     else:
         command = source
+    if any(spot.value == REDACTED for spot in secret_spots(command)):
+        msg = (f"this command writes {REDACTED!r} as a secret value: it was rebuilt from a record "
+               "that never keeps secret values (a conversation, the audit log); give the value "
+               "itself")
+        raise CommandError(msg, reason="redacted-value")
     command, assumptions = _explicit(command, target)
     context = PolicyContext(user=target.user, namespace=target.namespace, groups=target.groups,
                             observe=observe)

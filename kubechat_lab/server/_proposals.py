@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from kubechat_lab.command import secret_template
 from kubechat_lab.errors import KubechatError
 
 if TYPE_CHECKING:
@@ -232,6 +233,13 @@ class Proposal:
             "error": self.error,
             "progress": self.extra.get("progress"),
             "conversation": self.conversation,
+            # what a runbook or a shared record writes instead of secret values
+            "secret_template": secret_template(self.command),
+            "redacted": {
+                "command": self.plan.recorded,
+                "question": self.command.redact(self.question) if self.question else None,
+                "explanation": self.command.redact(self.explanation),
+            },
         }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.audit.events import AskEvent
+from kubechat_lab.command import redact_command, redact_text
 from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyViolation
 from kubechat_lab.pipeline import ResultWithheldError
 from kubechat_lab.policy import Level
@@ -166,7 +167,7 @@ class KubechatService:
             plan = self.pipeline.plan(translation.command, target)
         seq = self.record(AskEvent(
             actor=principal.actor(target.identity),
-            question=plan.command.redact(question) if plan is not None else question,
+            question=plan.command.redact(question) if plan is not None else redact_text(question),
             provider=translation.provider,
             outcome="translated" if plan is not None else "untranslated",
             command=plan.recorded if plan is not None else None, context=target.context,
@@ -175,13 +176,17 @@ class KubechatService:
                                "choices": [], "audit_seq": seq}
         if plan is None:
             out["choices"] = self.judged_choices(translation, target)
-            self.conversations.add(principal.owner, conversation, Turn(question, None))
+            self.conversations.add(principal.owner, conversation,
+                                   Turn(redact_text(question), None))
             return out
         proposal = self._propose_plan(
             principal, plan, source="ask", question=question, provider=translation.provider,
             explanation=translation.explanation, assumptions=translation.assumptions,
             notes=translation.notes, conversation=conversation)
-        self.conversations.add(principal.owner, conversation, Turn(question, plan.command),
+        # The conversation keeps the turn without secret values: a follow-up that reuses them
+        # carries <redacted>, which make_plan refuses.
+        self.conversations.add(principal.owner, conversation,
+                               Turn(plan.command.redact(question), redact_command(plan.command)),
                                proposal.id)
         out["proposal"] = proposal.to_dict()
         return out

@@ -187,7 +187,8 @@ class WatchRegistry:
         live = LiveWatch(self, principal, proposal, watch, limit)
         with self._lock:
             self._live[proposal_id] = live
-        logger.info("kubechat watch started proposal=%s command=%r", proposal_id, before.text)
+        logger.info("kubechat watch started proposal=%s command=%r", proposal_id,
+                    before.plan.recorded)
         return live
 
     def finish(self, live: LiveWatch, reason: str, error: str | None) -> int | None:

@@ -213,3 +213,30 @@ def test_events_have_the_same_fields_as_the_servers(
             assert ours.get(key) == theirs.get(key), (theirs["type"], key)
     assert cli[0]["via"] == "cli" and server[0]["via"] == "browser"
     assert verify(audit_db)[0] == 0
+
+
+def test_a_secret_written_from_the_cli_keeps_its_values_out_of_the_chain(
+    sandbox: SandboxInfo, audit_db: AuditDb, space: str
+) -> None:
+    """``kubechat run`` records through the same redaction as the server: keys, no values."""
+    import base64
+    import json
+    import secrets
+
+    value = "Sv" + secrets.token_hex(8)
+    code, _, err = invoke(
+        sandbox, f"create secret generic cli-db -n {space} --from-literal pw={value}", "--yes",
+        "--audit-dsn", audit_db.app_dsn)
+    assert code == 0, err
+    written = kjson(sandbox, "get", "secret", "cli-db", "-n", space)["data"]["pw"]
+    assert base64.b64decode(written).decode() == value
+    patched = "Sv" + secrets.token_hex(8)
+    body = json.dumps({"stringData": {"pw": patched}})
+    code, _, err = invoke(sandbox, f"patch secret cli-db -n {space} -p '{body}'", "--yes",
+                          "--audit-dsn", audit_db.app_dsn)
+    assert code == 0, err
+    events = json.dumps([r.event for r in chain(audit_db)])
+    assert "pw=<redacted>" in events and '\\"pw\\":\\"<redacted>\\"' in events
+    for secret in (value, patched):
+        for spelling in (secret, base64.b64encode(secret.encode()).decode()):
+            assert spelling not in events

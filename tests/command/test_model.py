@@ -160,7 +160,7 @@ def test_secret_values_are_redacted_for_the_record_only() -> None:
     line = ("create secret generic db -n shop --from-literal=password=s3=cr3t "
             "--from-literal=user=bob")
     cmd = parse(line)
-    assert cmd.secret_values == ("s3=cr3t", "bob")
+    assert {"s3=cr3t", "bob"} <= set(cmd.secret_values)
     assert "s3=cr3t" in cmd.render()  # what runs keeps the values
     recorded = cmd.redacted()
     assert "s3=cr3t" not in recorded and "bob" not in recorded

@@ -139,3 +139,121 @@ describe('runbookMagic and redact', () => {
     expect(redact('show pods')).toBe('show pods');
   });
 });
+
+describe('a command that writes Secret values', () => {
+  const value = 'Sv-hunter2-Zq';
+  const b64 = 'U3YtaHVudGVyMi1acQ==';
+  const literal = p({
+    command: `kubectl create secret generic db -n shop --from-literal=password=${value}`,
+    level: 'warning',
+    question: `create secret db with password ${value}`,
+    explanation: `creates db with ${value}`,
+    secret_template: {
+      args: [
+        ['create'],
+        ['secret'],
+        ['generic'],
+        ['db'],
+        ['-n'],
+        ['shop'],
+        ['--from-literal=password=', 0]
+      ],
+      manifest: null,
+      params: [{ where: '--from-literal password', encoding: [] }]
+    },
+    redacted: {
+      command:
+        "kubectl create secret generic db -n shop --from-literal='password=<redacted>'",
+      question: 'create secret db with password <redacted>',
+      explanation: 'creates db with <redacted>'
+    }
+  });
+  const manifest = p({
+    command: 'kubectl apply -n shop -f -',
+    level: 'warning',
+    parsed: { manifest: `kind: Secret\ndata: {pw: ${b64}}` },
+    secret_template: {
+      args: [['apply'], ['-n'], ['shop'], ['-f'], ['-']],
+      manifest: ['{"kind":"Secret","data":{"pw":', 0, '}}\n'],
+      params: [{ where: 'Secret db data.pw', encoding: ['base64', 'json'] }]
+    },
+    redacted: {
+      command: 'kubectl apply -n shop -f -',
+      question: null,
+      explanation: ''
+    }
+  });
+  const unreadable = p({
+    command: `kubectl patch secret db -n shop -p 'x: &a ${value}'`,
+    level: 'warning',
+    secret_template: {
+      args: null,
+      manifest: null,
+      params: [{ where: 'patch', encoding: [] }]
+    }
+  });
+  const nb = buildRunbook([
+    {
+      question: `create secret db with password ${value}`,
+      proposal: literal,
+      ran: true
+    },
+    { question: 'apply it', proposal: manifest, ran: true },
+    {
+      question: 'again',
+      proposal: { ...literal, state: 'rejected' },
+      ran: false
+    },
+    { question: 'patch it', proposal: unreadable, ran: true }
+  ]);
+  const text = JSON.stringify(nb);
+  const code = nb.cells.filter(c => c.cell_type === 'code').map(c => c.source);
+
+  it('never writes the value, in any spelling', () => {
+    expect(text).not.toContain(value);
+    expect(text).not.toContain(b64);
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('makes each value a parameter that is asked for when the cell runs', () => {
+    expect(code[0]).toContain(
+      'secret_1 = None  # --from-literal password: asked for when it runs'
+    );
+    expect(code[0]).toContain('secret_2 = None  # Secret db data.pw');
+    expect(code[2]).toContain('if secret_1 is None:');
+    expect(code[2]).toContain(
+      'secret_1 = getpass("Secret value (--from-literal password): ")'
+    );
+    expect(code[2]).toContain(
+      '_args = ["create", "secret", "generic", "db", "-n", namespace, ' +
+        '"--from-literal=password=" + secret_1]'
+    );
+    expect(code[2]).toContain(
+      '_line = "--approve " + "--context " + shlex.quote(context) + " " + ' +
+        '" ".join(shlex.quote(a) for a in _args)'
+    );
+    expect(code[2]).toContain(
+      'get_ipython().find_line_magic("kubectl")(_line)'
+    );
+  });
+
+  it('builds a manifest with the value encoded as it was written', () => {
+    expect(code[3]).toContain(
+      '_manifest = "{\\"kind\\":\\"Secret\\",\\"data\\":{\\"pw\\":" + ' +
+        'json.dumps(base64.b64encode(secret_2.encode()).decode()) + "}}\\n"'
+    );
+    expect(code[3]).toContain(
+      'get_ipython().find_cell_magic("kubectl")(_line, _manifest)'
+    );
+  });
+
+  it('shows what was not run without its values, and says what it cannot ask for', () => {
+    const md = nb.cells
+      .filter(c => c.cell_type === 'markdown')
+      .map(c => c.source)
+      .join('\n');
+    expect(md).toContain("--from-literal='password=<redacted>'");
+    expect(md).toContain('cannot ask for; it is not saved');
+    expect(code).toHaveLength(4);
+  });
+});

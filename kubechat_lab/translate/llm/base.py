@@ -21,6 +21,7 @@ from typing import ClassVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from kubechat_lab.command import redact_text
 from kubechat_lab.errors import TranslateError, TranslateTimeoutError
 from kubechat_lab.translate._checks import read_question
 from kubechat_lab.translate._options import TranslatorOption
@@ -289,7 +290,10 @@ class LLMTranslator:
                 f"{self.id} skipped: circuit open after {self.breaker.failures} failures, "
                 f"next try in {self.breaker.retry_in():.0f}s"))
         messages = build_messages(question, ctx)
-        logger.debug("translate prompt provider=%s messages=%s", self.id, messages)
+        if logger.isEnabledFor(logging.DEBUG):  # redacting the prompt is not free
+            logger.debug("translate prompt provider=%s messages=%s", self.id,
+                         [{**m, "content": redact_text(str(m.get("content", "")))}
+                          for m in messages])
         facts = read_question(question, ctx)
         sink = self._stream_sink(on_delta)
         try:

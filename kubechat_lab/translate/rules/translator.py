@@ -12,7 +12,7 @@ import shlex
 import time
 from typing import ClassVar
 
-from kubechat_lab.command import Command, parse
+from kubechat_lab.command import Command, parse, redact_text
 from kubechat_lab.errors import CommandError
 from kubechat_lab.translate._options import TranslatorOption
 from kubechat_lab.translate._types import Translation, TranslationContext
@@ -135,7 +135,7 @@ class RulesTranslator:
                 return Translation(question, None, text, explanation, self.id,
                                    tuple(draft.assumptions), notes, time.perf_counter() - start)
             logger.warning("rules built a command the grammar refused: question=%r text=%r "
-                           "reason=%s", question, text, exc.reason)
+                           "reason=%s", redact_text(question), redact_text(text), exc.reason)
             return Translation(
                 question=question,
                 command=None,
@@ -147,8 +147,8 @@ class RulesTranslator:
             )
         if facts.looks_only and command.is_write and ("dry-run", "server") not in command.flags:
             problems = check_command(facts, command, ctx)
-            logger.warning("rules turned a read into a write: question=%r text=%r", question,
-                           command.render())
+            logger.warning("rules turned a read into a write: question=%r text=%r",
+                           command.redact(question), command.redacted())
             return Translation(
                 question=question, command=None, text="",
                 explanation=("I can't translate this safely: the question asks to look, but I "
