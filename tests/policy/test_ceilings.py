@@ -1,4 +1,4 @@
-"""Rules with ``caps: true`` set a ceiling: the ``dry-run`` rule, and an operator's own."""
+"""Rules with ``caps: true`` set a ceiling: none by default, an operator's own (dry runs)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,30 @@ def _policy(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_dry_run_rule_is_the_default_ceiling() -> None:
-    ceilings = [rule.id for rule in default_policy().rules if rule.caps]
-    assert ceilings == ["dry-run"]
-    _, assessment = classify("kubectl drain kwok-worker-1 --ignore-daemonsets --dry-run=server")
+_DRY_RUN_CAP = """
+rules:
+  - id: dry-run
+    level: safe
+    caps: true
+    reason: "runs as a dry run: the API server checks the write and persists nothing."
+    match: {write: true, dry_run: true}
+"""
+
+
+def test_by_default_a_dry_run_is_judged_as_its_write() -> None:
+    assert [rule.id for rule in default_policy().rules if rule.caps] == []
+    _, assessment = classify("kubectl delete ns shop --dry-run=server")
+    assert assessment.level is Level.DANGEROUS and "delete" in assessment.rule_ids
+
+
+def test_an_operator_dry_run_ceiling_caps_dry_runs(tmp_path: Path) -> None:
+    policy = load_policy(_policy(tmp_path, _DRY_RUN_CAP))
+    _, assessment = classify("kubectl drain kwok-worker-1 --ignore-daemonsets --dry-run=server",
+                             policy=policy)
     assert assessment.level is Level.SAFE
     assert assessment.rule_ids[:2] == ("dry-run", "drain")  # the deciding rule first
-
-
-def test_disabling_the_dry_run_rule_judges_dry_runs_as_writes(tmp_path: Path) -> None:
-    policy = load_policy(_policy(tmp_path, "disable: [dry-run]\n"))
-    _, assessment = classify("kubectl delete ns shop --dry-run=server", policy=policy)
-    assert assessment.level is Level.DANGEROUS and "dry-run" not in assessment.rule_ids
+    _, assessment = classify("kubectl delete ns kube-system --dry-run=server", policy=policy)
+    assert assessment.level is Level.FORBIDDEN
 
 
 def test_an_operator_ceiling_never_lowers_forbidden(tmp_path: Path) -> None:

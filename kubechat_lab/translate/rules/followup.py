@@ -11,6 +11,7 @@ assumption.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shlex
 from collections.abc import Mapping
 
@@ -95,12 +96,36 @@ def undo_previous(turn: Turn) -> list[str]:
     ):
         keys = [arg.split("=")[0].split(":")[0] + "-" for arg in command.args]
         return [command.verb, kind or "", *names, *scope, *keys]
+    flipped = _flipped_patch(command)
+    if flipped is not None:
+        return ["patch", kind or "", *names, *scope, "-p", flipped]
     if command.verb == "delete":
         raise CantTranslateError("a delete cannot be undone",
                                  "recreate the object from its manifest (apply), or let its "
                                  "controller recreate it")
     raise CantTranslateError(f"kubectl has no inverse of {command.verb} that I can be sure of",
                              "say the change you want, such as 'scale checkout in shop to 2'")
+
+
+def _flipped_patch(command: Command) -> str | None:
+    """Return the inverse of a patch that sets only booleans ("suspend": true), or None."""
+    if command.verb != "patch" or (command.flag("type") or "strategic") == "json":
+        return None
+    try:
+        body = json.loads(command.flag("patch") or "")
+    except ValueError:
+        return None
+
+    def flip(value: object) -> object:
+        if isinstance(value, bool):
+            return not value
+        if isinstance(value, dict) and value:
+            flipped = {k: flip(v) for k, v in value.items()}
+            return None if None in flipped.values() else flipped
+        return None
+
+    inverse = flip(body)
+    return json.dumps(inverse, separators=(",", ":")) if inverse is not None else None
 
 
 def _flag(command: Command, name: str, value: str | None) -> Command:

@@ -9,6 +9,8 @@ and the kind of a bare name.
 
 from __future__ import annotations
 
+import shlex
+
 from kubechat_lab.command import Command
 from kubechat_lab.translate._types import TranslationContext
 from kubechat_lab.translate.rules.account import (
@@ -218,6 +220,26 @@ def _intent_of(command: Command) -> str:
     return command.verb
 
 
+def _the_other(scan: Scan, ctx: TranslationContext, kind: str | None, names: list[str],
+               previous: Command) -> list[str] | None:
+    """Return the previous command on "the other" object of a pair ("and the other replica?").
+
+    Only when the inventory has exactly one sibling (same kind, same name but for its last
+    ``-suffix``): otherwise which one is meant is a guess.
+    """
+    if kind is None or len(names) != 1 or not scan.has(
+            r"\b(?:the )?other (?:one|replica|pod|instance|node|member)\b"):
+        return None
+    stem = names[0].rsplit("-", 1)[0]
+    siblings = [name for _, name in ctx.inventory.get(kind, ())
+                if name != names[0] and name.rsplit("-", 1)[0] == stem]
+    if len(set(siblings)) != 1:
+        return None
+    argv = shlex.split(previous.render())[1:]
+    return [siblings[0] if arg == names[0] else arg.replace(f"/{names[0]}", f"/{siblings[0]}")
+            for arg in argv]
+
+
 def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] | None:
     """Arguments for a follow-up of the previous turn, or None to read the question alone."""
     turn = ctx.previous
@@ -230,6 +252,16 @@ def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] |
         draft.assumptions.append(f"undoes the previous command: {previous.render()}")
         return argv
     kind, names, namespace = previous_target(turn)
+    if kind == "nodes" and names and draft.intent == "get" and draft.resources in ([], ["pods"]) \
+            and scan.has(r"\b(?:running|pods?|scheduled|workloads?|on it|on there)\b"):
+        # "what is running on it?" after a node: the pods scheduled there, in every namespace
+        draft.resources[:] = ["pods"]
+        draft.node = names[0]
+        draft.assumptions.append(f"the pods on node {names[0]} from the previous question")
+        return _ALL_BUILDERS["get"](draft, scan, ctx.resources)
+    other = _the_other(scan, ctx, kind, names, previous)
+    if other is not None:
+        return other
     new_verb = draft.intent != "get" and draft.intent != _intent_of(previous)
     new_kind = draft.intent == "get" and draft.resources and draft.resources[0] != kind
     if new_verb or new_kind:
