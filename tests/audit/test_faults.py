@@ -27,6 +27,14 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-unty
         time.sleep(0.02)
 
 
+def _backends(db: AuditDb) -> int:
+    """Return how many sessions other than this one are open on ``db``."""
+    with psycopg.connect(db.dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                           "AND pid <> pg_backend_pid()", (db.name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _stored(dsn: str) -> dict[int, bytes]:
     with psycopg.connect(dsn) as conn:
         rows = conn.execute("SELECT seq, entry_hash FROM kubechat_audit.audit_event").fetchall()
@@ -139,6 +147,9 @@ def test_sigkilled_writer_leaves_a_sound_chain_with_every_ack(
         if process.is_alive():
             process.kill()
     assert process.exitcode == -signal.SIGKILL
+    # A COMMIT the killed client had already sent still completes on the server: read the
+    # chain only once the killed writers' backends are gone.
+    _wait_for(lambda: _backends(audit_db) == 0)
 
     acks = [line.split() for line in ack_path.read_text().splitlines()]
     stored = _stored(audit_db.dsn)
