@@ -324,26 +324,19 @@ def _literal(literal: str, replace: Replace) -> str:
     return f"{key}={replace(SecretSpot(f'--from-literal {key}', value))}"
 
 
-# What may be YAML anchor (``&a``) or alias (``*a``) syntax (the scanner decides).
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\[\]{}]")
-
-
 def _load(text: str) -> list[Any] | None:
-    """Read JSON or YAML text into its documents; None when unreadable or holding anchors."""
-    try:
-        return [json.loads(text)]
-    except ValueError:
-        pass
-    import yaml
+    """Read JSON or YAML text into its documents; None when unreadable (or refused).
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    The one bounded loader (:mod:`kubechat_lab.command._yaml`) reads it: a text it refuses
+    (anchors, a size or depth past its limits) cannot be read for its values, so the caller
+    replaces it whole.
+    """
+    from kubechat_lab.command._yaml import load_documents
+    from kubechat_lab.errors import CommandError
+
     try:
-        if _ANCHOR.search(text) and any(  # a cheap look first, then the scanner's word
-                isinstance(t, (yaml.AnchorToken, yaml.AliasToken))
-                for t in yaml.scan(text, Loader=loader)):
-            return None
-        return list(yaml.load_all(text, Loader=loader))  # a safe loader (C when built)
-    except yaml.YAMLError:
+        return load_documents(text, "manifest")
+    except CommandError:
         return None
 
 

@@ -204,12 +204,19 @@ def test_redacted_forms_keep_keys_and_structure() -> None:
     assert plain.redacted() == plain.render()
 
 
-def test_anchored_or_unreadable_bodies_are_redacted_whole() -> None:
+def test_an_anchored_body_never_becomes_a_command() -> None:
+    """The one bounded loader refuses anchors before anything reads the body, so there is no
+    command (and no audit row) to hold the value, and the refusal does not quote it."""
+    import pytest
+
+    from kubechat_lab.errors import CommandError
+
     manifest = ("apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n"
                 "stringData: &v {pw: Zqhunter2}\n")
-    cmd = parse("kubectl apply -n shop -f -", manifest=manifest)
-    assert "Zqhunter2" not in (redacted_manifest(cmd) or "")
-    assert redacted_manifest(cmd) == REDACTED
+    with pytest.raises(CommandError) as err:
+        parse("kubectl apply -n shop -f -", manifest=manifest)
+    assert err.value.reason == "yaml-alias"
+    assert "Zqhunter2" not in str(err.value)
 
 
 def test_a_command_rebuilt_from_a_record_is_refused() -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kubechat_lab.command import DEFAULT_RESOURCES
 from kubechat_lab.sandbox import demo_grounding
 from kubechat_lab.translate import RulesTranslator, TranslationContext
-from kubechat_lab.translate.rules.account import FILLERS
+from kubechat_lab.translate.rules.account import FILLERS, _forms
 from kubechat_lab.translate.rules.intents import WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
 from kubechat_lab.translate.rules.spelling import correct_spelling
@@ -73,7 +73,7 @@ def test_no_english_word_becomes_a_name(word: str, template: str) -> None:
 def _unknown(word: str) -> bool:
     """Not English, and not a typo the translator would correct (that is shown, not guessed)."""
     vocabulary = NOT_NAMES | WRITE_WORDS | FILLERS | set(RESOURCE_WORDS)
-    return (word not in set(_english()) and word not in vocabulary
+    return (word not in set(_english()) and not set(_forms(word)) & vocabulary
             and not correct_spelling(word, CTX)[1])
 
 

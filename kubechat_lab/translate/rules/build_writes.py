@@ -161,7 +161,8 @@ def _build_set_image(draft: Draft, scan: Scan, table: ResourceTable) -> list[str
 def _build_delete(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     resource = one_resource(draft, "pods" if draft.names else None, "no resource named",
                             "'delete pod web-1 in shop' or 'delete failed pods in shop'")
-    fields = phase_fields(draft, resource)
+    # a named object's state ("the finished seed job") describes it; it selects nothing
+    fields = [] if draft.names else phase_fields(draft, resource)
     argv = ["delete", resource, *draft.names, *scope(draft, table, resource), *selector(draft)]
     if fields:
         argv.append(f"--field-selector={','.join(fields)}")

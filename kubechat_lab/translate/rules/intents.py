@@ -275,7 +275,7 @@ WRITE_WORDS: frozenset[str] = frozenset(
     purged bounce bounced redeploy redeployed recycle recycled create created add added set
     change changed modify modified deploy deployed apply applied stop stopped shut kick kicked
     tear clean cleaned rid pause paused resume resumed blow replace replaced swap bump
-    suspend suspended unsuspend freeze frozen ship shipped spin
+    suspend suspended unsuspend freeze frozen ship shipped spin shutdown
     """.split()
 )
 _WRITE_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(WRITE_WORDS, key=len, reverse=True))

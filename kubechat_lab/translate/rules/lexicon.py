@@ -158,6 +158,7 @@ NOT_NAMES: frozenset[str] = frozenset(
     together number count counts total across output format shell terminal console bash
     command commands run execute exec bounce redeploy recycle reboot kill destroy terminate
     nuke erase purge evict wipe rid tear clean cleanup revert unpause untaint evacuate upgrade
+    metrics
     update change set bump switch mark make allow enable disable stop prevent shut turn
     increase decrease reduce adjust add put apply attach tag open start spin provision inspect
     investigate diagnose debug troubleshoot consuming consumption utilization utilisation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -176,6 +177,9 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
                 break
     picked = known or [i for i in free if scan.is_written_name(i)
                        or scan.words[i] in WELL_KNOWN]
+    if not picked and not draft.names:
+        if _segment_name(scan, draft, ctx, free) or _evidence_name(scan, draft, ctx):
+            return
     if not picked and draft.intent in NEEDS_NAME:
         # kubectl order: the word right after the verb ("redeploy cart in orders")
         picked = [i for i in free if i > 0 and scan.is_name(scan.words[i])
@@ -184,6 +188,45 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
     for index in picked:
         draft.names.append(scan.words[index])
         scan.take_token(index)
+
+
+def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[int]) -> bool:
+    """Read "the seed job" as the one job whose name has ``seed`` as a dash-separated part.
+
+    Only when exactly one object of the kind asked for (in the namespace asked for) has it;
+    the reading is shown as an assumption.
+    """
+    if not draft.resources or not ctx.inventory:
+        return False
+    kind = draft.resources[0]
+    for index in free:
+        word = scan.words[index]
+        if word in NOT_NAMES or word in FILLERS or len(word) < 3:
+            continue
+        hits = {name for ns, name in ctx.inventory.get(kind, ())
+                if word in name.split("-")[1:] and name != word
+                and (draft.namespace is None or ns == draft.namespace)}
+        if len(hits) == 1:
+            name = hits.pop()
+            draft.names.append(name)
+            scan.take_token(index)
+            draft.assumptions.append(f"{word!r} read as {kind[:-1]} {name}, the only one "
+                                     "with that in its name")
+            return True
+    return False
+
+
+def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
+    """Use the one inventory object a pasted message names, when the question names none."""
+    found = {word for text in scan.evidence
+             for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text.lower())
+             if ctx.locate(word) and not ctx.knows_namespace(word)}
+    if len(found) != 1:
+        return False
+    name = found.pop()
+    draft.names.append(name)
+    draft.assumptions.append(f"{name}: the object the pasted message names")
+    return True
 
 
 #: Components every cluster runs, and where (used when the inventory does not list them).

@@ -145,7 +145,8 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         # before the intent: "logs from before the last restart" is not a restart
         _extract_previous(scan, draft)
     draft.intent = detect_intent(scan, unmask=bool(dry_run))
-    if draft.extra.get("group") == "node" and scan.has(r"\b(?:memory|mem|ram|cpu)\b"):
+    if draft.extra.get("group") == "node" and draft.intent in ("get", "top") and scan.has(
+            r"\b(?:memory|mem|ram|cpu)\b"):
         draft.intent, draft.output = "top", None  # "is memory spread evenly over the nodes"
         draft.resources[:] = ["nodes"]
         draft.all_namespaces = False

@@ -40,6 +40,9 @@ def split_evidence(text: str) -> tuple[str, list[str]]:
     its backticks are markdown, not shell. Returns the text (offsets kept) and the pieces.
     """
     evidence: list[str] = []
+    for found in _PASTED_JSON.finditer(text):
+        evidence.append(found.group(0))
+        text = text[:found.start()] + " " * (found.end() - found.start()) + text[found.end():]
     for found in _QUOTED.finditer(text):
         inner = found.group(2)
         if len(TOKEN_RE.findall(inner)) > 1:
@@ -249,6 +252,8 @@ class Scan:
 
 
 _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
+#: A JSON object pasted from a log line: ``{"level":"warn","msg":"..."}``.
+_PASTED_JSON = re.compile(r"\{\s*\"[^{}]*\}")
 #: Text in quotes or backticks (backticks are rewritten to ``'`` first).
 _QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])((?:(?!\1).)+?)\1(?=$|[\s).,:;?!\]-])""")
 _CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")

@@ -62,6 +62,8 @@ def extract_shapes(scan: Scan, draft: Draft) -> None:
         if found is None or (needs_just and not just):
             continue
         draft.extra["field"] = field
+        for each in list(scan.finditer(pattern)):
+            scan.take(each)
         scan.take(found)
         cue = scan.search(_JUST)
         if cue:
