@@ -58,6 +58,11 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
+#: ``(resource, namespace, name, replicas, ((container, image), ...))`` of one workload.
+Workload = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
+_SCALABLE = ("deployments", "statefulsets")
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """What exists in the cluster, for grounding translations (names only, no contents).
@@ -68,10 +73,14 @@ class Inventory:
         Every namespace name, sorted.
     objects
         ``{resource: ((namespace, name), ...)}``; namespace is None for cluster-scoped kinds.
+    workloads
+        Deployments and StatefulSets as ``(resource, namespace, name, replicas, ((container,
+        image), ...))``: what "2 more replicas" and "ship 2.4.2" are relative to.
     """
 
     namespaces: tuple[str, ...]
     objects: Mapping[str, tuple[tuple[str | None, str], ...]] = field(default_factory=dict)
+    workloads: tuple[Workload, ...] = ()
 
     def names(self, resource: str, namespace: str | None = None) -> tuple[str, ...]:
         """Names of ``resource`` objects (in ``namespace`` when given)."""
@@ -85,7 +94,9 @@ class Inventory:
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly form: ``{"namespaces": [...], "objects": {res: [[ns, name], ...]}}``."""
         return {"namespaces": list(self.namespaces),
-                "objects": {k: [list(p) for p in v] for k, v in self.objects.items()}}
+                "objects": {k: [list(p) for p in v] for k, v in self.objects.items()},
+                "workloads": [{"kind": w[0], "namespace": w[1], "name": w[2], "replicas": w[3],
+                               "containers": [list(c) for c in w[4]]} for w in self.workloads]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Inventory:
@@ -96,8 +107,14 @@ class Inventory:
             for key, pairs in raw_objects.items():
                 objects[str(key)] = tuple((p[0], str(p[1])) for p in pairs)
         namespaces = data.get("namespaces") or ()
+        raw_workloads = data.get("workloads") or ()
+        workloads = tuple(
+            (str(w["kind"]), str(w["namespace"]), str(w["name"]), int(w["replicas"]),
+             tuple((str(c[0]), str(c[1])) for c in w["containers"]))
+            for w in raw_workloads if isinstance(w, Mapping)) if isinstance(
+                raw_workloads, (list, tuple)) else ()
         return cls(tuple(str(n) for n in namespaces) if isinstance(namespaces, (list, tuple))
-                   else (), objects)
+                   else (), objects, workloads)
 
 
 class ClusterClient:
@@ -247,7 +264,30 @@ class ClusterClient:
                 raise
             objects[resource.canonical] = tuple(sorted(found, key=lambda p: (p[0] or "", p[1])))
         namespaces = tuple(n for _, n in objects.pop("namespaces", ()))
-        return Inventory(namespaces, objects)
+        return Inventory(namespaces, objects, self._workloads(ctx))
+
+    @staticmethod
+    def _workloads(ctx: Context) -> tuple[Workload, ...]:
+        """Replicas and container images of Deployments and StatefulSets (RBAC permitting)."""
+        found: list[Workload] = []
+        for name in _SCALABLE:
+            try:
+                resource = ctx.discovery.resolve(name)
+                items = list(ctx.list_objects(resource, None))
+            except ClusterError as exc:
+                if exc.status in (403, 404):
+                    logger.debug("inventory skipped %s details: %s", name, exc)
+                    continue
+                raise
+            for item in items:
+                meta, spec = item.get("metadata") or {}, item.get("spec") or {}
+                pod = ((spec.get("template") or {}).get("spec")) or {}
+                containers = tuple((str(c.get("name", "")), str(c.get("image", "")))
+                                   for c in pod.get("containers") or ())
+                found.append((resource.canonical, str(meta.get("namespace") or ""),
+                              str(meta.get("name", "")), int(spec.get("replicas", 1)),
+                              containers))
+        return tuple(found)
 
     def live_object(self, resource: str, namespace: str | None, name: str
                     ) -> dict[str, Any] | None:

@@ -75,8 +75,11 @@ class Grounding:
                                       previous=previous)
         objects = {kind: tuple((ns or "", name) for ns, name in pairs)
                    for kind, pairs in inv.objects.items()}
+        workloads = {(kind, ns, name): (replicas, containers)
+                     for kind, ns, name, replicas, containers in inv.workloads}
         base = TranslationContext(namespace=target.namespace, namespaces=inv.namespaces,
-                                  inventory=objects, resources=target.resources)
+                                  inventory=objects, resources=target.resources,
+                                  workloads=workloads)
         with self._lock:
             self._entries[key] = (now, base)
             while len(self._entries) > self.max_entries:

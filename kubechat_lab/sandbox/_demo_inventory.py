@@ -19,11 +19,12 @@ _SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 
 
 def demo_grounding() -> dict[str, object]:
-    """Return ``{"namespace", "namespaces", "inventory"}`` for the seeded demo cluster.
+    """Return ``{"namespace", "namespaces", "inventory", "workloads"}`` for the demo cluster.
 
     The shape is what :meth:`kubechat_lab.translate.TranslationContext.from_dict` reads.
     """
     inventory: dict[str, list[list[str]]] = {}
+    workloads: list[dict[str, object]] = []
 
     def add(resource: str, namespace: str, name: str) -> None:
         inventory.setdefault(resource, []).append([namespace, name])
@@ -36,6 +37,13 @@ def demo_grounding() -> dict[str, object]:
             continue
         namespace = str(meta.get("namespace") or "")
         add(found[0], namespace, str(meta["name"]))
+        spec = doc.get("spec") or {}
+        if kind in ("Deployment", "StatefulSet"):
+            pod = (spec.get("template") or {}).get("spec") or {}
+            workloads.append({"kind": found[0], "namespace": namespace, "name": meta["name"],
+                              "replicas": int(spec.get("replicas", 1)),
+                              "containers": [[c["name"], c["image"]]
+                                             for c in pod.get("containers") or ()]})
         if kind == "StatefulSet":
             for ordinal in range(int((doc.get("spec") or {}).get("replicas", 1))):
                 add("pods", namespace, f"{meta['name']}-{ordinal}")
@@ -48,4 +56,5 @@ def demo_grounding() -> dict[str, object]:
         "namespace": "default",
         "namespaces": [*_SYSTEM_NAMESPACES, *DEMO_NAMESPACES],
         "inventory": inventory,
+        "workloads": workloads,
     }

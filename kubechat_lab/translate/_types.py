@@ -217,6 +217,10 @@ class TranslationContext:
         The resource table including CRDs found by discovery (default: the built-in table).
     previous
         The previous turn of the conversation, for follow-up questions (None: a new one).
+    workloads
+        Replicas and images of Deployments and StatefulSets, ``{(resource, namespace, name):
+        (replicas, ((container, image), ...))}``: "2 more" and "ship 2.4.2" are relative to
+        them.
     """
 
     namespace: str | None = None
@@ -224,6 +228,8 @@ class TranslationContext:
     inventory: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
     resources: ResourceTable = field(default=DEFAULT_RESOURCES, compare=False)
     previous: Turn | None = None
+    workloads: Mapping[tuple[str, str, str], tuple[int, tuple[tuple[str, str], ...]]] = field(
+        default_factory=dict, compare=False)
     _by_name: dict[str, tuple[tuple[str, str], ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -340,12 +346,25 @@ class TranslationContext:
         if raw_previous is not None and not isinstance(raw_previous, Mapping):
             raise TypeError(f"context 'previous' must be an object, got {raw_previous!r}")
         previous = Turn.from_dict(raw_previous, table) if raw_previous is not None else None
+        raw_workloads = data.get("workloads") or []
+        if not isinstance(raw_workloads, list | tuple):
+            raise TypeError(f"context 'workloads' must be a list, got {raw_workloads!r}")
+        workloads = {}
+        for item in raw_workloads:
+            if not isinstance(item, Mapping) or not {"kind", "namespace", "name"} <= set(item):
+                raise TypeError(f"context workload {item!r} needs kind, namespace and name")
+            found = table.lookup(str(item["kind"]))
+            kind = found[0] if found is not None else str(item["kind"])
+            containers = tuple((str(c[0]), str(c[1])) for c in item.get("containers") or ())
+            workloads[(kind, str(item["namespace"]), str(item["name"]))] = (
+                int(item.get("replicas", 1)), containers)
         return cls(
             namespace=namespace,
             namespaces=tuple(str(n) for n in namespaces),
             inventory=inventory,
             resources=table,
             previous=previous,
+            workloads=workloads,
         )
 
 

@@ -53,20 +53,56 @@ FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def _replicas(client: ClusterClient, kind: str, namespace: str, name: str) -> int:
+    live = client.live_object(kind, namespace, name)
+    assert live is not None
+    return int(live["spec"]["replicas"])
+
+
+def _image(client: ClusterClient, namespace: str, name: str) -> tuple[str, str]:
+    live = client.live_object("deployments", namespace, name)
+    assert live is not None
+    container = live["spec"]["template"]["spec"]["containers"][0]
+    return container["name"], container["image"]
+
+
+# Relative to what runs: the expected command is computed from the live objects.
+RELATIVE = {
+    "two more": lambda c: "kubectl scale deployment/frontend -n shop --replicas="
+                          f"{_replicas(c, 'deployments', 'shop', 'frontend') + 2}",
+    "one fewer": lambda c: "kubectl scale statefulset/postgres -n data --replicas="
+                           f"{_replicas(c, 'statefulsets', 'data', 'postgres') - 1}",
+    "ship a tag": lambda c: "kubectl set image deployment/checkout -n shop "
+                            f"{_image(c, 'shop', 'checkout')[0]}="
+                            f"{_image(c, 'shop', 'checkout')[1].rsplit(':', 1)[0]}:9.9.9",
+}
+FAMILIES.update({
+    "two more": (("spin up 2 more frontend pods", "add 2 replicas to frontend",
+                  "frontend needs 2 more instances, traffic is climbing"), ""),
+    "one fewer": (("scale postgres down by 1", "one fewer postgres replica"), ""),
+    "ship a tag": (("ship checkout 9.9.9", "deploy checkout version 9.9.9"), ""),
+})
+
+
 @pytest.fixture(scope="module")
 def grounded(sandbox: SandboxInfo) -> Iterator[tuple[ClusterClient, TranslationContext]]:
     with ClusterClient(ClusterConfig(kubeconfig=str(sandbox.kubeconfig))) as client:
         inventory = client.inventory()
         objects = {kind: tuple((ns or "", name) for ns, name in pairs)
                    for kind, pairs in inventory.objects.items()}
+        workloads = {(kind, ns, name): (replicas, containers)
+                     for kind, ns, name, replicas, containers in inventory.workloads}
         yield client, TranslationContext(namespace="default", namespaces=inventory.namespaces,
-                                         inventory=objects, resources=client.resource_table())
+                                         inventory=objects, resources=client.resource_table(),
+                                         workloads=workloads)
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_idiom_family(family: str, grounded: tuple[ClusterClient, TranslationContext]) -> None:
     client, ctx = grounded
     questions, expected = FAMILIES[family]
+    if family in RELATIVE:
+        expected = RELATIVE[family](client)
     rules = RulesTranslator()
     for question in questions:
         translation = rules.translate(question, ctx)

@@ -157,7 +157,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "scale",
         r"\b(?:spin up|add|bring up|launch|start|remove|drop|kill) (?:\d+|one|two|three|four|"
         r"five) (?:more|extra|additional|fewer|less)\b|\b(?:\d+|one|two|three) (?:more|fewer) "
-        r"(?:replicas|pods|instances|copies)\b|\bscal(?:e|ing)\b|\b(?:set|change|increase|"
+        r"(?:\S+ )?(?:replicas?|pods?|instances?|copies)\b|\bscal(?:e|ing)\b"
+        r"|\b(?:set|change|increase|"
         r"decrease|reduce|bump|adjust|lower|raise|update)\b.{0,70}\breplica(?:s| count)?\b"
         r"|\breplicas? to\b|\bshut ?down\b|\bturn off\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
@@ -184,7 +185,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "set-image",
         r"\b(?:set|update|change|upgrade|bump|switch|swap|replace|point|move|roll)\b.{0,60}"
-        r"\bimage\b|\bimage\b.{0,60} to \S+[:@/]\S*|\bupgrade\b.{0,60} to \S+:\S+",
+        r"\bimage\b|\bimage\b.{0,60} to \S+[:@/]\S*|\bupgrade\b.{0,60} to \S+:\S+"
+        r"|\b(?:ship|deploy|release|upgrade|bump|move) (?:\S+ ){0,3}(?:to |version |tag )?v?\d+"
+        r"(?:\.\d+)+\b",
     ),
     (
         "delete",

@@ -51,7 +51,7 @@ from kubechat_lab.translate.rules.intents import (
     detect_intent,
     take_planned,
 )
-from kubechat_lab.translate.rules.lexicon import NOT_NAMES
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES, number
 from kubechat_lab.translate.rules.objects import (
     NEEDS_NAME,
     find_objects,
@@ -190,6 +190,10 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     if draft.intent in _NODE_TARGETS and not draft.resources:
         draft.resources.append("nodes")
     resolve_inventory(draft, ctx)
+    if draft.intent == "scale" and "delta" in draft.extra:
+        _relative_count(draft, ctx)
+    if draft.intent == "set-image" and "tag" in draft.extra and "image" not in draft.extra:
+        _new_tag(draft, ctx)
     if "events" in draft.resources and any(ctx.locate(n, "nodes") for n in draft.names):
         draft.extra["node-events"] = "1"
     return draft, scan
@@ -213,6 +217,54 @@ def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
         if not names and not any(w in WRITE_WORDS for w in words) and not any(
                 scan.used[first:end]):
             scan.set_aside(first, end)
+
+
+def _workload(draft: Draft, ctx: TranslationContext) -> tuple[str, str, str] | None:
+    """Return ``(resource, namespace, name)`` of the one workload the draft is about."""
+    if "workload" in draft.extra and draft.resources == ["pods"]:
+        kind, _, name = draft.extra["workload"].partition("/")
+        draft.resources[:], draft.names[:] = [kind], [name]
+        draft.selectors.clear()  # "2 more frontend pods": the frontend workload
+    if len(draft.names) != 1 or not draft.resources:
+        return None
+    key = (draft.resources[0], draft.namespace or "", draft.names[0])
+    return key if key in ctx.workloads else None
+
+
+def _relative_count(draft: Draft, ctx: TranslationContext) -> None:
+    """Turn "2 more" into an absolute count from the workload's current replicas."""
+    key = _workload(draft, ctx)
+    if key is None:
+        return  # the scale builder refuses: a relative change needs the current count
+    current = ctx.workloads[key][0]
+    delta = number(draft.extra["delta"][1:]) or 0
+    wanted = current + delta if draft.extra["delta"][0] == "+" else current - delta
+    if wanted < 0:
+        raise CantTranslateError(f"{key[2]} runs {current} replicas; {wanted} is not a count",
+                                 f"'scale {key[2]} to 0' to stop it")
+    draft.extra["replicas"] = str(wanted)
+    draft.assumptions.append(f"{key[0][:-1]} {key[2]} runs {current} replicas now: "
+                             f"{current} {draft.extra['delta'][0]} {delta} = {wanted}")
+
+
+def _new_tag(draft: Draft, ctx: TranslationContext) -> None:
+    """Turn "ship checkout 2.4.2" into its image with the tag changed, registry kept."""
+    key = _workload(draft, ctx)
+    if key is None:
+        return
+    containers = ctx.workloads[key][1]
+    if len(containers) != 1:
+        raise CantTranslateError(
+            f"{key[2]} runs {len(containers)} containers", "'set image deployment/"
+            f"{key[2]} CONTAINER=IMAGE:{draft.extra['tag']}' naming the container")
+    container, image = containers[0]
+    repository = image.split("@", 1)[0]
+    if ":" in repository.rsplit("/", 1)[-1]:
+        repository = repository.rsplit(":", 1)[0]
+    draft.extra["image"] = f"{repository}:{draft.extra['tag']}"
+    draft.container = container
+    draft.assumptions.append(f"{key[2]} runs {image} now: same registry and repository, "
+                             f"tag {draft.extra['tag']}")
 
 
 def _intent_of(command: Command) -> str:

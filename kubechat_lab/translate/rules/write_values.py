@@ -55,6 +55,16 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
     if intent == "scale":
         if scan.search(r"\b(?:by|add|another|more|extra) \d+\b|\b\d+ more\b"):
             draft.extra["relative"] = "1"
+        delta = scan.search(r"\b" + _COUNT + r" (more|extra|additional|fewer|less)\b"
+                            r"|\b(?:scale )?(up|down) by " + _COUNT + r"\b"
+                            r"|\b(add|remove|drop) " + _COUNT + r"\b")
+        if delta:
+            count, word, direction, by, verb, added = delta.groups()
+            sign = "-" if (word in ("fewer", "less") or direction == "down"
+                           or verb in ("remove", "drop")) else "+"
+            draft.extra["delta"] = sign + (count or by or added or "").lower()
+            draft.extra["relative"] = "1"
+            scan.take(delta)
         _take_first(scan, draft, "replicas", (
             r"(?:^| )--replicas[= ](\d+)\b",
             r"\b(?:to|=|at) " + _COUNT + r"(?: replicas?| pods| instances| copies)?\b",
@@ -71,6 +81,10 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             r"\b(?:to )?revision (?:number )?(\d+)\b", r"\bversion (\d+)\b",
         ))
     elif intent in ("set-image", "create"):
+        if intent == "set-image":
+            # "ship checkout 2.4.2": a new tag for the image it runs (the pipeline keeps the rest)
+            _take_first(scan, draft, "tag", (
+                r"\b(?:to |version |tag )?(v?\d+(?:\.\d+)+(?:-[a-z0-9.]+)?)(?=\s|$)",))
         _take_first(scan, draft, "image", (
             r"(?:^| )--image[= ]" + _IMAGE,
             r"\b(?:to|with|use|using|running|runs|run|from|=|image) (" + _IMAGE[1:-1] + r"[:/@]"
