@@ -170,10 +170,10 @@ def extract_states(scan: Scan, draft: Draft) -> None:
 
 def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: bool) -> None:
     """Find ``on node-b`` / ``on node worker-2``; a filter, or the target when ``target``."""
-    match = scan.search(r"\b(?:on|in|at|from) (?:the )?(?:node|host|machine|worker|server) "
+    match = scan.search(r"\b(?:on|in|at|from|off) (?:the )?(?:node|host|machine|worker|server) "
                         + NAME + r"\b")
     if match is None:
-        match = scan.search(r"\b(?:on|at) (?:the )?" + NAME + r"\b")
+        match = scan.search(r"\b(?:on|at|off) (?:the )?" + NAME + r"\b")
         if match is not None:
             word = match.group(1)
             known = bool(ctx.locate(word, "nodes"))

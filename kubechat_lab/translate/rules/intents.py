@@ -51,6 +51,11 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\bmy permissions\b|\brbac\b|\b(?:can|may|could) (?:i|we) "
         r"(?:even |still |really |actually )?(?:" + _WRITE_WORDS + r")\b",
     ),
+    (
+        "get",  # "which pods would a drain evict": a look at the node's pods, never the drain
+        r"\b(?:which|what) pods\b.{0,40}\b(?:kicked off|evicted|moved off|displaced|affected|"
+        r"bumped|thrown off|lost)\b|\bdrain preview\b",
+    ),
     ("port-forward", r"\bport-forward\b|\bforward (?:a |the )?(?:local )?ports?\b|\btunnel\b"),
     (
         "exec",

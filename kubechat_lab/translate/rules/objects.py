@@ -220,7 +220,8 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
     """Use the one inventory object a pasted message names, when the question names none."""
     found = {word for text in scan.evidence
              for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text.lower())
-             if ctx.locate(word) and not ctx.knows_namespace(word)}
+             if ctx.locate(word) and not ctx.knows_namespace(word)
+             and scan.is_name(word, strict=True)}  # "API" in a message is no object name
     if len(found) != 1:
         return False
     name = found.pop()

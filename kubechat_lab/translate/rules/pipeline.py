@@ -145,6 +145,11 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         # before the intent: "logs from before the last restart" is not a restart
         _extract_previous(scan, draft)
     draft.intent = detect_intent(scan, unmask=bool(dry_run))
+    if draft.intent == "describe" and scan.has(r"\b(?:requested|allocated|reserved)\b") \
+            and scan.has(r"\bnodes?\b|\bworkers?\b"):
+        # "how much cpu is requested on each node": describe shows each node's allocation
+        draft.resources[:], draft.all_namespaces, draft.output = ["nodes"], False, None
+        draft.extra.pop("group", None)
     if draft.extra.get("group") == "node" and draft.intent in ("get", "top") and scan.has(
             r"\b(?:memory|mem|ram|cpu)\b"):
         draft.intent, draft.output = "top", None  # "is memory spread evenly over the nodes"
@@ -280,6 +285,7 @@ def _the_other(scan: Scan, ctx: TranslationContext, kind: str | None, names: lis
     Only when the inventory has exactly one sibling (same kind, same name but for its last
     ``-suffix``): otherwise which one is meant is a guess.
     """
+    kind = kind or ("pods" if previous.verb == "logs" else None)
     if kind is None or len(names) != 1 or not scan.has(
             r"\b(?:the )?other (?:one|replica|pod|instance|node|member)\b"):
         return None
