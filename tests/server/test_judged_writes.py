@@ -86,10 +86,9 @@ async def test_whole_value_writes_and_forced_replaces_are_judged_by_their_effect
     assert proposal["confirm"] == "namespace/shop"
 
 
-async def test_a_dry_run_is_safe_unless_the_write_is_forbidden(api: Api) -> None:
+async def test_a_dry_run_is_judged_as_the_write_it_previews(api: Api) -> None:
     proposal = await _propose(api, "kubectl delete ns shop --dry-run=server")
-    assert proposal["level"] == "safe" and proposal["rule_ids"][0] == "dry-run"
-    assert proposal["confirm"] is None
+    assert proposal["level"] == "dangerous" and "delete" in proposal["rule_ids"]
     proposal = await _propose(api, "kubectl delete ns kube-system --dry-run=server")
     await _refused_for_good(api, proposal, "delete-protected-namespace")
 

@@ -52,11 +52,13 @@ async def _propose(api: Api, command: str, manifest: str | None = None) -> dict[
     return proposal
 
 
-async def test_a_dry_run_judged_safe_runs_at_once_and_persists_nothing(
+async def test_a_dry_run_is_approved_like_its_write_and_persists_nothing(
         api: Api, sandbox: SandboxInfo, scratch: str) -> None:
     proposal = await _propose(
         api, f"kubectl label configmap settings -n {scratch} team- tier=web --dry-run=server")
-    assert proposal["level"] == "safe" and proposal["state"] == "approved", proposal
+    assert proposal["level"] == "warning" and proposal["state"] == "proposed", proposal
+    code, body = await api.call("POST", f"proposals/{proposal['id']}/approve")
+    assert code == 200, body
     code, done = await api.call("POST", f"proposals/{proposal['id']}/execute")
     assert code == 200 and done["state"] == "executed", done
     assert "dry-run" in json.dumps(done["result"])
