@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shlex
 from collections.abc import Mapping
 
@@ -27,7 +28,7 @@ __all__ = ["is_followup", "modify_previous", "previous_target", "undo_previous"]
 
 _LEAD = (r"^(?:and|what about|how about|now|ok|okay|then|also|actually|instead|same|just|only"
          r"|but|so|again|plus|rather|oh|hmm|right)\b")
-_ANAPHORA = r"\b(?:it|its|them|their|that|those|these|this one|same|ones)\b"
+_ANAPHORA = r"\b(?:it|its|they|them|their|that|those|these|this one|same|ones)\b"
 _UNDO = (r"^(?:(?:ok|okay|now|actually|please|and|then|oops|no) )*(?:undo|revert|reverse|"
          r"roll ?back|take back|cancel) ?(?:that|it|this|the last (?:one|change|command)|"
          r"what you did)?\b")
@@ -64,6 +65,8 @@ def previous_target(turn: Turn) -> tuple[str | None, list[str], str | None]:
         kind = command.resources[0] if command.resources else None
         if command.verb == "top":
             kind = command.subverb
+        if kind is None and command.verb in ("cordon", "uncordon", "drain", "taint"):
+            kind = "nodes"
         names = list(command.names)
     if not names and turn.names and (turn.kind is None or turn.kind == kind):
         names = list(turn.names)
@@ -141,6 +144,13 @@ def _count(scan: Scan) -> int | None:
     return number(match.group(1)) if match else None
 
 
+def _count_before(turn: Turn, command: Command) -> int | None:
+    """Return the count the previous question says the workload had ("it is at 2 replicas")."""
+    counts = {int(n) for n in re.findall(r"\b(\d+)\b", turn.question)}
+    counts.discard(int(command.flag("replicas") or -1))
+    return counts.pop() if len(counts) == 1 else None
+
+
 def modify_previous(scan: Scan, draft: Draft, ctx: TranslationContext,
                     table: ResourceTable) -> tuple[list[str], list[str]] | None:
     """Apply what the follow-up changes to the previous command.
@@ -189,7 +199,10 @@ def modify_previous(scan: Scan, draft: Draft, ctx: TranslationContext,
             if value is not None:
                 command = _flag(command, name, value)
                 changed.append(f"--{name}" + ("" if value == "true" else f"={value}"))
-    if command.verb == "scale" and (count := _count(scan)) is not None:
+    count = number(draft.extra["replicas"].lower()) if "replicas" in draft.extra else None
+    if command.verb == "scale" and count is None and scan.has(r"\bback\b"):
+        count = _count_before(turn, command)
+    if command.verb == "scale" and (count is not None or (count := _count(scan)) is not None):
         command = _flag(command, "replicas", str(count))
         changed.append(f"{count} replicas")
     if not changed:

@@ -167,7 +167,8 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             r"node (?=(?:is|are|does|do|did)\b.{0,60}\b(?:on|run|running|scheduled|placed)\b)"
             r"|\b(?:with|including|"
             r"and|plus|showing) (?:their |the |its )?(?:nodes?|node names?|ips?|ip addresses|"
-            r"pod ips)\b|\b(?:which|what) nodes? (?:they|each|it) (?:are |is )?(?:on|running on|"
+            r"pod ips)\b|\b(?:which|what) nodes? (?:are |is )?(?:they|each|it|those|these) "
+            r"(?:are |is )?(?:on|running on|"
             r"run on|scheduled on)\b|\bwhere (?:they|each|it) (?:is |are )?(?:running|scheduled|"
             r"runs?)\b"
         )

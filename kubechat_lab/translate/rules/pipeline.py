@@ -299,6 +299,38 @@ def _the_other(scan: Scan, ctx: TranslationContext, kind: str | None, names: lis
             for arg in argv]
 
 
+_ROLLED = ("deployments", "statefulsets", "daemonsets")
+
+
+def _same_for(scan: Scan, draft: Draft, ctx: TranslationContext, kind: str | None,
+              names: list[str], previous: Command) -> list[str] | None:
+    """Return the previous command on another object: "same for kwok-worker-3", "... worker 3".
+
+    The other object is a name the question gives, or the one inventory object of the same
+    kind whose name ends with the words it gives ("worker 3" -> ``kwok-worker-3``).
+    """
+    found = scan.search(r"\b(?:same|likewise|ditto)(?: thing)? (?:for|with|to|on)\b|\bdo (?:the )?"
+                        r"same (?:for|to|on|with)\b|\bnow (?:for|do) \b")
+    if found is None or kind is None or len(names) != 1:
+        return None
+    scan.take(found)
+    tail = [scan.words[i] for i in scan.free() if scan.words[i] not in ("the", "node", "pod")]
+    wanted = draft.names[0] if draft.names else None
+    if wanted is None and tail:
+        suffix = "-".join(tail)
+        hits = {name for _, name in ctx.inventory.get(kind, ())
+                if name == suffix or name.endswith("-" + suffix)}
+        wanted = hits.pop() if len(hits) == 1 else None
+    if wanted is None or wanted == names[0]:
+        return None
+    for index in scan.free():
+        scan.take_token(index)
+    draft.assumptions.append(f"the previous command ({previous.render()}) for {wanted}")
+    argv = shlex.split(previous.render())[1:]
+    return [wanted if arg == names[0] else arg.replace(f"/{names[0]}", f"/{wanted}")
+            for arg in argv]
+
+
 def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] | None:
     """Arguments for a follow-up of the previous turn, or None to read the question alone."""
     turn = ctx.previous
@@ -321,6 +353,17 @@ def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] |
     other = _the_other(scan, ctx, kind, names, previous)
     if other is not None:
         return other
+    again = _same_for(scan, draft, ctx, kind, names, previous)
+    if again is not None:
+        return again
+    if previous.is_write and kind in _ROLLED and names and draft.intent in (
+            "get", "describe", "rollout-status") and scan.has(
+            r"\b(?:done|finished|complete|completed|over|through|rolled out|ready|settled)\b"):
+        # "is it done yet?" after a restart, a scale or a new image: the rollout's status
+        draft.assumptions.append(f"the rollout of {kind[:-1]} {names[0]} the previous "
+                                 "command started")
+        return ["rollout", "status", f"{kind}/{names[0]}",
+                *(["-n", namespace] if namespace else [])]
     new_verb = draft.intent != "get" and draft.intent != _intent_of(previous)
     new_kind = draft.intent == "get" and draft.resources and draft.resources[0] != kind
     if new_verb or new_kind:
