@@ -142,18 +142,20 @@ class Result:
         frame.attrs["status"] = self.status
         return frame
 
+    def to_columnar(self) -> dict[str, Any]:
+        """Return the columnar JSON form as data (what :meth:`to_json` encodes)."""
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "columns": [[column.name, column.dtype] for column in self.columns],
+            "data": self.column_data(),
+            "text": self.text,
+            "diff": self.diff,
+        }
+
     def to_json(self) -> bytes:
         """Serialize to columnar JSON bytes (see :meth:`from_json`)."""
-        return orjson.dumps(
-            {
-                "kind": self.kind,
-                "status": self.status,
-                "columns": [[column.name, column.dtype] for column in self.columns],
-                "data": self.column_data(),
-                "text": self.text,
-                "diff": self.diff,
-            }
-        )
+        return orjson.dumps(self.to_columnar())
 
     @classmethod
     def from_json(cls, data: bytes | str | Mapping[str, object]) -> Result:

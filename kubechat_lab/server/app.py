@@ -19,7 +19,7 @@ from kubechat_lab.server._clusters import ClusterPool
 from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
-from kubechat_lab.server._proposals import BusyError, ProposalStore
+from kubechat_lab.server._proposals import BusyError, MemoryProposalStore
 from kubechat_lab.server._providers import TranslatorAdapter
 from kubechat_lab.server._service import KubechatService
 from kubechat_lab.server._settings import KubechatSettings, read_secret_file
@@ -121,7 +121,7 @@ class KubechatApp(KubechatSettings):
             limits=Limits(max_block_seconds=self.max_block_seconds),
             translate=self.translator.translate,
         )
-        self.proposals = ProposalStore(ttl=self.proposal_ttl)
+        self.proposals = MemoryProposalStore(ttl=self.proposal_ttl)
         self.conversations = ConversationStore()
         self.service = KubechatService(
             pipeline=self.pipeline,

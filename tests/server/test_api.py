@@ -136,7 +136,7 @@ async def test_bad_requests_name_the_field(api: Api) -> None:
     code, body = await api.call("GET", "audit", params={"limit": "lots"})
     assert code == 400 and "'limit'" in body["message"]
     code, body = await api.call("GET", "proposals/p_00000000000000000000")
-    assert code == 404 and body["reason"] == "not-found"
+    assert code == 404 and body["reason"] == "proposal-not-found"
     code, body = await api.call("POST", "propose", {"command": "get pods", "context": "prod"})
     assert code == 400 and "prod" in body["message"]
 
