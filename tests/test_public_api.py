@@ -52,12 +52,13 @@ def _public_modules() -> list[str]:
 
 
 def _public_names(module: types.ModuleType) -> set[str]:
+    """Non-underscore names; ``dir()`` covers a lazy ``__getattr__`` (each must resolve)."""
     return {
         name
-        for name, value in vars(module).items()
+        for name in dir(module)
         if not name.startswith("_")
         and name not in _NOT_API
-        and not isinstance(value, types.ModuleType)
+        and not isinstance(getattr(module, name), types.ModuleType)
     }
 
 
