@@ -1,7 +1,7 @@
 """The command card's life as plain data: states, allowed transitions, fields from a proposal.
 
 Shared by :class:`~kubechat_lab.widgets.CommandCard` and the cards inside
-:class:`~kubechat_lab.widgets.ChatPanel`; no widget code here, so it is tested on its own.
+:class:`~kubechat_lab.kernel.ChatPanel`; no widget code here, so it is tested on its own.
 """
 
 from __future__ import annotations
