@@ -1,4 +1,4 @@
-"""Each subpackage's ``__all__`` is sorted and equals its public names (STYLE.md rule 2).
+"""Each subpackage's ``__all__`` is sorted and equals its public names (its re-exported API).
 
 Sorted means plain ``sorted()`` order or ruff's isort-style order (RUF022: CONSTANTS, then
 Classes, then functions). A public submodule may also be listed in ``__all__``.

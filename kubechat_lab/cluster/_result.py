@@ -125,7 +125,7 @@ class Result:
         return [dict(zip(names, row, strict=True)) for row in self.rows]
 
     def to_frame(self) -> pd.DataFrame:
-        """Return a pandas DataFrame with the typed columns of DESIGN.md section 4.
+        """Return a pandas DataFrame with the typed columns of docs/cluster.md ("Frames").
 
         ``str`` columns become pandas strings, ``int`` nullable ``Int64``, ``float``
         ``Float64``, ``bool`` ``boolean``, ``datetime`` UTC datetimes, ``timedelta``

@@ -17,7 +17,7 @@ from kubechat_lab.policy._rules import Rule, compile_rule
 
 __all__ = ["DEFAULT_POLICY_PATH", "Policy", "assess", "classify", "default_policy", "load_policy"]
 
-#: The default policy shipped in the package (DESIGN.md section 5).
+#: The default policy shipped in the package (docs/policy.md).
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 
 _TOP_FIELDS = ("version", "protected_namespaces", "allowed_registries", "rules", "disable",

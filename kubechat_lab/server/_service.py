@@ -239,7 +239,7 @@ class KubechatService:
 
     def approve(self, principal: Principal, proposal_id: str, *, confirm: str | None = None
                 ) -> Proposal:
-        """Approve a proposal, enforcing who may approve which level (contract C4).
+        """Approve a proposal, enforcing who may approve which level (``server/_approvals.py``).
 
         Raises
         ------

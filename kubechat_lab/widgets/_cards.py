@@ -72,7 +72,7 @@ def state_of(proposal: Mapping[str, Any], *, now: float | None = None) -> CardSt
 
 
 def approval_hint(level: str, confirm: str | None) -> str:
-    """Say who may approve a command of ``level`` and where (DESIGN.md section 5, C4)."""
+    """Say who may approve a command of ``level`` and where (docs/configuration.md)."""
     if level == "safe":
         return "Read-only: approved by policy and run at once."
     if level == "warning":

@@ -247,7 +247,7 @@ def _drive(
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client, httpx.Client(
         base_url=base, timeout=10
     ) as page:
-        # dangerous approvals come from a signed-in page (login cookie + XSRF), contract C4
+        # dangerous approvals come from a signed-in page (login cookie + XSRF)
         page.get("login")
         page.post("login", data={"_xsrf": page.cookies["_xsrf"], "password": token})
         xsrf = {"X-XSRFToken": page.cookies["_xsrf"]}

@@ -1,6 +1,6 @@
-"""Several Jupyter users on one server: proposals belong to their proposer (contract C5), a
+"""Several Jupyter users on one server: proposals belong to their proposer (docs/openapi.yaml), a
 kernel reads its own user's audit events, and translation grounding is per Kubernetes identity
-(issue 9 items 3 and 5), against the real sandbox's RBAC.
+against the real sandbox's RBAC.
 
 The identity provider here names people, as JupyterHub's does: alice holds the server's token,
 bob and carol their own. Kernels act for bob (``kernel_user``), so a kernel is bob's kernel.
