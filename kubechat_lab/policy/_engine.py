@@ -188,8 +188,11 @@ def _read(path: Path) -> Mapping[str, object]:
     except OSError as exc:
         raise PolicyError(f"policy file {path} cannot be read: {exc.strerror or exc}; check "
                           "the policy_file setting") from exc
+    # libyaml's loader when built in: every command loads the default policy, and the pure
+    # Python parser takes several times as long over it
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         mark = getattr(exc, "problem_mark", None)
