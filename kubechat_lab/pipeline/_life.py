@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 from kubechat_lab.audit.events import WatchStartedEvent, WatchStoppedEvent
 from kubechat_lab.errors import AuditError, ClusterError, PolicyViolation
 from kubechat_lab.pipeline._pipeline import ResultWithheldError
-from kubechat_lab.pipeline._proposals import Proposal, ProposalStore, State
+from kubechat_lab.pipeline._proposals import (
+    Proposal,
+    ProposalConflictError,
+    ProposalNotFoundError,
+    ProposalStore,
+    State,
+)
 from kubechat_lab.policy import Level
 
 if TYPE_CHECKING:
@@ -275,26 +281,34 @@ class Lifecycle:
         logger.info("kubechat watch started proposal=%s command=%r", proposal_id, plan.text)
         return running, watch
 
-    def finish_watch(self, actor: Actor, proposal_id: str, *, reason: str, events: int,
+    def finish_watch(self, actor: Actor, proposal: Proposal, *, reason: str, events: int,
                      seconds: float, error: str | None) -> int | None:
         """Close a watch's proposal (executed, or failed) and audit why it stopped.
 
         Returns the ``watch_stopped`` seq, None when it could not be appended (logged: the
-        stream has already been read, so there is nothing to withhold).
+        stream has already been read, so there is nothing to withhold). The stop is audited
+        even when the proposal is gone from the store (forgotten during a long watch).
         """
-        done = self.store.transition(proposal_id, _RUNNING,
-                                     State.FAILED if error else State.EXECUTED, error=error)
-        plan = done.plan
+        try:
+            self.store.transition(proposal.id, _RUNNING,
+                                  State.FAILED if error else State.EXECUTED, error=error)
+        except (ProposalNotFoundError, ProposalConflictError) as exc:
+            logger.warning("watch of proposal=%s stopped; its proposal could not be closed: %s",
+                           proposal.id, exc)
+        plan = proposal.plan
         try:
             seq = self._audited(lambda: self.pipeline.record(WatchStoppedEvent(
-                actor=actor, proposal=proposal_id, command=plan.recorded,
+                actor=actor, proposal=proposal.id, command=plan.recorded,
                 context=plan.target.context, cluster=plan.target.cluster,
                 namespace=plan.namespace, reason=reason, events=events, seconds=seconds,
                 error=error)))
         except AuditError:
-            logger.error("could not audit the stop of watch proposal=%s", proposal_id)
+            logger.error("could not audit the stop of watch proposal=%s", proposal.id)
             return None
-        self.store.add_seqs(proposal_id, seq)
+        try:
+            self.store.add_seqs(proposal.id, seq)
+        except ProposalNotFoundError:
+            pass  # forgotten meanwhile: the seq is in the audit chain all the same
         logger.info("kubechat watch stopped proposal=%s reason=%s events=%d seconds=%.1f",
-                    proposal_id, reason, events, seconds)
+                    proposal.id, reason, events, seconds)
         return seq

@@ -153,7 +153,7 @@ class WatchRegistry:
         with self._lock:
             self._live.pop(p.id, None)
         return self.service.life.finish_watch(
-            live.principal.actor(p.plan.target.identity), p.id, reason=reason,
+            live.principal.actor(p.plan.target.identity), p, reason=reason,
             events=live.events, seconds=round(time.monotonic() - live.started, 3), error=error)
 
     def stop(self, principal: Principal, proposal_id: str) -> bool:

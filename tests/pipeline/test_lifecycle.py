@@ -192,3 +192,77 @@ def test_safe_is_approved_by_policy_and_forbidden_is_refused() -> None:
     with pytest.raises(ProposalConflictError):
         life.decide(ACTOR, refused.id, approve=True, approver="alice", via="browser")
     assert sink.kinds == ["proposed", "approved", "proposed"]
+
+
+class Watching(Recording):
+    """The recording client with watches: each records its stop; secrets are refused."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__(log)
+        self.stopped: list[str] = []
+
+    def watch(self, command: Any) -> Any:
+        from kubechat_lab.cluster._watch import NEVER_STREAMED_REASON
+        from kubechat_lab.errors import ClusterError
+
+        if "secrets" in command.resources:
+            raise ClusterError("secrets are never streamed", status=403,
+                               reason=NEVER_STREAMED_REASON)
+        log, stopped, text = self.log, self.stopped, command.render()
+        log.append("cluster:watch " + text)
+
+        class Watch:
+            def stop(self) -> None:
+                stopped.append(text)
+
+        return Watch()
+
+
+def make_watching() -> tuple[Lifecycle, Sink, Watching]:
+    log: list[str] = []
+    sink = Sink()
+    client = Watching(log)
+    pipeline = Pipeline(policy=default_policy(), clients=client, sink=sink)
+    return Lifecycle(pipeline, MemoryProposalStore(ttl=600.0),
+                     auto_approve_safe=False), sink, client
+
+
+def test_a_watch_is_one_run_of_an_approved_read_audited_first() -> None:
+    life, sink, client = make_watching()
+    pid = propose(life, "get pods -n shop")
+    with pytest.raises(PolicyViolation, match="not approved"):
+        life.start_watch(ACTOR, pid, seconds=60)
+    life.decide(ACTOR, pid, approve=True, approver="alice", via="browser")
+    sink.broken.add("watch_started")
+    with pytest.raises(AuditError):
+        life.start_watch(ACTOR, pid, seconds=60)
+    assert life.store.get(pid).state is State.APPROVED  # nothing read: still approved
+    assert client.stopped == ["kubectl get pods -n shop"]  # the opened watch was closed
+    sink.broken.clear()
+    running, _ = life.start_watch(ACTOR, pid, seconds=60)
+    assert running.state is State.EXECUTING
+    with pytest.raises(ProposalConflictError):
+        life.start_watch(ACTOR, pid, seconds=60)  # it runs once: as one watch...
+    with pytest.raises(ProposalConflictError):
+        life.execute(ACTOR, pid)  # ...or one execution, never both
+    seq = life.finish_watch(ACTOR, running, reason="stopped", events=3, seconds=1.0,
+                            error=None)
+    done = life.store.get(pid)
+    assert done.state is State.EXECUTED and seq in done.audit_seqs
+    assert sink.kinds == ["proposed", "approved", "watch_started", "watch_stopped"]
+
+
+def test_secrets_are_never_watched_and_a_forgotten_watch_is_still_audited() -> None:
+    life, sink, _ = make_watching()
+    pid = propose(life, "get secrets -n shop")
+    life.decide(ACTOR, pid, approve=True, approver="alice", via="browser")
+    with pytest.raises(PolicyViolation) as info:
+        life.start_watch(ACTOR, pid, seconds=60)
+    assert info.value.rule_id == "secrets-never-streamed"
+    other = propose(life, "get pods -n shop")
+    life.decide(ACTOR, other, approve=True, approver="alice", via="browser")
+    running, _ = life.start_watch(ACTOR, other, seconds=60)
+    forgotten = MemoryProposalStore(ttl=600.0)  # a store that no longer holds the proposal
+    seq = Lifecycle(life.pipeline, forgotten).finish_watch(
+        ACTOR, running, reason="deadline", events=0, seconds=60.0, error=None)
+    assert seq is not None and sink.kinds[-1] == "watch_stopped"
