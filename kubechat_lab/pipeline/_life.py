@@ -97,7 +97,7 @@ class Lifecycle:
     # -- propose ---------------------------------------------------------------------------
 
     def propose(self, actor: Actor, plan: Plan, *, user: str, source: str, preview: bool,
-                question: str | None = None, provider: str | None = None,
+                owner: str = "", question: str | None = None, provider: str | None = None,
                 explanation: str = "", assumptions: tuple[str, ...] = (),
                 notes: tuple[str, ...] = (), conversation: str | None = None,
                 proposal_id: str | None = None) -> Proposal:
@@ -120,7 +120,7 @@ class Lifecycle:
             raise
         now = self.store.now()
         proposal = Proposal(
-            id=pid, plan=plan, user=user, source=source, created=now,
+            id=pid, plan=plan, user=user, owner=owner, source=source, created=now,
             expires=now + self.store.ttl, question=question, provider=provider,
             explanation=explanation, assumptions=assumptions, notes=notes,
             audit_seqs=(proposed.seq,) if proposed.seq is not None else (),

@@ -82,7 +82,9 @@ LIVE = frozenset({State.PROPOSED, State.APPROVED})
 class Proposal:
     """One proposed command (its :class:`~kubechat_lab.pipeline.Plan`) and its state.
 
-    Plain data, so a proposal can be served with :meth:`to_dict`. ``result`` (what running
+    Plain data, so a proposal can be served with :meth:`to_dict`. ``user`` is the person who
+    proposed it and ``owner`` what the face says made it (the server's ``Principal.owner``;
+    empty where a face has no such notion). ``result`` (what running
     it returned) and ``dry_run`` (what its preview returned) are kept as the cluster's
     :class:`~kubechat_lab.cluster.Result`, so a reply encodes them once, as JSON or as Arrow.
     """
@@ -94,6 +96,7 @@ class Proposal:
     created: float
     expires: float
     state: State = State.PROPOSED
+    owner: str = ""
     question: str | None = None
     provider: str | None = None
     explanation: str = ""
