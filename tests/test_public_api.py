@@ -1,4 +1,4 @@
-"""Each subpackage's ``__all__`` is sorted and equals its public names (STYLE.md rule 2).
+"""Each subpackage's ``__all__`` is sorted and equals its public names (its re-exported API).
 
 Sorted means plain ``sorted()`` order or ruff's isort-style order (RUF022: CONSTANTS, then
 Classes, then functions). A public submodule may also be listed in ``__all__``.
@@ -52,12 +52,13 @@ def _public_modules() -> list[str]:
 
 
 def _public_names(module: types.ModuleType) -> set[str]:
+    """Non-underscore names; ``dir()`` covers a lazy ``__getattr__`` (each must resolve)."""
     return {
         name
-        for name, value in vars(module).items()
+        for name in dir(module)
         if not name.startswith("_")
         and name not in _NOT_API
-        and not isinstance(value, types.ModuleType)
+        and not isinstance(getattr(module, name), types.ModuleType)
     }
 
 

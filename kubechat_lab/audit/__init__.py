@@ -1,10 +1,14 @@
-"""The hash-chained, tamper-evident audit log in PostgreSQL (DESIGN.md section 7).
+"""The hash-chained, tamper-evident audit log in PostgreSQL (docs/audit.md).
 
-Importing this package loads psycopg; pandas, pyarrow and cryptography are imported only by
-the functions that need them.
+Importing this package loads only the event types and the canonical hashing; the store,
+the embedded PostgreSQL server and their psycopg are imported when one of their names is first
+used (a lazy ``__getattr__``), so ``kubechat run`` and the kernel do not pay for them.
 """
 
 from __future__ import annotations
+
+import importlib
+import typing
 
 from kubechat_lab.audit import events
 from kubechat_lab.audit._canonical import (
@@ -14,26 +18,50 @@ from kubechat_lab.audit._canonical import (
     canonical_payload,
     entry_hash,
 )
-from kubechat_lab.audit._checkpoints import (
-    generate_signing_key,
-    load_public_key,
-    load_signing_key,
-    verify_checkpoints,
-    write_checkpoint,
-)
-from kubechat_lab.audit._default_server import (
-    default_data_dir,
-    default_dsn,
-    default_passfile,
-    embedded_for_data_dir,
-)
-from kubechat_lab.audit._embedded import EmbeddedPostgres
-from kubechat_lab.audit._export import export_parquet, to_frame
-from kubechat_lab.audit._provision import AuditInit, init_database
 from kubechat_lab.audit._records import AuditRecord, VerifyReport
-from kubechat_lab.audit._schema import APP_ROLE
-from kubechat_lab.audit._store import AuditStore, AuditStoreStateError, redact_dsn
 from kubechat_lab.errors import AuditError
+
+if typing.TYPE_CHECKING:
+    from kubechat_lab.audit._checkpoints import (
+        generate_signing_key,
+        load_public_key,
+        load_signing_key,
+        verify_checkpoints,
+        write_checkpoint,
+    )
+    from kubechat_lab.audit._default_server import (
+        default_data_dir,
+        default_dsn,
+        default_passfile,
+        embedded_for_data_dir,
+    )
+    from kubechat_lab.audit._embedded import EmbeddedPostgres
+    from kubechat_lab.audit._export import export_parquet, to_frame
+    from kubechat_lab.audit._provision import AuditInit, init_database
+    from kubechat_lab.audit._schema import APP_ROLE
+    from kubechat_lab.audit._store import AuditStore, AuditStoreStateError, redact_dsn
+
+#: Names imported on first use, by the module that defines them.
+_LAZY = {
+    "APP_ROLE": "_schema",
+    "AuditInit": "_provision",
+    "AuditStore": "_store",
+    "AuditStoreStateError": "_store",
+    "EmbeddedPostgres": "_embedded",
+    "default_data_dir": "_default_server",
+    "default_dsn": "_default_server",
+    "default_passfile": "_default_server",
+    "embedded_for_data_dir": "_default_server",
+    "export_parquet": "_export",
+    "generate_signing_key": "_checkpoints",
+    "init_database": "_provision",
+    "load_public_key": "_checkpoints",
+    "load_signing_key": "_checkpoints",
+    "redact_dsn": "_store",
+    "to_frame": "_export",
+    "verify_checkpoints": "_checkpoints",
+    "write_checkpoint": "_checkpoints",
+}
 
 __all__ = [
     "APP_ROLE",
@@ -64,3 +92,17 @@ __all__ = [
     "verify_checkpoints",
     "write_checkpoint",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -11,8 +11,10 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kubechat_lab.audit._embedded import EmbeddedPostgres
+if TYPE_CHECKING:
+    from kubechat_lab.audit._embedded import EmbeddedPostgres
 
 __all__ = ["default_data_dir", "default_dsn", "default_passfile", "embedded_for_data_dir"]
 
@@ -62,6 +64,7 @@ def embedded_for_data_dir(
     EmbeddedPostgres
         Running; use ``.app_dsn`` for the application and ``.dsn`` for administration.
     """
+    from kubechat_lab.audit._embedded import EmbeddedPostgres
     from kubechat_lab.audit._store import AuditStore
 
     server = EmbeddedPostgres(data_dir if data_dir is not None else default_data_dir())

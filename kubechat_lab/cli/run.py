@@ -1,6 +1,6 @@
 """``kubechat run``: one kubectl command through the pipeline; print or write the frame.
 
-A thin face over :class:`kubechat_lab.pipeline.Pipeline` (the server uses the same one): the
+A thin face over :class:`kubechat_lab.pipeline.Lifecycle` (the server uses the same one): the
 context is resolved first, every default made explicit (``-n``), the command judged, each step
 recorded to the audit chain before it touches the cluster, writes previewed with a server-side
 dry run, and approvals taken from ``--yes`` / ``--confirm``. Only terminal I/O lives here.
@@ -9,7 +9,6 @@ dry run, and approvals taken from ``--yes`` / ``--confirm``. Only terminal I/O l
 from __future__ import annotations
 
 import getpass
-import secrets
 import shlex
 import sys
 from collections.abc import Callable, Mapping
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from kubechat_lab.audit import AuditStore, JSONValue
     from kubechat_lab.audit.events import Actor, AuditEvent
     from kubechat_lab.cluster import ClusterClient, ClusterConfig, Result
-    from kubechat_lab.pipeline import Identity, Pipeline, Plan, Target
+    from kubechat_lab.pipeline import Identity, Lifecycle, Pipeline, Plan, Target
     from kubechat_lab.policy import Policy
 
 __all__ = ["Recorder", "default_kubeconfig", "plan_command", "run", "run_command"]
@@ -41,15 +40,16 @@ Recorder = Callable[[Mapping[str, object]], object]
 
 def default_kubeconfig() -> str | None:
     """Return the sandbox's kubeconfig when its apiserver runs, else None (the usual one)."""
-    try:
-        from kubechat_lab.sandbox import SandboxManager
+    try:  # the layout and pid files only: the manager would load certificate code
+        from kubechat_lab.sandbox._layout import SandboxLayout
+        from kubechat_lab.sandbox._process import ProcessSupervisor
 
-        status = SandboxManager().status()
+        layout = SandboxLayout.from_env()
+        running = ProcessSupervisor(layout.pids_dir, layout.logs_dir).pid("kube-apiserver")
     except Exception:  # noqa: BLE001 - no sandbox package state: fall back quietly
         return None
-    apiserver = [c for c in status.components if c.name == "kube-apiserver"]
-    if apiserver and apiserver[0].running and status.kubeconfig.exists():
-        return str(status.kubeconfig)
+    if running is not None and layout.kubeconfig.exists():
+        return str(layout.kubeconfig)
     return None
 
 
@@ -173,44 +173,48 @@ def run_command(
     os_user = getpass.getuser()
     actor = Actor(user=os_user, via="cli", origin="cli", impersonate_user=config.impersonate_user,
                   impersonate_groups=config.impersonate_groups)
-    proposal = "p_" + secrets.token_hex(10)
+    from kubechat_lab.pipeline import Lifecycle, MemoryProposalStore
+
+    # One proposal's life in this process: approvals come from the flags, not from policy.
+    life = Lifecycle(pipeline, MemoryProposalStore(ttl=3600.0), auto_approve_safe=False)
     try:
         try:
             plan = pipeline.plan(text, target, manifest=manifest)
         except CommandError as exc:  # audited without the raw text (it may hold credentials)
             try:
-                pipeline.record_invalid(actor, target, exc, source="propose", proposal=proposal)
+                pipeline.record_invalid(actor, target, exc, source="propose",
+                                        proposal=life.store.new_id())
             except AuditError as audit_exc:
                 raise _audit_failed(audit_exc, ran=False) from audit_exc
             raise PolicyDenied(f"forbidden: {str(exc).rstrip('.')}") from exc
-        return _run_plan(pipeline, actor, plan, proposal, yes=yes, confirm=confirm,
+        return _run_plan(life, actor, plan, yes=yes, confirm=confirm,
                          preview_only=preview_only, say=say)
     finally:
         client.close()
 
 
-def _run_plan(pipeline: Pipeline, actor: Actor, plan: Plan, proposal: str, *, yes: bool,
-              confirm: str | None, preview_only: bool, say: Callable[[str], None]) -> Result:
-    from kubechat_lab.pipeline import Authority, Refusal, check_approval
+def _run_plan(life: Lifecycle, actor: Actor, plan: Plan, *, yes: bool, confirm: str | None,
+              preview_only: bool, say: Callable[[str], None]) -> Result:
+    from kubechat_lab.pipeline import AUTO_SAFE, Authority, Refusal, check_approval
     from kubechat_lab.policy import Level
 
     cmd = plan.command
     try:
-        proposed = pipeline.record_proposed(actor, plan, proposal=proposal, source="propose")
+        proposal = life.propose(actor, plan, user=actor.user, source="propose",
+                                preview=cmd.is_write and not cmd.is_dry_run)
         if plan.level is Level.FORBIDDEN:
             raise PolicyDenied(_denial(plan))
-        if cmd.is_write and not cmd.is_dry_run:
-            try:
-                preview = pipeline.preview(proposed)
-            except ClusterError as exc:
-                raise RuntimeFailure(str(exc)) from exc
-            _say_preview(plan, preview, say)
+        preview = proposal.preview
+        if preview is not None and preview.get("status") == "error":
+            raise RuntimeFailure(str(preview.get("message")))
+        if proposal.dry_run is not None:
+            _say_preview(plan, proposal.dry_run, say)
             if preview_only:  # like an undecided proposal on the server: only "proposed"
-                return preview
+                return proposal.dry_run
         if cmd.is_dry_run:  # the command itself is a server-side dry run: nothing persists
             approver = "policy:dry-run"
         elif plan.level is Level.SAFE:
-            approver = "policy:auto-safe"
+            approver = AUTO_SAFE
         else:
             authority = (Authority.PERSON if confirm is not None
                          else Authority.WARNING if yes else Authority.NONE)
@@ -220,20 +224,19 @@ def _run_plan(pipeline: Pipeline, actor: Actor, plan: Plan, proposal: str, *, ye
                 needs = ("re-run with --yes to apply it" if plan.level is Level.WARNING
                          and denial.why is Refusal.NEEDS_AUTHORITY else
                          f"re-run with --confirm {shlex.quote(plan.confirm or '')} to apply it")
-                pipeline.record_decision(actor, plan, proposal=proposal, approved=False,
-                                         approver="policy", reason=f"not approved: {needs}")
+                life.decide(actor, proposal.id, approve=False, approver="policy", via="cli",
+                            reason=f"not approved: {needs}")
                 raise PolicyDenied(_denial(plan) + "; " + needs)
             approver = actor.user
-        pipeline.record_decision(actor, plan, proposal=proposal, approved=True,
-                                 approver=approver)
-        execution = pipeline.execute(actor, plan, proposal=proposal, approver=approver)
+        life.decide(actor, proposal.id, approve=True, approver=approver, via="cli")
+        _, result = life.execute(actor, proposal.id)
     except ClusterError as exc:
         raise RuntimeFailure("; ".join([str(exc), *getattr(exc, "__notes__", ())])) from exc
     except AuditError as exc:
         raise _audit_failed(exc, ran=_ran(exc)) from exc
     if cmd.is_dry_run:
-        _say_preview(plan, execution.result, say)
-    return execution.result
+        _say_preview(plan, result, say)
+    return result
 
 
 def _ran(exc: AuditError) -> bool:

@@ -125,7 +125,7 @@ class Result:
         return [dict(zip(names, row, strict=True)) for row in self.rows]
 
     def to_frame(self) -> pd.DataFrame:
-        """Return a pandas DataFrame with the typed columns of DESIGN.md section 4.
+        """Return a pandas DataFrame with the typed columns of docs/cluster.md ("Frames").
 
         ``str`` columns become pandas strings, ``int`` nullable ``Int64``, ``float``
         ``Float64``, ``bool`` ``boolean``, ``datetime`` UTC datetimes, ``timedelta``
@@ -142,18 +142,20 @@ class Result:
         frame.attrs["status"] = self.status
         return frame
 
+    def to_columnar(self) -> dict[str, Any]:
+        """Return the columnar JSON form as data (what :meth:`to_json` encodes)."""
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "columns": [[column.name, column.dtype] for column in self.columns],
+            "data": self.column_data(),
+            "text": self.text,
+            "diff": self.diff,
+        }
+
     def to_json(self) -> bytes:
         """Serialize to columnar JSON bytes (see :meth:`from_json`)."""
-        return orjson.dumps(
-            {
-                "kind": self.kind,
-                "status": self.status,
-                "columns": [[column.name, column.dtype] for column in self.columns],
-                "data": self.column_data(),
-                "text": self.text,
-                "diff": self.diff,
-            }
-        )
+        return orjson.dumps(self.to_columnar())
 
     @classmethod
     def from_json(cls, data: bytes | str | Mapping[str, object]) -> Result:

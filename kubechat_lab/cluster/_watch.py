@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     from kubechat_lab.cluster._discovery import ApiResource
     from kubechat_lab.command import Command
 
-__all__ = ["NEVER_STREAMED", "TableWatch", "WatchEvent", "watchable"]
+__all__ = ["NEVER_STREAMED", "NEVER_STREAMED_REASON", "TableWatch", "WatchEvent", "watchable"]
 
 logger = logging.getLogger(__name__)
 
 #: Resources whose watch is refused: their objects hold credentials.
 NEVER_STREAMED = frozenset({"secrets"})
+#: The ``ClusterError.reason`` of a watch refused because its resource is never streamed.
+NEVER_STREAMED_REASON = "NeverStreamed"
 _WATCH_SECONDS = 240  # the apiserver ends a watch after this; it is reopened
 
 
@@ -86,7 +88,7 @@ class TableWatch:
         if self.resource.canonical in NEVER_STREAMED:
             raise ClusterError(f"{self.resource.canonical} are never streamed: their objects "
                                "hold credentials; read names with `kubectl get secrets` instead",
-                               status=403, reason="Forbidden")
+                               status=403, reason=NEVER_STREAMED_REASON)
         names = [n for _, n in cmd.targets] or list(cmd.names)
         self._query: dict[str, str] = {}
         if cmd.selector:

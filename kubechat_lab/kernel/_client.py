@@ -2,7 +2,7 @@
 
 It holds no credential but the capability the server gave this kernel (``KUBECHAT_CAPABILITY``)
 and never reads a kubeconfig: every command is proposed to the server, which parses, assesses,
-audits, waits for approval and runs it. Results come back as Arrow IPC (contract C3) and
+audits, waits for approval and runs it. Results come back as Arrow IPC (docs/notebook.md) and
 become typed pandas DataFrames.
 """
 
@@ -61,7 +61,7 @@ class KubechatClient:
     timeout
         Seconds one request may take (a slow list or a waiting write counts as one).
     conversation
-        Conversation id sent with questions (contract C1), so follow-ups see the last turn.
+        Conversation id sent with questions (docs/translation.md), so follow-ups see the last turn.
     transport
         An ``httpx`` transport (tests pass ``httpx.MockTransport``).
 
@@ -187,7 +187,7 @@ class KubechatClient:
                 return dict(self._json("POST", "ask",
                                        body={**body, "conversation": self.conversation}))
             except Exception as exc:
-                # A server without conversations (contract C1) names the field it refused.
+                # A server without conversations names the field it refused.
                 if getattr(exc, "reason", "") != "invalid-conversation":
                     raise
                 self._conversations = False
@@ -214,9 +214,10 @@ class KubechatClient:
     def approve(self, proposal_id: str) -> dict[str, Any]:
         """Approve a *warning* proposal from the kernel.
 
-        Works only where this capability carries the ``approve:warning`` scope (contract C4);
-        the audit records a kernel approval. Dangerous proposals are never approvable here:
-        the server refuses with :class:`~kubechat_lab.errors.PolicyViolation`.
+        Works only where this capability carries the ``approve:warning`` scope
+        (docs/configuration.md); the audit records a kernel approval. Dangerous proposals are
+        never approvable here: the server refuses with
+        :class:`~kubechat_lab.errors.PolicyViolation`.
         """
         return dict(self._json("POST", f"proposals/{proposal_id}/approve", body={},
                                proposal_id=proposal_id))

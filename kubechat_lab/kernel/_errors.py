@@ -28,9 +28,12 @@ from kubechat_lab.errors import (
 __all__ = ["error_from_reply", "unreachable"]
 
 _CAPABILITY_REASONS = frozenset({"capability-invalid", "capability-scope", "unauthenticated"})
+#: The server's cluster reasons (``server/_errors.py``) and the Kubernetes reason each is.
 _CLUSTER_REASONS = {
     "cluster-bad-request": "BadRequest",
     "cluster-forbidden": "Forbidden",
+    "cluster-not-found": "NotFound",
+    "cluster-conflict": "Conflict",
     "cluster-invalid": "Invalid",
     "cluster-error": "InternalError",
     "cluster-unreachable": "Unreachable",
@@ -70,10 +73,8 @@ def error_from_reply(status: int, body: Any, *, url: str, proposal_id: str | Non
             status=status,
             reason=reason,
         )
-    if reason in _CLUSTER_REASONS or (status == 404 and reason == "not-found"
-                                      and "proposal" not in message):
-        return ClusterError(message, status=status, reason=_CLUSTER_REASONS.get(reason,
-                                                                                "NotFound"))
+    if reason in _CLUSTER_REASONS:
+        return ClusterError(message, status=status, reason=_CLUSTER_REASONS[reason])
     if status == 403 and reason == "not-approved" and proposal_id is not None:
         return ApprovalRequired(message, proposal_id=proposal_id, status=status, reason=reason)
     if status == 403:

@@ -6,7 +6,7 @@ kernels never import): ``str`` -> pandas strings, ``int`` -> ``Int64``, ``float`
 ``timedelta64[ns]``, ``json`` -> Python objects (dicts, lists). A test checks both paths give
 exactly the frame ``Result.to_frame`` gives.
 
-The Arrow stream the server sends (contract C3) carries in its schema metadata:
+The Arrow stream the server sends (``server/handlers/_arrow.py``) carries in its schema metadata:
 ``kubechat.columns`` (JSON ``[[name, dtype], ...]``), ``kubechat.kind``, ``kubechat.status``,
 ``kubechat.text``, ``kubechat.diff`` and ``kubechat.proposal`` (the proposal as JSON).
 """

@@ -53,7 +53,7 @@ HELP = """\
 | `%kubechat watch get pods -n NS [--for 60s]` | a live table (Stop, interrupt, `--for`) |
 | `%kubechat audit [-n N]` | recent audit events as a frame |
 | `%kubechat status` | server, cluster, provider and database health |
-| `%kubechat chat` | the chat panel (`kubechat_lab.widgets.ChatPanel()`) |
+| `%kubechat chat` | the chat panel (`kubechat_lab.kernel.ChatPanel()`) |
 
 Dangerous commands are approved only on the card (or the side panel), by typing the target's
 name; a kernel can never approve them. Forbidden commands never run.
@@ -271,7 +271,7 @@ class KubechatMagics(Magics):
             show_markdown(HELP)
             return None
         if what == "chat":
-            from kubechat_lab.widgets import ChatPanel
+            from kubechat_lab.kernel import ChatPanel
 
             return ChatPanel(client=self.client, registry=self.registry)
         import pandas

@@ -1,4 +1,4 @@
-"""Who may approve what: one rule for every face (DESIGN.md section 5, contract C4).
+"""Who may approve what: one rule for every face (docs/policy.md, docs/configuration.md).
 
 safe runs at once; warning needs an approval from someone with at least
 :attr:`Authority.WARNING`; dangerous needs :attr:`Authority.PERSON` *and* the confirmation text

@@ -15,8 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-import orjson
-
 from kubechat_lab.audit.events import (
     Actor,
     ApprovedEvent,
@@ -40,7 +38,15 @@ if TYPE_CHECKING:
     from kubechat_lab.policy import Policy
     from kubechat_lab.translate import Translation, TranslationContext, Turn
 
-__all__ = ["AuditSink", "Execution", "Pipeline", "Proposed", "ResultWithheldError", "TranslateFn"]
+__all__ = [
+    "AuditSink",
+    "Execution",
+    "Pipeline",
+    "Proposed",
+    "ResultWithheldError",
+    "TranslateFn",
+    "digest_result",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +71,24 @@ class Proposed:
 
 @dataclass(frozen=True, slots=True)
 class Execution:
-    """What running a plan gave: the result, its JSON form and the audit seqs."""
+    """What running a plan gave: the result and the audit seqs."""
 
     result: Result
-    data: dict[str, Any]
     seqs: tuple[int, ...]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The result's columnar JSON form (what a browser is sent)."""
+        return self.result.to_columnar()
+
+
+def digest_result(result: Result) -> str:
+    """Return the ``executed`` event's ``result_digest`` of ``result``.
+
+    The same digest as :func:`kubechat_lab.audit.events.result_digest` of the result's JSON
+    form, computed from the columnar data directly (no encode and decode on the way).
+    """
+    return result_digest(result.to_columnar())
 
 
 class _Where(TypedDict):
@@ -93,11 +112,8 @@ def _seqs(*seqs: int | None) -> tuple[int, ...]:
     return tuple(s for s in seqs if s is not None)
 
 
-def _rows(data: dict[str, Any]) -> int | None:
-    columns = data.get("data")
-    if not isinstance(columns, list):
-        return None
-    return len(columns[0]) if columns else 0
+def _rows(result: Result) -> int:
+    return len(result.rows) if result.columns else 0
 
 
 class Pipeline:
@@ -271,16 +287,31 @@ class Pipeline:
         ClusterError
             The cluster refused or failed (recorded as ``executed`` with ``status: error``).
         """
-        if plan.level is Level.FORBIDDEN:
-            msg = f"{plan.text!r} is forbidden and never runs"
-            raise RuntimeError(msg)
+        _runnable(plan)
+        first = self.record_executing(actor, plan, proposal=proposal, approver=approver)
+        if first is not None and on_seq is not None:
+            on_seq(first)
+        done = self.run(actor, plan, proposal=proposal, on_seq=on_seq)
+        return Execution(done.result, _seqs(first, *done.seqs))
+
+    def run(self, actor: Actor, plan: Plan, *, proposal: str,
+            on_seq: Callable[[int], None] | None = None) -> Execution:
+        """Run a plan whose ``executing`` event is recorded; record ``executed`` after.
+
+        Raises
+        ------
+        AuditError
+            ``executed`` could not be appended (the command ran; its result is withheld).
+        ClusterError
+            The cluster refused or failed (recorded as ``executed`` with ``status: error``).
+        """
+        _runnable(plan)
 
         def note(seq: int | None) -> int | None:
             if seq is not None and on_seq is not None:
                 on_seq(seq)
             return seq
 
-        first = note(self.record_executing(actor, plan, proposal=proposal, approver=approver))
         where = _where(plan, proposal)
         started = time.monotonic()
         try:
@@ -297,11 +328,16 @@ class Pipeline:
                              audit_exc)
                 exc.add_note(f"and the failure could not be audited: {audit_exc}")
             raise
-        data: dict[str, Any] = orjson.loads(result.to_json())
         try:
             done = note(self.record(ExecutedEvent(
-                actor=actor, status=str(result.status), result_digest=result_digest(data),
-                rows=_rows(data), seconds=round(time.monotonic() - started, 4), **where)))
+                actor=actor, status=str(result.status), result_digest=digest_result(result),
+                rows=_rows(result), seconds=round(time.monotonic() - started, 4), **where)))
         except AuditError as exc:
             raise ResultWithheldError(str(exc)) from exc
-        return Execution(result, data, _seqs(first, done))
+        return Execution(result, _seqs(done))
+
+
+def _runnable(plan: Plan) -> None:
+    if plan.level is Level.FORBIDDEN:
+        msg = f"{plan.text!r} is forbidden and never runs"
+        raise RuntimeError(msg)

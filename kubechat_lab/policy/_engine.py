@@ -17,7 +17,7 @@ from kubechat_lab.policy._rules import Rule, compile_rule
 
 __all__ = ["DEFAULT_POLICY_PATH", "Policy", "assess", "classify", "default_policy", "load_policy"]
 
-#: The default policy shipped in the package (DESIGN.md section 5).
+#: The default policy shipped in the package (docs/policy.md).
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 
 _TOP_FIELDS = ("version", "protected_namespaces", "allowed_registries", "rules", "disable",
@@ -195,8 +195,11 @@ def _read(path: Path) -> Mapping[str, object]:
     except OSError as exc:
         raise PolicyError(f"policy file {path} cannot be read: {exc.strerror or exc}; check "
                           "the policy_file setting") from exc
+    # libyaml's loader when built in: every command loads the default policy, and the pure
+    # Python parser takes several times as long over it
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         mark = getattr(exc, "problem_mark", None)

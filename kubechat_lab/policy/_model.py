@@ -17,7 +17,7 @@ class Level(enum.StrEnum):
     """How risky a command is; ordered ``SAFE < WARNING < DANGEROUS < FORBIDDEN``.
 
     safe runs at once, warning needs a click, dangerous needs an authenticated browser
-    approval with the target typed back, forbidden never runs (DESIGN.md section 5).
+    approval with the target typed back, forbidden never runs (docs/policy.md).
     """
 
     SAFE = "safe"

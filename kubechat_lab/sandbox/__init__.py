@@ -4,15 +4,33 @@ etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and metrics-
 local processes.
 
 Use :class:`SandboxManager` (``build``, ``up``, ``seed``, ``status``, ``down``,
-``kubeconfig_path``) or the ``kubechat sandbox`` command.
+``kubeconfig_path``) or the ``kubechat sandbox`` command. Names are imported on first use (a
+lazy ``__getattr__``): the manager pulls in certificate generation and the demo inventory,
+which a command line that only asks where the sandbox's kubeconfig is does not need.
 """
 
 from __future__ import annotations
 
+import importlib
+import typing
+
 from kubechat_lab.errors import ComponentFailed, SandboxError
-from kubechat_lab.sandbox._demo_inventory import demo_grounding
-from kubechat_lab.sandbox._layout import KUBERNETES_VERSION, Ports, SandboxLayout
-from kubechat_lab.sandbox._manager import ComponentStatus, SandboxManager, SandboxStatus
+
+if typing.TYPE_CHECKING:
+    from kubechat_lab.sandbox._demo_inventory import demo_grounding
+    from kubechat_lab.sandbox._layout import KUBERNETES_VERSION, Ports, SandboxLayout
+    from kubechat_lab.sandbox._manager import ComponentStatus, SandboxManager, SandboxStatus
+
+#: Names imported on first use, by the module that defines them.
+_LAZY = {
+    "KUBERNETES_VERSION": "_layout",
+    "ComponentStatus": "_manager",
+    "Ports": "_layout",
+    "SandboxLayout": "_layout",
+    "SandboxManager": "_manager",
+    "SandboxStatus": "_manager",
+    "demo_grounding": "_demo_inventory",
+}
 
 __all__ = [
     "KUBERNETES_VERSION",
@@ -25,3 +43,17 @@ __all__ = [
     "SandboxStatus",
     "demo_grounding",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

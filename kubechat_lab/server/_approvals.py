@@ -1,7 +1,8 @@
 """Approvals on the server: each requester's authority, and refusals worded for each channel.
 
 The rule itself is the pipeline's (:func:`kubechat_lab.pipeline.check_approval`); this module
-says what authority a request has (contract C4) and how a refusal reads:
+says what authority a request has (docs/configuration.md, "Policy and approvals") and how a
+refusal reads:
 
 - a kernel capability approves nothing by default; one minted with ``approve:warning``
   (``kubechat token --scope approve:warning``) approves warning commands;

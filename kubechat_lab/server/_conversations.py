@@ -1,4 +1,4 @@
-"""Recent turns per (owner, conversation), bounded in memory (contract C1).
+"""Recent turns per (owner, conversation), bounded in memory (docs/translation.md).
 
 ``POST ask`` with ``conversation`` hands the previous turn to the translator as
 ``TranslationContext.previous``, so "and in payments?" or "now restart it" are read against it.

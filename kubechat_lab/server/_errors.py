@@ -1,4 +1,10 @@
-"""The one place that maps kubechat errors to HTTP status codes and JSON messages."""
+"""The one place that maps kubechat errors to HTTP status codes and JSON messages.
+
+Every reply carries a machine ``reason`` that says which kind of thing failed, so a client
+never reads the message: a missing proposal is ``proposal-not-found``, a missing cluster object
+``cluster-not-found``; a proposal in the wrong state is ``proposal-conflict``, a cluster
+conflict ``cluster-conflict``. ``kernel/_errors.py`` maps these reasons back to typed errors.
+"""
 
 from __future__ import annotations
 
@@ -20,18 +26,22 @@ from kubechat_lab.server._proposals import (
     ProposalNotFoundError,
 )
 
-__all__ = ["ErrorReply", "map_error"]
+__all__ = ["CLUSTER_REASONS", "ErrorReply", "map_error"]
 
 #: (HTTP status, short machine reason, human message)
 ErrorReply = tuple[int, str, str]
 
+#: Cluster statuses passed through as they are, with their reason.
 _CLUSTER_PASSTHROUGH = {
     400: "cluster-bad-request",
     403: "cluster-forbidden",
-    404: "not-found",
-    409: "conflict",
+    404: "cluster-not-found",
+    409: "cluster-conflict",
     422: "cluster-invalid",
 }
+#: Every reason a :class:`ClusterError` crosses the boundary with.
+CLUSTER_REASONS = frozenset({*_CLUSTER_PASSTHROUGH.values(), "cluster-timeout",
+                             "cluster-unreachable", "cluster-error"})
 
 
 def map_error(exc: BaseException) -> ErrorReply:
@@ -50,9 +60,9 @@ def map_error(exc: BaseException) -> ErrorReply:
     if isinstance(exc, PolicyViolation):
         return 403, exc.rule_id, str(exc)
     if isinstance(exc, ProposalNotFoundError):
-        return 404, "not-found", str(exc)
+        return 404, ProposalNotFoundError.reason, str(exc)
     if isinstance(exc, ProposalConflictError):
-        return 409, "conflict", str(exc)
+        return 409, ProposalConflictError.reason, str(exc)
     if isinstance(exc, BusyError):
         return 429, "busy", str(exc)
     if isinstance(exc, AuditError):

@@ -1,25 +1,25 @@
-"""The server face of the pipeline: proposals, their owners and their life, over HTTP handlers.
+"""The server face of the pipeline: who asks, what they may see and approve, over HTTP handlers.
 
 Every method is synchronous and blocking (database, Kubernetes, LLM); handlers run them in the
 extension's thread pools. The flow (resolve, parse or translate, make explicit, judge, audit,
-preview, execute) is :class:`kubechat_lab.pipeline.Pipeline`'s; this class keeps what is the
-server's own: proposal state, who may see and act on a proposal (contract C5), approvals by
-channel (contract C4), conversations (contract C1) and metrics. Every state change is
-appended to the audit chain *before* it takes effect: if the append fails the action does not
-happen and the caller gets :class:`~kubechat_lab.errors.AuditError` (HTTP 503).
+preview, execute) is :class:`kubechat_lab.pipeline.Pipeline`'s and the order of a proposal's
+life (propose, decide, run, watch) is :class:`kubechat_lab.pipeline.Lifecycle`'s; this class
+keeps what is the server's own: who may see and act on a proposal (its proposer, or an
+approver), approvals by channel (``server/_approvals.py``), conversations and metrics. Every
+state change is appended to the audit chain *before* it takes effect: if the append fails the
+action does not happen and the caller gets :class:`~kubechat_lab.errors.AuditError` (HTTP 503).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.audit.events import AskEvent
 from kubechat_lab.command import redact_command, redact_text
-from kubechat_lab.errors import AuditError, ClusterError, CommandError, PolicyViolation
-from kubechat_lab.pipeline import ResultWithheldError
+from kubechat_lab.errors import AuditError, CommandError, PolicyViolation
+from kubechat_lab.pipeline import Lifecycle
 from kubechat_lab.policy import Level
 from kubechat_lab.server._approvals import refuse_approval
 from kubechat_lab.server._capabilities import Scope
@@ -29,11 +29,10 @@ from kubechat_lab.server._proposals import (
     Proposal,
     ProposalNotFoundError,
     ProposalStore,
-    State,
 )
 
 if TYPE_CHECKING:
-    from kubechat_lab.pipeline import Identity, Pipeline, Plan, Proposed, Target
+    from kubechat_lab.pipeline import Identity, Pipeline, Plan, Target
     from kubechat_lab.server._clusters import ClusterPool
     from kubechat_lab.server._conversations import ConversationStore
     from kubechat_lab.server._metrics import Metrics
@@ -91,6 +90,14 @@ class KubechatService:
         self.capability_may_approve_warning = capability_may_approve_warning
         self.dry_run_writes = dry_run_writes
         self.approvers = frozenset(approvers)
+        self.life = Lifecycle(pipeline, proposals, auto_approve_safe=auto_approve_safe,
+                              outcome=self._count)
+
+    def _count(self, outcome: str) -> None:
+        if outcome == "audit-failure":
+            self.metrics.audit_failures.inc()
+        else:
+            self.metrics.decisions.labels(decision=outcome).inc()
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -128,8 +135,7 @@ class KubechatService:
         """
         found = self.proposals.get(proposal_id)
         if not principal.may_see(found, self.approvers):
-            msg = f"no proposal {proposal_id!r}: it never existed or was forgotten; propose again"
-            raise ProposalNotFoundError(msg)
+            raise ProposalNotFoundError.unknown(proposal_id)
         return found
 
     def target(self, principal: Principal, context: str | None) -> Target:
@@ -260,44 +266,14 @@ class KubechatService:
                       question: str | None = None, provider: str | None = None,
                       explanation: str = "", assumptions: tuple[str, ...] = (),
                       notes: tuple[str, ...] = (), conversation: str | None = None) -> Proposal:
-        pid = self.proposals.new_id()
-        try:
-            proposed = self.pipeline.record_proposed(
-                principal.actor(plan.target.identity), plan, proposal=pid, source=source,
-                question=question, provider=provider)
-        except AuditError:
-            self.metrics.audit_failures.inc()
-            raise
-        now = self.proposals.now()
-        proposal = Proposal(
-            id=pid, plan=plan, user=principal.user, owner=principal.owner, source=source,
-            created=now,
-            expires=now + self.proposals.ttl, question=question, provider=provider,
-            explanation=explanation, assumptions=assumptions, notes=notes,
-            audit_seqs=(proposed.seq,) if proposed.seq is not None else (),
+        proposal = self.life.propose(
+            principal.actor(plan.target.identity), plan, user=principal.user, source=source,
+            preview=self.dry_run_writes and plan.command.is_write, question=question,
+            provider=provider, explanation=explanation, assumptions=assumptions, notes=notes,
+            owner=principal.owner,
             conversation=conversation)
-        if plan.level is Level.FORBIDDEN:
-            proposal = dataclasses.replace(proposal, state=State.REFUSED, approver="policy")
-        elif self.dry_run_writes and plan.command.is_write:
-            proposal = dataclasses.replace(proposal, preview=self._preview(proposed))
         self.metrics.levels.labels(level=plan.level.value).inc()
-        if proposal.state is State.REFUSED:
-            self.metrics.decisions.labels(decision="refused").inc()
-        self.proposals.add(proposal)
-        if plan.level is Level.SAFE and self.auto_approve_safe:
-            proposal = self._decide(pid, principal, approve=True, approver="policy:auto-safe",
-                                    via="policy")
         return proposal
-
-    def _preview(self, proposed: Proposed) -> dict[str, Any]:
-        """Dry-run a recorded write; the reply says what would change or why it cannot."""
-        import orjson
-
-        try:
-            result = self.pipeline.preview(proposed)
-        except ClusterError as exc:
-            return {"status": "error", "message": str(exc), "code": exc.status}
-        return {"status": "dry-run", "diff": result.diff, "result": orjson.loads(result.to_json())}
 
     # -- read / approve / reject -----------------------------------------------------------
 
@@ -308,7 +284,7 @@ class KubechatService:
 
     def approve(self, principal: Principal, proposal_id: str, *, confirm: str | None = None
                 ) -> Proposal:
-        """Approve a proposal, enforcing who may approve which level (contract C4).
+        """Approve a proposal, enforcing who may approve which level (``server/_approvals.py``).
 
         Raises
         ------
@@ -333,27 +309,11 @@ class KubechatService:
         return self._decide(proposal_id, principal, approve=False, reason=reason[:500])
 
     def _decide(self, proposal_id: str, principal: Principal, *, approve: bool,
-                approver: str | None = None, via: str | None = None, reason: str = ""
-                ) -> Proposal:
-        target = State.APPROVED if approve else State.REJECTED
-        expected = (State.PROPOSED,) if approve else (State.PROPOSED, State.APPROVED)
-        who = approver or principal.user
-        # Claim the transition first so two approvals cannot both be audited, then audit; if the
-        # append fails, put the proposal back: the decision did not happen.
-        before, _ = self.proposals.transition(
-            proposal_id, expected, state=target, approver=who, decided_via=via or principal.via
-        )
-        try:
-            seq = self.pipeline.record_decision(
-                principal.actor(before.plan.target.identity), before.plan,
-                proposal=proposal_id, approved=approve, approver=who, reason=reason or None)
-        except AuditError:
-            self.metrics.audit_failures.inc()
-            self.proposals.update(proposal_id, state=before.state, approver=before.approver,
-                                  decided_via=before.decided_via)
-            raise
-        self.metrics.decisions.labels(decision=target.value).inc()
-        return self.proposals.add_seqs(proposal_id, seq)
+                reason: str = "") -> Proposal:
+        before = self.proposals.get(proposal_id)
+        return self.life.decide(principal.actor(before.plan.target.identity), proposal_id,
+                                approve=approve, approver=principal.user, via=principal.via,
+                                reason=reason or None)
 
     # -- execute ---------------------------------------------------------------------------
 
@@ -370,36 +330,7 @@ class KubechatService:
         """
         self.require(principal, Scope.EXECUTE)
         current = self.owned(principal, proposal_id)
-        if current.state is State.PROPOSED:
-            msg = (
-                f"proposal {proposal_id} ({current.level}) is not approved yet; approve it first"
-                + (f" by typing {current.confirm!r} in the browser" if current.confirm else "")
-            )
-            raise PolicyViolation(msg, rule_id="not-approved")
-        if current.state is State.REFUSED:
-            msg = f"{current.text!r} is forbidden by policy and never runs"
-            raise PolicyViolation(msg, rule_id=(current.rule_ids or ("forbidden",))[0])
-        before, _ = self.proposals.transition(proposal_id, (State.APPROVED,), state=State.EXECUTING)
-        seqs: list[int] = []
-        try:
-            done = self.pipeline.execute(
-                principal.actor(before.plan.target.identity), before.plan, proposal=proposal_id,
-                approver=before.approver, on_seq=seqs.append)
-        except ResultWithheldError:
-            self.metrics.audit_failures.inc()
-            self.proposals.update(proposal_id, state=State.EXECUTED)
-            self.proposals.add_seqs(proposal_id, *seqs)
-            raise
-        except AuditError:
-            self.metrics.audit_failures.inc()
-            self.proposals.update(proposal_id, state=State.APPROVED)
-            raise
-        except ClusterError as exc:
-            self.metrics.decisions.labels(decision="failed").inc()
-            self.proposals.update(proposal_id, state=State.FAILED, error=str(exc))
-            self.proposals.add_seqs(proposal_id, *seqs)
-            raise
-        self.metrics.decisions.labels(decision="executed").inc()
-        self.proposals.update(proposal_id, state=State.EXECUTED, result=done.data)
-        self.conversations.observe(proposal_id, done.data)
-        return self.proposals.add_seqs(proposal_id, *seqs)
+        done, result = self.life.execute(principal.actor(current.plan.target.identity),
+                                         proposal_id)
+        self.conversations.observe(proposal_id, result.to_columnar())
+        return done

@@ -86,7 +86,7 @@ class KubechatSettings(ExtensionApp):
     policy_file = Unicode(
         "",
         config=True,
-        help="YAML safety policy file. Empty (default): the built-in policy (DESIGN.md 5).",
+        help="YAML safety policy file. Empty (default): the built-in policy (docs/policy.md).",
     )
     auto_approve_safe = Bool(
         True,

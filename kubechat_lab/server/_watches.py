@@ -1,10 +1,12 @@
 """Live watches: an approved ``get`` proposal streamed from the Kubernetes watch API.
 
 A watch is one more way to *execute* an approved read: it needs the ``execute`` scope, the
-proposal moves approved -> executing -> executed (so it runs once), it impersonates the
-proposer's mapped identity like every command, and it is audited when it starts
-(``watch_started``, before anything is read: fail closed) and when it stops
-(``watch_stopped``: why, how many events, how long). Secrets are never streamed.
+proposal moves approved -> executing -> executed through :class:`kubechat_lab.pipeline.Lifecycle`
+(so it runs once, as one execution or one watch), it impersonates the proposer's mapped
+identity like every command, and it is audited when it starts (``watch_started``, before
+anything is read: fail closed) and when it stops (``watch_stopped``: why, how many events, how
+long). Secrets are never streamed. This module keeps what is the server's own: the cap on
+watches running at once, the deadline timer and the stream of events.
 
 Watches count against two quotas (``kubechat_lab/server/_quotas.py``): the server's, and the
 owner's (a person's pages together, each of their kernels on its own). The slot is taken in the
@@ -20,10 +22,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kubechat_lab.audit.events import WatchStartedEvent, WatchStoppedEvent
-from kubechat_lab.errors import AuditError, ClusterError, PolicyViolation
+from kubechat_lab.errors import ClusterError, PolicyViolation
 from kubechat_lab.server._capabilities import Scope
-from kubechat_lab.server._proposals import BadRequestError, Principal, Proposal, State
+from kubechat_lab.server._proposals import BadRequestError, Principal, Proposal
 from kubechat_lab.server._quotas import Slots
 
 if TYPE_CHECKING:
@@ -145,75 +146,30 @@ class WatchRegistry:
                 r in NEVER_STREAMED for r, _ in current.command.targets):
             raise PolicyViolation(f"{current.text!r}: secrets are never streamed (their objects "
                                   "hold credentials)", rule_id="secrets-never-streamed")
-        if current.state is State.PROPOSED:
-            raise PolicyViolation(f"proposal {proposal_id} ({current.level}) is not approved yet; "
-                                  "approve it first", rule_id="not-approved")
-        if current.state is State.REFUSED:
-            raise PolicyViolation(f"{current.text!r} is forbidden by policy and never runs",
-                                  rule_id=(current.rule_ids or ("forbidden",))[0])
+        svc.life.check_runnable(current)
         owner = principal.owner
         self.slots.take(owner)  # check and take in one step; given back below if the start fails
         try:
-            return self._start(principal, current, seconds)
+            limit = seconds or self.max_seconds
+            proposal, watch = svc.life.start_watch(
+                principal.actor(current.plan.target.identity), proposal_id, seconds=limit)
         except BaseException:
             self.slots.release(owner)
             raise
-
-    def _start(self, principal: Principal, current: Proposal, seconds: float | None
-               ) -> LiveWatch:
-        svc = self.service
-        proposal_id = current.id
-        plan = current.plan
-        try:
-            watch = svc.pipeline.client(plan.target).watch(current.command)
-        except ClusterError as exc:
-            if exc.status == 403 and "never streamed" in str(exc):
-                raise PolicyViolation(str(exc), rule_id="secrets-never-streamed") from exc
-            raise
-        limit = seconds or self.max_seconds
-        before, _ = svc.proposals.transition(proposal_id, (State.APPROVED,),
-                                             state=State.EXECUTING)
-        actor = principal.actor(plan.target.identity)
-        try:
-            seq = svc.record(WatchStartedEvent(
-                actor=actor, proposal=proposal_id, command=plan.recorded,
-                context=plan.target.context,
-                cluster=plan.target.cluster, namespace=plan.namespace, level=plan.level.value,
-                approver=before.approver, seconds=limit))
-        except AuditError:
-            svc.proposals.update(proposal_id, state=State.APPROVED)
-            raise
-        proposal = svc.proposals.add_seqs(proposal_id, seq)
         live = LiveWatch(self, principal, proposal, watch, limit)
         with self._lock:
             self._live[proposal_id] = live
-        logger.info("kubechat watch started proposal=%s command=%r", proposal_id,
-                    before.plan.recorded)
         return live
 
     def finish(self, live: LiveWatch, reason: str, error: str | None) -> int | None:
         """Audit the stop and close the proposal; return the audit seq (None if unaudited)."""
-        svc = self.service
         p = live.proposal
         with self._lock:
             if self._live.pop(p.id, None) is live:
                 self.slots.release(live.principal.owner)
-        seconds = round(time.monotonic() - live.started, 3)
-        state = State.FAILED if error else State.EXECUTED
-        svc.proposals.update(p.id, state=state, error=error)
-        try:
-            seq = svc.record(WatchStoppedEvent(
-                actor=live.principal.actor(p.plan.target.identity), proposal=p.id,
-                command=p.text, context=p.context, cluster=p.plan.target.cluster,
-                namespace=p.namespace, reason=reason, events=live.events, seconds=seconds,
-                error=error))
-        except AuditError:
-            logger.error("could not audit the stop of watch proposal=%s", p.id)
-            return None
-        svc.proposals.add_seqs(p.id, seq)
-        logger.info("kubechat watch stopped proposal=%s reason=%s events=%d seconds=%.1f",
-                    p.id, reason, live.events, seconds)
-        return seq
+        return self.service.life.finish_watch(
+            live.principal.actor(p.plan.target.identity), p, reason=reason,
+            events=live.events, seconds=round(time.monotonic() - live.started, 3), error=error)
 
     def stop(self, principal: Principal, proposal_id: str) -> bool:
         """Stop the running watch of ``proposal_id``; False when none runs.

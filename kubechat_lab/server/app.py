@@ -18,7 +18,7 @@ from kubechat_lab.server._clusters import ClusterPool
 from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
-from kubechat_lab.server._proposals import ProposalStore
+from kubechat_lab.server._proposals import MemoryProposalStore
 from kubechat_lab.server._providers import TranslatorAdapter
 from kubechat_lab.server._quotas import Slots
 from kubechat_lab.server._service import KubechatService
@@ -122,7 +122,7 @@ class KubechatApp(KubechatSettings):
             limits=Limits(max_block_seconds=self.max_block_seconds),
             translate=self.translator.translate,
         )
-        self.proposals = ProposalStore(ttl=self.proposal_ttl)
+        self.proposals = MemoryProposalStore(ttl=self.proposal_ttl)
         self.conversations = ConversationStore()
         self.service = KubechatService(
             pipeline=self.pipeline,

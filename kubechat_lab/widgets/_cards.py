@@ -1,7 +1,7 @@
 """The command card's life as plain data: states, allowed transitions, fields from a proposal.
 
 Shared by :class:`~kubechat_lab.widgets.CommandCard` and the cards inside
-:class:`~kubechat_lab.widgets.ChatPanel`; no widget code here, so it is tested on its own.
+:class:`~kubechat_lab.kernel.ChatPanel`; no widget code here, so it is tested on its own.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def state_of(proposal: Mapping[str, Any], *, now: float | None = None) -> CardSt
 
 
 def approval_hint(level: str, confirm: str | None) -> str:
-    """Say who may approve a command of ``level`` and where (DESIGN.md section 5, C4)."""
+    """Say who may approve a command of ``level`` and where (docs/configuration.md)."""
     if level == "safe":
         return "Read-only: approved by policy and run at once."
     if level == "warning":

@@ -33,8 +33,8 @@ class CommandCard(anywidget.AnyWidget):
 
     Approve and Reject are buttons the *page* sends to the server's browser route (with the
     page's login cookie and ``X-XSRFToken``), so code running in the kernel cannot approve by
-    itself (contract C4). A dangerous card has a field to type the target's name. Where the
-    page has no route to the server (VS Code), the card says how to approve elsewhere.
+    itself (docs/configuration.md). A dangerous card has a field to type the target's name.
+    Where the page has no route to the server (VS Code), the card says how to approve elsewhere.
 
     States: proposed -> approved -> executing -> executed, or rejected, failed, expired
     (and refused for forbidden commands, which never run). The kernel moves the card with

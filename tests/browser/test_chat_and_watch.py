@@ -24,7 +24,7 @@ def scratch(sandbox: SandboxInfo) -> Iterator[str]:
 
 def test_chat_panel_asks_charts_and_keeps(lab_page: LabPage) -> None:
     notebook(lab_page.server.root_dir / "chat.ipynb", "%load_ext kubechat_lab",
-             "from kubechat_lab.widgets import ChatPanel\nChatPanel()",
+             "from kubechat_lab.kernel import ChatPanel\nChatPanel()",
              "print(type(hot).__name__, len(hot))")
     page = lab_page.page
     lab_page.goto_lab("lab/tree/chat.ipynb?reset")

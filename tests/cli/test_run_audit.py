@@ -18,7 +18,7 @@ from kubechat_lab.server._audit_log import AuditLog
 from kubechat_lab.server._clusters import ClusterPool
 from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._metrics import Metrics
-from kubechat_lab.server._proposals import Principal, ProposalStore
+from kubechat_lab.server._proposals import MemoryProposalStore, Principal
 from kubechat_lab.server._service import KubechatService
 from tests.plugins.postgres import AuditDb
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
@@ -186,7 +186,7 @@ def test_events_have_the_same_fields_as_the_servers(
     )
     service = KubechatService(
         pipeline=pipeline,
-        proposals=ProposalStore(ttl=60.0),
+        proposals=MemoryProposalStore(ttl=60.0),
         clusters=clusters,
         metrics=Metrics(),
         conversations=ConversationStore(),

@@ -124,7 +124,7 @@ def test_diff_of_a_changed_secret_shows_no_value() -> None:
     after = {**SECRET, "data": {"password": "bmV3", "user": "YWRtaW4="}}
     changes = field_changes(SECRET, after)
     # every key the write gives the Secret, changed or not: "changed" would be an equality
-    # oracle for a guessed value (issue 10, class 1)
+    # oracle for a guessed value
     assert [c[0] for c in changes] == ["data.password", "data.user"]
     assert field_changes(SECRET, SECRET) == [
         (path, REDACTED, REDACTED + " (written)") for path in ("data.password", "data.user")]

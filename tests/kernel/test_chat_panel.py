@@ -11,9 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from kubechat_lab.kernel import FrameRegistry, KubechatClient
-from kubechat_lab.widgets import ChatPanel
-from kubechat_lab.widgets.chat_panel import preview
+from kubechat_lab.kernel import ChatPanel, FrameRegistry, KubechatClient
+from kubechat_lab.kernel.chat_panel import preview
 from tests.server.conftest import Api
 
 pytestmark = pytest.mark.postgres

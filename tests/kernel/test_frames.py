@@ -4,8 +4,8 @@ whether the result travelled as Arrow IPC or as columnar JSON."""
 from __future__ import annotations
 
 import orjson
-import pandas as pd
 import pandas.testing as pdt
+import pyarrow as pa
 import pytest
 
 from kubechat_lab.cluster import Column, Result
@@ -31,8 +31,7 @@ def result() -> Result:
 
 
 def test_arrow_frame_equals_kubechat_run_frame(result: Result) -> None:
-    doc = orjson.loads(result.to_json())
-    outcome = frame_from_arrow(arrow_payload(PROPOSAL, doc))
+    outcome = frame_from_arrow(arrow_payload(PROPOSAL, result))
     expected = result.to_frame()
     assert outcome.frame is not None
     pdt.assert_frame_equal(outcome.frame, expected)
@@ -52,15 +51,21 @@ def test_json_frame_equals_kubechat_run_frame(result: Result) -> None:
 
 def test_empty_and_text_only_results() -> None:
     empty = Result("pods", COLUMNS, ())
-    outcome = frame_from_arrow(arrow_payload(PROPOSAL, orjson.loads(empty.to_json())))
+    outcome = frame_from_arrow(arrow_payload(PROPOSAL, empty))
     assert outcome.frame is not None and len(outcome.frame) == 0
     pdt.assert_frame_equal(outcome.frame, empty.to_frame())
     text = Result("describe", (), text="Name: web-1\n")
-    outcome = frame_from_arrow(arrow_payload(PROPOSAL, orjson.loads(text.to_json())))
+    outcome = frame_from_arrow(arrow_payload(PROPOSAL, text))
     assert outcome.frame is None and outcome.text == "Name: web-1\n"
 
 
-def test_not_an_arrow_stream_is_a_clear_error() -> None:
+def test_not_an_arrow_stream_is_a_clear_error(result: Result) -> None:
     with pytest.raises(ValueError, match="not an Arrow IPC stream"):
         frame_from_arrow(b"<html>proxy error</html>")
-    assert isinstance(pd.__version__, str)
+    # an Arrow stream that is not kubechat's (no columns or proposal in its metadata)
+    sink = pa.BufferOutputStream()
+    table = result.to_arrow()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    with pytest.raises(ValueError, match="lacks kubechat metadata"):
+        frame_from_arrow(sink.getvalue().to_pybytes())

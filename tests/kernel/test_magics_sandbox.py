@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ def kubechat_settings(sandbox: SandboxInfo, audit_db: Any, api_key_file: Path) -
         "kubeconfig": str(sandbox.kubeconfig),
         "openai_api_key_file": str(api_key_file),
         "request_timeout": 30.0,
-        # contract C4: kernels get no approve:warning scope by default
+        # docs/configuration.md: kernels get no approve:warning scope by default
         "kernel_scopes": ["ask", "propose", "execute", "audit:read"],
     }
 
@@ -75,13 +75,26 @@ async def proposal_for(api: Api, needle: str, kind: str = "proposed",
     pytest.fail(f"no {kind} event for {needle!r} within {timeout}s")
 
 
+async def widget_reaches(cell: Cell, view: str, ready: Callable[[dict[str, Any]], bool],
+                         task: asyncio.Future[Any], timeout: float = 60) -> dict[str, Any]:
+    """Wait until one of the cell's ``view`` widgets satisfies ``ready``, while it still runs."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = [w for w in cell.widget_states(view) if ready(w)]
+        if found:
+            return found[-1]
+        assert not task.done(), cell.error_text
+        assert asyncio.get_running_loop().time() < deadline, cell.widget_states(view)
+        await asyncio.sleep(0.1)
+
+
 async def test_get_pods_gives_the_typed_frame_of_kubechat_run(
         kernel: NotebookKernel, sandbox: SandboxInfo) -> None:
     cell = await kernel.run("%kubectl get pods -A -o pods")
     assert cell.status == "ok", cell.error_text
     [card] = cell.widget_states("card")
     assert card["state"] == "executed" and "arrow" in card["message"]
-    # contract C2: the card shows the command with its context ("display")
+    # docs/openapi.yaml: the card shows the command with its context ("display")
     assert card["card"]["command"] == f"kubectl --context={context_of(sandbox)} get pods -A"
     got = await kernel.value(
         "sorted(f'{n}/{p}' for n, p in zip(pods.namespace, pods.name) "
@@ -145,7 +158,9 @@ async def test_warning_waits_until_approved_in_the_browser(
         f"%kubectl scale deploy web -n {scratch} --replicas=2 --wait 120", cell=cell))
     event = await proposal_for(api, f"-n {scratch} --replicas=2")
     assert event["level"] == "warning"
-    await asyncio.sleep(1.5)  # the kernel keeps waiting; nothing has run
+    # the kernel is in its wait for approval (its card says so); nothing has run
+    await widget_reaches(cell, "card", lambda w: str(w.get("message", "")).startswith(
+        "waiting for approval"), task)
     assert not task.done() and replicas(sandbox, scratch) == 1
     code, approved = await api.call("POST", f"proposals/{event['proposal']}/approve", {})
     assert code == 200 and approved["decided_via"] == "browser"
@@ -304,7 +319,8 @@ async def test_watch_ends_on_for_and_on_interrupt(kernel: NotebookKernel, api: A
     task = asyncio.ensure_future(kernel.run(
         f"%kubechat watch get pods -n {scratch} -o p", cell=cell))
     await proposal_for(api, f"get pods -n {scratch}", kind="watch_started")
-    await asyncio.sleep(1.0)
+    # interrupt only once the kernel streams (its table shows the snapshot as watching)
+    await widget_reaches(cell, "live", lambda w: w.get("status") == "watching", task)
     await kernel.manager.interrupt_kernel()
     await asyncio.wait_for(task, 60)
     assert cell.status == "ok", cell.error_text  # an interrupt ends the watch, keeps the frame

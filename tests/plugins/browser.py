@@ -1,4 +1,4 @@
-"""Real JupyterLab + real Chromium for browser tests (contract C6).
+"""Real JupyterLab + real Chromium for browser tests.
 
 Fixtures:
 

@@ -1,4 +1,4 @@
-"""The default policy (DESIGN.md section 5), data-driven from tests/policy/data/levels.jsonl."""
+"""The default policy (docs/policy.md), data-driven from tests/policy/data/levels.jsonl."""
 
 from __future__ import annotations
 

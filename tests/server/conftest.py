@@ -116,7 +116,7 @@ class Api:
         signed_in: bool = False,
     ) -> tuple[int, Any]:
         """``signed_in``: as a signed-in page (login cookie + XSRF), which dangerous approvals
-        need (contract C4); otherwise with the Jupyter token (or ``capability``)."""
+        need (docs/configuration.md); otherwise with the Jupyter token (or ``capability``)."""
         hdrs = dict(headers or {})
         url = self._base_url + "kubechat/api/" + path
         if params:

@@ -136,7 +136,7 @@ async def test_bad_requests_name_the_field(api: Api) -> None:
     code, body = await api.call("GET", "audit", params={"limit": "lots"})
     assert code == 400 and "'limit'" in body["message"]
     code, body = await api.call("GET", "proposals/p_00000000000000000000")
-    assert code == 404 and body["reason"] == "not-found"
+    assert code == 404 and body["reason"] == "proposal-not-found"
     code, body = await api.call("POST", "propose", {"command": "get pods", "context": "prod"})
     assert code == 400 and "prod" in body["message"]
 
@@ -170,7 +170,7 @@ async def test_dangerous_needs_the_name_typed_back(api: Api) -> None:
     assert code == 400 and body["reason"] == "invalid-confirm"
     code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": "web-2"})
     assert code == 400
-    # contract C4: the right text with only the Jupyter token is refused, clearly
+    # docs/configuration.md: the right text with only the Jupyter token is refused, clearly
     code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": "web-1"})
     assert code == 403 and body["reason"] == "dangerous-needs-browser", body
     assert "Jupyter token" in body["message"] and "'web-1'" in body["message"]

@@ -66,7 +66,7 @@ def test_token_mints_a_working_audited_capability(live_server: Any) -> None:
         "id": minted[0]["capability_id"],
         "origin": "token",
         "label": "nbval nightly",
-        "scopes": ["propose"],  # what it may do is audited with each use (issue 10 item 8)
+        "scopes": ["propose"],  # what it may do is audited with each use
     }
 
 

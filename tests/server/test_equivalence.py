@@ -1,9 +1,10 @@
 """One pipeline, two faces: the server and ``kubechat run`` give the same canonical command
-(every default explicit), level and reasons for the same command on the same context (issue 9).
+(every default explicit), level and reasons for the same command on the same context.
 
 The commands: every reference answer of the dev questions, every kubectl example, and commands
 without ``-n`` under a context whose namespace is the protected kube-system (the safety defect
-of issue 9: judged "warning" on the server, "dangerous" by the CLI, run in kube-system by both).
+seen before the pipeline: judged "warning" on the server, "dangerous" by the CLI, run in
+kube-system by both).
 Both faces run against the real sandbox; the server through HTTP, the CLI through click.
 """
 

@@ -121,6 +121,10 @@ async def test_postgres_stopped_mid_run(api: Api, dedicated_pg: Any, sandbox: An
         code, other = await api.call("POST", "propose", {"command": "kubectl get pods -n shop"})
         assert code == 201
         _ack(acked, other, ["proposed", "approved"])
+        code, pending = await api.call(
+            "POST", "propose", {"command": f"kubectl delete configmap {name}-x -n shop"})
+        assert code == 201 and pending["state"] == "proposed", pending
+        _ack(acked, pending, ["proposed"])
 
         dedicated_pg.stop(mode="immediate")
 
@@ -135,12 +139,16 @@ async def test_postgres_stopped_mid_run(api: Api, dedicated_pg: Any, sandbox: An
         assert code == 503 and body["reason"] == "audit-unavailable"
         code, body = await api.call("POST", "ask", {"question": "list pods in shop"})
         assert code == 503
+        code, body = await api.call("POST", f"proposals/{pending['id']}/reject")
+        assert code == 503 and body["reason"] == "audit-unavailable", body
         code, body = await api.call("POST", f"proposals/{write['id']}/reject")
-        assert code == 503
+        assert code == 409 and body["reason"] == "proposal-conflict"  # decided once, approved
         code, body = await api.call("GET", "health")
         assert code == 503 and body["database"]["ok"] is False
         code, state = await api.call("GET", f"proposals/{write['id']}")
         assert state["state"] == "approved"  # nothing happened to it
+        code, state = await api.call("GET", f"proposals/{pending['id']}")
+        assert state["state"] == "proposed"  # the unaudited rejection did not happen
 
         dedicated_pg.start()
 
@@ -239,7 +247,7 @@ def _drive(
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client, httpx.Client(
         base_url=base, timeout=10
     ) as page:
-        # dangerous approvals come from a signed-in page (login cookie + XSRF), contract C4
+        # dangerous approvals come from a signed-in page (login cookie + XSRF)
         page.get("login")
         page.post("login", data={"_xsrf": page.cookies["_xsrf"], "password": token})
         xsrf = {"X-XSRFToken": page.cookies["_xsrf"]}

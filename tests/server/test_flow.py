@@ -1,5 +1,5 @@
-"""The server's flow on the real sandbox: conversations (contract C1), blocking verbs that never
-stall other requests and are bounded (issue 9 item 4), and the audit order of a preview."""
+"""The server's flow on the real sandbox: conversations (docs/translation.md), blocking verbs
+that never stall other requests and are bounded, and the audit order of a preview."""
 
 from __future__ import annotations
 

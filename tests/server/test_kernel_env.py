@@ -1,6 +1,6 @@
 """Kernel environments lose every secret the server holds *by value*, whatever the variable's
 name: the audit DSN and its password, webhook URLs and the credentials in them, the LLM key
-(issue 9 item 6). A real kernel started through the server reports what it got."""
+A real kernel started through the server reports what it got."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ async def test_every_class_keeps_its_level_through_the_server(api: Api) -> None:
         assert proposal["level"] == case["level"], (case["command"], proposal["reasons"])
         assert set(case["rules"]) <= set(proposal["rule_ids"]), (case, proposal["rule_ids"])
         # the canonical command the proposal shows is judged the same way; it states every
-        # default (-n, a blocking verb's --timeout: issue 9), here the namespace "default"
+        # default (-n, a blocking verb's --timeout), here the namespace "default"
         assert proposal["command"] == shown(case["command"], case.get("manifest"))
         assert proposal["parsed"]["manifest"] == case.get("manifest")
         if case["level"] == "forbidden":
@@ -98,7 +98,7 @@ async def test_dangerous_approvals_type_what_will_be_hit(api: Api) -> None:
         pid = proposal["id"]
         code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": "shop"})
         assert code == 400 and body["reason"] == "invalid-confirm", body
-        # dangerous: from a signed-in page (contract C4), with the text that names the targets
+        # dangerous: from a signed-in page, with the text that names the targets
         code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": confirm},
                                     signed_in=True)
         assert code == 200 and body["state"] == "approved", body

@@ -1,6 +1,6 @@
-"""Several Jupyter users on one server: proposals belong to their proposer (contract C5), a
+"""Several Jupyter users on one server: proposals belong to their proposer (docs/openapi.yaml), a
 kernel reads its own user's audit events, and translation grounding is per Kubernetes identity
-(issue 9 items 3 and 5), against the real sandbox's RBAC.
+against the real sandbox's RBAC.
 
 The identity provider here names people, as JupyterHub's does: alice holds the server's token,
 bob and carol their own. A kernel acts for the person who started it: bob starts his own.
@@ -169,8 +169,11 @@ async def test_another_users_proposal_is_404_for_them_and_their_kernel(
     code, approved = await as_user(api, CAROL_TOKEN, "POST", f"proposals/{write['id']}/approve",
                                    {})
     assert code == 200 and approved["approver"] == "carol"
+    # a proposal is decided once: its proposer cannot reject what carol approved
     code, rejected = await api.call("POST", f"proposals/{write['id']}/reject", {"reason": "no"})
-    assert code == 200 and rejected["state"] == "rejected"  # never ran: nothing changed
+    assert code == 409 and rejected["reason"] == "proposal-conflict", rejected
+    code, still = await api.call("GET", f"proposals/{write['id']}")
+    assert code == 200 and still["state"] == "approved" and still["approver"] == "carol"
 
 
 async def test_widened_audit_read(api: Api, kubechat_app: Any) -> None:

@@ -1,4 +1,4 @@
-"""Typos, named objects, refusals, sorting and follow-ups of the rules translator (issue 11).
+"""Typos, named objects, refusals, sorting and follow-ups of the rules translator.
 
 The cluster here is not the demo workload the evaluation sets are about: these tests check
 that the rules are general (vocabulary, inventory, grammar of intent), not answers.

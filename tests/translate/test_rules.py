@@ -122,7 +122,7 @@ def test_inventory_resolves_a_bare_name_to_its_kind() -> None:
 
 
 def test_ambiguous_inventory_name_is_asked_not_guessed() -> None:
-    # issue 11: when two objects match, pick none and ask, listing the candidates
+    # when two objects match, pick none and ask, listing the candidates
     # (this test used to accept a command without -n plus a note)
     ctx = TranslationContext(namespace="default", inventory={
         "deployments": [("shop", "api"), ("billing", "api")]})
@@ -262,7 +262,7 @@ def _demo() -> TranslationContext:
 @pytest.mark.parametrize("path", [eval_dir() / "questions-dev2.jsonl", CASUAL],
                          ids=["dev2", "casual"])
 def test_questions_as_people_type_them(path: Path) -> None:
-    # questions-casual.jsonl was written before the rules for issue 11, in the categories of
+    # questions-casual.jsonl was written before these rules, in the categories of
     # questions-dev2.jsonl (first contact: 96.0% structural, 98.7% level)
     report = evaluate(load_cases(path), RULES, context=_demo())
     assert report.structural_accuracy >= 0.90, report.format_table()

@@ -1,8 +1,10 @@
-"""Results to kernels as Arrow IPC (contract C3); browsers keep the columnar JSON.
+"""Results to kernels as Arrow IPC; browsers keep the columnar JSON.
 
 A request whose ``Accept`` names ``application/vnd.apache.arrow.stream`` gets the result's
-typed columns as one Arrow IPC stream; the schema metadata carries what the JSON reply would
+typed columns as one Arrow IPC stream, built straight from the cluster's
+:class:`~kubechat_lab.cluster.Result`; the schema metadata carries what the JSON reply would
 (kind, status, columns with their kubechat dtypes, text, diff, and the proposal itself).
+``kernel/_frames.py`` reads it back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import orjson
 if TYPE_CHECKING:
     from tornado.web import RequestHandler
 
+    from kubechat_lab.cluster import Result
     from kubechat_lab.server._proposals import ProposalStore
 
 __all__ = ["ARROW_STREAM", "arrow_payload", "run_with_progress", "wants_arrow"]
@@ -30,24 +33,23 @@ def wants_arrow(handler: RequestHandler) -> bool:
     return ARROW_STREAM in handler.request.headers.get("Accept", "")
 
 
-def arrow_payload(proposal: Mapping[str, Any], result: Mapping[str, Any] | None) -> bytes:
-    """Encode a columnar result (``Result.to_json`` form) and its proposal as Arrow IPC."""
+def arrow_payload(proposal: Mapping[str, Any], result: Result | None) -> bytes:
+    """Encode a result (None: an empty one) and its proposal as one Arrow IPC stream."""
     import pyarrow as pa
 
     from kubechat_lab.cluster import Result
 
     if result is None:
-        result = {"kind": "none", "status": "ok", "columns": [], "data": []}
-    table = Result.from_json(result).to_arrow()
+        result = Result("none", ())
+    table = result.to_arrow()
     meta = {
-        b"kubechat.kind": str(result.get("kind", "table")).encode(),
-        b"kubechat.status": str(result.get("status", "ok")).encode(),
-        b"kubechat.columns": orjson.dumps(result.get("columns") or []),
+        b"kubechat.kind": result.kind.encode(),
+        b"kubechat.status": str(result.status).encode(),
+        b"kubechat.columns": orjson.dumps([[c.name, c.dtype] for c in result.columns]),
         b"kubechat.proposal": orjson.dumps(proposal),
     }
-    for key in ("text", "diff"):
-        value = result.get(key)
-        if isinstance(value, str):
+    for key, value in (("text", result.text), ("diff", result.diff)):
+        if value is not None:
             meta[f"kubechat.{key}".encode()] = value.encode()
     table = table.replace_schema_metadata(meta)
     sink = pa.BufferOutputStream()

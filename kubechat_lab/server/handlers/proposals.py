@@ -115,7 +115,7 @@ class ExecuteHandler(_ProposalsBase):
             self.finish(payload, set_content_type=ARROW_STREAM)
             return
         out = proposal.to_dict()
-        out["result"] = proposal.result
+        out["result"] = proposal.result.to_columnar() if proposal.result is not None else None
         self.reply(out)
 
 

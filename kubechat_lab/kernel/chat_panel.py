@@ -1,4 +1,8 @@
-"""``ChatPanel``: a chat in a cell — history, command cards, result previews, charts for top."""
+"""``ChatPanel``: a chat in a cell — history, command cards, result previews, charts for top.
+
+It composes the kernel's client and frame registry with the widgets' cards, so it lives on the
+kernel side: ``widgets/`` draws and never imports the kernel (``kernel`` -> ``widgets`` only).
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatPanel", "preview"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
+#: The widgets' committed ES module and style sheet, shared with ``CommandCard``.
+_STATIC = pathlib.Path(__file__).parents[1] / "widgets" / "static"
 _PREVIEW_ROWS = 8
 
 
