@@ -41,7 +41,7 @@ FILLERS: frozenset[str] = frozenset(
     tell know wondering wonder curious need needed currently current right now there
     please, thanks, ok, hey, hi, let, lemme, gimme, give, me
     tidy tiny teeny tweak little small minor installed lately sec bottom alert alerts
-    fired firing paged says said cap keep keeps kept again appear appears appearing
+    fired firing paged says said cap keep keeps kept again appear appears appearing alone
     """.replace(",", " ").split()
 )
 

@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 
 from kubechat_lab.command import ResourceTable
+from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES
 from kubechat_lab.translate.rules.scan import Scan
 from kubechat_lab.translate.rules.shapes import shape_output
 
@@ -335,6 +337,12 @@ def _field_path_word(scan: Scan, draft: Draft) -> str | None:
     """Return the field path a question names: ``spec.strategy``, or ``concurrencyPolicy``."""
     for index in range(len(scan.words)):
         word = scan.orig[index]
+        if word in ("spec", "status") and index + 1 < len(scan.words) and not scan.used[
+                index + 1] and re.fullmatch(r"[a-z][a-zA-Z]+", scan.orig[index + 1]) and (
+                scan.words[index + 1] not in NOT_NAMES | FILLERS):
+            scan.take_token(index)
+            scan.take_token(index + 1)
+            return f"{word}.{scan.orig[index + 1]}"  # "the pod spec's tolerations"
         if re.fullmatch(r"(?:spec|status|metadata)(?:\.[a-zA-Z][a-zA-Z0-9]*)*", word):
             scan.take_token(index)
             if draft.names and draft.names[-1] == word.lower():

@@ -163,8 +163,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\b(?:spin up|add|bring up|launch|start|remove|drop|kill) (?:\d+|one|two|three|four|"
         r"five) (?:more|extra|additional|fewer|less)\b|\b(?:\d+|one|two|three) (?:more|fewer) "
         r"(?:\S+ )?(?:replicas?|pods?|instances?|copies)\b|\bscal(?:e|ing)\b"
-        r"|\b(?:set|change|increase|"
-        r"decrease|reduce|bump|adjust|lower|raise|update)\b.{0,70}\breplica(?:s| count)?\b"
+        r"|\b(?:set|change|increase|decrease|reduce|bump|adjust|lower|raise|update|drop|cut|"
+        r"trim|take|bring)\b.{0,70}\breplica(?:s| count)?\b"
         r"|\breplicas? to\b|\bshut ?down\b|\bturn off\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
@@ -176,13 +176,14 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "uncordon",
         r"\buncordon\b|\b(?:make|mark|set)\b.{0,30} schedulable\b|\b(?:allow|enable|re-?enable|"
         r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:the )?(?:service|"
-        r"rotation|pool)\b"
+        r"rotation|pool)\b|\b(?:take|accept|receive|serve|get) (?:traffic|pods|work|workloads?) "
+        r"again\b"
         r"|\bback online\b",
     ),
     (
         "cordon",
-        r"\bcordon\b|\b(?:take|pull|get) .{1,40} out of (?:the )?(?:rotation|pool|service|"
-        r"scheduling)\b|\bout of (?:the )?(?:rotation|pool)\b"
+        r"\bcordon\b|\b(?:take|pull|get|remove|drop) .{1,40} (?:out of|from) (?:the )?(?:rotation|"
+        r"pool|service|scheduling)\b|\bout of (?:the )?(?:rotation|pool)\b"
         r"|\b(?:make|mark|set)\b.{0,30}\bunschedulable\b|\b(?:stop|prevent|disable|"
         r"block) (?:new )?(?:pods )?(?:from )?(?:being )?scheduling\b",
     ),

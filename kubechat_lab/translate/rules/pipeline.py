@@ -192,8 +192,10 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         draft.names.append(draft.namespace)
         draft.namespace = None
     leftover_names(scan, draft, ctx, words)
-    if draft.intent in _NODE_TARGETS and not draft.resources:
-        draft.resources.append("nodes")
+    if draft.intent in _NODE_TARGETS:
+        # a node verb's object is a node: "drain X but leave the daemonsets alone" is no
+        # daemonset, and a Lease named like the node is not it
+        draft.resources[:] = ["nodes"]
     resolve_inventory(draft, ctx)
     if draft.intent == "scale" and "delta" in draft.extra:
         _relative_count(draft, ctx)
