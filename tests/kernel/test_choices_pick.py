@@ -16,8 +16,8 @@ from typing import Any
 import anywidget
 import pytest
 
-from kubechat_lab.kernel import FrameRegistry, KubechatClient
-from kubechat_lab.widgets import ChatPanel, CommandCard
+from kubechat_lab.kernel import ChatPanel, FrameRegistry, KubechatClient
+from kubechat_lab.widgets import CommandCard
 from tests.plugins.choices_translator import PLUGIN_ID, plugin_path
 from tests.plugins.sandbox import SandboxInfo
 from tests.server.conftest import Api, sandbox_settings
