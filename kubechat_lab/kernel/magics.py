@@ -51,6 +51,7 @@ HELP = """\
 | `--wait SECONDS` | stop waiting for an approval after SECONDS |
 | `%kubechat sql SELECT ...` / `%%kubechat sql` | DuckDB over this kernel's frames |
 | `%kubechat watch get pods -n NS [--for 60s]` | a live table (Stop, interrupt, `--for`) |
+| `%kubechat why OBJECT [--save F.ipynb]` | investigate one object: safe reads, findings |
 | `%kubechat audit [-n N]` | recent audit events as a frame |
 | `%kubechat status` | server, cluster, provider and database health |
 | `%kubechat chat` | the chat panel (`kubechat_lab.widgets.ChatPanel()`) |
@@ -160,6 +161,8 @@ class KubechatMagics(Magics):
             return self._simple(head)
         if cell is None and head == "audit":
             return self._audit(tail)
+        if cell is None and head == "why":
+            return self._why(tail)
         if not text:
             show_markdown(HELP)
             return None
@@ -265,6 +268,22 @@ class KubechatMagics(Magics):
         frame = self.client.audit(limit=limit, filters=filters)
         self.namespace["_kc"] = frame
         return frame
+
+    def _why(self, tail: str) -> Any:
+        from kubechat_lab.kernel._investigation import InvestigationReport
+
+        save = re.search(r"(?:^|\s)--save(?:=|\s+)(\S+)", tail)
+        if save:
+            tail = tail[:save.start()] + " " + tail[save.end():]
+        target, opts = split_options(tail, kubectl=False)
+        if not target:
+            raise UsageError("%kubechat why needs an object or a question, e.g. "
+                             "%kubechat why deployment/checkout -n shop")
+        report = InvestigationReport(self.client.investigate(target, context=opts.context))
+        if save:
+            report.save(save.group(1))
+        self.namespace["_kc"] = report.findings
+        return report
 
     def _simple(self, what: str) -> Any:
         if what == "help":

@@ -1,0 +1,87 @@
+"""The server face of investigations: resolve the object, run each read as a proposal.
+
+Every read of the plan is proposed and executed through :class:`KubechatService` exactly
+like a typed ``%kubectl`` line (parsed, judged by the policy, audited, run as the caller's
+Kubernetes identity). A read the policy does not approve at once is not run: its evidence
+says so and the findings stand without it. Nothing here writes to the cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from kubechat_lab.errors import ClusterError, CommandError, PolicyViolation
+from kubechat_lab.investigate import (
+    Evidence,
+    InvestigateError,
+    Read,
+    evidence_from_result,
+    investigate,
+    resolve_subject,
+    to_notebook,
+)
+from kubechat_lab.server._capabilities import Scope
+from kubechat_lab.server._proposals import BadRequestError, State
+
+if TYPE_CHECKING:
+    from kubechat_lab.server._proposals import Principal
+    from kubechat_lab.server._service import KubechatService
+
+__all__ = ["MAX_TARGET", "run_investigation"]
+
+logger = logging.getLogger(__name__)
+
+#: Characters of the object or question an investigation names.
+MAX_TARGET = 2000
+
+
+def run_investigation(service: KubechatService, principal: Principal, target: str, *,
+                      context: str | None = None) -> dict[str, Any]:
+    """Investigate the one object ``target`` names; return the investigation and its notebook.
+
+    Raises
+    ------
+    BadRequestError
+        The text names no object, or more than one (``invalid-target``).
+    AuditError
+        A read could not be audited (it did not run; nothing more runs).
+    """
+    service.require(principal, Scope.PROPOSE)
+    service.require(principal, Scope.EXECUTE)
+    text = target.strip()
+    if not text:
+        raise BadRequestError("field 'target' is empty; name an object, e.g. "
+                              "deployment/checkout -n shop", field="target")
+    resolved = service.target(principal, context)
+    grounding = service.pipeline.grounding.context(resolved)
+    inventory = {kind: tuple((ns, name) for ns, name in pairs)
+                 for kind, pairs in grounding.inventory.items()}
+    try:
+        subject = resolve_subject(text, inventory, grounding.namespaces, resolved.namespace)
+    except InvestigateError as exc:
+        raise BadRequestError(str(exc), field="target") from exc
+
+    def run_read(read: Read) -> Evidence:
+        try:
+            proposal = service.propose(principal, read.command, context=context)
+        except CommandError as exc:
+            return Evidence(read, error=f"the grammar refused it: {exc}")
+        shown = Read(read.step, proposal.text)
+        if proposal.state is not State.APPROVED:
+            return Evidence(shown, proposal=proposal.id, error=(
+                f"not run: the policy judged it {proposal.level} ({'; '.join(proposal.reasons)})"
+                f", so it waits for approval as proposal {proposal.id}"))
+        try:
+            done = service.execute(principal, proposal.id)
+        except (ClusterError, PolicyViolation) as exc:
+            return Evidence(shown, proposal=proposal.id, error=str(exc))
+        return evidence_from_result(shown, done.result or {}, proposal=proposal.id)
+
+    inv = investigate(subject, run_read, question=text)
+    logger.info("investigation of %s by %s: %d reads, %d findings", subject.label,
+                principal.user, len(inv.evidence), len(inv.findings))
+    out = inv.to_dict()
+    out["context"] = resolved.context
+    out["notebook"] = to_notebook(inv)
+    return out
