@@ -31,7 +31,7 @@ _SERVICE_HINTS = frozenset({"endpoint", "endpoints", "service", "svc", "traffic"
 #: The order a bare name is preferred in (a workload before its pods and its Service).
 _PREFERENCE = ("deployments", "statefulsets", "daemonsets", "jobs", "pods", "services",
                "persistentvolumeclaims", "nodes")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_WORD = re.compile(r"-{0,2}[A-Za-z0-9](?:[A-Za-z0-9._/=-]*[A-Za-z0-9])?")
 
 Inventory = Mapping[str, tuple[tuple[str, str], ...]]
 

@@ -54,11 +54,18 @@ def run_investigation(service: KubechatService, principal: Principal, target: st
         raise BadRequestError("field 'target' is empty; name an object, e.g. "
                               "deployment/checkout -n shop", field="target")
     resolved = service.target(principal, context)
-    grounding = service.pipeline.grounding.context(resolved)
-    inventory = {kind: tuple((ns, name) for ns, name in pairs)
-                 for kind, pairs in grounding.inventory.items()}
+    # A fresh inventory, listed as the caller (RBAC applies): in an incident pods come and go
+    # faster than the translation grounding's cache, and a name must not resolve to an
+    # object that was replaced a moment ago.
     try:
-        subject = resolve_subject(text, inventory, grounding.namespaces, resolved.namespace)
+        listed = service.pipeline.client(resolved).inventory()
+    except ClusterError as exc:
+        raise BadRequestError(f"cannot list objects to find {text!r}: {exc}",
+                              field="target") from exc
+    inventory = {kind: tuple((ns or "", name) for ns, name in pairs)
+                 for kind, pairs in listed.objects.items()}
+    try:
+        subject = resolve_subject(text, inventory, listed.namespaces, resolved.namespace)
     except InvestigateError as exc:
         raise BadRequestError(str(exc), field="target") from exc
 
