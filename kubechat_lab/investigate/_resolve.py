@@ -93,8 +93,8 @@ def resolve_subject(text: str, inventory: Inventory, namespaces: tuple[str, ...]
                 matches.append(Subject(resource, name, ns or None))
     if not matches:
         where = f" in namespace {namespace}" if namespace else ""
-        what = f"no {kind}" if kind else "no pod, workload, service, node, job or PVC"
-        msg = (f"{what} named in {text!r} exists{where} (or you may not list it); name one "
+        what = f"no {kind[:-1]}" if kind else "no pod, workload, service, node, job or PVC"
+        msg = (f"{what} that {text!r} names exists{where} (or you may not list it); name one "
                "as KIND/NAME -n NAMESPACE, e.g. %kubechat why deployment/checkout -n shop")
         raise InvestigateError(msg)
     if len({m.kind for m in matches}) > 1 and kind is None:

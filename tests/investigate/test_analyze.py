@@ -189,7 +189,7 @@ def test_resolution_and_its_refusals() -> None:
         assert resolve_subject(text, inventory, namespaces) == Subject("services", "api", "shop")
     with pytest.raises(InvestigateError, match="ambiguous.*service/api -n payments"):
         resolve_subject("service api", inventory, namespaces)
-    with pytest.raises(InvestigateError, match="no deployment named"):
+    with pytest.raises(InvestigateError, match="no deployment that .deployment.nope. names exists"):
         resolve_subject("deployment/nope", inventory, namespaces)
 
 

@@ -170,7 +170,6 @@ def test_unknown_and_ambiguous_objects_are_refused(lab_server: LabServer,
             scratch_namespace(sandbox, "kc-why-b") as two:
         name = f"twin-{uuid.uuid4().hex[:6]}"
         for namespace in (one, two):
-            kubectl(sandbox, "create", "configmap", "x", "-n", namespace)
             kubectl(sandbox, "create", "service", "clusterip", name, "--tcp=80", "-n",
                     namespace)
         code, out = lab_server.api("POST", "investigate", {"target": f"service {name}"})
@@ -178,16 +177,28 @@ def test_unknown_and_ambiguous_objects_are_refused(lab_server: LabServer,
         assert "ambiguous" in out["message"] and one in out["message"] and two in out["message"]
 
 
+def nbval(path: Path, capability: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """Run one notebook headless under nbval in a kernel that holds only ``capability``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("JUPYTER_TOKEN", "KUBECONFIG", "KUBECHAT_AUDIT_DSN")}
+    env.update({"KUBECHAT_URL": capability["url"], "KUBECHAT_CAPABILITY": capability["token"]})
+    return subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+                           "-p", "no:cacheprovider", "-q", str(path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=500,
+                          check=False, stdin=subprocess.DEVNULL)
+
+
+def notebook(*sources: str) -> dict[str, Any]:
+    return {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                       "outputs": [], "source": src} for src in sources],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
 @pytest.mark.timeout(600)
-def test_saved_notebook_passes_nbval(lab_server: LabServer, tmp_path: Path) -> None:
-    out = investigate(lab_server, "deployment/fraud-detector -n payments")
-    path = tmp_path / "why-fraud-detector.ipynb"
-    path.write_text(json.dumps(out["notebook"]))
-    cells = out["notebook"]["cells"]
-    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    assert code[1:] == ["%" + r["command"] for r in out["reads"]]
-    assert any("exited with code" in "".join(c["source"]) for c in cells
-               if c["cell_type"] == "markdown")
+def test_why_in_a_kernel_and_the_saved_notebook_passes_nbval(lab_server: LabServer,
+                                                             tmp_path: Path) -> None:
     minted = subprocess.run(
         [str(KUBECHAT), "token", "--url", lab_server.url, "--label", "why-nbval", "--format",
          "json", "--scope", "propose", "--scope", "execute"],
@@ -195,12 +206,34 @@ def test_saved_notebook_passes_nbval(lab_server: LabServer, tmp_path: Path) -> N
         timeout=60, check=False)
     assert minted.returncode == 0, minted.stderr
     capability = json.loads(minted.stdout)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("JUPYTER_TOKEN", "KUBECONFIG", "KUBECHAT_AUDIT_DSN")}
-    env.update({"KUBECHAT_URL": capability["url"], "KUBECHAT_CAPABILITY": capability["token"]})
-    run = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-                          "-p", "no:cacheprovider", "-q", str(path)],
-                         cwd=REPO, env=env, capture_output=True, text=True, timeout=500,
-                         check=False, stdin=subprocess.DEVNULL)
+    saved = tmp_path / "why-fraud-detector.ipynb"
+    driver = tmp_path / "driver.ipynb"
+    driver.write_text(json.dumps(notebook(
+        "%load_ext kubechat_lab",
+        f"report = %kubechat why deployment/fraud-detector -n payments --save {saved}",
+        "assert any('exited with code' in t for t in report.findings['title']), "
+        "report.findings\n"
+        "assert all(c.startswith('kubectl ') for c in report.commands), report.commands\n"
+        "assert 'exited with code' in report._repr_markdown_()\n"
+        "assert _kc.attrs['kind'] == 'findings'",
+    )))
+    run = nbval(driver, capability)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "3 passed" in run.stdout, run.stdout[-2000:]
+
+    book = json.loads(saved.read_text())
+    code = ["".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code"]
+    assert code[0] == "%load_ext kubechat_lab"
+    assert all(line.startswith("%kubectl ") for line in code[1:]) and len(code) >= 4
+    assert any("--previous" in line for line in code)
+    assert any("exited with code" in "".join(c["source"]) for c in book["cells"]
+               if c["cell_type"] == "markdown")
+    run = nbval(saved, capability)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert f"{len(code)} passed" in run.stdout, run.stdout[-2000:]
+    # every read of both runs went through the capability, audited
+    code_, page = lab_server.api("GET", "audit", params={"limit": "1000", "after": "0"})
+    assert code_ == 200
+    ran = [e["event"] for e in page["records"] if e["event"]["type"] == "executed"
+           and (e["event"].get("capability") or {}).get("id") == capability["id"]]
+    assert len(ran) >= 2 * (len(code) - 1), len(ran)
