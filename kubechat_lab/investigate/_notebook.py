@@ -55,6 +55,8 @@ def to_notebook(inv: Investigation) -> dict[str, Any]:
                                        + (f" (gave nothing: {_md_escape(e.error)})"
                                           if e.error else "")))
         cells.append(_cell("code", "%" + e.read.command))
+    for i, cell in enumerate(cells):
+        cell["id"] = f"why-{i}"
     return {"cells": cells, "metadata": {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},

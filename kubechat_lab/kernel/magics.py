@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from kubechat_lab.errors import TranslateError
+from kubechat_lab.errors import ServiceError, TranslateError
 from kubechat_lab.kernel._display import show, show_markdown, show_text
 from kubechat_lab.kernel._registry import FrameRegistry
 
@@ -35,6 +35,9 @@ _KUBECTL_FORMATS = re.compile(
 _OPTION = re.compile(
     r"(?:^|\s)(?P<flag>--out|-o|--context|--wait|--for)(?:=|\s+)(?P<value>[^\s'\"]+)"
     r"|(?:^|\s)(?P<switch>--approve)(?=\s|$)")
+#: Words that start an explicit ``%kubechat why KIND NAME``: never read as a question.
+_KIND_WORDS = frozenset({"pod", "deployment", "deploy", "statefulset", "sts", "daemonset", "ds",
+                         "service", "svc", "node", "job", "pvc", "persistentvolumeclaim"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 HELP = """\
@@ -279,7 +282,17 @@ class KubechatMagics(Magics):
         if not target:
             raise UsageError("%kubechat why needs an object or a question, e.g. "
                              "%kubechat why deployment/checkout -n shop")
-        report = InvestigationReport(self.client.investigate(target, context=opts.context))
+        try:
+            reply = self.client.investigate(target, context=opts.context)
+        except ServiceError as exc:
+            first = target.split()[0].lower()
+            if exc.reason != "invalid-target" or "/" in first or first in _KIND_WORDS:
+                raise
+            # A question about many objects ("why are pods pending in shop?"): no single
+            # object to investigate, so it is asked like any other question.
+            show_markdown(f"*No single object to investigate ({exc}); asked as a question.*")
+            return self._ask(f"why {target}", opts)
+        report = InvestigationReport(reply)
         if save:
             report.save(save.group(1))
         self.namespace["_kc"] = report.findings

@@ -189,8 +189,9 @@ def nbval(path: Path, capability: dict[str, Any]) -> subprocess.CompletedProcess
 
 
 def notebook(*sources: str) -> dict[str, Any]:
-    return {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
-                       "outputs": [], "source": src} for src in sources],
+    return {"cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {},
+                       "execution_count": None, "outputs": [], "source": src}
+                      for i, src in enumerate(sources)],
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                         "language": "python"}},
             "nbformat": 4, "nbformat_minor": 5}
@@ -201,7 +202,7 @@ def test_why_in_a_kernel_and_the_saved_notebook_passes_nbval(lab_server: LabServ
                                                              tmp_path: Path) -> None:
     minted = subprocess.run(
         [str(KUBECHAT), "token", "--url", lab_server.url, "--label", "why-nbval", "--format",
-         "json", "--scope", "propose", "--scope", "execute"],
+         "json", "--scope", "ask", "--scope", "propose", "--scope", "execute"],
         env={**os.environ, "JUPYTER_TOKEN": lab_server.token}, capture_output=True, text=True,
         timeout=60, check=False)
     assert minted.returncode == 0, minted.stderr
@@ -216,10 +217,17 @@ def test_why_in_a_kernel_and_the_saved_notebook_passes_nbval(lab_server: LabServ
         "assert all(c.startswith('kubectl ') for c in report.commands), report.commands\n"
         "assert 'exited with code' in report._repr_markdown_()\n"
         "assert _kc.attrs['kind'] == 'findings'",
+        # the incident runbook's phrasing (notebooks/03-incident-runbook.ipynb) investigates
+        "pending = %kubechat why is the recommendations deployment pending in shop\n"
+        "assert pending.reply['subject']['name'] == 'recommendations', pending\n"
+        "assert any('nodes fit' in t for t in pending.findings['title'])",
+        # a question about many objects names none: it is asked like any question
+        "frame = %kubechat why are pods pending in shop\n"
+        "assert frame is not None and frame.attrs['kind'] == 'pods', frame",
     )))
     run = nbval(driver, capability)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "3 passed" in run.stdout, run.stdout[-2000:]
+    assert "5 passed" in run.stdout, run.stdout[-2000:]
 
     book = json.loads(saved.read_text())
     code = ["".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code"]
