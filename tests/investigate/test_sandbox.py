@@ -48,6 +48,7 @@ def test_pending_pods_of_recommendations(lab_server: LabServer, sandbox: Sandbox
                                         for k, v in selector.items())]
     key, value = next(iter(selector.items()))
     out = investigate(lab_server, "why is recommendations pending in shop?")
+    print(f"recommendations: {len(out['reads'])} reads in {out['seconds']} s")
     assert out["subject"] == {"kind": "deployments", "name": "recommendations",
                               "namespace": "shop"}
     fit = finding(out, "nodes fit pod recommendations-")
@@ -159,6 +160,40 @@ def test_failed_job(lab_server: LabServer, sandbox: SandboxInfo, scratch: str) -
     assert any("backoffLimit 0" in r for r in job_finding["evidence"])
     container = finding(out, "container migrate", "exited with code 2")
     assert "after 3 s" in container["title"]
+
+
+def test_a_pod_no_node_has_room_for(lab_server: LabServer, sandbox: SandboxInfo,
+                                    scratch: str) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "huge", "namespace": scratch},
+           "spec": {"containers": [{"name": "app", "image": "nginx", "resources": {
+               "requests": {"cpu": "1000", "memory": "1Gi"}}}]}}
+    kubectl(sandbox, "create", "-f", "-", stdin=json.dumps(pod))
+    out = investigate(lab_server, f"pod/huge -n {scratch}")
+    fit = finding(out, "nodes fit pod huge")
+    nodes = kjson(sandbox, "get", "nodes")["items"]
+    assert fit["title"].startswith(f"0 of {len(nodes)} nodes fit pod huge: requests 1000 CPU")
+    assert "largest free" in fit["title"]
+    open_nodes = [n["metadata"]["name"] for n in nodes
+                  if not n["spec"].get("unschedulable") and not n["spec"].get("taints")]
+    assert open_nodes, "the sandbox has no untainted schedulable node"
+    rows = {r.split(": ", 1)[0]: r for r in fit["evidence"] if r.startswith("[nodes] ")}
+    for name in open_nodes:
+        assert "insufficient cpu: requests 1000 CPU, free" in rows[f"[nodes] {name}"], rows
+    reads = {r["step"] for r in out["reads"]}
+    assert {f"node-pods:{name}" for name in open_nodes[:5]} <= reads
+
+
+def test_pending_pvc(lab_server: LabServer, sandbox: SandboxInfo, scratch: str) -> None:
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+           "metadata": {"name": "data", "namespace": scratch},
+           "spec": {"storageClassName": "kc-none-such", "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Gi"}}}}
+    kubectl(sandbox, "create", "-f", "-", stdin=json.dumps(pvc))
+    phase = kjson(sandbox, "get", "pvc", "data", "-n", scratch)["status"]["phase"]
+    out = investigate(lab_server, f"pvc/data -n {scratch}")
+    assert out["subject"]["kind"] == "persistentvolumeclaims"
+    found = finding(out, "PVC data is")
+    assert found["title"] == f"PVC data is {phase}: storage class kc-none-such"
 
 
 def test_unknown_and_ambiguous_objects_are_refused(lab_server: LabServer,
