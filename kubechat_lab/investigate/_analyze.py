@@ -60,8 +60,11 @@ def _pod_findings(subject: Subject, pod: Mapping[str, Any], steps: Mapping[str, 
     out: list[Finding] = []
     status = pod.get("status") or {}
     source = "object" if subject.kind == "pods" else "pods"
-    for c in status.get("containerStatuses") or []:
+    inits = {str(c.get("name")) for c in status.get("initContainerStatuses") or []}
+    for c in [*(status.get("initContainerStatuses") or []),
+              *(status.get("containerStatuses") or [])]:
         cname = str(c.get("name"))
+        role = "init container" if cname in inits else "container"
         restarts = int(c.get("restartCount") or 0)
         last = (c.get("lastState") or {}).get("terminated")
         now_term = (c.get("state") or {}).get("terminated")
@@ -73,7 +76,7 @@ def _pod_findings(subject: Subject, pod: Mapping[str, Any], steps: Mapping[str, 
             took = _seconds(term.get("startedAt"), term.get("finishedAt"))
             after = f" after {took:.0f} s" if took is not None else ""
             reason = term.get("reason") or "Error"
-            title = (f"container {cname} of pod {name} exited with code {term.get('exitCode')}"
+            title = (f"{role} {cname} of pod {name} exited with code {term.get('exitCode')}"
                      f" ({reason}){after}, {restarts} restarts")
             if lines:
                 title += f"; last lines: {' | '.join(lines)}"
@@ -91,7 +94,7 @@ def _pod_findings(subject: Subject, pod: Mapping[str, Any], steps: Mapping[str, 
                                steps=(source, logs_step)))
         elif waiting.get("reason") in _BAD_WAITING:
             out.append(Finding(
-                f"container {cname} of pod {name} cannot start: {waiting.get('reason')}",
+                f"{role} {cname} of pod {name} cannot start: {waiting.get('reason')}",
                 (f"[{source}] {name}/{cname}: waiting {waiting.get('reason')}: "
                  f"{waiting.get('message', '')}",),
                 f"kubectl describe pod {name} -n {ns}", steps=(source,)))

@@ -69,7 +69,9 @@ def _object(subject: Subject, evidence: Sequence[Evidence]) -> Mapping[str, Any]
 def _crashed(pod: Mapping[str, Any]) -> list[tuple[str, bool]]:
     """(container, previous) whose logs explain a crash or a failure."""
     out = []
-    for c in (pod.get("status") or {}).get("containerStatuses") or []:
+    status = pod.get("status") or {}
+    for c in [*(status.get("initContainerStatuses") or []),
+              *(status.get("containerStatuses") or [])]:
         if (c.get("lastState") or {}).get("terminated"):
             out.append((str(c.get("name")), True))
         elif ((c.get("state") or {}).get("terminated") or {}).get("exitCode", 0):

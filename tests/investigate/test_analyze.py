@@ -213,3 +213,27 @@ def test_investigate_runs_rounds_and_the_notebook_shows_what_ran() -> None:
     text = "".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "markdown")
     assert inv.findings[0].title in text and "next: `kubectl uncordon n1`" in text
     assert book["nbformat"] == 4
+
+
+def test_an_init_container_that_crashes_and_an_image_that_cannot_be_pulled() -> None:
+    stuck = pod("db-0", node_name="n1", phase="Pending")
+    stuck["status"]["initContainerStatuses"] = [{
+        "name": "migrate", "restartCount": 4, "ready": False,
+        "lastState": {"terminated": {"exitCode": 3, "reason": "Error"}},
+        "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]
+    stuck["status"]["containerStatuses"] = [{
+        "name": "app", "restartCount": 0, "ready": False,
+        "state": {"waiting": {"reason": "PodInitializing"}}}]
+    subject = Subject("pods", "db-0", "shop")
+    reads = {r.step: r.command for r in plan_more(subject, [ev("object", stuck), ev("events")])}
+    assert reads == {"logs:db-0:migrate":
+                     "kubectl logs db-0 -n shop -c migrate --previous --tail=20"}
+    (crash,) = analyze(subject, [ev("object", stuck)])
+    assert crash.title.startswith("init container migrate of pod db-0 exited with code 3")
+    pulling = pod("web-1", node_name="n1", phase="Pending", statuses=[{
+        "name": "app", "restartCount": 0, "ready": False, "state": {"waiting": {
+            "reason": "ImagePullBackOff", "message": "pull access denied for x/y"}}}])
+    (pull,) = analyze(Subject("pods", "web-1", "shop"), [ev("object", pulling)])
+    assert pull.title == "container app of pod web-1 cannot start: ImagePullBackOff"
+    assert "pull access denied for x/y" in pull.evidence[0]
+    assert pull.next_command == "kubectl describe pod web-1 -n shop"
