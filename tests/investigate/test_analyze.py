@@ -237,3 +237,27 @@ def test_an_init_container_that_crashes_and_an_image_that_cannot_be_pulled() -> 
     assert pull.title == "container app of pod web-1 cannot start: ImagePullBackOff"
     assert "pull access denied for x/y" in pull.evidence[0]
     assert pull.next_command == "kubectl describe pod web-1 -n shop"
+
+
+def test_a_service_port_no_pod_declares_and_a_stuck_rollout() -> None:
+    svc = {"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [
+        {"port": 80, "targetPort": "http"}]}}
+    web = pod("web-1", node_name="n1")
+    web["spec"]["containers"][0]["ports"] = [{"name": "metrics", "containerPort": 9090}]
+    (found,) = analyze(Subject("services", "web", "shop"), [ev("object", svc), ev("pods", web)])
+    assert found.title == "Service web port 80 targets 'http', which no selected pod declares"
+    assert "[pods] web-1: ports ['9090', 'metrics']" in found.evidence
+    numbered = {"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [
+        {"port": 80, "targetPort": 8080}]}}
+    bare = pod("web-2", node_name="n1")  # declares no port: a number cannot be checked
+    assert titles(analyze(Subject("services", "web", "shop"),
+                          [ev("object", numbered), ev("pods", bare)])) == [
+        "nothing wrong found for service web in shop"]
+    deploy = {"metadata": {"name": "api"}, "spec": {"replicas": 3}, "status": {
+        "readyReplicas": 1, "conditions": [
+            {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+             "message": "pods \"api-x\" is forbidden: exceeded quota: compute"}]}}
+    found_titles = titles(analyze(Subject("deployments", "api", "shop"), [ev("object", deploy),
+                                                                          ev("pods")]))
+    assert found_titles[0].startswith("deployment api: ReplicaFailure=True FailedCreate: pods")
+    assert "deployment api: 1 of 3 replicas ready" in found_titles
