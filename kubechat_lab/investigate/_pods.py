@@ -18,7 +18,9 @@ from kubechat_lab.investigate._plan import selector_text
 
 __all__ = ["name_of", "pod_findings"]
 
+
 def name_of(obj: Mapping[str, Any]) -> str:
+    """Return an object's ``metadata.name`` (``?`` when it has none)."""
     return str((obj.get("metadata") or {}).get("name", "?"))
 
 
@@ -46,6 +48,7 @@ def _last_lines(logs: Evidence | None, n: int = 3) -> list[str]:
 
 def pod_findings(subject: Subject, pod: Mapping[str, Any], steps: Mapping[str, Evidence]
                   ) -> list[Finding]:
+    """Return the findings about one pod: crashed or unstartable containers, no node to fit."""
     name = name_of(pod)
     ns = str((pod.get("metadata") or {}).get("namespace"))
     out: list[Finding] = []
