@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.plugins.browser import LabServer
@@ -210,6 +211,22 @@ def test_unknown_and_ambiguous_objects_are_refused(lab_server: LabServer,
         code, out = lab_server.api("POST", "investigate", {"target": f"service {name}"})
         assert code == 400 and out["reason"] == "invalid-target", out
         assert "ambiguous" in out["message"] and one in out["message"] and two in out["message"]
+
+
+def test_a_capability_needs_the_execute_scope(lab_server: LabServer) -> None:
+    minted = subprocess.run(
+        [str(KUBECHAT), "token", "--url", lab_server.url, "--label", "why-no-execute",
+         "--format", "json", "--scope", "propose"],
+        env={**os.environ, "JUPYTER_TOKEN": lab_server.token}, capture_output=True, text=True,
+        timeout=60, check=False)
+    assert minted.returncode == 0, minted.stderr
+    capability = json.loads(minted.stdout)
+    response = httpx.post(f"{lab_server.url}kubechat/api/investigate",
+                          json={"target": "deployment/fraud-detector -n payments"},
+                          headers={"X-Kubechat-Capability": capability["token"]}, timeout=60)
+    assert response.status_code == 403, response.text
+    assert response.json()["reason"] == "capability-scope"
+    assert "'execute'" in response.json()["message"]
 
 
 def nbval(path: Path, capability: dict[str, Any]) -> subprocess.CompletedProcess[str]:
