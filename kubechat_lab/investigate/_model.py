@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kubechat_lab.errors import KubechatError
@@ -124,13 +124,15 @@ class Finding:
         The kubectl command that would help next (a write is only proposed, never run).
     severity
         ``error``, ``warning`` or ``info``.
+    steps
+        The plan steps (reads) its evidence comes from.
     """
 
     title: str
     evidence: tuple[str, ...] = ()
     next_command: str | None = None
     severity: str = "error"
-    steps: tuple[str, ...] = field(default=())
+    steps: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

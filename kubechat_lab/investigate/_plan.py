@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kubechat_lab.investigate._fit import static_misfits
 from kubechat_lab.investigate._model import Evidence, Read, Subject
 
-__all__ = ["MAX_POD_DETAILS", "MAX_ROUNDS", "first_pods", "plan_more", "selector_text"]
+__all__ = ["LOG_TAIL", "MAX_FIT_NODES", "MAX_POD_DETAILS", "MAX_ROUNDS", "candidate_nodes",
+           "first_pods", "plan_more", "selector_text"]
 
 #: Pods whose logs and events are read, at most (the worst first).
 MAX_POD_DETAILS = 2
@@ -38,13 +40,13 @@ def _by_step(evidence: Sequence[Evidence]) -> dict[str, Evidence]:
 
 
 def _pod_badness(pod: Mapping[str, Any]) -> tuple[int, int]:
+    """(0 when healthy else 1, restarts): the worst pod sorts last."""
     status = pod.get("status") or {}
     statuses = status.get("containerStatuses") or []
     restarts = sum(int(c.get("restartCount") or 0) for c in statuses)
     ready = bool(statuses) and all(c.get("ready") for c in statuses)
-    healthy = status.get("phase") in ("Running", "Succeeded") and (ready or
-                                                                     status.get("phase") ==
-                                                                     "Succeeded")
+    phase = status.get("phase")
+    healthy = phase == "Succeeded" or (phase == "Running" and ready)
     return (0 if healthy else 1, restarts)
 
 
@@ -61,7 +63,7 @@ def first_pods(subject: Subject, evidence: Sequence[Evidence]) -> list[Mapping[s
     return [p for p in ranked if _pod_badness(p) != (0, 0)][:MAX_POD_DETAILS]
 
 
-def _object(subject: Subject, evidence: Sequence[Evidence]) -> Mapping[str, Any] | None:
+def _object(evidence: Sequence[Evidence]) -> Mapping[str, Any] | None:
     found = _by_step(evidence).get("object")
     return found.objects[0] if found and found.objects else None
 
@@ -86,9 +88,7 @@ def _pending(pod: Mapping[str, Any]) -> bool:
 
 def candidate_nodes(pod: Mapping[str, Any], nodes: Sequence[Mapping[str, Any]]
                     ) -> list[Mapping[str, Any]]:
-    """Nodes that pass the pod's node selector, taints and cordon (resources not checked)."""
-    from kubechat_lab.investigate._fit import static_misfits
-
+    """Return the nodes that pass the pod's selector, taints and cordon (not its requests)."""
     return [n for n in nodes if not static_misfits(pod, n)]
 
 
@@ -110,7 +110,7 @@ def plan_more(subject: Subject, evidence: Sequence[Evidence]) -> tuple[Read, ...
             reads.append(Read("node-pods", "kubectl get pods -A "
                               f"--field-selector spec.nodeName={subject.name} -o json"))
         return tuple(reads)
-    obj = _object(subject, evidence)
+    obj = _object(evidence)
     if obj is None:
         return ()
     spec = obj.get("spec") or {}
