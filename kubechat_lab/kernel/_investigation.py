@@ -20,7 +20,9 @@ def _md(text: object) -> str:
 
 
 class InvestigationReport:
-    """What ``%kubechat why`` returns: shown as findings and reads; ``save`` writes a runbook.
+    """What ``%kubechat why`` returns (after showing :meth:`to_markdown` and the next-step card).
+
+    ``findings`` is a frame, ``commands`` the reads that ran, ``save`` writes the runbook.
 
     Parameters
     ----------
@@ -42,6 +44,13 @@ class InvestigationReport:
         return frame
 
     @property
+    def title(self) -> str:
+        """``why: deployment checkout in shop``."""
+        subject = self.reply.get("subject") or {}
+        where = f" in {subject.get('namespace')}" if subject.get("namespace") else ""
+        return f"why: {str(subject.get('kind', ''))[:-1]} {subject.get('name')}{where}"
+
+    @property
     def commands(self) -> list[str]:
         """The exact commands the investigation ran (in order)."""
         return [str(r["command"]) for r in self.reply.get("reads") or []]
@@ -59,7 +68,8 @@ class InvestigationReport:
         os.replace(tmp, target)
         return target
 
-    def _repr_markdown_(self) -> str:
+    def to_markdown(self) -> str:
+        """Return the findings and the reads as Markdown (what ``%kubechat why`` shows)."""
         subject = self.reply.get("subject") or {}
         where = f" in {subject.get('namespace')}" if subject.get("namespace") else ""
         lines = [f"### Why: {str(subject.get('kind', ''))[:-1]} {subject.get('name')}{where}",
@@ -77,7 +87,8 @@ class InvestigationReport:
                                         else f"{read.get('rows')} rows")
             lines.append(f"| {_md(read['step'])} | `{_md(read['command'])}` | {_md(got)} |")
         lines += ["", "Save it as a runbook: `_.save('why.ipynb')` or `%kubechat why ... "
-                      "--save why.ipynb`."]
+                      "--save why.ipynb`. The card below offers the next commands: a click "
+                      "proposes one (a write waits for its approval)."]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

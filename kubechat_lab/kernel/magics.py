@@ -295,6 +295,12 @@ class KubechatMagics(Magics):
         report = InvestigationReport(reply)
         if save:
             report.save(save.group(1))
+        show_markdown(report.to_markdown())
+        if reply.get("next"):  # the next commands, judged: a click proposes one (never runs)
+            from kubechat_lab.widgets import CommandCard
+
+            show(CommandCard.offering({"choices": reply["next"]}, question=report.title,
+                                      client=self.client, context=opts.context))
         self.namespace["_kc"] = report.findings
         return report
 

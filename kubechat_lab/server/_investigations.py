@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kubechat_lab.errors import ClusterError, CommandError, PolicyViolation
 from kubechat_lab.investigate import (
     Evidence,
+    Finding,
     InvestigateError,
     Read,
     evidence_from_result,
@@ -21,19 +22,52 @@ from kubechat_lab.investigate import (
     resolve_subject,
     to_notebook,
 )
+from kubechat_lab.policy import Level
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import BadRequestError, State
 
 if TYPE_CHECKING:
+    from kubechat_lab.pipeline import Target
     from kubechat_lab.server._proposals import Principal
     from kubechat_lab.server._service import KubechatService
 
-__all__ = ["MAX_TARGET", "run_investigation"]
+__all__ = ["MAX_NEXT", "MAX_TARGET", "run_investigation"]
 
 logger = logging.getLogger(__name__)
 
 #: Characters of the object or question an investigation names.
 MAX_TARGET = 2000
+#: Next commands offered (judged, not proposed), at most.
+MAX_NEXT = 5
+
+
+def _judged_next(service: KubechatService, target: Target, findings: tuple[Finding, ...]
+                 ) -> list[dict[str, Any]]:
+    """Return the findings' next commands made explicit and judged, as a choice card offers.
+
+    Nothing is proposed or audited: a person picks one and it is proposed like any typed
+    command (a write waits for its approval). A line the grammar refuses, or the policy
+    forbids, is left out.
+    """
+    offered: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for finding in findings:
+        if finding.next_command is None:
+            continue
+        try:
+            plan = service.pipeline.plan(finding.next_command, target)
+        except CommandError as exc:
+            logger.debug("next command %s left out: %s", finding.next_command, exc)
+            continue
+        if plan.level is Level.FORBIDDEN or plan.text in seen:
+            continue
+        seen.add(plan.text)
+        offered.append({"command": plan.text, "display": plan.display,
+                        "level": plan.level.value, "reasons": list(plan.reasons),
+                        "assumptions": list(plan.assumptions), "why": finding.title})
+        if len(offered) == MAX_NEXT:
+            break
+    return offered
 
 
 def run_investigation(service: KubechatService, principal: Principal, target: str, *,
@@ -90,5 +124,6 @@ def run_investigation(service: KubechatService, principal: Principal, target: st
                 principal.user, len(inv.evidence), len(inv.findings))
     out = inv.to_dict()
     out["context"] = resolved.context
+    out["next"] = _judged_next(service, resolved, inv.findings)
     out["notebook"] = to_notebook(inv)
     return out

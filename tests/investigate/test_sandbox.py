@@ -129,9 +129,16 @@ def test_cordoned_node(lab_server: LabServer, sandbox: SandboxInfo) -> None:
         assert kjson(sandbox, "get", "node", name)["spec"]["unschedulable"] is True
         out = investigate(lab_server, f"node/{name}")
         cordoned = finding(out, f"node {name} is cordoned")
-        assert cordoned["next_command"] == f"kubectl uncordon {name}"  # proposed, never run
+        assert cordoned["next_command"] == f"kubectl uncordon {name}"  # offered, never run
+        offered = {c["command"]: c for c in out["next"]}
+        uncordon = next(c for c in offered if c.startswith(f"kubectl uncordon {name}"))
+        assert offered[uncordon]["level"] == "warning", offered[uncordon]
+        assert offered[uncordon]["why"] == cordoned["title"]
         assert kjson(sandbox, "get", "node", name)["spec"]["unschedulable"] is True
         assert not any("uncordon" in r["command"] for r in out["reads"])
+        code, page = lab_server.api("GET", "audit", params={"limit": "1000", "after": "0"})
+        assert code == 200
+        assert not [e for e in page["records"] if "uncordon" in (e["event"].get("command") or "")]
     finally:
         kubectl(sandbox, "delete", "node", name, "--wait=false", check=False)
 
@@ -267,7 +274,9 @@ def test_why_in_a_kernel_and_the_saved_notebook_passes_nbval(lab_server: LabServ
         "assert any('exited with code' in t for t in report.findings['title']), "
         "report.findings\n"
         "assert all(c.startswith('kubectl ') for c in report.commands), report.commands\n"
-        "assert 'exited with code' in report._repr_markdown_()\n"
+        "assert 'exited with code' in report.to_markdown()\n"
+        "assert any(c['command'].startswith('kubectl logs ') and c['level'] == 'safe'\n"
+        "           for c in report.reply['next']), report.reply['next']\n"
         "assert _kc.attrs['kind'] == 'findings'",
         # the incident runbook's phrasing (notebooks/03-incident-runbook.ipynb) investigates
         "pending = %kubechat why is the recommendations deployment pending in shop\n"
