@@ -80,6 +80,8 @@ def run_investigation(service: KubechatService, principal: Principal, target: st
         The text names no object, or more than one (``invalid-target``).
     AuditError
         A read could not be audited (it did not run; nothing more runs).
+    ClusterError
+        The objects could not be listed to find the one named.
     """
     service.require(principal, Scope.PROPOSE)
     service.require(principal, Scope.EXECUTE)
@@ -91,11 +93,7 @@ def run_investigation(service: KubechatService, principal: Principal, target: st
     # A fresh inventory, listed as the caller (RBAC applies): in an incident pods come and go
     # faster than the translation grounding's cache, and a name must not resolve to an
     # object that was replaced a moment ago.
-    try:
-        listed = service.pipeline.client(resolved).inventory()
-    except ClusterError as exc:
-        raise BadRequestError(f"cannot list objects to find {text!r}: {exc}",
-                              field="target") from exc
+    listed = service.pipeline.client(resolved).inventory()  # ClusterError: the cluster's reply
     inventory = {kind: tuple((ns or "", name) for ns, name in pairs)
                  for kind, pairs in listed.objects.items()}
     try:
