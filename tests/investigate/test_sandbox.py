@@ -95,6 +95,20 @@ def test_crash_looping_fraud_detector(lab_server: LabServer, sandbox: SandboxInf
     assert crash["next_command"].startswith(f"kubectl logs {pod['metadata']['name']}")
 
 
+@pytest.mark.parametrize("target", ["deployment/checkout -n shop", "svc frontend in shop",
+                                    "statefulset/postgres -n data", "service postgres -n data"])
+def test_healthy_objects_have_no_error_finding(lab_server: LabServer, sandbox: SandboxInfo,
+                                               target: str) -> None:
+    kind, name, *_, namespace = target.replace("/", " ").split()
+    obj = kjson(sandbox, "get", kind, name, "-n", namespace)
+    if "replicas" in obj["spec"]:  # the demo's healthy workloads are all ready
+        assert obj["status"].get("readyReplicas") == obj["spec"]["replicas"], obj["status"]
+    out = investigate(lab_server, target)
+    errors = [f["title"] for f in out["findings"] if f["severity"] == "error"]
+    assert errors == [], errors
+    assert all(r["error"] is None for r in out["reads"]), out["reads"]
+
+
 @pytest.fixture
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
     with scratch_namespace(sandbox, "kc-why") as namespace:
