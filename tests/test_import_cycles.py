@@ -22,6 +22,7 @@ CHECKED = (
     "kubechat_lab.cli",
     "kubechat_lab.cluster",
     "kubechat_lab.command",
+    "kubechat_lab.investigate",
     "kubechat_lab.kernel",
     "kubechat_lab.pipeline",
     "kubechat_lab.policy",

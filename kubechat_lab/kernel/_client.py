@@ -193,6 +193,17 @@ class KubechatClient:
                 self._conversations = False
         return dict(self._json("POST", "ask", body=body))
 
+    def investigate(self, target: str, *, context: str | None = None) -> dict[str, Any]:
+        """Investigate one object (``deployment/checkout -n shop`` or a why question).
+
+        Returns the server's ``{"subject", "reads", "findings", "notebook", ...}``; every read
+        ran as an audited safe proposal of this kernel.
+        """
+        body: dict[str, Any] = {"target": target}
+        if context:
+            body["context"] = context
+        return dict(self._json("POST", "investigate", body=body))
+
     def propose(self, command: str, *, context: str | None = None,
                 manifest: str | None = None) -> dict[str, Any]:
         """Propose a kubectl command line; return the proposal (level, reasons, state).

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from kubechat_lab.errors import TranslateError
+from kubechat_lab.errors import ServiceError, TranslateError
 from kubechat_lab.kernel._display import show, show_markdown, show_text
 from kubechat_lab.kernel._registry import FrameRegistry
 
@@ -35,6 +35,9 @@ _KUBECTL_FORMATS = re.compile(
 _OPTION = re.compile(
     r"(?:^|\s)(?P<flag>--out|-o|--context|--wait|--for)(?:=|\s+)(?P<value>[^\s'\"]+)"
     r"|(?:^|\s)(?P<switch>--approve)(?=\s|$)")
+#: Words that start an explicit ``%kubechat why KIND NAME``: never read as a question.
+_KIND_WORDS = frozenset({"pod", "deployment", "deploy", "statefulset", "sts", "daemonset", "ds",
+                         "service", "svc", "node", "job", "pvc", "persistentvolumeclaim"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 HELP = """\
@@ -51,6 +54,7 @@ HELP = """\
 | `--wait SECONDS` | stop waiting for an approval after SECONDS |
 | `%kubechat sql SELECT ...` / `%%kubechat sql` | DuckDB over this kernel's frames |
 | `%kubechat watch get pods -n NS [--for 60s]` | a live table (Stop, interrupt, `--for`) |
+| `%kubechat why OBJECT [--save F.ipynb]` | investigate one object: safe reads, findings |
 | `%kubechat audit [-n N]` | recent audit events as a frame |
 | `%kubechat status` | server, cluster, provider and database health |
 | `%kubechat chat` | the chat panel (`kubechat_lab.kernel.ChatPanel()`) |
@@ -160,6 +164,8 @@ class KubechatMagics(Magics):
             return self._simple(head)
         if cell is None and head == "audit":
             return self._audit(tail)
+        if cell is None and head == "why":
+            return self._why(tail)
         if not text:
             show_markdown(HELP)
             return None
@@ -265,6 +271,38 @@ class KubechatMagics(Magics):
         frame = self.client.audit(limit=limit, filters=filters)
         self.namespace["_kc"] = frame
         return frame
+
+    def _why(self, tail: str) -> Any:
+        from kubechat_lab.kernel._investigation import InvestigationReport
+
+        save = re.search(r"(?:^|\s)--save(?:=|\s+)(\S+)", tail)
+        if save:
+            tail = tail[:save.start()] + " " + tail[save.end():]
+        target, opts = split_options(tail, kubectl=False)
+        if not target:
+            raise UsageError("%kubechat why needs an object or a question, e.g. "
+                             "%kubechat why deployment/checkout -n shop")
+        try:
+            reply = self.client.investigate(target, context=opts.context)
+        except ServiceError as exc:
+            first = target.split()[0].lower()
+            if exc.reason != "invalid-target" or "/" in first or first in _KIND_WORDS:
+                raise
+            # A question about many objects ("why are pods pending in shop?"): no single
+            # object to investigate, so it is asked like any other question.
+            show_markdown(f"*No single object to investigate ({exc}); asked as a question.*")
+            return self._ask(f"why {target}", opts)
+        report = InvestigationReport(reply)
+        if save:
+            report.save(save.group(1))
+        show_markdown(report.to_markdown())
+        if reply.get("next"):  # the next commands, judged: a click proposes one (never runs)
+            from kubechat_lab.widgets import CommandCard
+
+            show(CommandCard.offering({"choices": reply["next"]}, question=report.title,
+                                      client=self.client, context=opts.context))
+        self.namespace["_kc"] = report.findings
+        return report
 
     def _simple(self, what: str) -> Any:
         if what == "help":

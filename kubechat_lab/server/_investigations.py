@@ -1,0 +1,127 @@
+"""The server face of investigations: resolve the object, run each read as a proposal.
+
+Every read of the plan is proposed and executed through :class:`KubechatService` exactly
+like a typed ``%kubectl`` line (parsed, judged by the policy, audited, run as the caller's
+Kubernetes identity). A read the policy does not approve at once is not run: its evidence
+says so and the findings stand without it. Nothing here writes to the cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from kubechat_lab.errors import ClusterError, CommandError, PolicyViolation
+from kubechat_lab.investigate import (
+    Evidence,
+    Finding,
+    InvestigateError,
+    Read,
+    evidence_from_result,
+    investigate,
+    resolve_subject,
+    to_notebook,
+)
+from kubechat_lab.policy import Level
+from kubechat_lab.server._capabilities import Scope
+from kubechat_lab.server._proposals import BadRequestError, State
+
+if TYPE_CHECKING:
+    from kubechat_lab.pipeline import Target
+    from kubechat_lab.server._proposals import Principal
+    from kubechat_lab.server._service import KubechatService
+
+__all__ = ["MAX_NEXT", "MAX_TARGET", "run_investigation"]
+
+logger = logging.getLogger(__name__)
+
+#: Characters of the object or question an investigation names.
+MAX_TARGET = 2000
+#: Next commands offered (judged, not proposed), at most.
+MAX_NEXT = 5
+
+
+def _judged_next(service: KubechatService, target: Target, findings: tuple[Finding, ...]
+                 ) -> list[dict[str, Any]]:
+    """Return the findings' next commands made explicit and judged, as a choice card offers.
+
+    Nothing is proposed or audited: a person picks one and it is proposed like any typed
+    command (a write waits for its approval). A line the grammar refuses, or the policy
+    forbids, is left out.
+    """
+    offered: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for finding in findings:
+        if finding.next_command is None:
+            continue
+        try:
+            plan = service.pipeline.plan(finding.next_command, target)
+        except CommandError as exc:
+            logger.debug("next command %s left out: %s", finding.next_command, exc)
+            continue
+        if plan.level is Level.FORBIDDEN or plan.text in seen:
+            continue
+        seen.add(plan.text)
+        offered.append({"command": plan.text, "display": plan.display,
+                        "level": plan.level.value, "reasons": list(plan.reasons),
+                        "assumptions": list(plan.assumptions), "why": finding.title})
+        if len(offered) == MAX_NEXT:
+            break
+    return offered
+
+
+def run_investigation(service: KubechatService, principal: Principal, target: str, *,
+                      context: str | None = None) -> dict[str, Any]:
+    """Investigate the one object ``target`` names; return the investigation and its notebook.
+
+    Raises
+    ------
+    BadRequestError
+        The text names no object, or more than one (``invalid-target``).
+    AuditError
+        A read could not be audited (it did not run; nothing more runs).
+    ClusterError
+        The objects could not be listed to find the one named.
+    """
+    service.require(principal, Scope.PROPOSE)
+    service.require(principal, Scope.EXECUTE)
+    text = target.strip()
+    if not text:
+        raise BadRequestError("field 'target' is empty; name an object, e.g. "
+                              "deployment/checkout -n shop", field="target")
+    resolved = service.target(principal, context)
+    # A fresh inventory, listed as the caller (RBAC applies): in an incident pods come and go
+    # faster than the translation grounding's cache, and a name must not resolve to an
+    # object that was replaced a moment ago.
+    listed = service.pipeline.client(resolved).inventory()  # ClusterError: the cluster's reply
+    inventory = {kind: tuple((ns or "", name) for ns, name in pairs)
+                 for kind, pairs in listed.objects.items()}
+    try:
+        subject = resolve_subject(text, inventory, listed.namespaces, resolved.namespace)
+    except InvestigateError as exc:
+        raise BadRequestError(str(exc), field="target") from exc
+
+    def run_read(read: Read) -> Evidence:
+        try:
+            proposal = service.propose(principal, read.command, context=context)
+        except CommandError as exc:
+            return Evidence(read, error=f"the grammar refused it: {exc}")
+        shown = Read(read.step, proposal.text)
+        if proposal.state is not State.APPROVED:
+            return Evidence(shown, proposal=proposal.id, error=(
+                f"not run: the policy judged it {proposal.level} ({'; '.join(proposal.reasons)})"
+                f", so it waits for approval as proposal {proposal.id}"))
+        try:
+            done = service.execute(principal, proposal.id)
+        except (ClusterError, PolicyViolation) as exc:
+            return Evidence(shown, proposal=proposal.id, error=str(exc))
+        return evidence_from_result(shown, done.result or {}, proposal=proposal.id)
+
+    inv = investigate(subject, run_read, question=text)
+    logger.info("investigation of %s by %s: %d reads, %d findings", subject.label,
+                principal.user, len(inv.evidence), len(inv.findings))
+    out = inv.to_dict()
+    out["context"] = resolved.context
+    out["next"] = _judged_next(service, resolved, inv.findings)
+    out["notebook"] = to_notebook(inv)
+    return out
