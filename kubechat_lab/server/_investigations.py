@@ -115,7 +115,8 @@ def run_investigation(service: KubechatService, principal: Principal, target: st
             done = service.execute(principal, proposal.id)
         except (ClusterError, PolicyViolation) as exc:
             return Evidence(shown, proposal=proposal.id, error=str(exc))
-        return evidence_from_result(shown, done.result or {}, proposal=proposal.id)
+        found = done.result.to_columnar() if done.result is not None else {}
+        return evidence_from_result(shown, found, proposal=proposal.id)
 
     inv = investigate(subject, run_read, question=text)
     logger.info("investigation of %s by %s: %d reads, %d findings", subject.label,
