@@ -356,12 +356,15 @@ def _field_path_word(scan: Scan, draft: Draft) -> str | None:
 
 def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     path = None
-    for index in scan.free():
-        word = scan.words[index]
+    typed = {scan.words[i]: scan.orig[i] for i in range(len(scan.words))}
+    for word in [scan.words[i] for i in scan.free()] + list(draft.names):
         head, dot, rest = word.partition(".")
         found = table.lookup(head) if dot else None
         if found is not None and re.fullmatch(r"[a-z][a-zA-Z0-9.]*", rest):
-            path = f"{found[0]}.{scan.orig[index].partition('.')[2]}"
+            # "explain cronjob.spec.schedule": a path, even where it was read as a name
+            path = f"{found[0]}.{typed.get(word, word).partition('.')[2]}"
+            if word in draft.names:
+                draft.names.remove(word)
             break
     if path is None:
         resource = one_resource(draft, None, "no resource named",
@@ -385,11 +388,16 @@ def _build_simple(verb: str) -> Builder:
             dotted = [n for n in draft.names if re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", n)]
             if dotted:
                 argv.append(f"--api-group={dotted[0]}")  # "what does metrics.k8s.io serve"
-            group = None if dotted else scan.search(r"\b(?:api )?group ([a-z0-9][a-z0-9.\-]*)"
-                                r"|\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net))\b")
-            if group:
-                argv.append(f"--api-group={group.group(1) or group.group(2)}")
+            for group in [] if dotted else list(scan.finditer(
+                    r"\b([a-z0-9][a-z0-9.\-]*) (?:api )?group\b"
+                    r"|\b(?:api )?group ([a-z0-9][a-z0-9.\-]*)"
+                    r"|\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net))\b")):
+                named = next(g for g in group.groups() if g)
+                if named in NOT_NAMES or named in FILLERS or named == "api":
+                    continue  # "the api group ...", "does the group have"
+                argv.append(f"--api-group={named}")
                 scan.take(group)
+                break
             if draft.output in ("wide", "name"):
                 argv += ["-o", draft.output]
         if verb == "version" and scan.has(r"\bclient\b|\bkubectl version\b"):

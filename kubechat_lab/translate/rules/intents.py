@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from kubechat_lab.translate.rules.lexicon import RESOURCE_WORDS
 from kubechat_lab.translate.rules.scan import Scan, rx
 
 __all__ = [
@@ -165,7 +166,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"(?:\S+ )?(?:replicas?|pods?|instances?|copies)\b|\bscal(?:e|ing)\b"
         r"|\b(?:set|change|increase|decrease|reduce|bump|adjust|lower|raise|update|drop|cut|"
         r"trim|take|bring)\b.{0,70}\breplica(?:s| count)?\b"
-        r"|\breplicas? to\b|\bshut ?down\b|\bturn off\b|\bbump (?:it|them|this|that) (?:up |down )?"
+        r"|\breplicas? to\b|\bshut ?down\b|\bturn off\b|\b(?:bring|take|turn|run) \S+ (?:down )?"
+        r"to (?:zero|0|nothing|none)\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
@@ -177,7 +179,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\buncordon\b|\b(?:make|mark|set)\b.{0,30} schedulable\b|\b(?:allow|enable|re-?enable|"
         r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:the )?(?:service|"
         r"rotation|pool)\b|\b(?:take|accept|receive|serve|get) (?:traffic|pods|work|workloads?) "
-        r"again\b"
+        r"again\b|\bput (?:it|\S+) back(?: (?:in|into|to) (?:service|rotation|the pool))?$"
         r"|\bback online\b",
     ),
     (
@@ -311,8 +313,9 @@ _PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "one", "o
 def _keeps(scan: Scan, index: int, known: Callable[[str], bool]) -> bool:
     """Return True for a token of a planned clause that may name the object of the question."""
     word = scan.words[index]
-    if scan.is_name(word, strict=True) or (scan.is_name(word) and known(word)):
-        return True
+    if scan.is_name(word, strict=True) or (scan.is_name(word) and known(word)) or (
+            word in RESOURCE_WORDS):
+        return True  # "if I deleted the frontend service": the service is what is asked about
     before = [scan.words[i] for i in range(max(0, index - 2), index)]
     after = scan.words[index + 1] if index + 1 < len(scan.words) else ""
     return (scan.is_name(word) and word not in _PRONOUNS and word not in WRITE_WORDS

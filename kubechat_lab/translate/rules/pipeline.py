@@ -196,6 +196,11 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
         # a node verb's object is a node: "drain X but leave the daemonsets alone" is no
         # daemonset, and a Lease named like the node is not it
         draft.resources[:] = ["nodes"]
+        strangers = [n for n in draft.names if ctx.locate(n) and not ctx.locate(n, "nodes")]
+        if strangers:  # "put checkout back": checkout is no node, so this is no uncordon
+            kinds = ", ".join(sorted({kind[:-1] for kind, _ in ctx.locate(strangers[0])}))
+            raise CantTranslateError(f"{strangers[0]!r} is a {kinds}, not a node",
+                                     f"'{draft.intent} NODE' naming a node")
     resolve_inventory(draft, ctx)
     if draft.intent == "scale" and "delta" in draft.extra:
         _relative_count(draft, ctx)
