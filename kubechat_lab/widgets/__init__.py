@@ -1,8 +1,10 @@
-"""anywidget widgets: the command card, the chat panel and the live table (plain ESM, no Node).
+"""anywidget widgets: the command card, the chat panel and the live table.
 
-All three share one committed ES module, ``static/kubechat.js`` (it picks its view from the
-``view`` trait), so the chat panel draws exactly the cards ``CommandCard`` draws without a
-bundler. Approvals go from the page to the server's browser route, never through the kernel.
+All three share one ES module, ``static/kubechat.js`` (it picks its view from the ``view``
+trait), bundled from ``js/src/widget`` with the side panel's own card, choices and result table
+(``js/src/components``): one source for every face, built by ``jlpm build`` and shipped in the
+wheel (see ``_bundle.py``). Approvals go from the page to the server's browser route, never
+through the kernel.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ import traitlets
 from anywidget.experimental import command
 
 from kubechat_lab.errors import KubechatError
+from kubechat_lab.widgets import _bundle
 from kubechat_lab.widgets._cards import (
     CardState,
     advance,
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatPanel", "preview"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 _PREVIEW_ROWS = 8
 
 
@@ -77,8 +76,8 @@ class ChatPanel(anywidget.AnyWidget):
         Where "keep as variable" stores frames (default: the IPython user namespace).
     """
 
-    _esm = _STATIC / "kubechat.js"
-    _css = _STATIC / "kubechat.css"
+    _esm = _bundle.esm()
+    _css = _bundle.css()
 
     view = traitlets.Unicode("chat").tag(sync=True)
     messages: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)

@@ -1,5 +1,6 @@
 """The card's ESM in a page that is not Jupyter's (VS Code's webview has no jupyter-config-data):
-no Approve button; it says where to approve instead. Real Chromium, the committed ESM as is."""
+no Approve button; it says where to approve instead. Real Chromium, the built ESM as is
+(kubechat_lab/widgets/static/kubechat.js, bundled from js/src/widget by `jlpm build`)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ ESM = Path(__file__).resolve().parents[2] / "kubechat_lab" / "widgets" / "static
 def render(chromium: Any, state: dict[str, Any]) -> Any:
     page = chromium.new_page()
     page.set_content("<html><body><div id='out'></div></body></html>")
-    page.add_script_tag(type="module", content=ESM.read_text().replace(
-        "export default { render };", "window.kubechatRender = render;"))
-    page.wait_for_function("() => window.kubechatRender !== undefined")
+    assert ESM.is_file(), f"{ESM} is not built: run `make setup` (or `jlpm build` in js/)"
+    page.evaluate("""async source => {
+        const url = URL.createObjectURL(new Blob([source], {type: 'text/javascript'}));
+        window.kubechatRender = (await import(url)).default.render;
+    }""", ESM.read_text())
     page.evaluate("""state => {
         const model = {get: k => state[k], on: () => {}, set: () => {}, save_changes: () => {}};
         window.kubechatRender({model, el: document.getElementById('out'), experimental: {}});
