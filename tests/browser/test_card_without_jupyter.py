@@ -51,3 +51,21 @@ def test_live_table_says_interrupt_to_stop(chromium: Any) -> None:
     assert page.locator("[data-testid=kc-stop]").count() == 0
     assert json.loads(json.dumps(page.inner_text("td"))) == "web-1"
     page.close()
+
+
+def test_the_built_module_draws_the_panels_card(chromium: Any) -> None:
+    """The bundle, not only its source: the shared card's level, command, reasons and typed
+    name, from the fields the kernel sends (tests/fixtures/faces/proposal.json)."""
+    fx = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "faces" /
+                     "proposal.json").read_text())
+    page = render(chromium, {"view": "card", "card": fx["card_fields"], "state": "proposed",
+                             "message": "", "result": {}, "choices": []})
+    card = page.locator("section.jp-kubechat-card[data-testid=kc-card]")
+    card.wait_for()
+    assert card.get_attribute("data-level") == "dangerous"
+    assert page.inner_text("[data-testid=kc-level]") == "DANGEROUS"
+    assert page.inner_text("[data-testid=kc-command]") == fx["proposal"]["display"]
+    assert page.locator(".jp-kubechat-reasons li").all_inner_texts() == fx["proposal"]["reasons"]
+    assert "waiting for approval" in page.inner_text("[data-testid=kc-state]")
+    assert "kc-elsewhere" in page.content()  # this page has no route to the server
+    page.close()
