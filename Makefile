@@ -40,4 +40,5 @@ lint: setup
 	cd js && $(JLPM) lint:check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache js/node_modules js/lib kubechat_lab/labextension
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache js/node_modules js/lib kubechat_lab/labextension \
+		kubechat_lab/widgets/static/kubechat.js kubechat_lab/widgets/static/kubechat.css
