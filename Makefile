@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # The side panel (js/) builds with jlpm, which the venv's jupyter-builder provides; Node >= 20.
 JLPM   := PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jlpm
 LABEXT := kubechat_lab/labextension/package.json
-JS_SRC := js/package.json js/tsconfig.json $(wildcard js/src/*.ts js/src/*.tsx js/src/components/*.tsx js/style/* js/schema/*)
+JS_SRC := js/package.json js/tsconfig.json $(wildcard js/src/*.ts js/src/*.tsx js/src/components/*.tsx js/src/widget/*.ts js/src/widget/*.tsx js/style/* js/schema/*)
 
 .PHONY: setup lab test lint clean
 
@@ -40,4 +40,5 @@ lint: setup
 	cd js && $(JLPM) lint:check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache js/node_modules js/lib kubechat_lab/labextension
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache js/node_modules js/lib kubechat_lab/labextension \
+		kubechat_lab/widgets/static/kubechat.js kubechat_lab/widgets/static/kubechat.css

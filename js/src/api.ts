@@ -1,15 +1,16 @@
 /**
- * The kubechat REST API through JupyterLab's ServerConnection, which sends what the page
- * holds: the login cookie, `X-XSRFToken` from the `_xsrf` cookie, and the token when the page
- * has one. Dangerous approvals (C4) need exactly such a browser request.
+ * The one client of the kubechat REST API (docs/openapi.yaml), for every face: the side panel
+ * sends through JupyterLab's ServerConnection (js/src/transport.ts), the notebook widgets
+ * through the page's fetch (js/src/widget/page.ts). Either way the request carries what the
+ * page holds: the login cookie and `X-XSRFToken` from the `_xsrf` cookie (and the token when
+ * the page has one). Dangerous approvals (C4) need exactly such a browser request. No
+ * JupyterLab import here, so the widgets' bundle has none either.
  */
-
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
 
 import {
   IAskReply,
   IAuditPage,
+  IExecuted,
   IHealth,
   IProposal,
   IVerifyReport
@@ -36,10 +37,19 @@ export interface IAuditQuery {
   proposal?: string;
 }
 
+/** How a request reaches the server: the page's base URL and a fetch that signs it. */
+export interface ITransport {
+  baseUrl: string;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+}
+
+/** `base` + `kubechat/api/` + `path`, with exactly one slash between the parts. */
+export function apiUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/kubechat/api/${path.replace(/^\/+/, '')}`;
+}
+
 export class KubechatApi {
-  constructor(
-    readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-  ) {}
+  constructor(readonly transport: ITransport) {}
 
   /** GET/POST `kubechat/api/<path>`; resolve with the JSON body (also for health's 503). */
   async request<T>(
@@ -47,10 +57,10 @@ export class KubechatApi {
     init: RequestInit = {},
     acceptStatus: number[] = []
   ): Promise<T> {
-    const url = URLExt.join(this.settings.baseUrl, 'kubechat', 'api', path);
+    const url = apiUrl(this.transport.baseUrl, path);
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(url, init, this.settings);
+      response = await this.transport.fetch(url, init);
     } catch (error) {
       throw new KubechatApiError(
         0,
@@ -80,6 +90,7 @@ export class KubechatApi {
   private post<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>(path, {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body)
     });
   }
@@ -129,8 +140,13 @@ export class KubechatApi {
     );
   }
 
-  execute(id: string): Promise<IProposal> {
-    return this.post<IProposal>(`proposals/${id}/execute`, {});
+  execute(id: string): Promise<IExecuted> {
+    return this.post<IExecuted>(`proposals/${id}/execute`, {});
+  }
+
+  /** Stop a watch (`kubectl get -w`) the proposal started. */
+  stopWatch(id: string): Promise<unknown> {
+    return this.request<unknown>(`proposals/${id}/watch`, { method: 'DELETE' });
   }
 
   audit(query: IAuditQuery = {}): Promise<IAuditPage> {

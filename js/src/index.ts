@@ -15,7 +15,7 @@ import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { KubechatApi } from './api';
+import { labApi } from './transport';
 import { kubectlMagic } from './model';
 import {
   DEFAULT_SETTINGS,
@@ -65,7 +65,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     state: IStateDB | null
   ) => {
-    const api = new KubechatApi();
+    const api = labApi();
 
     const insertCell = (source: string): string | null => {
       const nb = notebooks.currentWidget;

@@ -66,7 +66,6 @@ export interface IProposal {
   decided_via?: string | null;
   audit_seqs?: number[];
   error?: string | null;
-  result?: IResult | null;
   /** Set when the command writes Secret values: what a runbook writes instead of them. */
   secret_template?: ISecretTemplate | null;
   /** The command, question and explanation without secret values. */
@@ -75,6 +74,11 @@ export interface IProposal {
     question: string | null;
     explanation: string;
   };
+}
+
+/** The reply of `execute`: the executed proposal with its result. */
+export interface IExecuted extends IProposal {
+  result: IResult | null;
 }
 
 export interface ITranslation {

@@ -68,8 +68,7 @@ function withoutSecrets(t: ITurn): ITurn {
       display: r.command,
       parsed: undefined,
       question: r.question,
-      explanation: r.explanation,
-      result: null
+      explanation: r.explanation
     }
   };
 }

@@ -6,7 +6,6 @@ kernel side: ``widgets/`` draws and never imports the kernel (``kernel`` -> ``wi
 
 from __future__ import annotations
 
-import pathlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ import traitlets
 from anywidget.experimental import command
 
 from kubechat_lab.errors import KubechatError
+from kubechat_lab.widgets import _bundle
 from kubechat_lab.widgets._cards import (
     CardState,
     advance,
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChatPanel", "preview"]
 
-#: The widgets' committed ES module and style sheet, shared with ``CommandCard``.
-_STATIC = pathlib.Path(__file__).parents[1] / "widgets" / "static"
 _PREVIEW_ROWS = 8
 
 
@@ -82,8 +80,8 @@ class ChatPanel(anywidget.AnyWidget):
         Where "keep as variable" stores frames (default: the IPython user namespace).
     """
 
-    _esm = _STATIC / "kubechat.js"
-    _css = _STATIC / "kubechat.css"
+    _esm = _bundle.esm()
+    _css = _bundle.css()
 
     view = traitlets.Unicode("chat").tag(sync=True)
     messages: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)

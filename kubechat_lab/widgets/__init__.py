@@ -1,10 +1,12 @@
-"""anywidget widgets: the command card and the live table (plain ESM, no Node).
+"""anywidget widgets: the command card and the live table.
 
-They share one committed ES module, ``static/kubechat.js`` (it picks its view from the ``view``
-trait), with the chat panel (``kubechat_lab.kernel.ChatPanel``, which composes the kernel's
-client with these cards), so it draws exactly the cards ``CommandCard`` draws without a
-bundler. Approvals go from the page to the server's browser route, never through the kernel.
-This package never imports the kernel package.
+They share one ES module, ``static/kubechat.js`` (it picks its view from the ``view`` trait),
+with the chat panel (``kubechat_lab.kernel.ChatPanel``, which composes the kernel's client with
+these cards). The module is bundled from ``js/src/widget`` with the side panel's own card,
+choices and result table (``js/src/components``): one source for every face, built by ``jlpm
+build`` and shipped in the wheel (see ``_bundle.py``). Approvals go from the page to the
+server's browser route, never through the kernel. This package never imports the kernel
+package.
 """
 
 from __future__ import annotations

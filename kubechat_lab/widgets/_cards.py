@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CardState", "InvalidTransition", "advance", "approval_hint", "card_fields",
+__all__ = ["CardState", "InvalidTransition", "advance", "card_fields",
            "choice_fields", "picked_command", "state_of"]
 
 
@@ -71,22 +71,14 @@ def state_of(proposal: Mapping[str, Any], *, now: float | None = None) -> CardSt
     return CardState(state)
 
 
-def approval_hint(level: str, confirm: str | None) -> str:
-    """Say who may approve a command of ``level`` and where (docs/configuration.md)."""
-    if level == "safe":
-        return "Read-only: approved by policy and run at once."
-    if level == "warning":
-        return ("Approve here or in the kubechat side panel. From code: re-run with --approve, "
-                "which works only for a capability with the approve:warning scope.")
-    if level == "dangerous":
-        return (f"Dangerous: type {confirm!r} and approve here or in the kubechat side panel. "
-                "A kernel can never approve it.")
-    return "Forbidden by policy: it never runs."
-
-
 def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
                 translation: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Return the JSON-friendly fields a card shows for ``proposal``."""
+    """Return the JSON-friendly fields a card shows for ``proposal``.
+
+    The widget's card renders them with the side panel's own component (js/src/cardView.ts
+    makes the same fields from a proposal in the panel); what the card says about who may
+    approve, and how, is in js/src/wording.ts only.
+    """
     translation = translation or {}
     preview = proposal.get("preview") or {}
     level = str(proposal.get("level", ""))
@@ -96,15 +88,16 @@ def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
         "command": proposal.get("display") or proposal.get("command") or "",
         "manifest": (proposal.get("parsed") or {}).get("manifest") or "",
         "context": proposal.get("context") or "",
+        "namespace": proposal.get("namespace") or "",
         "level": level,
         "reasons": list(proposal.get("reasons") or ()),
         "assumptions": list(proposal.get("assumptions") or translation.get("assumptions") or ()),
+        "notes": list(proposal.get("notes") or translation.get("notes") or ()),
         "explanation": proposal.get("explanation") or translation.get("explanation") or "",
         "diff": preview.get("diff") or "",
         "preview_error": preview.get("message") if preview.get("status") == "error" else "",
         "confirm": proposal.get("confirm") or "",
         "expires": proposal.get("expires"),
-        "hint": approval_hint(level, proposal.get("confirm")),
         "approver": proposal.get("approver") or "",
     }
 

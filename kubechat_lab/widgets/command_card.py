@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ import traitlets
 from anywidget.experimental import command
 
 from kubechat_lab.errors import KubechatError
+from kubechat_lab.widgets import _bundle
 from kubechat_lab.widgets._cards import (
     CardState,
     advance,
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from kubechat_lab.kernel._client import KubechatClient
 
 __all__ = ["CommandCard"]
-
-_STATIC = pathlib.Path(__file__).parent / "static"
 
 
 class CommandCard(anywidget.AnyWidget):
@@ -57,8 +55,8 @@ class CommandCard(anywidget.AnyWidget):
         The translation (explanation, assumptions), if any.
     """
 
-    _esm = _STATIC / "kubechat.js"
-    _css = _STATIC / "kubechat.css"
+    _esm = _bundle.esm()
+    _css = _bundle.css()
 
     view = traitlets.Unicode("card").tag(sync=True)
     card = traitlets.Dict().tag(sync=True)

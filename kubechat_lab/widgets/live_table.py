@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import pathlib
 from typing import Any
 
 import anywidget
 import traitlets
 
-__all__ = ["LiveTable"]
+from kubechat_lab.widgets import _bundle
 
-_STATIC = pathlib.Path(__file__).parent / "static"
+__all__ = ["LiveTable"]
 
 #: Rows sent to the page at most (the frame in the kernel keeps them all).
 MAX_SHOWN = 200
@@ -30,8 +29,8 @@ class LiveTable(anywidget.AnyWidget):
         The command shown in the header.
     """
 
-    _esm = _STATIC / "kubechat.js"
-    _css = _STATIC / "kubechat.css"
+    _esm = _bundle.esm()
+    _css = _bundle.css()
 
     view = traitlets.Unicode("live").tag(sync=True)
     proposal_id = traitlets.Unicode("").tag(sync=True)

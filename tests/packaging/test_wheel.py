@@ -1,6 +1,7 @@
-"""The wheel ships the side panel prebuilt: installed into a fresh venv with no Node on PATH,
-JupyterLab lists the labextension and jupyter_server the server extension, both enabled and OK,
-and a real browser uses the wheel's panel against the sandbox.
+"""The wheel ships the side panel and the widgets' module prebuilt: installed into a fresh venv
+with no Node on PATH, JupyterLab lists the labextension and jupyter_server the server
+extension, both enabled and OK, the widgets find their built module, and a real browser uses
+the wheel's panel against the sandbox.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def test_the_wheel_holds_the_built_panel(wheel: Path) -> None:
     assert any(n.startswith(f"{data}/data/{LABEXT}/static/remoteEntry.") for n in names)
     assert f"{data}/data/etc/jupyter/jupyter_server_config.d/kubechat_lab.json" in names
     assert not any("node_modules" in n or n.startswith("js/") for n in names)
+    # the widgets' module, bundled from js/src/widget (built, not in git): the wheel carries it
+    esm = zipfile.ZipFile(wheel).read("kubechat_lab/widgets/static/kubechat.js").decode()
+    assert "export{" in esm.replace(" ", "") and "jp-kubechat-card" in esm
+    assert "kubechat_lab/widgets/static/kubechat.css" in names
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +86,11 @@ def test_installed_without_node_both_extensions_are_enabled_and_ok(
     lines = text.splitlines()
     at = next(i for i, ln in enumerate(lines) if "kubechat_lab" in ln and "enabled" in ln)
     assert any("OK" in ln for ln in lines[at:at + 3]), text
+    # the widgets use the wheel's built module, not the "not built" stand-in
+    widgets = _run([str(env_dir / "bin" / "python"), "-c",
+                    "from kubechat_lab.widgets import _bundle; "
+                    "print(_bundle.esm() == _bundle.ESM, _bundle.ESM.stat().st_size)"], env=env)
+    assert widgets.stdout.split()[0] == "True", widgets.stdout + widgets.stderr
 
 
 def test_the_server_says_clearly_when_the_panel_is_not_built(

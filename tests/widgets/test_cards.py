@@ -1,4 +1,4 @@
-"""The command card's state machine, in Python: transitions, following the server, hints."""
+"""The command card's state machine, in Python: transitions, following the server, fields."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kubechat_lab.widgets import CardState, CommandCard, InvalidTransition
-from kubechat_lab.widgets._cards import advance, approval_hint, card_fields, state_of
+from kubechat_lab.widgets._cards import advance, card_fields, state_of
 
 PROPOSAL = {
     "id": "p_" + "a" * 20, "command": "kubectl scale deployments/web -n shop --replicas=3",
@@ -65,7 +65,7 @@ def test_card_follows_the_server_and_shows_the_fields() -> None:
     fields = card.card
     assert fields["command"] == PROPOSAL["command"] and fields["context"] == "sandbox"
     assert fields["diff"].startswith("-replicas") and fields["question"] == "make web bigger"
-    assert "--approve" in fields["hint"]
+    assert fields["level"] == PROPOSAL["level"] and "hint" not in fields  # js/src/wording.ts
     assert card.follow({**PROPOSAL, "state": "approved", "approver": "alice"}) \
         is CardState.APPROVED
     assert "alice" in card.message
@@ -76,13 +76,9 @@ def test_card_follows_the_server_and_shows_the_fields() -> None:
     assert card.state == "executed"
 
 
-def test_display_wins_over_command_and_hints_per_level() -> None:
+def test_display_wins_over_command() -> None:
     fields = card_fields({**PROPOSAL, "display": "kubectl --context sandbox scale ..."})
     assert fields["command"] == "kubectl --context sandbox scale ..."
-    assert "never approve" in approval_hint("dangerous", "web")
-    assert "'web'" in approval_hint("dangerous", "web")
-    assert "never runs" in approval_hint("forbidden", None)
-    assert "at once" in approval_hint("safe", None)
 
 
 def test_widget_traits_are_json_and_repr_is_short() -> None:

@@ -1,7 +1,8 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { describe, expect, it } from 'vitest';
 
-import { KubechatApi, KubechatApiError } from '../api';
+import { KubechatApiError } from '../api';
+import { labApi } from '../transport';
 
 interface ISent {
   url: string;
@@ -37,7 +38,7 @@ function fakeServer(reply: (sent: ISent) => [number, unknown]) {
     Request,
     Headers
   });
-  return { api: new KubechatApi(settings), sent };
+  return { api: labApi(settings), sent };
 }
 
 describe('KubechatApi', () => {

@@ -1,21 +1,22 @@
 /**
- * One turn of the conversation: the question, and the command card (level badge in text,
- * reasons, assumptions, explanation, dry-run diff for writes, Approve / Reject, the typed
- * name for dangerous commands), then the result.
+ * One turn of the side panel's conversation: the question, the command card (the shared
+ * {@link ProposalCard}, with the panel's Run and Insert as cell) or a refusal's choices, then
+ * the result.
  */
 
 import * as React from 'react';
 
+import { cardView } from '../cardView';
 import {
   IChoice,
   IProposal,
   IResult,
   ITranslation,
   isPending,
-  levelLabel,
   shownCommand
 } from '../model';
 import { Choices } from './Choices';
+import { ProposalCard } from './ProposalCard';
 import { ResultTable } from './ResultTable';
 
 export type TurnStatus = 'asking' | 'ready' | 'working' | 'done' | 'error';
@@ -45,26 +46,6 @@ export interface ICardActions {
   copy: (csv: string) => Promise<void>;
   /** Propose a choice of a refusal like a typed command. */
   pick: (turn: ITurn, choice: IChoice) => void;
-}
-
-function List(props: {
-  title: string;
-  items?: string[];
-  className: string;
-}): JSX.Element | null {
-  if (!props.items || !props.items.length) {
-    return null;
-  }
-  return (
-    <div className={props.className}>
-      <span className="jp-kubechat-label">{props.title}</span>
-      <ul>
-        {props.items.map((item, i) => (
-          <li key={i}>{item}</li>
-        ))}
-      </ul>
-    </div>
-  );
 }
 
 function Result(props: {
@@ -108,12 +89,6 @@ export function Card(props: {
 }): JSX.Element {
   const { turn, actions } = props;
   const p = turn.proposal;
-  const confirmId = React.useId();
-  const explanation = turn.translation?.explanation || p?.explanation;
-  const assumptions = p?.assumptions?.length
-    ? p.assumptions
-    : turn.translation?.assumptions;
-  const notes = p?.notes?.length ? p.notes : turn.translation?.notes;
   const pending = p ? isPending(p) : false;
   const busy = turn.status === 'working' || turn.status === 'asking';
   return (
@@ -132,119 +107,37 @@ export function Card(props: {
         </div>
       )}
       {p && (
-        <section
-          className={`jp-kubechat-card jp-kubechat-level-${p.level}`}
-          aria-label={`${levelLabel(p.level)} command card`}
-          data-proposal={p.id}
-          data-state={p.state}
+        <ProposalCard
+          card={cardView(p, turn.translation)}
+          state={p.state}
+          pending={pending}
+          canDecide={true}
+          busy={busy}
+          confirmText={turn.confirmText}
+          onConfirmChange={text => actions.setConfirm(turn, text)}
+          onApprove={() => actions.approve(turn)}
+          onReject={() => actions.reject(turn)}
+          error={p.error && p.error !== turn.message ? p.error : undefined}
         >
-          <div className="jp-kubechat-card-top">
-            <span
-              className={`jp-kubechat-badge jp-kubechat-badge-${p.level}`}
-              aria-label={`Level: ${p.level}`}
+          {p.state === 'approved' && !turn.ran && (
+            <button
+              className="jp-kubechat-button jp-kubechat-run"
+              disabled={busy}
+              onClick={() => actions.run(turn)}
             >
-              {levelLabel(p.level)}
-            </span>
-            <code className="jp-kubechat-command">{shownCommand(p)}</code>
-          </div>
-          <div className="jp-kubechat-meta">
-            <span>context: {p.context || '(default)'}</span>
-            {p.namespace && <span> · namespace: {p.namespace}</span>}
-            <span className="jp-kubechat-state"> · {p.state}</span>
-            {p.approver && <span> · approved by {p.approver}</span>}
-          </div>
-          {explanation && (
-            <p className="jp-kubechat-explanation">{explanation}</p>
+              Run
+            </button>
           )}
-          <List
-            title="Why this level"
-            items={p.reasons}
-            className="jp-kubechat-reasons"
-          />
-          <List
-            title="Assumptions"
-            items={assumptions}
-            className="jp-kubechat-assumptions"
-          />
-          <List title="Notes" items={notes} className="jp-kubechat-notes" />
-          {p.preview && (
-            <div className="jp-kubechat-preview">
-              <span className="jp-kubechat-label">
-                {p.preview.status === 'dry-run'
-                  ? 'Dry run (server side): what would change'
-                  : 'Dry run failed'}
-              </span>
-              <pre className="jp-kubechat-diff">
-                {p.preview.diff || p.preview.message || '(no change)'}
-              </pre>
-            </div>
+          {p.level !== 'forbidden' && (
+            <button
+              className="jp-kubechat-button jp-kubechat-insert"
+              onClick={() => actions.insertCell(turn)}
+              title="Insert this command as a %kubectl cell in the active notebook"
+            >
+              Insert as cell
+            </button>
           )}
-          {pending && p.level === 'dangerous' && (
-            <div className="jp-kubechat-confirm">
-              <label htmlFor={confirmId}>
-                Type <code>{p.confirm}</code> to approve this dangerous command
-              </label>
-              <input
-                id={confirmId}
-                className="jp-kubechat-confirm-input"
-                value={turn.confirmText}
-                autoComplete="off"
-                onChange={e => actions.setConfirm(turn, e.target.value)}
-                onKeyDown={e => {
-                  if (e.key === 'Enter') {
-                    e.preventDefault();
-                    actions.approve(turn);
-                  }
-                }}
-              />
-            </div>
-          )}
-          <div className="jp-kubechat-actions">
-            {pending && (
-              <>
-                <button
-                  className="jp-kubechat-button jp-mod-accept jp-kubechat-approve"
-                  disabled={busy}
-                  onClick={() => actions.approve(turn)}
-                  aria-label={`Approve ${p.level} command ${shownCommand(p)}`}
-                >
-                  Approve
-                </button>
-                <button
-                  className="jp-kubechat-button jp-mod-reject jp-kubechat-reject"
-                  disabled={busy}
-                  onClick={() => actions.reject(turn)}
-                  aria-label={`Reject command ${shownCommand(p)}`}
-                >
-                  Reject
-                </button>
-              </>
-            )}
-            {p.state === 'approved' && !turn.ran && (
-              <button
-                className="jp-kubechat-button jp-kubechat-run"
-                disabled={busy}
-                onClick={() => actions.run(turn)}
-              >
-                Run
-              </button>
-            )}
-            {p.level !== 'forbidden' && (
-              <button
-                className="jp-kubechat-button jp-kubechat-insert"
-                onClick={() => actions.insertCell(turn)}
-                title="Insert this command as a %kubectl cell in the active notebook"
-              >
-                Insert as cell
-              </button>
-            )}
-          </div>
-          {p.error && p.error !== turn.message && (
-            <div className="jp-kubechat-error" role="alert">
-              {p.error}
-            </div>
-          )}
-        </section>
+        </ProposalCard>
       )}
       {!p && turn.status !== 'asking' && turn.translation && (
         <div className="jp-kubechat-nocommand" role="status">
