@@ -19,6 +19,10 @@ from dataclasses import dataclass, replace
 
 __all__ = [
     "CAPABILITY_HEADER",
+    "CLIENT_NAME_HEADER",
+    "CLIENT_VERSION_HEADER",
+    "ORIGIN_HEADER",
+    "ORIGINS",
     "TOKEN_PREFIX",
     "Capability",
     "CapabilityStore",
@@ -26,6 +30,13 @@ __all__ = [
 ]
 
 CAPABILITY_HEADER = "X-Kubechat-Capability"
+#: Sent with a capability by a face acting for a program (``kubechat mcp``: ``mcp``).
+ORIGIN_HEADER = "X-Kubechat-Origin"
+#: The agent program's declared name and version (an MCP client's ``clientInfo``).
+CLIENT_NAME_HEADER = "X-Kubechat-Client-Name"
+CLIENT_VERSION_HEADER = "X-Kubechat-Client-Version"
+#: The origins a capability request may declare; any other value is refused.
+ORIGINS = frozenset({"mcp"})
 TOKEN_PREFIX = "kcap_"
 
 

@@ -290,11 +290,16 @@ class KubechatService:
         ------
         PolicyViolation
             Forbidden commands; dangerous ones from a capability or a token-only request;
-            warning ones from a capability without the ``approve:warning`` scope.
+            warning ones from a capability without the ``approve:warning`` scope; anything
+            from an agent (``origin`` ``mcp``), whatever its capability's scopes.
         BadRequestError
             A dangerous command without its confirmation text.
         """
         proposal = self.owned(principal, proposal_id)
+        if principal.is_agent:
+            msg = (f"an agent cannot approve {proposal.text!r}: a person approves it on its "
+                   "card or in the kubechat side panel in JupyterLab")
+            raise PolicyViolation(msg, rule_id="agent-cannot-approve")
         refusal = refuse_approval(
             principal, proposal, confirm,
             capability_may_approve_warning=self.capability_may_approve_warning)
