@@ -117,15 +117,18 @@ class AgentFace:
             return self._service_error(exc)
 
     @staticmethod
-    def _service_error(exc: ServiceError) -> ToolReply:
-        if exc.status in (400, 403, 404, 409, 413, 429):
-            return _refusal("refused", str(exc), exc.reason or "refused", http_status=exc.status)
+    def _service_error(exc: ServiceError, proposal: dict[str, Any] | None = None) -> ToolReply:
         if exc.reason.startswith("cluster-"):
             # the cluster's own words: data, fenced like any other
-            return ToolReply({"status": "failed", "reason": exc.reason,
-                              "cluster_data": {"trust": "untrusted-cluster-data",
-                                               "text": str(exc)}},
-                             f"failed ({exc.reason}):\n" + fence(str(exc)), is_error=True)
+            body: dict[str, Any] = {"status": "failed", "reason": exc.reason,
+                                    "cluster_data": {"trust": "untrusted-cluster-data",
+                                                     "text": str(exc)}}
+            if proposal is not None:
+                body["proposal"] = summary(proposal)
+            return ToolReply(body, f"failed ({exc.reason}):\n" + fence(str(exc)),
+                             is_error=True)
+        if exc.status in (400, 403, 404, 409, 413, 429):
+            return _refusal("refused", str(exc), exc.reason or "refused", http_status=exc.status)
         return _refusal("unavailable", f"{exc} (nothing ran)", exc.reason or "unavailable",
                         http_status=exc.status)
 
@@ -203,7 +206,7 @@ class AgentFace:
                 done = self.client.execute(proposal["id"])
             except ServiceError as exc:
                 if exc.status != 409:  # 409: run meanwhile (a person, another call)
-                    raise
+                    return self._service_error(exc, proposal)
                 return self._settle(self.client.proposal(proposal["id"]), limit=limit,
                                     offset=offset)
             data = cluster_data(done.get("result"), limit=limit, offset=offset)
