@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from kubechat_lab.mcp._client import AgentClient
 from kubechat_lab.mcp._face import AgentFace, ToolReply
+from kubechat_lab.mcp._http import HttpMcp
 from kubechat_lab.mcp._stdio import build_server, serve_stdio
 from kubechat_lab.mcp._tools import TOOLS, ToolSpec
 
-__all__ = ["TOOLS", "AgentClient", "AgentFace", "ToolReply", "ToolSpec", "build_server",
-           "serve_stdio"]
+__all__ = ["TOOLS", "AgentClient", "AgentFace", "HttpMcp", "ToolReply", "ToolSpec",
+           "build_server", "serve_stdio"]

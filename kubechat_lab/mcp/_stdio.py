@@ -1,15 +1,16 @@
-"""The MCP server over stdio (``kubechat mcp``), built on the official ``mcp`` SDK.
+"""The MCP server (tools over :class:`AgentFace`) and its stdio transport (``kubechat mcp``).
 
-The SDK is imported here only, inside the functions that use it, so that importing
-``kubechat_lab.mcp`` (or the CLI) stays light.
+Built on the official ``mcp`` SDK's low-level server; the SDK is imported inside the functions
+that use it, so that importing ``kubechat_lab.mcp`` (or the CLI) stays light. The same server
+is mounted over streamable HTTP in the Jupyter server (``mcp/_http.py``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kubechat_lab import __version__
 from kubechat_lab.mcp._face import AgentFace, ToolReply
 from kubechat_lab.mcp._tools import TOOLS
 
@@ -31,13 +32,19 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(client: AgentClient) -> Server[Any]:
-    """Return the low-level MCP server whose tools run through ``client``."""
+def build_server(client_for: Callable[[Any], AgentClient], *, close_clients: bool = False
+                 ) -> Server[Any]:
+    """Return the low-level MCP server whose tools run through ``client_for(ctx)``.
+
+    ``client_for`` gets the request's context and returns the client of the server that
+    call acts through: the one capability of a stdio process, or (over HTTP) the capability
+    the request itself carried. ``close_clients``: close each call's client after it (when
+    ``client_for`` makes one per call).
+    """
     import anyio
     import mcp_types as types
     from mcp.server.lowlevel import Server
 
-    face = AgentFace(client)
     tools = [
         types.Tool(
             name=spec.name, title=spec.title, description=spec.description,
@@ -54,19 +61,34 @@ def build_server(client: AgentClient) -> Server[Any]:
         return types.ListToolsResult(tools=tools)
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        client = client_for(ctx)
         info = getattr(ctx.session.client_params, "client_info", None)
         if info is not None:
             client.declare(str(info.name or ""), str(info.version or ""))
         arguments = dict(params.arguments or {})
-        reply: ToolReply = await anyio.to_thread.run_sync(face.call, params.name, arguments)
+        face = AgentFace(client)
+        try:
+            reply: ToolReply = await anyio.to_thread.run_sync(face.call, params.name, arguments)
+        finally:
+            if close_clients:
+                client.close()
         logger.info("mcp tool=%s status=%s error=%s", params.name,
                     reply.structured.get("status"), reply.is_error)
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=reply.text)],
             structured_content=reply.structured, is_error=reply.is_error)
 
-    return Server("kubechat", version=__version__, instructions=INSTRUCTIONS,
+    return Server("kubechat", version=_version(), instructions=INSTRUCTIONS,
                   on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kubechat-lab")
+    except PackageNotFoundError:
+        return ""
 
 
 def serve_stdio(client: AgentClient) -> None:
@@ -74,7 +96,7 @@ def serve_stdio(client: AgentClient) -> None:
     import anyio
     from mcp.server.stdio import stdio_server
 
-    server = build_server(client)
+    server = build_server(lambda ctx: client)
 
     async def main() -> None:
         async with stdio_server() as (read, write):

@@ -7,6 +7,7 @@ from kubechat_lab.server.handlers import (
     audit,
     capabilities,
     health,
+    mcp,
     metrics,
     proposals,
     watch,
@@ -23,4 +24,5 @@ default_handlers = [
     *health.default_handlers,
     *metrics.default_handlers,
     *capabilities.default_handlers,
+    *mcp.default_handlers,
 ]
