@@ -20,7 +20,7 @@ import orjson
 
 from kubechat_lab.errors import ServiceError
 from kubechat_lab.mcp._client import AgentClient
-from kubechat_lab.mcp._shape import approval_hint, cluster_data, fence, summary
+from kubechat_lab.mcp._shape import approval_hint, approve_link, cluster_data, fence, summary
 from kubechat_lab.mcp._tools import ToolSpec, tool_named
 
 __all__ = ["AgentFace", "ToolReply"]
@@ -167,7 +167,7 @@ class AgentFace:
                 break
             if self._clock() >= deadline:
                 body = {"status": "waiting_for_approval", "proposal": summary(proposal),
-                        "approve_at": self.client.url + "lab"}
+                        "approve_at": approve_link(self.client.url, proposal)}
                 return ToolReply(body, "still " + approval_hint(self.client.url, proposal))
             self._sleep(POLL)
         return self._settle(proposal, limit=args["limit"], offset=args["offset"])
@@ -219,7 +219,7 @@ class AgentFace:
             return ToolReply(body, head + "\n" + fence(_dump(shown)))
         if state == "proposed":
             body = {"status": "waiting_for_approval", "proposal": summary(proposal),
-                    "approve_at": self.client.url + "lab"}
+                    "approve_at": approve_link(self.client.url, proposal)}
             return ToolReply(body, approval_hint(self.client.url, proposal))
         if state == "refused":
             body = {"status": "refused", "proposal": summary(proposal),

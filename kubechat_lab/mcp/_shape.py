@@ -11,8 +11,9 @@ already redacted by the server, as in every face.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin
 
-__all__ = ["UNTRUSTED", "approval_hint", "cluster_data", "fence", "summary"]
+__all__ = ["UNTRUSTED", "approval_hint", "approve_link", "cluster_data", "fence", "summary"]
 
 UNTRUSTED = "untrusted-cluster-data"
 _OPEN = "<untrusted-cluster-data>"
@@ -26,7 +27,8 @@ MAX_TEXT = 20_000
 def summary(proposal: dict[str, Any]) -> dict[str, Any]:
     """Return what an agent needs of a proposal (no preview internals, no secret template)."""
     keys = ("id", "command", "context", "namespace", "level", "reasons", "rule_ids", "state",
-            "assumptions", "explanation", "confirm", "approver", "decided_via", "error")
+            "assumptions", "explanation", "confirm", "approver", "decided_via", "error",
+            "approval_page")
     out = {k: proposal.get(k) for k in keys if proposal.get(k) not in (None, "", [])}
     preview = proposal.get("preview")
     if isinstance(preview, dict) and preview.get("diff"):
@@ -34,15 +36,26 @@ def summary(proposal: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def approve_link(url: str, proposal: dict[str, Any]) -> str:
+    """Return the link a person opens to approve ``proposal``.
+
+    The proposal's own ``approval_page`` when the server gives one (a server with an approval
+    origin), else JupyterLab itself, where the person approves on the proposal's card.
+    """
+    page = proposal.get("approval_page")
+    return urljoin(url, str(page)) if page else url + "lab"
+
+
 def approval_hint(url: str, proposal: dict[str, Any]) -> str:
-    """Return where a person approves ``proposal`` (the side panel of JupyterLab)."""
-    where = (f"a person approves it in the kubechat side panel of JupyterLab at {url}lab "
-             "(or on its card in the notebook)")
+    """Return the sentence telling the agent (and through it the person) how approval works."""
+    where = (f"a person approves it in kubechat, signed in to JupyterLab: open "
+             f"{approve_link(url, proposal)}")
     if proposal.get("level") == "dangerous" and proposal.get("confirm"):
-        where += f", typing {proposal['confirm']!r} back"
-    return (f"{proposal.get('command')} is {proposal.get('level')} and waits for approval: "
-            f"{where}. You cannot approve it. Call wait_for_decision with id "
-            f"{proposal.get('id')!r} to learn the decision and get its result.")
+        where += f" and type {proposal['confirm']!r} back"
+    return (f"{proposal.get('command')} is {proposal.get('level')} and waits for approval "
+            f"(proposal {proposal.get('id')}): {where}. You cannot approve it. Call "
+            f"wait_for_decision with id {proposal.get('id')!r} to learn the decision and get "
+            "its result.")
 
 
 def cluster_data(result: dict[str, Any] | None, *, limit: int, offset: int) -> dict[str, Any]:

@@ -75,3 +75,13 @@ def test_kubechat_mcp_refuses_to_start_without_a_capability() -> None:
     jupyter = runner.invoke(main, ["mcp", "--url", url, "--capability-env", "JUPYTER_TOKEN"],
                             env={"JUPYTER_TOKEN": "1b57661feef686e320c735"})
     assert jupyter.exit_code == 2 and "does not hold a kubechat capability" in jupyter.output
+
+
+def test_the_approval_link_is_the_servers_approval_page_when_it_gives_one() -> None:
+    from kubechat_lab.mcp._shape import approve_link
+
+    url = "http://127.0.0.1:8888/base/"
+    assert approve_link(url, {"id": "p_1"}) == url + "lab"
+    page = "kubechat/api/proposals/p_1/approval-page"
+    assert approve_link(url, {"approval_page": page}) == url + page
+    assert approve_link(url, {"approval_page": "/base/" + page}) == url + page
