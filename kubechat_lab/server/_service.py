@@ -297,8 +297,8 @@ class KubechatService:
         """
         proposal = self.owned(principal, proposal_id)
         if principal.is_agent:
-            msg = (f"an agent cannot approve {proposal.text!r}: a person approves it on its "
-                   "card or in the kubechat side panel in JupyterLab")
+            msg = (f"an agent cannot approve {proposal.text!r}: a person approves it in "
+                   "kubechat, signed in to JupyterLab")
             raise PolicyViolation(msg, rule_id="agent-cannot-approve")
         refusal = refuse_approval(
             principal, proposal, confirm,
