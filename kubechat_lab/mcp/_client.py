@@ -164,5 +164,6 @@ class AgentClient:
         return self.call("GET", "health", ok=(503,))
 
     def audit(self, *, after: int, limit: int) -> Any:
-        """``GET audit``: the server limits a capability to its own user's events."""
-        return self.call("GET", "audit", params={"after": after, "limit": limit})
+        """``GET audit`` of this capability's own events (``capability=mine``)."""
+        return self.call("GET", "audit", params={"after": after, "limit": limit,
+                                                 "capability": "mine"})

@@ -27,6 +27,8 @@ __all__ = ["AgentFace", "ToolReply"]
 
 #: Seconds between two looks at a proposal while waiting for a person.
 POLL = 0.5
+#: How many of the chain's most recent events the ``audit`` tool looks through.
+AUDIT_WINDOW = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +188,19 @@ class AgentFace:
     def _audit(self, args: dict[str, Any]) -> ToolReply:
         health = self.client.health()
         head = int((health.get("database") or {}).get("head_seq") or 0)
-        page = self.client.audit(after=max(0, head - 1000), limit=1000)
-        events = [r.get("event") or {} for r in page.get("records") or []]
-        own = [{**{k: e.get(k) for k in ("type", "time", "proposal", "command", "level",
-                                         "decision", "status", "client") if k in e},
-                "seq": r.get("seq")}
-               for r, e in zip(page.get("records") or [], events, strict=True)
-               if e.get("origin") == "mcp"]
-        body = {"status": "ok", "events": own[-args["limit"]:]}
+        # this capability's own events among the chain's recent ones (filtered by the server)
+        after: int | None = max(0, head - AUDIT_WINDOW)
+        own: list[dict[str, Any]] = []
+        while after is not None:
+            page = self.client.audit(after=after, limit=1000)
+            own = (own + [
+                {**{k: e[k] for k in ("type", "time", "proposal", "command", "level",
+                                      "decision", "status", "origin", "client") if k in e},
+                 "seq": r.get("seq")}
+                for r in page.get("records") or [] if (e := r.get("event") or {})
+            ])[-args["limit"]:]
+            after = page.get("next_after")
+        body = {"status": "ok", "events": own}
         return ToolReply(body, _dump(body))
 
     # -- shaping -----------------------------------------------------------------------------

@@ -158,6 +158,11 @@ async def test_a_forbidden_command_is_refused_with_rule_and_reason(
 async def test_every_call_is_audited_with_origin_mcp_and_the_client(
         api: Api, server_url: str, tmp_path: Path, scratch: str) -> None:
     capability = await mint(api)
+    other = await mint(api, ["propose"], label="someone else")
+    code, theirs = await api.call("POST", "propose",
+                                  {"command": f"kubectl get secrets -n {scratch}"},
+                                  capability=other, headers={"X-Kubechat-Origin": "mcp"})
+    assert code == 201, theirs
     async with agent(server_url, capability, tmp_path) as session:
         await session.call_tool("kubectl", {"command": "kubectl get pods -n shop"})
         await session.call_tool("kubectl", {"command": f"kubectl delete configmap settings "
@@ -166,7 +171,8 @@ async def test_every_call_is_audited_with_origin_mcp_and_the_client(
         await session.call_tool("ask", {"question": "which pods are failing in shop?"})
         own = await session.call_tool("audit", {"limit": 50})
         contexts = await session.call_tool("contexts", {})
-    events = [e for e in await _events(api) if e.get("capability")]
+    events = [e for e in await _events(api)
+              if e.get("capability") and e["capability"]["label"] == "agent"]
     assert events, "no capability events"
     assert all(e.get("origin") == "mcp" for e in events), events
     assert all(e.get("client") == {"name": CLIENT[0], "version": CLIENT[1]} for e in events)
@@ -177,6 +183,8 @@ async def test_every_call_is_audited_with_origin_mcp_and_the_client(
         c.split(" --context")[0] for c in commands if c}
     mine = own.structured_content["events"]
     assert mine and all(e.get("client", {}).get("name") == CLIENT[0] for e in mine)
+    assert theirs["id"] not in {e.get("proposal") for e in mine}  # only its own capability's
+    assert {"proposed", "ask", "executed"} <= {e["type"] for e in mine}
     ctx = contexts.structured_content
     assert ctx["default"] and ctx["contexts"] and ctx["contexts"][0]["ok"] is True
 
