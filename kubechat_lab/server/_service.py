@@ -277,6 +277,16 @@ class KubechatService:
 
     # -- read / approve / reject -----------------------------------------------------------
 
+    def waiting(self, principal: Principal, *, limit: int = 100) -> list[Proposal]:
+        """Return the proposals waiting for this person's decision, newest first.
+
+        Their own, their kernels' and their agents' (``Principal.may_see``), or everyone's for
+        an approver: where a person finds what an agent proposed (docs/mcp.md).
+        """
+        return [p for p in self.proposals.waiting()
+                if principal.may_see(p, self.approvers)][:limit]
+
+
     def get(self, principal: Principal, proposal_id: str) -> Proposal:
         """Return a proposal its proposer (or an approver) may see."""
         self.require(principal, Scope.PROPOSE)

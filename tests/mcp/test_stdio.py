@@ -84,7 +84,14 @@ async def test_a_delete_waits_a_person_approves_and_wait_for_decision_sees_it_ru
         assert waited.structured_content["status"] == "waiting_for_approval"
         assert kubectl(sandbox, "get", "configmap", "settings", "-n", scratch, check=False
                        ).returncode == 0  # nothing ran
-        # a person approves it in the browser (signed in, XSRF, the name typed back)
+        # the person finds it among the proposals waiting for them (an agent's has no card) ...
+        code, waiting = await api.call("GET", "proposals", signed_in=True)
+        assert code == 200, waiting
+        found = [w for w in waiting["proposals"] if w["id"] == proposal["id"]]
+        assert found and found[0]["owner"].startswith("capability:"), waiting
+        code, listed = await api.call("GET", "proposals", capability=capability)
+        assert code == 403 and listed["reason"] == "browser-only"  # not the agent's to see
+        # ... and approves it in the browser (signed in, XSRF, the name typed back)
         code, approved = await api.call("POST", f"proposals/{proposal['id']}/approve",
                                         {"confirm": proposal["confirm"]}, signed_in=True)
         assert code == 200 and approved["state"] == "approved", approved

@@ -9,6 +9,7 @@ from kubechat_lab.server.handlers import (
     health,
     mcp,
     metrics,
+    pending,
     proposals,
     watch,
 )
@@ -25,4 +26,5 @@ default_handlers = [
     *metrics.default_handlers,
     *capabilities.default_handlers,
     *mcp.default_handlers,
+    *pending.default_handlers,
 ]
