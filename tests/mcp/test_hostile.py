@@ -8,6 +8,7 @@ event's message.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,29 @@ async def test_hostile_cluster_text_is_marked_data_and_proposes_nothing(
     assert len(proposed) == len(reads), proposed  # the agent's reads, and nothing else
     assert not any("delete" in c for c in proposed), proposed
     assert kubectl(sandbox, "get", "deployment", "frontend", "-n", "shop").returncode == 0
+
+
+async def test_secret_values_stay_redacted_for_an_agent(
+        api: Api, server_url: str, tmp_path: Path, sandbox: SandboxInfo, scratch: str) -> None:
+    value = "s3cr3t-" + scratch
+    kubectl(sandbox, "create", "secret", "generic", "db", "-n", scratch,
+            f"--from-literal=password={value}")
+    capability = await mint(api)
+    async with agent(server_url, capability, tmp_path) as session:
+        listed = await session.call_tool("kubectl",
+                                         {"command": f"kubectl get secrets -n {scratch}"})
+        read = await session.call_tool(
+            "kubectl", {"command": f"kubectl get secret db -n {scratch} -o json"})
+        pid = read.structured_content["proposal"]["id"]
+        assert read.structured_content["proposal"]["level"] == "warning"
+        code, approved = await api.call("POST", f"proposals/{pid}/approve", signed_in=True)
+        assert code == 200, approved
+        done = await session.call_tool("wait_for_decision", {"id": pid, "seconds": 30})
+    assert listed.structured_content["status"] == "executed"
+    assert done.structured_content["status"] == "executed", done.content
+    encoded = base64.b64encode(value.encode()).decode()
+    for reply in (listed, read, done):
+        for form in (value, encoded):
+            assert form not in json.dumps(reply.structured_content)
+            assert form not in reply.content[0].text
+    assert "db" in json.dumps(done.structured_content["cluster_data"])
