@@ -175,9 +175,14 @@ async def test_every_call_is_audited_with_origin_mcp_and_the_client(
         await session.call_tool("kubectl", {"command": f"kubectl delete configmap settings "
                                                        f"-n {scratch}"})
         await session.call_tool("kubectl", {"command": "kubectl exec -n shop web -- sh"})
-        await session.call_tool("ask", {"question": "which pods are failing in shop?"})
+        asked = await session.call_tool("ask", {"question": "which pods are failing in shop?"})
         own = await session.call_tool("audit", {"limit": 50})
         contexts = await session.call_tool("contexts", {})
+    # ask: the command with every default explicit, its context and level; a safe read runs
+    shown = asked.structured_content
+    assert shown["status"] == "executed", shown
+    assert "-n shop" in shown["proposal"]["command"] and shown["proposal"]["context"]
+    assert shown["proposal"]["level"] == "safe" and shown["proposal"]["reasons"]
     events = [e for e in await _events(api)
               if e.get("capability") and e["capability"]["label"] == "agent"]
     assert events, "no capability events"
