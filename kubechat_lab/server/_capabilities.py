@@ -78,7 +78,8 @@ class Capability:
     scopes : frozenset of Scope
         What it may do.
     origin : str
-        ``"kernel"`` (minted at kernel start) or ``"token"`` (minted by ``kubechat token``).
+        ``"kernel"`` (minted at kernel start), ``"token"`` (minted by ``kubechat token``) or
+        ``"mcp"`` (``kubechat token --agent``: every request with it is an agent's).
     kernel_id : str or None
         The kernel it is bound to, if any.
     label : str

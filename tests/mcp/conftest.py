@@ -49,10 +49,14 @@ def server_url(jp_http_port: int, jp_base_url: str) -> str:
     return f"http://127.0.0.1:{jp_http_port}{jp_base_url}"
 
 
-async def mint(server: Api, scopes: list[str] | None = None, label: str = "agent") -> str:
-    """Mint a capability as ``kubechat token`` does (the Jupyter token, the admin route)."""
-    code, reply = await server.call("POST", "capabilities", {"scopes": scopes or AGENT_SCOPES,
-                                                    "label": label})
+async def mint(server: Api, scopes: list[str] | None = None, label: str = "agent", *,
+               agent: bool = False) -> str:
+    """Mint a capability as ``kubechat token [--agent]`` does (the Jupyter token, the admin
+    route)."""
+    body: dict[str, Any] = {"scopes": scopes or AGENT_SCOPES, "label": label}
+    if agent:
+        body["agent"] = True
+    code, reply = await server.call("POST", "capabilities", body)
     assert code == 201, reply
     return str(reply["token"])
 

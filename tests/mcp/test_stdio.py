@@ -224,3 +224,22 @@ async def test_the_agent_process_holds_no_credential(
     assert not any("kubeconfig" in f or ".kube" in f for f in files), files
     assert set(env) - {"KUBECHAT_CAPABILITY"} <= {
         "KUBECHAT_URL", "HOME", "PYTHONPATH", "PATH", "SHELL", "TERM", "USER", "LOGNAME"}, env
+
+
+async def test_a_capability_minted_for_an_agent_is_an_agents_whatever_it_declares(
+        api: Api, server_url: str, jp_http_port: int, jp_base_url: str, scratch: str) -> None:
+    import httpx
+
+    capability = await mint(api, ["propose", "approve:warning"], agent=True)
+    base = f"http://127.0.0.1:{jp_http_port}{jp_base_url}kubechat/api/"
+    headers = {"X-Kubechat-Capability": capability}  # no origin header: a raw client
+    async with httpx.AsyncClient() as http:
+        made = await http.post(base + "propose", headers=headers, json={
+            "command": f"kubectl label configmap settings -n {scratch} team=sre"})
+        assert made.status_code == 201, made.text
+        pid = made.json()["id"]
+        approve = await http.post(base + f"proposals/{pid}/approve", headers=headers, json={})
+    assert approve.status_code == 403 and approve.json()["reason"] == "agent-cannot-approve"
+    proposed = [e for e in await _events(api, type="proposed") if e.get("proposal") == pid]
+    assert proposed and proposed[0]["origin"] == "mcp"
+    assert proposed[0]["capability"]["origin"] == "mcp"

@@ -158,6 +158,8 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
             msg = f"this capability (id {cap.id}) lacks the {scope.value!r} scope"
             raise PolicyViolation(msg, rule_id="capability-scope")
         origin, client = self._declared_origin()
+        if cap.origin == "mcp":  # minted for an agent: an agent's whatever the request says
+            origin, client = "mcp", client or ("unknown", "")
         return Principal(user=cap.user, via="capability", capability=cap, origin=origin,
                          client=client)
 
