@@ -243,3 +243,24 @@ async def test_a_capability_minted_for_an_agent_is_an_agents_whatever_it_declare
     proposed = [e for e in await _events(api, type="proposed") if e.get("proposal") == pid]
     assert proposed and proposed[0]["origin"] == "mcp"
     assert proposed[0]["capability"]["origin"] == "mcp"
+
+
+async def test_a_rejection_is_reported_and_other_proposals_stay_out_of_reach(
+        api: Api, server_url: str, tmp_path: Path, sandbox: SandboxInfo, scratch: str) -> None:
+    capability = await mint(api)
+    code, pages = await api.call("POST", "propose",
+                                 {"command": f"kubectl label configmap settings -n {scratch} a=b"})
+    assert code == 201, pages  # the person's own proposal, from their page
+    async with agent(server_url, capability, tmp_path) as session:
+        mine = await session.call_tool(
+            "kubectl", {"command": f"kubectl label configmap settings -n {scratch} team=sre"})
+        pid = mine.structured_content["proposal"]["id"]
+        code, rejected = await api.call("POST", f"proposals/{pid}/reject",
+                                        {"reason": "not now"}, signed_in=True)
+        assert code == 200 and rejected["state"] == "rejected", rejected
+        told = await session.call_tool("wait_for_decision", {"id": pid, "seconds": 5})
+        theirs = await session.call_tool("proposal", {"id": pages["id"]})
+    assert told.is_error and told.structured_content["status"] == "rejected"
+    assert theirs.is_error and theirs.structured_content["http_status"] == 404
+    labels = kjson(sandbox, "get", "configmap", "settings", "-n", scratch)["metadata"]
+    assert not (labels.get("labels") or {})
