@@ -7,7 +7,6 @@ audit records them and the server refuses this caller any approval whatever its 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -19,6 +18,7 @@ from kubechat_lab.errors import NotConnected, ServerUnreachable, ServiceError
 
 __all__ = ["AgentClient"]
 
+#: The server's headers (``kubechat_lab/server/_capabilities.py``); this side imports no server.
 CAPABILITY_HEADER = "X-Kubechat-Capability"
 ORIGIN_HEADER = "X-Kubechat-Origin"
 CLIENT_NAME_HEADER = "X-Kubechat-Client-Name"
@@ -70,14 +70,6 @@ class AgentClient:
             transport=transport,
             trust_env=False,  # its own server, never through a proxy
         )
-
-    @classmethod
-    def from_env(cls, *, url: str | None = None, capability_env: str = "KUBECHAT_CAPABILITY",
-                 environ: Mapping[str, str] | None = None) -> AgentClient:
-        """Build a client from ``KUBECHAT_URL`` and the capability in ``capability_env``."""
-        env = os.environ if environ is None else environ
-        return cls(url if url is not None else env.get("KUBECHAT_URL", ""),
-                   env.get(capability_env, ""))
 
     def declare(self, name: str, version: str) -> None:
         """Record the agent program's declared name and version (sent with every request)."""
