@@ -31,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "CapabilityMintedEvent",
     "CapabilityRef",
+    "ClientRef",
     "CommandEvent",
     "EventKind",
     "ExecutedEvent",
@@ -112,6 +113,24 @@ class CapabilityRef:
     scopes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ClientRef:
+    """The program acting through a face, as it declared itself (an MCP client's ``clientInfo``).
+
+    Declared, not proven: it says which agent the person ran, never who may act.
+
+    Parameters
+    ----------
+    name
+        The client's declared name (``claude-code``, ``jupyter-ai``).
+    version
+        Its declared version (empty when it gave none).
+    """
+
+    name: str
+    version: str = ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Actor:
     """Who acts: the fields every event carries about them (no secrets).
@@ -126,7 +145,9 @@ class Actor:
         How a browser request authenticated: ``"cookie"`` (login cookie and XSRF) or
         ``"token"`` (the Jupyter token only).
     origin
-        ``"cli"`` for ``kubechat run``.
+        ``"cli"`` for ``kubechat run``; ``"mcp"`` for an agent's call through ``kubechat mcp``.
+    client
+        The agent program behind an ``mcp`` call, as it declared itself.
     capability
         The capability used, for capability requests.
     kernel_id
@@ -139,6 +160,7 @@ class Actor:
     via: str
     auth: str | None = None
     origin: str | None = None
+    client: ClientRef | None = None
     capability: CapabilityRef | None = None
     kernel_id: str | None = None
     impersonate_user: str | None = None
@@ -151,6 +173,8 @@ class Actor:
             out["auth"] = self.auth
         if self.origin is not None:
             out["origin"] = self.origin
+        if self.client is not None:
+            out["client"] = _json(self.client)
         if self.capability is not None:
             out["capability"] = _json(self.capability)
         if self.kernel_id is not None:

@@ -24,6 +24,7 @@ _SUBCOMMANDS: dict[str, str] = {
     "postgres": "kubechat_lab.cli.postgres:postgres",
     "token": "kubechat_lab.cli.serve:token",
     "serve": "kubechat_lab.cli.serve:serve",
+    "mcp": "kubechat_lab.cli.mcp:mcp",
 }
 
 

@@ -71,6 +71,9 @@ def _find_server(url: str | None, jupyter_token: str | None) -> tuple[str, str]:
 )
 @click.option("--ttl", type=click.FloatRange(min=1), help="Lifetime in seconds (server caps it).")
 @click.option("--label", default="", help="What will use it (recorded in the audit log).")
+@click.option("--agent", is_flag=True,
+              help="For an AI agent (`kubechat mcp`): every use is audited as origin mcp and "
+                   "can never approve, whatever its scopes.")
 @click.option(
     "--format",
     "fmt",
@@ -85,6 +88,7 @@ def token(
     scopes: tuple[str, ...],
     ttl: float | None,
     label: str,
+    agent: bool,
     fmt: str,
 ) -> None:
     """Mint a capability for one headless process (nbval, a script).
@@ -98,6 +102,8 @@ def token(
     }
     if ttl is not None:
         body["ttl"] = ttl
+    if agent:
+        body["agent"] = True
     try:
         response = httpx.post(
             base + "kubechat/api/capabilities",

@@ -245,6 +245,10 @@ class ProposalStore(Protocol):
         """Append audit seqs (``None`` ignored) and return the proposal."""
         ...
 
+    def waiting(self) -> list[Proposal]:
+        """Return the proposals still waiting for a decision (not expired), newest first."""
+        ...
+
 
 class MemoryProposalStore:
     """Thread-safe in-memory :class:`ProposalStore` with expiry.
@@ -343,3 +347,11 @@ class MemoryProposalStore:
             updated = replace(found, audit_seqs=found.audit_seqs + more)
             self._items[proposal_id] = updated
             return updated
+
+    def waiting(self) -> list[Proposal]:
+        """Return the proposals still waiting for a decision (not expired), newest first."""
+        now = self._clock()
+        with self._lock:
+            found = [p for p in self._items.values()
+                     if p.state is State.PROPOSED and p.expires > now]
+        return sorted(found, key=lambda p: p.created, reverse=True)

@@ -101,8 +101,13 @@ class AuditLog:
                 logger.warning("audit notification hook failed", exc_info=True)
         return record
 
-    def records(self, *, after_seq: int = 0, limit: int = 100, **filters: str) -> list[AuditRecord]:
-        """Return records after ``after_seq`` matching top-level event fields."""
+    def records(self, *, after_seq: int = 0, limit: int = 100,
+                **filters: str | dict[str, str]) -> list[AuditRecord]:
+        """Return records after ``after_seq`` whose events contain ``filters``.
+
+        A value is a top-level field's value, or an object the field must contain
+        (``capability={"id": ...}``).
+        """
         out: list[AuditRecord] = self._call(
             lambda s: s.records(after_seq=after_seq, limit=limit, **filters)
         )

@@ -19,6 +19,10 @@ from dataclasses import dataclass, replace
 
 __all__ = [
     "CAPABILITY_HEADER",
+    "CLIENT_NAME_HEADER",
+    "CLIENT_VERSION_HEADER",
+    "ORIGIN_HEADER",
+    "ORIGINS",
     "TOKEN_PREFIX",
     "Capability",
     "CapabilityStore",
@@ -26,6 +30,13 @@ __all__ = [
 ]
 
 CAPABILITY_HEADER = "X-Kubechat-Capability"
+#: Sent with a capability by a face acting for a program (``kubechat mcp``: ``mcp``).
+ORIGIN_HEADER = "X-Kubechat-Origin"
+#: The agent program's declared name and version (an MCP client's ``clientInfo``).
+CLIENT_NAME_HEADER = "X-Kubechat-Client-Name"
+CLIENT_VERSION_HEADER = "X-Kubechat-Client-Version"
+#: The origins a capability request may declare; any other value is refused.
+ORIGINS = frozenset({"mcp"})
 TOKEN_PREFIX = "kcap_"
 
 
@@ -67,7 +78,8 @@ class Capability:
     scopes : frozenset of Scope
         What it may do.
     origin : str
-        ``"kernel"`` (minted at kernel start) or ``"token"`` (minted by ``kubechat token``).
+        ``"kernel"`` (minted at kernel start), ``"token"`` (minted by ``kubechat token``) or
+        ``"mcp"`` (``kubechat token --agent``: every request with it is an agent's).
     kernel_id : str or None
         The kernel it is bound to, if any.
     label : str

@@ -65,12 +65,24 @@ class Principal:
     auth : str or None
         For browser requests, how they authenticated: ``"cookie"`` (the login cookie, with
         the XSRF check passed) or ``"token"`` (the Jupyter token only).
+    origin : str or None
+        ``"mcp"`` for a capability request made for an agent (``kubechat mcp``); such a
+        principal never approves anything, whatever its scopes.
+    client : tuple of (str, str) or None
+        The agent program's declared name and version, for ``mcp`` requests.
     """
 
     user: str
     via: str
     capability: Capability | None = None
     auth: str | None = None
+    origin: str | None = None
+    client: tuple[str, str] | None = None
+
+    @property
+    def is_agent(self) -> bool:
+        """True for a call an agent made through the MCP face (``origin == "mcp"``)."""
+        return self.origin == "mcp"
 
     @property
     def is_browser(self) -> bool:
@@ -107,13 +119,15 @@ class Principal:
 
     def actor(self, identity: Identity = (None, ())) -> Actor:
         """Return the audit actor: this principal acting as Kubernetes ``identity``."""
-        from kubechat_lab.audit.events import Actor, CapabilityRef
+        from kubechat_lab.audit.events import Actor, CapabilityRef, ClientRef
 
         cap = self.capability
         ref = None
         if cap is not None:
             ref = CapabilityRef(cap.id, cap.origin, cap.label,
                                 tuple(sorted(s.value for s in cap.scopes)))
-        return Actor(user=self.user, via=self.via, auth=self.auth, capability=ref,
+        client = ClientRef(*self.client) if self.client is not None else None
+        return Actor(user=self.user, via=self.via, auth=self.auth, origin=self.origin,
+                     client=client, capability=ref,
                      kernel_id=cap.kernel_id if cap is not None else None,
                      impersonate_user=identity[0], impersonate_groups=identity[1])

@@ -277,6 +277,16 @@ class KubechatService:
 
     # -- read / approve / reject -----------------------------------------------------------
 
+    def waiting(self, principal: Principal, *, limit: int = 100) -> list[Proposal]:
+        """Return the proposals waiting for this person's decision, newest first.
+
+        Their own, their kernels' and their agents' (``Principal.may_see``), or everyone's for
+        an approver: where a person finds what an agent proposed (docs/mcp.md).
+        """
+        return [p for p in self.proposals.waiting()
+                if principal.may_see(p, self.approvers)][:limit]
+
+
     def get(self, principal: Principal, proposal_id: str) -> Proposal:
         """Return a proposal its proposer (or an approver) may see."""
         self.require(principal, Scope.PROPOSE)
@@ -290,11 +300,16 @@ class KubechatService:
         ------
         PolicyViolation
             Forbidden commands; dangerous ones from a capability or a token-only request;
-            warning ones from a capability without the ``approve:warning`` scope.
+            warning ones from a capability without the ``approve:warning`` scope; anything
+            from an agent (``origin`` ``mcp``), whatever its capability's scopes.
         BadRequestError
             A dangerous command without its confirmation text.
         """
         proposal = self.owned(principal, proposal_id)
+        if principal.is_agent:
+            msg = (f"an agent cannot approve {proposal.text!r}: a person approves it in "
+                   "kubechat, signed in to JupyterLab")
+            raise PolicyViolation(msg, rule_id="agent-cannot-approve")
         refusal = refuse_approval(
             principal, proposal, confirm,
             capability_may_approve_warning=self.capability_may_approve_warning)

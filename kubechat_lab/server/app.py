@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubechat_lab.pipeline import Identity, Limits, Pipeline
 from kubechat_lab.server._audit_log import AuditLog, embedded_audit_dsn
@@ -25,6 +25,9 @@ from kubechat_lab.server._service import KubechatService
 from kubechat_lab.server._settings import KubechatSettings, read_secret_file
 from kubechat_lab.server._watches import WatchRegistry
 from kubechat_lab.server._webhooks import WebhookSender
+
+if TYPE_CHECKING:
+    from kubechat_lab.mcp import HttpMcp
 
 T = TypeVar("T")
 
@@ -84,6 +87,7 @@ class KubechatApp(KubechatSettings):
             per_owner=self.max_blocking_per_user, options=("max_blocking_per_user", ""))
         self._openai_api_key = self._read_api_key()
         self._embedded: Any = None
+        self._mcp: HttpMcp | None = None
         self.webhooks = WebhookSender(
             self.event_webhooks, timeout=self.webhook_timeout, attempts=self.webhook_attempts
         )
@@ -178,8 +182,18 @@ class KubechatApp(KubechatSettings):
 
         self.handlers.extend(default_handlers)
 
+    def mcp_face(self) -> HttpMcp:
+        """Return the MCP face over streamable HTTP (docs/mcp.md), made on first use."""
+        if self._mcp is None:
+            from kubechat_lab.mcp import HttpMcp
+
+            self._mcp = HttpMcp(self.public_url())
+        return self._mcp
+
     async def stop_extension(self) -> None:
         """Close every service the extension opened."""
+        if self._mcp is not None:
+            await self._mcp.close()
         self.watches.stop_all()
         self.capabilities.clear()
         self.webhooks.close()

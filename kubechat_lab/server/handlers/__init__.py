@@ -8,7 +8,9 @@ from kubechat_lab.server.handlers import (
     capabilities,
     health,
     investigate,
+    mcp,
     metrics,
+    pending,
     proposals,
     watch,
 )
@@ -25,4 +27,6 @@ default_handlers = [
     *health.default_handlers,
     *metrics.default_handlers,
     *capabilities.default_handlers,
+    *mcp.default_handlers,
+    *pending.default_handlers,
 ]

@@ -21,7 +21,14 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from kubechat_lab.errors import PolicyViolation
-from kubechat_lab.server._capabilities import CAPABILITY_HEADER, Scope
+from kubechat_lab.server._capabilities import (
+    CAPABILITY_HEADER,
+    CLIENT_NAME_HEADER,
+    CLIENT_VERSION_HEADER,
+    ORIGIN_HEADER,
+    ORIGINS,
+    Scope,
+)
 from kubechat_lab.server._errors import map_error
 from kubechat_lab.server._identity import person_of
 from kubechat_lab.server._proposals import BadRequestError, Principal
@@ -150,7 +157,35 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         if scope is not None and not cap.allows(scope):
             msg = f"this capability (id {cap.id}) lacks the {scope.value!r} scope"
             raise PolicyViolation(msg, rule_id="capability-scope")
-        return Principal(user=cap.user, via="capability", capability=cap)
+        origin, client = self._declared_origin()
+        if cap.origin == "mcp":  # minted for an agent: an agent's whatever the request says
+            origin, client = "mcp", client or ("unknown", "")
+        return Principal(user=cap.user, via="capability", capability=cap, origin=origin,
+                         client=client)
+
+    def _declared_origin(self) -> tuple[str | None, tuple[str, str] | None]:
+        """Return the origin and client a capability request declares (``kubechat mcp``).
+
+        Declaring an origin can only take rights away (an ``mcp`` principal approves nothing);
+        an unknown origin or an unprintable client name is refused, never ignored.
+        """
+        origin = self.request.headers.get(ORIGIN_HEADER)
+        if origin is None:
+            return None, None
+        origin = origin.strip()
+        if origin not in ORIGINS:
+            msg = (f"header {ORIGIN_HEADER} is {origin[:40]!r}; the origins a capability "
+                   f"request may declare are: {', '.join(sorted(ORIGINS))}")
+            raise BadRequestError(msg, field=ORIGIN_HEADER)
+        parts = []
+        for header in (CLIENT_NAME_HEADER, CLIENT_VERSION_HEADER):
+            value = (self.request.headers.get(header) or "").strip()
+            if len(value) > 100 or not value.isprintable():
+                msg = f"header {header} must be at most 100 printable characters"
+                raise BadRequestError(msg, field=header)
+            parts.append(value)
+        name, version = parts
+        return origin, ((name or "unknown"), version)
 
     # -- request and reply -------------------------------------------------------------------
 
@@ -258,7 +293,7 @@ def browser_or_kernel(
         if self.capability_token is not None:
             try:
                 principal = self.capability_principal()
-            except PolicyViolation as exc:
+            except (PolicyViolation, BadRequestError) as exc:
                 self.fail(exc)
                 return
             await _run_guarded(self, method(self, principal, *args, **kwargs))

@@ -109,11 +109,16 @@ class MintRequest:
     scopes: tuple[str, ...]
     ttl: float | None
     label: str
+    #: For an agent (``kubechat mcp``): every request with it acts with origin ``mcp``.
+    agent: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MintRequest:
         """Validate a JSON object."""
-        _unknown(data, {"scopes", "ttl", "label"})
+        _unknown(data, {"scopes", "ttl", "label", "agent"})
+        agent = data.get("agent", False)
+        if not isinstance(agent, bool):
+            raise BadRequestError("field 'agent' must be true or false", field="agent")
         scopes = data.get("scopes", ["ask", "propose", "execute"])
         if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
             raise BadRequestError("field 'scopes' must be a list of strings", field="scopes")
@@ -124,4 +129,5 @@ class MintRequest:
             msg = f"field 'ttl' must be a positive number of seconds, got {ttl!r}"
             raise BadRequestError(msg, field="ttl")
         label = _str(data, "label", required=False, limit=200) or ""
-        return cls(scopes=tuple(scopes), ttl=float(ttl) if ttl is not None else None, label=label)
+        return cls(scopes=tuple(scopes), ttl=float(ttl) if ttl is not None else None, label=label,
+                   agent=agent)

@@ -11,7 +11,7 @@ from kubechat_lab.server.handlers._base import KubechatHandler, browser_or_kerne
 
 __all__ = ["AuditHandler", "AuditVerifyHandler", "default_handlers"]
 
-_FILTERS = ("type", "user", "proposal", "via")
+_FILTERS = ("type", "user", "proposal", "via", "origin")
 
 
 class _AuditBase(KubechatHandler):
@@ -48,7 +48,10 @@ class _AuditBase(KubechatHandler):
 
 
 class AuditHandler(_AuditBase):
-    """Page through audit records: ``?after=SEQ&limit=N&type=...&user=...``."""
+    """Page through audit records: ``?after=SEQ&limit=N&type=...&user=...&origin=...``.
+
+    ``capability=mine`` (capability requests) keeps the caller's own capability's events.
+    """
 
     route = "audit"
 
@@ -60,8 +63,14 @@ class AuditHandler(_AuditBase):
         limit = self._int_arg("limit", 100, 1, 1000)
         filters = {k: v for k in _FILTERS if (v := self.get_argument(k, None))}
         filters = self._own_only(principal, filters)
+        scoped: dict[str, str | dict[str, str]] = dict(filters)
+        if self.get_argument("capability", None) == "mine":  # the caller's own events
+            if principal.capability is None:
+                msg = "query 'capability=mine' is for capability requests; filter by user"
+                raise BadRequestError(msg, field="capability")
+            scoped["capability"] = {"id": principal.capability.id}
         records = await self.kubechat.run_blocking(
-            lambda: self.audit.records(after_seq=after, limit=limit, **filters)
+            lambda: self.audit.records(after_seq=after, limit=limit, **scoped)
         )
         rows: list[dict[str, Any]] = [r.to_dict() for r in records]
         next_after = rows[-1]["seq"] if len(rows) == limit else None

@@ -32,7 +32,11 @@ class CapabilitiesHandler(_CapabilitiesBase):
 
     @browser_only
     async def post(self, principal: Principal) -> None:
-        """Body ``{"scopes": [...], "ttl": seconds?, "label": str?}``; the token is shown once."""
+        """Body ``{"scopes": [...], "ttl": seconds?, "label": str?, "agent": bool?}``.
+
+        The token is shown once. ``agent``: a capability for an agent (origin ``mcp``): every
+        request made with it is an agent's, which approves nothing, whatever it declares.
+        """
         req = MintRequest.from_json(self.json_body())
         try:
             scopes = Scope.parse_all(req.scopes)
@@ -40,13 +44,14 @@ class CapabilitiesHandler(_CapabilitiesBase):
             raise BadRequestError(str(exc), field="scopes") from exc
         app = self.kubechat
         ttl = min(req.ttl or app.token_ttl, app.token_ttl)
+        origin = "mcp" if req.agent else "token"
         token, cap = self.capabilities.mint(
-            user=principal.user, scopes=scopes, ttl=ttl, origin="token", label=req.label
+            user=principal.user, scopes=scopes, ttl=ttl, origin=origin, label=req.label
         )
         event = CapabilityMintedEvent(
             actor=principal.actor(),
             capability_id=cap.id,
-            origin="token",
+            origin=origin,
             label=req.label,
             scopes=tuple(sorted(s.value for s in scopes)),
             expires=cap.expires,
