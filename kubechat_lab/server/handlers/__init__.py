@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubechat_lab.server.handlers import (
+    approval,
     ask,
     audit,
     capabilities,
@@ -23,4 +24,5 @@ default_handlers = [
     *health.default_handlers,
     *metrics.default_handlers,
     *capabilities.default_handlers,
+    *approval.default_handlers,
 ]
