@@ -5,10 +5,10 @@ and scripted, so an approval the JupyterLab origin accepts is one a kernel can f
 approvals (and the levels ``approve_on_page_levels`` names) are given on a page served from
 another origin instead (docs/security.md, "The approval page"):
 
-- the JupyterLab page opens ``{base_url}kubechat/approval/open/<id>`` (Jupyter login cookie
-  required); that route mints a one-time *login code* and answers with a redirect to
-  ``<approval origin>/login?code=...``. The code travels only in the ``Location`` header of a
-  redirect, which no script of the JupyterLab origin can read;
+- the JupyterLab page opens ``{base_url}kubechat/api/proposals/<id>/approval-page``
+  (Jupyter login cookie required); that route mints a one-time *login code* and answers
+  with a redirect to ``<approval origin>/login?code=...``. The code travels only in the
+  ``Location`` header of a redirect, which no script of the JupyterLab origin can read;
 - the approval origin exchanges the code for a session cookie that is ``HttpOnly`` and
   ``SameSite=Strict`` and names its port (cookies ignore ports);
 - every form it serves carries an XSRF token derived from that session and written into the

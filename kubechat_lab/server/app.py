@@ -190,7 +190,7 @@ class KubechatApp(KubechatSettings):
     def approval_open_url(self, proposal_id: str) -> str:
         """Return the JupyterLab-origin link that signs in on the approval page and opens it."""
         base = self.serverapp.base_url if self.serverapp is not None else "/"
-        return f"{base}kubechat/approval/open/{proposal_id}"
+        return f"{base}kubechat/api/proposals/{proposal_id}/approval-page"
 
     def _check_labextension(self) -> None:
         """Say clearly when JupyterLab will not find the side panel (a Python-only install)."""

@@ -158,9 +158,10 @@ def ci() -> bool:
 class ApprovalBrowser:
     """A person on the approval page: signed in there through the JupyterLab page's link.
 
-    ``open(pid)`` follows ``kubechat/approval/open/<pid>`` from the signed-in page (the Jupyter
-    login cookie), then the approval origin's ``/login`` redirect, keeping the approval
-    origin's own cookie; ``decide`` posts the page's form with its token and ``Origin``.
+    ``sign_in(pid)`` follows ``kubechat/api/proposals/<pid>/approval-page`` from the
+    signed-in page (the Jupyter login cookie), then the approval origin's ``/login``
+    redirect, keeping the approval origin's own cookie; ``decide`` posts the page's form
+    with its token and ``Origin``.
     """
 
     def __init__(self, api: Api, approval_url: str) -> None:
@@ -188,7 +189,7 @@ class ApprovalBrowser:
     async def sign_in(self, pid: str) -> Any:
         """Open the proposal's link on the JupyterLab page and follow it here."""
         page = await self.api.page()
-        opened = await page.fetch(f"kubechat/approval/open/{pid}")
+        opened = await page.fetch(f"kubechat/api/proposals/{pid}/approval-page")
         assert opened.code == 302, (opened.code, opened.body[:300])
         location = opened.headers["Location"]
         assert location.startswith(self.url + "login?"), location

@@ -63,13 +63,13 @@ async def test_the_jupyterlab_route_refuses_dangerous_approvals_with_a_link(
     proposal = await _propose(api, f"kubectl delete configmap doomed -n {scratch}")
     pid = proposal["id"]
     assert proposal["level"] == "dangerous" and proposal["state"] == "proposed", proposal
-    assert proposal["approval_page"] == f"{jp_base_url}kubechat/approval/open/{pid}"
+    assert proposal["approval_page"] == f"{jp_base_url}kubechat/api/proposals/{pid}/approval-page"
     # the red-team request: the signed-in page's cookie, its XSRF token, the typed name
     for signed_in in (True, False):
         code, body = await api.call("POST", f"proposals/{pid}/approve",
                                     {"confirm": proposal["confirm"]}, signed_in=signed_in)
         assert code == 403 and body["reason"] == "approve-on-approval-page", body
-        assert f"kubechat/approval/open/{pid}" in body["message"], body
+        assert f"kubechat/api/proposals/{pid}/approval-page" in body["message"], body
     code, body = await api.call("GET", f"proposals/{pid}")
     assert body["state"] == "proposed" and _exists(sandbox, scratch)
     assert [e["type"] for e in await _events(api, pid)] == ["proposed"]
@@ -93,7 +93,7 @@ async def test_the_approval_origin_refuses_framing_and_needs_its_own_sign_in(
     assert signed.status_code == 200 and "data-testid=command" in signed.text
     cookie = signed.request.headers.get("cookie", "")
     assert f"kubechat-approval-{approval.url.rsplit(':', 1)[1].strip('/')}=" in cookie
-    opened = await jupyter.fetch(f"kubechat/approval/open/{pid}")
+    opened = await jupyter.fetch(f"kubechat/api/proposals/{pid}/approval-page")
     code_url = opened.headers["Location"][len(approval.url):]
     other = ApprovalBrowser(api, approval.url)
     assert (await other.get(code_url)).status_code == 200
@@ -103,8 +103,8 @@ async def test_the_approval_origin_refuses_framing_and_needs_its_own_sign_in(
 async def test_the_jupyter_token_alone_gets_no_sign_in_link(
         api: Api, jp_fetch: Any, scratch: str) -> None:
     pid = (await _propose(api, f"kubectl delete configmap doomed -n {scratch}"))["id"]
-    response = await jp_fetch("kubechat", "approval", "open", pid, raise_error=False,
-                              follow_redirects=False)
+    response = await jp_fetch("kubechat", "api", "proposals", pid, "approval-page",
+                              raise_error=False, follow_redirects=False)
     assert response.code == 403, response.body
     assert b"approval-needs-browser" in response.body
 

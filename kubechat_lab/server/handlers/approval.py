@@ -1,4 +1,4 @@
-"""``GET {base_url}kubechat/approval/open/ID``: sign in on the approval origin and open a page.
+"""``GET .../proposals/ID/approval-page``: sign in on the approval origin, open the proposal.
 
 The JupyterLab page opens this route (a top-level navigation, with the Jupyter login cookie).
 It mints a one-time login code for the signed-in person and answers with a redirect to the
@@ -54,5 +54,5 @@ class OpenApprovalHandler(KubechatHandler):
 
 
 default_handlers: list[tuple[str, type[web.RequestHandler]]] = [
-    (rf"/kubechat/approval/open/{_ID}", OpenApprovalHandler),
+    (rf"/kubechat/api/proposals/{_ID}/approval-page", OpenApprovalHandler),
 ]
