@@ -79,8 +79,9 @@ def approval_hint(level: str, confirm: str | None) -> str:
         return ("Approve here or in the kubechat side panel. From code: re-run with --approve, "
                 "which works only for a capability with the approve:warning scope.")
     if level == "dangerous":
-        return (f"Dangerous: type {confirm!r} and approve here or in the kubechat side panel. "
-                "A kernel can never approve it.")
+        return (f"Dangerous: approve it on the approval page (the link on this card or in the "
+                f"kubechat side panel), typing {confirm!r} there. Neither a kernel nor the "
+                "notebook page can approve it.")
     return "Forbidden by policy: it never runs."
 
 
@@ -106,6 +107,8 @@ def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
         "expires": proposal.get("expires"),
         "hint": approval_hint(level, proposal.get("confirm")),
         "approver": proposal.get("approver") or "",
+        # approved only on the approval page (another origin): the card links there
+        "approval_page": bool(proposal.get("approval_page")),
     }
 
 

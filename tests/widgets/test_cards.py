@@ -79,7 +79,7 @@ def test_card_follows_the_server_and_shows_the_fields() -> None:
 def test_display_wins_over_command_and_hints_per_level() -> None:
     fields = card_fields({**PROPOSAL, "display": "kubectl --context sandbox scale ..."})
     assert fields["command"] == "kubectl --context sandbox scale ..."
-    assert "never approve" in approval_hint("dangerous", "web")
+    assert "approval page" in approval_hint("dangerous", "web")
     assert "'web'" in approval_hint("dangerous", "web")
     assert "never runs" in approval_hint("forbidden", None)
     assert "at once" in approval_hint("safe", None)

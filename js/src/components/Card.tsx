@@ -115,6 +115,8 @@ export function Card(props: {
     : turn.translation?.assumptions;
   const notes = p?.notes?.length ? p.notes : turn.translation?.notes;
   const pending = p ? isPending(p) : false;
+  // Approved only on the approval page (another origin, its own sign-in): link there.
+  const onPage = pending && !!p?.approval_page;
   const busy = turn.status === 'working' || turn.status === 'asking';
   return (
     <article
@@ -179,7 +181,17 @@ export function Card(props: {
               </pre>
             </div>
           )}
-          {pending && p.level === 'dangerous' && (
+          {onPage && (
+            <a
+              className="jp-kubechat-button jp-kubechat-approval-page"
+              href={p.approval_page ?? undefined}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
+              Approve on the approval page
+            </a>
+          )}
+          {pending && !onPage && p.level === 'dangerous' && (
             <div className="jp-kubechat-confirm">
               <label htmlFor={confirmId}>
                 Type <code>{p.confirm}</code> to approve this dangerous command
@@ -202,14 +214,16 @@ export function Card(props: {
           <div className="jp-kubechat-actions">
             {pending && (
               <>
-                <button
-                  className="jp-kubechat-button jp-mod-accept jp-kubechat-approve"
-                  disabled={busy}
-                  onClick={() => actions.approve(turn)}
-                  aria-label={`Approve ${p.level} command ${shownCommand(p)}`}
-                >
-                  Approve
-                </button>
+                {!onPage && (
+                  <button
+                    className="jp-kubechat-button jp-mod-accept jp-kubechat-approve"
+                    disabled={busy}
+                    onClick={() => actions.approve(turn)}
+                    aria-label={`Approve ${p.level} command ${shownCommand(p)}`}
+                  >
+                    Approve
+                  </button>
+                )}
                 <button
                   className="jp-kubechat-button jp-mod-reject jp-kubechat-reject"
                   disabled={busy}

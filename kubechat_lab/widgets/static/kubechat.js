@@ -158,12 +158,13 @@ function renderChoices(question, explanation, choices, picked, onPick) {
 
 function approvalRow(card, level, status, error, actions) {
   const row = h("div", { class: "kc-actions" });
-  let confirm = null;
-  if (level === "dangerous") {
-    confirm = h("input", { class: "kc-confirm", "data-testid": "kc-confirm", type: "text",
-                           placeholder: `type ${card.confirm} to approve`, autocomplete: "off",
-                           spellcheck: "false" });
-    row.append(h("label", {}, "Type ", h("code", {}, card.confirm), " to approve: "), confirm);
+  // Approved only on the approval page (another origin, its own sign-in): a link opens it.
+  const onPage = level === "dangerous" || card.approval_page;
+  if (onPage) {
+    row.append(h("a", { class: "kc-approval-page", "data-testid": "kc-approval-page",
+                        href: `${pageRoute()}proposals/${card.id}/approval-page`,
+                        target: "_blank", rel: "noopener noreferrer" },
+                 "Approve on the approval page"));
   }
   const approve = h("button", { class: "kc-approve", "data-testid": "kc-approve", type: "button" },
                     level === "dangerous" ? "Approve dangerous command" : "Approve");
@@ -184,11 +185,11 @@ function approvalRow(card, level, status, error, actions) {
       busy(false);
     }
   };
-  approve.addEventListener("click", () => decide("approve", confirm ? { confirm: confirm.value } : {},
+  approve.addEventListener("click", () => decide("approve", {},
     "approved here; the kernel runs it now", actions && actions.approved));
   reject.addEventListener("click", () => decide("reject", { reason: "rejected on the card" },
     "rejected here", actions && actions.rejected));
-  row.append(approve, reject);
+  row.append(...(onPage ? [reject] : [approve, reject]));
   return row;
 }
 
