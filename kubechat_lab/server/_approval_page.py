@@ -45,7 +45,8 @@ HEADERS = {
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
-    "Referrer-Policy": "no-referrer",
+    # not no-referrer: with it Chromium sends "Origin: null" on the page's own form posts
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
@@ -176,7 +177,8 @@ class ProposalPageHandler(_PageHandler):
             return
         refusal = self._refuse_form(session)
         if refusal:
-            self.page("Refused", f"<p class=error>{_e(refusal)}</p>", status=403)
+            self.page("Refused", f"<p class=error data-testid=error>{_e(refusal)}</p>",
+                      status=403)
             return
         principal = self.principal(session)
         action = self.get_body_argument("action", "")
