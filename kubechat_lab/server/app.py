@@ -182,8 +182,16 @@ class KubechatApp(KubechatSettings):
     def _start_approval_origin(self) -> None:
         from kubechat_lab.server._approval_page import approval_application
 
-        port = self.approval.listen(approval_application(self), ip=self.approval_ip,
-                                    port=self.approval_port)
+        try:
+            port = self.approval.listen(approval_application(self), ip=self.approval_ip,
+                                        port=self.approval_port)
+        except OSError as exc:
+            from traitlets import TraitError
+
+            msg = (f"the approval page could not listen on {self.approval_ip}:"
+                   f"{self.approval_port} ({exc.strerror}); set c.KubechatApp.approval_port to "
+                   "a free port, or 0 to pick one")
+            raise TraitError(msg) from exc
         self.log.info("kubechat approval page listening ip=%s port=%d url=%s",
                       self.approval_ip, port, self.approval.url)
 
