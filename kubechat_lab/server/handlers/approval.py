@@ -39,6 +39,8 @@ class OpenApprovalHandler(KubechatHandler):
         self.service.owned(principal, proposal_id)  # 404 unless theirs (or an approver's)
         approval = self.kubechat.approval
         code = approval.mint_code(principal.user)
+        self.log.info("kubechat approval sign-in link user=%s proposal=%s", principal.user,
+                      proposal_id)
         query = urlencode({"code": code, "next": f"/proposals/{proposal_id}"})
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
