@@ -30,18 +30,28 @@ def _free_port() -> int:
         return port
 
 
-APPROVAL_PORT = _free_port()
-APPROVAL = f"http://127.0.0.1:{APPROVAL_PORT}/"
+@pytest.fixture(scope="module", params=["another-port", "another-host"])
+def lab_kubechat_settings(request: pytest.FixtureRequest, sandbox: SandboxInfo,
+                          lab_database: str) -> dict[str, Any]:
+    """The sandbox, the test database, and the approval page where the attacker knows it is:
+    another port of 127.0.0.1 (the default), or a host of its own (``approve.localhost``,
+    which Chromium resolves to the loopback address), as docs/security.md advises."""
+    port = _free_port()
+    settings = {"kubeconfig": str(sandbox.kubeconfig), "audit_dsn": lab_database,
+                "request_timeout": 30.0, "approval_port": port}
+    if request.param == "another-host":
+        settings["approval_url"] = f"http://approve.localhost:{port}/"
+    return settings
 
 
 @pytest.fixture(scope="module")
-def lab_kubechat_settings(sandbox: SandboxInfo, lab_database: str) -> dict[str, Any]:
-    """The sandbox, the test database, and the approval page on a port the attacker knows."""
-    return {"kubeconfig": str(sandbox.kubeconfig), "audit_dsn": lab_database,
-            "request_timeout": 30.0, "approval_port": APPROVAL_PORT}
+def approval_url(lab_kubechat_settings: dict[str, Any]) -> str:
+    """The approval page's base URL, as the browser reaches it."""
+    return str(lab_kubechat_settings.get("approval_url")
+               or f"http://127.0.0.1:{lab_kubechat_settings['approval_port']}/")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scratch(sandbox: SandboxInfo) -> Iterator[str]:
     with scratch_namespace(sandbox, "kc-redteam") as name:
         kubectl(sandbox, "create", "deployment", "recommendations", "-n", name,
@@ -174,8 +184,9 @@ def _approvals(server: LabServer, pid: str) -> list[dict[str, Any]]:
 
 
 def test_kernel_javascript_cannot_approve_but_a_person_on_the_approval_page_can(
-        lab_page: LabPage, sandbox: SandboxInfo, scratch: str) -> None:
+        lab_page: LabPage, sandbox: SandboxInfo, scratch: str, approval_url: str) -> None:
     server, page = lab_page.server, lab_page.page
+    APPROVAL = approval_url  # noqa: N806 - read as the constant it is
     # The person already has a live approval-page session in this browser (worst case).
     code, decoy = server.api("POST", "propose", {
         "command": f"kubectl delete deployment nothing-here -n {scratch}"})
