@@ -38,8 +38,8 @@ def authority_of(principal: Principal, *, capability_may_approve_warning: bool) 
     """Return what ``principal`` may approve."""
     if principal.via == APPROVAL_PAGE:
         return Authority.PERSON
-    if principal.is_browser:
-        return Authority.PERSON if principal.auth == "cookie" else Authority.WARNING
+    if principal.is_browser:  # the JupyterLab origin: its pages run kernels' JavaScript
+        return Authority.WARNING
     cap = principal.capability
     if cap is not None and cap.allows(Scope.APPROVE_WARNING) and capability_may_approve_warning:
         return Authority.WARNING
