@@ -24,6 +24,8 @@ export interface ICardView {
   preview_error: string;
   confirm: string;
   approver?: string;
+  /** Whether it is approved on the approval page, never in this page (what the server says). */
+  approval_page?: boolean;
 }
 
 function manifestOf(p: IProposal): string {
@@ -35,6 +37,7 @@ function manifestOf(p: IProposal): string {
 export function cardView(p: IProposal, translation?: ITranslation): ICardView {
   const preview = p.preview || null;
   return {
+    approval_page: Boolean(p.approval_page),
     id: p.id,
     command: p.display || p.command,
     level: p.level,

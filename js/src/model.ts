@@ -64,6 +64,8 @@ export interface IProposal {
   confirm?: string | null;
   approver?: string | null;
   decided_via?: string | null;
+  /** While it waits and is approved only on the approval page (another origin): its link. */
+  approval_page?: string | null;
   audit_seqs?: number[];
   error?: string | null;
   /** Set when the command writes Secret values: what a runbook writes instead of them. */

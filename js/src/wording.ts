@@ -28,6 +28,9 @@ export function approveLabel(level: Level | string): string {
 
 export const REJECT_LABEL = 'Reject';
 
+/** The link of a card whose approval is given on the approval page (its own origin). */
+export const APPROVAL_PAGE_LABEL = 'Approve on the approval page';
+
 /** The label of the field a dangerous command's target name is typed into. */
 export function confirmLabel(confirm: string): [string, string, string] {
   return ['Type ', confirm, ' to approve this dangerous command'];
@@ -46,8 +49,9 @@ export function approvalHint(level: string, confirm?: string | null): string {
   }
   if (level === 'dangerous') {
     return (
-      `Dangerous: type '${confirm ?? ''}' and approve here or in the kubechat side panel. ` +
-      'A kernel can never approve it.'
+      `Dangerous: approve it on the approval page (the link on this card or in the kubechat ` +
+      `side panel), typing '${confirm ?? ''}' there. Neither a kernel nor the notebook page ` +
+      'can approve it.'
     );
   }
   return 'Forbidden by policy: it never runs.';

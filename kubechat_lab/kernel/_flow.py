@@ -65,12 +65,12 @@ def settle(client: KubechatClient, card: CommandCard, proposal: Mapping[str, Any
         return current
     if approve:
         if level == "dangerous":
-            card.message = ("--approve cannot approve a dangerous command: type "
-                            f"{current.get('confirm')!r} on this card (browser) to approve it")
+            card.message = ("--approve cannot approve a dangerous command: approve it on the "
+                            f"approval page (this card's link), typing {current.get('confirm')!r}")
             raise PolicyViolation(
-                f"{current.get('command')!r} is dangerous: a kernel can never approve it; type "
-                f"{current.get('confirm')!r} and click Approve on the card above, or approve it "
-                "in the kubechat side panel", rule_id="dangerous-needs-browser")
+                f"{current.get('command')!r} is dangerous: a kernel can never approve it; open "
+                "the approval page (the link on the card above or in the kubechat side panel) "
+                f"and type {current.get('confirm')!r} there", rule_id="dangerous-needs-browser")
         current = client.approve(pid)
         card.follow(current)
         return current

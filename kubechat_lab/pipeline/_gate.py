@@ -24,8 +24,8 @@ class Authority(enum.IntEnum):
     #: Warning commands: the browser route with the Jupyter token, a capability minted with
     #: ``approve:warning``, ``kubechat run --yes``.
     WARNING = 1
-    #: Dangerous commands too, with the typed text: a cookie-authenticated browser request
-    #: that passed the XSRF check, or the person at ``kubechat run``'s terminal.
+    #: Dangerous commands too, with the typed text: a person on the server's approval page
+    #: (``server/_approval_page.py``), or the person at ``kubechat run``'s terminal.
     PERSON = 2
 
 

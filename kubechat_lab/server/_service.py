@@ -73,13 +73,18 @@ class KubechatService:
         Preview writes with a server-side dry run.
     approvers : iterable of str
         Jupyter users who may see, approve, reject and run everyone's proposals.
+    on_page_levels : iterable of str
+        Levels approved only on the approval page (``approve_on_page_levels``).
+    page_url : callable, optional
+        Proposal id -> the link that opens its approval page from JupyterLab.
     """
 
     def __init__(self, *, pipeline: Pipeline, proposals: ProposalStore, clusters: ClusterPool,
                  metrics: Metrics, conversations: ConversationStore,
                  identity_for: Callable[[str], Identity], auto_approve_safe: bool = True,
                  capability_may_approve_warning: bool = True, dry_run_writes: bool = True,
-                 approvers: Iterable[str] = ()) -> None:
+                 approvers: Iterable[str] = (), on_page_levels: Iterable[str] = ("dangerous",),
+                 page_url: Callable[[str], str] | None = None) -> None:
         self.pipeline = pipeline
         self.proposals = proposals
         self.clusters = clusters
@@ -90,8 +95,23 @@ class KubechatService:
         self.capability_may_approve_warning = capability_may_approve_warning
         self.dry_run_writes = dry_run_writes
         self.approvers = frozenset(approvers)
+        self.on_page_levels = frozenset(on_page_levels) | {"dangerous"}
+        self.page_url = page_url
         self.life = Lifecycle(pipeline, proposals, auto_approve_safe=auto_approve_safe,
                               outcome=self._count)
+
+    def view(self, proposal: Proposal) -> dict[str, Any]:
+        """Return a proposal's JSON form plus ``approval_page``.
+
+        ``approval_page`` is the link (on the JupyterLab origin, relative to ``base_url``)
+        that opens its approval page, for a proposal still waiting whose level is approved
+        there; otherwise None.
+        """
+        out = proposal.to_dict()
+        waiting = proposal.state.value == "proposed" and proposal.level in self.on_page_levels
+        out["approval_page"] = (self.page_url(proposal.id)
+                                if waiting and self.page_url is not None else None)
+        return out
 
     def _count(self, outcome: str) -> None:
         if outcome == "audit-failure":
@@ -194,7 +214,7 @@ class KubechatService:
         self.conversations.add(principal.owner, conversation,
                                Turn(plan.command.redact(question), redact_command(plan.command)),
                                proposal.id)
-        out["proposal"] = proposal.to_dict()
+        out["proposal"] = self.view(proposal)
         return out
 
     def judged_choices(self, translation: Translation, target: Target) -> list[dict[str, Any]]:
@@ -312,7 +332,9 @@ class KubechatService:
             raise PolicyViolation(msg, rule_id="agent-cannot-approve")
         refusal = refuse_approval(
             principal, proposal, confirm,
-            capability_may_approve_warning=self.capability_may_approve_warning)
+            capability_may_approve_warning=self.capability_may_approve_warning,
+            on_page_levels=self.on_page_levels,
+            page_url=self.page_url(proposal_id) if self.page_url is not None else None)
         if refusal is not None:
             raise refusal
         return self._decide(proposal_id, principal, approve=True)

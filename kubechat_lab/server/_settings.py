@@ -114,6 +114,40 @@ class KubechatSettings(ExtensionApp):
         "team's approvers on a shared server). Default: none; a proposal belongs to its "
         "proposer alone and everyone else gets 404.",
     )
+    approve_on_page_levels = List(
+        Unicode(),
+        default_value=["dangerous"],
+        config=True,
+        help="Levels approved only on the approval page (its own origin, approval_port), never "
+        "by the JupyterLab page: 'dangerous' always, add 'warning' to move warnings there too "
+        "(default ['dangerous']). The in-page approve route refuses these levels with a link "
+        "to the approval page.",
+    )
+    approval_port = Int(
+        0,
+        config=True,
+        help="Port of the approval page's listener on approval_ip (default 0: a free port, "
+        "chosen at start). It is another origin than JupyterLab, so no kernel's JavaScript "
+        "can read or script it.",
+    )
+    approval_ip = Unicode(
+        "127.0.0.1",
+        config=True,
+        help="Address the approval page's listener binds (default 127.0.0.1).",
+    )
+    approval_url = Unicode(
+        "",
+        config=True,
+        help="Public base URL of the approval page, for a deployment behind a proxy (for "
+        "example https://approve.example.org/); it must be another origin than JupyterLab's. "
+        "Empty (default): http://<approval_ip>:<approval_port>/.",
+    )
+    approval_session_ttl = Float(
+        3600.0,
+        config=True,
+        help="Seconds a sign-in on the approval page lasts (default 3600). Sign-in links "
+        "work once, for 60 seconds.",
+    )
     max_block_seconds = Float(
         300.0,
         config=True,
@@ -266,6 +300,17 @@ class KubechatSettings(ExtensionApp):
         except ValueError as exc:
             msg = f"c.KubechatApp.kernel_scopes: {exc}; e.g. ['ask', 'propose', 'execute']"
             raise TraitError(msg) from exc
+        return values
+
+    @validate("approve_on_page_levels")
+    def _validate_approve_on_page_levels(self, proposal: dict[str, Any]) -> list[str]:
+        values = [str(v) for v in proposal["value"]]
+        unknown = sorted(set(values) - {"warning", "dangerous"})
+        if unknown or "dangerous" not in values:
+            msg = (f"c.KubechatApp.approve_on_page_levels = {values!r}: the levels are "
+                   "'warning' and 'dangerous', and 'dangerous' is always approved on the "
+                   "approval page; e.g. ['dangerous'] or ['warning', 'dangerous']")
+            raise TraitError(msg)
         return values
 
     @validate("impersonate")

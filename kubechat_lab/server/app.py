@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubechat_lab.pipeline import Identity, Limits, Pipeline
+from kubechat_lab.server._approval_origin import ApprovalOrigin, origin_of
 from kubechat_lab.server._audit_log import AuditLog, embedded_audit_dsn
 from kubechat_lab.server._capabilities import CapabilityStore
 from kubechat_lab.server._clusters import ClusterPool
@@ -128,6 +129,8 @@ class KubechatApp(KubechatSettings):
         )
         self.proposals = MemoryProposalStore(ttl=self.proposal_ttl)
         self.conversations = ConversationStore()
+        self.approval = ApprovalOrigin(url=self._approval_url(),
+                                       session_ttl=self.approval_session_ttl)
         self.service = KubechatService(
             pipeline=self.pipeline,
             proposals=self.proposals,
@@ -139,10 +142,13 @@ class KubechatApp(KubechatSettings):
             capability_may_approve_warning=self.capability_may_approve_warning,
             dry_run_writes=self.dry_run_writes,
             approvers=self.approvers,
+            on_page_levels=self.approve_on_page_levels,
+            page_url=self.approval_open_url,
         )
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
                                      max_watches_per_owner=self.max_watches_per_owner)
         self.kernels = KernelAccess(self)
+        self._start_approval_origin()
         self.started = time.time()
         self._check_labextension()
         self.kernels.install()
@@ -151,13 +157,52 @@ class KubechatApp(KubechatSettings):
                 schema_id=KERNEL_ACTIONS_SCHEMA, listener=self.kernels.on_kernel_action
             )
         self.log.info(
-            "kubechat ready: provider=%s context=%s contexts=%d policy=%s webhooks=%d",
+            "kubechat ready: provider=%s context=%s contexts=%d policy=%s webhooks=%d "
+            "approval_page=%s",
             self.llm_provider,
             self.context or "(current)",
             len(self.contexts),
             self.policy_file or "(built-in)",
             len(self.event_webhooks),
+            self.approval.url,
         )
+
+    def _approval_url(self) -> str:
+        """``approval_url`` checked to be another origin than JupyterLab's (or empty)."""
+        url = str(self.approval_url)
+        if not url:
+            return ""
+        url = url if url.endswith("/") else url + "/"
+        jupyter = getattr(self.serverapp, "connection_url", "") if self.serverapp else ""
+        if "://" not in url or (jupyter and origin_of(url) == origin_of(jupyter)):
+            from traitlets import TraitError
+
+            msg = (f"c.KubechatApp.approval_url = {url!r} must be an absolute URL of another "
+                   f"origin than JupyterLab's ({jupyter or 'unknown'}): another port or host, "
+                   "e.g. http://127.0.0.1:8890/")
+            raise TraitError(msg)
+        return url
+
+    def _start_approval_origin(self) -> None:
+        from kubechat_lab.server._approval_page import approval_application
+
+        try:
+            port = self.approval.listen(approval_application(self), ip=self.approval_ip,
+                                        port=self.approval_port)
+        except OSError as exc:
+            from traitlets import TraitError
+
+            msg = (f"the approval page could not listen on {self.approval_ip}:"
+                   f"{self.approval_port} ({exc.strerror}); set c.KubechatApp.approval_port to "
+                   "a free port, or 0 to pick one")
+            raise TraitError(msg) from exc
+        self.log.info("kubechat approval page listening ip=%s port=%d url=%s",
+                      self.approval_ip, port, self.approval.url)
+
+    def approval_open_url(self, proposal_id: str) -> str:
+        """Return the JupyterLab-origin link that signs in on the approval page and opens it."""
+        base = self.serverapp.base_url if self.serverapp is not None else "/"
+        return f"{base}kubechat/api/proposals/{proposal_id}/approval-page"
 
     def _check_labextension(self) -> None:
         """Say clearly when JupyterLab will not find the side panel (a Python-only install)."""
@@ -195,6 +240,7 @@ class KubechatApp(KubechatSettings):
         if self._mcp is not None:
             await self._mcp.close()
         self.watches.stop_all()
+        self.approval.close()
         self.capabilities.clear()
         self.webhooks.close()
         self.clusters.close()

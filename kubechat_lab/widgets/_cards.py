@@ -99,6 +99,8 @@ def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
         "confirm": proposal.get("confirm") or "",
         "expires": proposal.get("expires"),
         "approver": proposal.get("approver") or "",
+        # approved only on the approval page (another origin): the card links there
+        "approval_page": bool(proposal.get("approval_page")),
     }
 
 

@@ -1,8 +1,9 @@
 """The notebook face in a real browser: JupyterLab 4 and Notebook 7, a real kernel, the sandbox.
 
 A question becomes a warning card whose Approve button (the page's cookie + XSRF, never the
-kernel) lets the waiting cell run; a dangerous card refuses a wrong name and takes the right
-one. Writes happen only in a scratch namespace made here. Screenshots: test-artifacts/.
+kernel) lets the waiting cell run; a dangerous card links to the approval page (another
+origin), which refuses a wrong name and takes the right one. Writes happen only in a scratch
+namespace made here. Screenshots: test-artifacts/.
 """
 
 from __future__ import annotations
@@ -111,29 +112,33 @@ def test_warning_card_approved_in_jupyterlab(lab_page: LabPage, sandbox: Sandbox
     assert replicas(sandbox, scratch, "web") == 2
 
 
-def test_dangerous_card_wants_the_right_name(lab_page: LabPage, sandbox: SandboxInfo,
-                                             scratch: str) -> None:
+def test_dangerous_card_links_to_the_approval_page(lab_page: LabPage, sandbox: SandboxInfo,
+                                                   scratch: str) -> None:
     page = lab_page.page
     card = open_and_run(lab_page, "dangerous", f"%kubectl delete deploy doomed -n {scratch}",
                         "dangerous")
-    confirm = card.locator("[data-testid=kc-confirm]")
-    confirm.fill("doomed-typo")
-    card.locator("[data-testid=kc-approve]").click()
-    error = card.locator("[data-testid=kc-error]")
-    error.wait_for(state="visible")
-    page.wait_for_function("e => e.innerText.includes('confirm')", arg=error.element_handle())
-    assert "'doomed'" in error.inner_text()
-    lab_page.shot("dangerous card refuses a wrong name")
-    assert kjson(sandbox, "get", "deployment", "doomed", "-n", scratch)["metadata"]["name"]
-    confirm.fill("doomed")
-    # the kernel ticks the card's message while it waits; what was typed survives the tick
-    message = f"{CARD}[data-level=dangerous] [data-testid=kc-message]"
-    before = page.locator(message).inner_text()
-    page.wait_for_function("([s, t]) => document.querySelector(s).innerText !== t",
-                           arg=[message, before])
-    assert confirm.input_value() == "doomed"
+    link = card.locator("[data-testid=kc-approval-page]")
+    link.wait_for()
+    # the notebook page approves no dangerous command: no name field, no Approve button
+    assert card.locator("[data-testid=kc-confirm]").count() == 0
+    assert card.locator("[data-testid=kc-approve]").count() == 0
     card.screenshot(path=str(lab_page.artifacts / "command-card-dangerous.png"))
-    card.locator("[data-testid=kc-approve]").click()
+    with page.context.expect_page() as opened:
+        link.click()
+    person = opened.value
+    person.wait_for_selector("[data-testid=command]")
+    assert not person.url.startswith(lab_page.server.url), person.url  # another origin
+    person.fill("[data-testid=confirm]", "doomed-typo")
+    person.click("[data-testid=approve]")
+    error = person.locator("[data-testid=error]")
+    error.wait_for()
+    assert "'doomed'" in error.inner_text()
+    person.screenshot(path=str(lab_page.artifacts / "approval-page-wrong-name.png"))
+    assert kjson(sandbox, "get", "deployment", "doomed", "-n", scratch)["metadata"]["name"]
+    person.fill("[data-testid=confirm]", "doomed")
+    person.click("[data-testid=approve]")
+    person.wait_for_selector("[data-testid=done]")
+    person.screenshot(path=str(lab_page.artifacts / "approval-page-approved.png"))
     page.wait_for_selector(f"{CARD}[data-state=executed]", timeout=120_000)
     lab_page.shot("dangerous card executed")
     gone = kubectl(sandbox, "get", "deployment", "doomed", "-n", scratch, check=False)

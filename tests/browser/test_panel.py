@@ -177,23 +177,29 @@ def test_panel_end_to_end(lab_page: LabPage, sandbox: SandboxInfo, scratch: str)
     assert kjson(sandbox, "get", "deployment", deploy, "-n", scratch)["spec"]["replicas"] == 3
     lab.shot("escape rejected the pending card")
 
-    # 4. A dangerous delete: the wrong name is refused by the server, the cluster unchanged.
+    # 4. A dangerous delete: the panel links to the approval page (another origin), which
+    #    refuses a wrong name (the cluster unchanged) and approves and runs the right one.
     delete = ask(lab, f"delete deployment {deploy} in namespace {scratch}")
     card = delete.locator(".jp-kubechat-card")
     assert card.locator(".jp-kubechat-badge").inner_text() == "DANGEROUS"
-    confirm = card.locator(".jp-kubechat-confirm-input")
-    confirm.fill(deploy + "-nope")
-    card.locator(".jp-kubechat-approve").click()
-    delete.locator(".jp-kubechat-error", has_text="Not approved").wait_for()
-    assert card.get_attribute("data-state") == "proposed"
+    assert card.locator(".jp-kubechat-approve").count() == 0
+    assert card.locator(".jp-kubechat-confirm-input").count() == 0
+    with page.context.expect_page() as opened:
+        card.locator(".jp-kubechat-approval-page").click()
+    person = opened.value
+    person.wait_for_selector("[data-testid=command]")
+    assert not person.url.startswith(lab.server.url), person.url  # another origin
+    person.fill("[data-testid=confirm]", deploy + "-nope")
+    person.click("[data-testid=approve]")
+    assert f"'{deploy}'" in person.inner_text("[data-testid=error]")
     assert kjson(sandbox, "get", "deployment", deploy, "-n", scratch)["metadata"]["name"] == deploy
-    lab.shot("dangerous delete: wrong name refused")
-    confirm.fill(deploy)
-    confirm.press("Enter")
-    delete.locator("[data-state='executed']").wait_for()
+    person.screenshot(path=str(lab.artifacts / "approval-page-wrong-name.png"))
+    person.fill("[data-testid=confirm]", deploy)
+    person.click("[data-testid=approve]")
+    person.wait_for_selector("[data-testid=done]")
     gone = kubectl(sandbox, "get", "deployment", deploy, "-n", scratch, check=False)
     assert gone.returncode != 0 and "NotFound" in gone.stderr
-    lab.shot("dangerous delete: typed name approved, deleted")
+    lab.shot("dangerous delete: approved on the approval page, deleted")
 
     # 5. The audit tab lists these events; Verify says the chain is intact.
     page.locator(".jp-kubechat-tab", has_text="Audit").click()

@@ -153,3 +153,72 @@ def sandbox_settings(sandbox: Any, kubechat_settings: dict[str, Any]) -> dict[st
 
 def ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+class ApprovalBrowser:
+    """A person on the approval page: signed in there through the JupyterLab page's link.
+
+    ``sign_in(pid)`` follows ``kubechat/api/proposals/<pid>/approval-page`` from the
+    signed-in page (the Jupyter login cookie), then the approval origin's ``/login``
+    redirect, keeping the approval origin's own cookie; ``decide`` posts the page's form
+    with its token and ``Origin``.
+    """
+
+    def __init__(self, api: Api, approval_url: str) -> None:
+        self.api = api
+        self.url = approval_url
+        self.jar: dict[str, str] = {}
+
+    async def get(self, path: str, **kwargs: Any) -> Any:
+        import httpx
+
+        async with httpx.AsyncClient(cookies=self.jar, timeout=60) as client:
+            response = await client.get(self.url + path.lstrip("/"), **kwargs)
+        self.jar.update(dict(response.cookies))
+        return response
+
+    async def post(self, path: str, form: dict[str, str], *, origin: str | None = None,
+                   headers: dict[str, str] | None = None) -> Any:
+        import httpx
+
+        hdrs = dict(headers or {})
+        hdrs["Origin"] = origin if origin is not None else self.url.rstrip("/")
+        async with httpx.AsyncClient(cookies=self.jar, timeout=120) as client:
+            return await client.post(self.url + path.lstrip("/"), data=form, headers=hdrs)
+
+    async def sign_in(self, pid: str) -> Any:
+        """Open the proposal's link on the JupyterLab page and follow it here."""
+        page = await self.api.page()
+        opened = await page.fetch(f"kubechat/api/proposals/{pid}/approval-page")
+        assert opened.code == 302, (opened.code, opened.body[:300])
+        location = opened.headers["Location"]
+        assert location.startswith(self.url + "login?"), location
+        login = await self.get(location[len(self.url):])
+        assert login.status_code == 200, login.text
+        return await self.get(f"proposals/{pid}")
+
+    @staticmethod
+    def form_token(html: str) -> str:
+        import re
+
+        found = re.search(r"name=kubechat_xsrf value='([^']+)'", html)
+        assert found, html[:2000]
+        return found.group(1)
+
+    async def decide(self, pid: str, action: str = "approve", confirm: str | None = None,
+                     ) -> Any:
+        """Sign in if needed, read the page's token, post the decision."""
+        page = await self.get(f"proposals/{pid}")
+        if page.status_code == 401:
+            page = await self.sign_in(pid)
+        assert page.status_code == 200, page.text
+        form = {"kubechat_xsrf": self.form_token(page.text), "action": action}
+        if confirm is not None:
+            form["confirm"] = confirm
+        return await self.post(f"proposals/{pid}", form)
+
+
+@pytest.fixture
+def approval(api: Api, kubechat_app: Any) -> ApprovalBrowser:
+    """A person on the approval page of the test's server."""
+    return ApprovalBrowser(api, kubechat_app.approval.url)

@@ -12,7 +12,7 @@ import yaml
 from tornado.web import RequestHandler
 
 from kubechat_lab.server.handlers import KubechatHandler
-from tests.server.conftest import Api
+from tests.server.conftest import Api, ApprovalBrowser
 
 pytestmark = pytest.mark.postgres
 
@@ -155,7 +155,8 @@ async def test_grammar_refusals_are_400_and_audited_without_the_text(api: Api) -
     assert "SEKRIT" not in str(page)
 
 
-async def test_dangerous_needs_the_name_typed_back(api: Api) -> None:
+async def test_dangerous_needs_the_name_typed_back_on_the_approval_page(
+        api: Api, approval: ApprovalBrowser) -> None:
     code, proposal = await api.call(
         "POST", "propose", {"command": "kubectl delete pod web-1 -n shop"}
     )
@@ -166,22 +167,22 @@ async def test_dangerous_needs_the_name_typed_back(api: Api) -> None:
     pid = proposal["id"]
     code, body = await api.call("POST", f"proposals/{pid}/execute")
     assert code == 403 and body["reason"] == "not-approved"
-    code, body = await api.call("POST", f"proposals/{pid}/approve", {})
-    assert code == 400 and body["reason"] == "invalid-confirm"
-    code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": "web-2"})
-    assert code == 400
-    # docs/configuration.md: the right text with only the Jupyter token is refused, clearly
-    code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": "web-1"})
-    assert code == 403 and body["reason"] == "dangerous-needs-browser", body
-    assert "Jupyter token" in body["message"] and "'web-1'" in body["message"]
-    code, body = await api.call(
-        "POST", f"proposals/{pid}/approve", {"confirm": "web-1"}, signed_in=True
-    )
-    assert code == 200 and body["state"] == "approved", body
-    code, body = await api.call(
-        "POST", f"proposals/{pid}/approve", {"confirm": "web-1"}, signed_in=True
-    )
-    assert code == 409
+    # docs/configuration.md: the JupyterLab origin approves no dangerous command, however it
+    # authenticated and whatever it typed; it points to the approval page
+    for signed_in in (False, True):
+        for typed in ({}, {"confirm": "web-2"}, {"confirm": "web-1"}):
+            code, body = await api.call("POST", f"proposals/{pid}/approve", typed,
+                                        signed_in=signed_in)
+            assert code == 403 and body["reason"] == "approve-on-approval-page", body
+            assert "'web-1'" in body["message"] and "/approval-page" in body["message"]
+    for typed in (None, "web-2"):
+        refused = await approval.decide(pid, confirm=typed)
+        assert refused.status_code == 400 and "invalid-confirm" in refused.text
+    done = await approval.decide(pid, confirm="web-1")  # approved; no cluster to run it on
+    code, body = await api.call("GET", f"proposals/{pid}")
+    assert body["decided_via"] == "approval-page" and body["state"] != "proposed", body
+    page = await approval.get(f"proposals/{pid}")
+    assert page.status_code == 200 and "kubechat_xsrf" not in page.text, done.text  # no form
 
 
 async def test_reject_and_audit_paging(api: Api) -> None:

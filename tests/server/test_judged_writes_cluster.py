@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
-from tests.server.conftest import Api
+from tests.server.conftest import Api, ApprovalBrowser
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
@@ -82,7 +82,7 @@ async def test_json_patch_operations_run_as_they_were_judged(
 
 
 async def test_replace_force_is_approved_as_a_delete_and_runs_as_one(
-        api: Api, sandbox: SandboxInfo, scratch: str) -> None:
+        api: Api, approval: ApprovalBrowser, sandbox: SandboxInfo, scratch: str) -> None:
     uid = _settings(sandbox, scratch)["uid"]
     manifest = json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
                            "metadata": {"name": "settings", "namespace": scratch},
@@ -90,10 +90,7 @@ async def test_replace_force_is_approved_as_a_delete_and_runs_as_one(
     proposal = await _propose(api, "kubectl replace --force -f -", manifest)
     assert proposal["level"] == "dangerous" and "delete" in proposal["rule_ids"], proposal
     assert proposal["confirm"] == f"configmap/settings in {scratch}"
-    code, body = await api.call("POST", f"proposals/{proposal['id']}/approve",
-                                {"confirm": proposal["confirm"]}, signed_in=True)
-    assert code == 200, body
-    code, done = await api.call("POST", f"proposals/{proposal['id']}/execute")
-    assert code == 200, done
+    done = await approval.decide(proposal["id"], confirm=proposal["confirm"])
+    assert done.status_code == 200 and "Approved and run." in done.text, done.text
     after = _settings(sandbox, scratch)
     assert after["uid"] != uid and not after.get("labels")  # deleted, then created anew

@@ -392,7 +392,7 @@ async def test_hostile_output_never_yields_a_wrong_level(
         code, body = await api.call("POST", f"proposals/{pid}/execute")
         assert code == 403 and body["reason"] == "not-approved", body
         code, body = await api.call("POST", f"proposals/{pid}/approve", {})
-        assert code == 400 and body["reason"] == "invalid-confirm", body
+        assert code == 403 and body["reason"] == "approve-on-approval-page", body
         await assert_nothing_executed(api)
     assert deployment_state(apps, "checkout", "shop") == before
 

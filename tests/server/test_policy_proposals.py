@@ -17,7 +17,7 @@ import pytest
 from kubechat_lab.command import DEFAULT_RESOURCES, parse
 from kubechat_lab.pipeline._explicit import explicit_namespace, explicit_timeout
 from kubechat_lab.policy import confirmation_text
-from tests.server.conftest import Api
+from tests.server.conftest import Api, ApprovalBrowser
 
 pytestmark = pytest.mark.postgres
 
@@ -85,7 +85,8 @@ async def test_forbidden_proposals_can_be_neither_approved_nor_run(api: Api) -> 
         "secret-probe", "pod-host-namespaces"}
 
 
-async def test_dangerous_approvals_type_what_will_be_hit(api: Api) -> None:
+async def test_dangerous_approvals_type_what_will_be_hit(api: Api,
+                                                        approval: ApprovalBrowser) -> None:
     for command, confirm in (
         ("kubectl delete pods --all -n shop", "all pods in shop"),
         ("kubectl delete pods -l app=checkout -n shop", "pods matching app=checkout in shop"),
@@ -96,9 +97,10 @@ async def test_dangerous_approvals_type_what_will_be_hit(api: Api) -> None:
         proposal = await _propose(api, command)
         assert proposal["level"] == "dangerous" and proposal["confirm"] == confirm
         pid = proposal["id"]
-        code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": "shop"})
-        assert code == 400 and body["reason"] == "invalid-confirm", body
-        # dangerous: from a signed-in page, with the text that names the targets
-        code, body = await api.call("POST", f"proposals/{pid}/approve", {"confirm": confirm},
-                                    signed_in=True)
-        assert code == 200 and body["state"] == "approved", body
+        wrong = await approval.decide(pid, confirm="shop")
+        assert wrong.status_code == 400 and "invalid-confirm" in wrong.text, wrong.text
+        # dangerous: on the approval page, with the text that names the targets (no cluster
+        # here, so running it afterwards fails)
+        await approval.decide(pid, confirm=confirm)
+        code, body = await api.call("GET", f"proposals/{pid}")
+        assert body["approver"] and body["decided_via"] == "approval-page", body

@@ -12,7 +12,7 @@ describe('what every card says (js/src/wording.ts, the one place)', () => {
     expect(approvalHint('safe')).toContain('at once');
     expect(approvalHint('warning')).toContain('--approve');
     expect(approvalHint('dangerous', 'web')).toContain("'web'");
-    expect(approvalHint('dangerous', 'web')).toContain('never approve');
+    expect(approvalHint('dangerous', 'web')).toContain('approval page');
     expect(approvalHint('forbidden')).toContain('never runs');
   });
 

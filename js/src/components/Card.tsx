@@ -117,6 +117,7 @@ export function Card(props: {
           onConfirmChange={text => actions.setConfirm(turn, text)}
           onApprove={() => actions.approve(turn)}
           onReject={() => actions.reject(turn)}
+          approvalHref={p.approval_page}
           error={p.error && p.error !== turn.message ? p.error : undefined}
         >
           {p.state === 'approved' && !turn.ran && (

@@ -11,6 +11,7 @@ import * as React from 'react';
 import { ICardView } from '../cardView';
 import { levelLabel } from '../model';
 import {
+  APPROVAL_PAGE_LABEL,
   approveLabel,
   confirmLabel,
   elsewhereText,
@@ -35,6 +36,11 @@ export interface IProposalCardProps {
   error?: string;
   /** Host-specific buttons after Approve / Reject (the panel's Run and Insert as cell). */
   children?: React.ReactNode;
+  /**
+   * Where a person approves it when the server wants that done on the approval page (its own
+   * origin, its own sign-in): then the card links there instead of approving in this page.
+   */
+  approvalHref?: string | null;
 }
 
 function List(props: {
@@ -62,6 +68,7 @@ export function ProposalCard(props: IProposalCardProps): JSX.Element {
   const level = card.level || 'unknown';
   const confirmId = React.useId();
   const decide = props.pending && props.canDecide;
+  const onPage = decide && !!card.approval_page && !!props.approvalHref;
   const [before, name, after] = confirmLabel(card.confirm);
   return (
     <section
@@ -134,7 +141,18 @@ export function ProposalCard(props: IProposalCardProps): JSX.Element {
           {elsewhereText(level, card.id)[2]}
         </div>
       )}
-      {decide && level === 'dangerous' && (
+      {onPage && (
+        <a
+          className="jp-kubechat-button jp-kubechat-approval-page kc-approval-page"
+          data-testid="kc-approval-page"
+          href={props.approvalHref ?? undefined}
+          target="_blank"
+          rel="noopener noreferrer"
+        >
+          {APPROVAL_PAGE_LABEL}
+        </a>
+      )}
+      {decide && !onPage && level === 'dangerous' && (
         <div className="jp-kubechat-confirm">
           <label htmlFor={confirmId}>
             {before}
@@ -162,16 +180,18 @@ export function ProposalCard(props: IProposalCardProps): JSX.Element {
       <div className="jp-kubechat-actions">
         {decide && (
           <>
-            <button
-              type="button"
-              className="jp-kubechat-button jp-mod-accept jp-kubechat-approve"
-              data-testid="kc-approve"
-              disabled={props.busy}
-              onClick={props.onApprove}
-              aria-label={`Approve ${level} command ${card.command}`}
-            >
-              {approveLabel(level)}
-            </button>
+            {!onPage && (
+              <button
+                type="button"
+                className="jp-kubechat-button jp-mod-accept jp-kubechat-approve"
+                data-testid="kc-approve"
+                disabled={props.busy}
+                onClick={props.onApprove}
+                aria-label={`Approve ${level} command ${card.command}`}
+              >
+                {approveLabel(level)}
+              </button>
+            )}
             <button
               type="button"
               className="jp-kubechat-button jp-mod-reject jp-kubechat-reject"

@@ -7,7 +7,7 @@
 
 import * as React from 'react';
 
-import { KubechatApi } from '../api';
+import { apiUrl, KubechatApi } from '../api';
 import { ICardView } from '../cardView';
 import { Choices } from '../components/Choices';
 import { ProposalCard } from '../components/ProposalCard';
@@ -15,6 +15,17 @@ import { ResultTable } from '../components/ResultTable';
 import { IChoice, IResult } from '../model';
 import { APPROVED_HERE, approvalHint, REJECTED_HERE } from '../wording';
 import { IExperimental, IWidgetModel, useTrait } from './model';
+
+/**
+ * The approval page's entry for proposal `id`: a route of this page's own server (it sends a
+ * signed-in browser on to the approval origin), never a URL the kernel supplied.
+ */
+function approvalHref(api: KubechatApi | null, id: string): string | null {
+  const base = api?.transport?.baseUrl;
+  return base === undefined
+    ? null
+    : apiUrl(base, `proposals/${encodeURIComponent(id)}/approval-page`);
+}
 
 const ROWS_PER_PAGE = 15;
 
@@ -124,6 +135,7 @@ export function WidgetCard(props: {
       }
       message={shownMessage}
       error={error}
+      approvalHref={approvalHref(api, card.id)}
     >
       {state === 'proposed' && !pending && decided === null && (
         <span className="jp-kubechat-hint">

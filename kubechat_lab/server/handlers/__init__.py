@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kubechat_lab.server.handlers import (
+    approval,
     ask,
     audit,
     capabilities,
@@ -29,4 +30,5 @@ default_handlers = [
     *capabilities.default_handlers,
     *mcp.default_handlers,
     *pending.default_handlers,
+    *approval.default_handlers,
 ]
