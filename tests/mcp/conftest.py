@@ -16,6 +16,7 @@ from tests.plugins.sandbox import SandboxInfo, kubectl, scratch_namespace
 from tests.server.conftest import (  # noqa: F401  (the server tests' fixtures, reused)
     Api,
     api,
+    approval,
     jp_server_config,
     kubechat_app,
 )

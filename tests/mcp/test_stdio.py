@@ -12,7 +12,7 @@ import pytest
 
 from tests.mcp.conftest import CLIENT, agent, mint
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
-from tests.server.conftest import Api
+from tests.server.conftest import Api, ApprovalBrowser
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
@@ -66,7 +66,8 @@ async def _events(api: Api, **filters: str) -> list[dict[str, Any]]:
 
 
 async def test_a_delete_waits_a_person_approves_and_wait_for_decision_sees_it_run(
-        api: Api, server_url: str, tmp_path: Path, sandbox: SandboxInfo, scratch: str) -> None:
+        api: Api, server_url: str, approval: ApprovalBrowser, tmp_path: Path,
+        sandbox: SandboxInfo, scratch: str) -> None:
     capability = await mint(api)
     command = f"kubectl delete configmap settings -n {scratch}"
     async with agent(server_url, capability, tmp_path) as session:
@@ -75,8 +76,10 @@ async def test_a_delete_waits_a_person_approves_and_wait_for_decision_sees_it_ru
         assert not asked.is_error and body["status"] == "waiting_for_approval", body
         proposal = body["proposal"]
         assert proposal["level"] == "dangerous" and proposal["state"] == "proposed"
-        # JupyterLab, or the proposal's approval page where the server has one
+        # a dangerous command is approved on its approval page: the JupyterLab link that sends
+        # a signed-in person on to the approval origin
         assert body["approve_at"].startswith(server_url), body
+        assert body["approve_at"].endswith(proposal["approval_page"]), body
         text = asked.content[0].text
         assert body["approve_at"] in text and "cannot approve" in text, text
         waited = await session.call_tool("wait_for_decision", {"id": proposal["id"],
@@ -91,10 +94,9 @@ async def test_a_delete_waits_a_person_approves_and_wait_for_decision_sees_it_ru
         assert found and found[0]["owner"].startswith("capability:"), waiting
         code, listed = await api.call("GET", "proposals", capability=capability)
         assert code == 403 and listed["reason"] == "browser-only"  # not the agent's to see
-        # ... and approves it in the browser (signed in, XSRF, the name typed back)
-        code, approved = await api.call("POST", f"proposals/{proposal['id']}/approve",
-                                        {"confirm": proposal["confirm"]}, signed_in=True)
-        assert code == 200 and approved["state"] == "approved", approved
+        # ... and approves it on the approval page (signed in there, its form token, the name)
+        decided = await approval.decide(proposal["id"], confirm=proposal["confirm"])
+        assert decided.status_code in (200, 303), decided.text
         done = await session.call_tool("wait_for_decision", {"id": proposal["id"],
                                                              "seconds": 30})
     assert not done.is_error, done.content

@@ -57,7 +57,7 @@ function traits(values: Record<string, unknown>): IWidgetModel {
 }
 
 function widget(values: Record<string, unknown>, canDecide = true): string {
-  const api = canDecide ? ({} as any) : null;
+  const api = canDecide ? ({ transport: { baseUrl: '/lab/' } } as any) : null;
   return renderToStaticMarkup(
     <CardView
       model={traits(values)}
@@ -121,6 +121,7 @@ function face(html: string) {
     diff: all(html, 'data-testid="kc-diff"'),
     confirm: all(html, 'class="jp-kubechat-confirm"'),
     decisions: all(html, 'data-testid="kc-(?:approve|reject)"'),
+    approvalPage: all(html, 'data-testid="kc-approval-page"'),
     attributes: (html.match(/data-(?:level|state|proposal)="[^"]*"/g) || [])
       .slice(0, 3)
       .join(' ')
@@ -150,10 +151,10 @@ describe('one card for every face', () => {
     expect(a.reasons).toEqual(p.reasons);
     expect(a.assumptions).toEqual(p.assumptions);
     expect(a.diff).toEqual([p.preview.diff.trim()]);
-    expect(a.confirm[0]).toContain(
-      'Type web to approve this dangerous command'
-    );
-    expect(a.decisions).toEqual(['Approve dangerous command', 'Reject']);
+    // a dangerous command is approved on the approval page: a link, no name field here
+    expect(a.confirm).toEqual([]);
+    expect(a.approvalPage).toEqual(['Approve on the approval page']);
+    expect(a.decisions).toEqual(['Reject']);
     expect(a.attributes).toContain('data-level="dangerous"');
   });
 
