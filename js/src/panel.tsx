@@ -13,6 +13,10 @@ import { Header } from './components/Header';
 import { IHealth, IProposal, isPending, newConversationId } from './model';
 import { IRunbookTurn, redact } from './runbook';
 
+/** How long, and how often, the panel follows a decision made on the approval page. */
+const FOLLOW_MS = 15 * 60 * 1000;
+const FOLLOW_EVERY_MS = 1500;
+
 export interface IPanelSettings {
   runSafeWithoutClick: boolean;
   rowsPerPage: number;
@@ -196,6 +200,43 @@ function App(props: IAppProps): JSX.Element {
     }
   };
 
+  // A dangerous proposal is decided on the approval page (another origin): follow it here
+  // until the person decides, so the card (and a saved runbook) shows what happened.
+  const follow = async (id: string, proposal: IProposal) => {
+    update(id, { message: 'Waiting for the decision on the approval page…' });
+    const deadline = Date.now() + FOLLOW_MS;
+    while (Date.now() < deadline) {
+      await new Promise(done => setTimeout(done, FOLLOW_EVERY_MS));
+      let latest: IProposal;
+      try {
+        latest = await api.get(proposal.id);
+      } catch {
+        continue; // the server is restarting or unreachable: try again
+      }
+      if (latest.state === 'proposed' || latest.state === 'executing') {
+        continue;
+      }
+      if (latest.state === 'approved') {
+        await execute(id, latest); // approved there, run here (as a kernel's would be)
+      } else {
+        const ran = latest.state === 'executed';
+        update(id, {
+          status: 'done',
+          proposal: latest,
+          ran,
+          message: ran
+            ? 'Approved and run on the approval page.'
+            : `${latest.state}: nothing ran.`
+        });
+        void refreshHealth();
+      }
+      return;
+    }
+    update(id, {
+      message: 'Still waiting for a decision on the approval page.'
+    });
+  };
+
   const send = async () => {
     const question = draft.trim();
     if (!question) {
@@ -293,6 +334,11 @@ function App(props: IAppProps): JSX.Element {
     run: turn => {
       if (turn.proposal) {
         void execute(turn.id, turn.proposal);
+      }
+    },
+    follow: turn => {
+      if (turn.proposal) {
+        void follow(turn.id, turn.proposal);
       }
     },
     insertCell: turn => {

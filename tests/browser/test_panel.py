@@ -199,6 +199,8 @@ def test_panel_end_to_end(lab_page: LabPage, sandbox: SandboxInfo, scratch: str)
     person.wait_for_selector("[data-testid=done]")
     gone = kubectl(sandbox, "get", "deployment", deploy, "-n", scratch, check=False)
     assert gone.returncode != 0 and "NotFound" in gone.stderr
+    # the panel follows the decision made on the other origin: its card says it ran
+    delete.get_by_text("Approved and run on the approval page.").wait_for()
     lab.shot("dangerous delete: approved on the approval page, deleted")
 
     # 5. The audit tab lists these events; Verify says the chain is intact.
@@ -218,8 +220,9 @@ def test_panel_end_to_end(lab_page: LabPage, sandbox: SandboxInfo, scratch: str)
     expect(audit.locator(".jp-kubechat-audit-row")).to_have_count(len(rejected))
     expect(audit.locator("[data-type='rejected']")).to_have_count(len(rejected))
     audit.locator(".jp-kubechat-verify").click()
-    verdict = audit.locator(".jp-kubechat-verify-result", has_text="Chain")
-    verdict.wait_for()
+    verdict = audit.locator(".jp-kubechat-verify-result")
+    # wait for the verdict itself ("Verifying the hash chain…" shows while it runs)
+    verdict.filter(has_text="Chain intact").wait_for()
     report = server.api("GET", "audit/verify")[1]
     assert report["ok"] is True
     assert verdict.inner_text() == (
@@ -293,13 +296,19 @@ def test_runbook_runs_headless_with_nbval(
 
 
 def test_large_results_scroll_without_every_row_in_the_dom(
-    lab_page: LabPage, sandbox: SandboxInfo
+    lab_page: LabPage, sandbox: SandboxInfo, scratch: str
 ) -> None:
     lab = lab_page
+    # the test makes its own rows: a scratch deployment of four pages of pods
+    replicas = 4 * ROWS_PER_PAGE
+    kubectl(sandbox, "create", "deployment", "bulk", "--image=nginx:1.27",
+            f"--replicas={replicas}", "-n", scratch)
+    eventually(lambda: len(kjson(sandbox, "get", "pods", "-n", scratch)["items"]) >= replicas,
+               "the scratch deployment's pods exist")
     set_settings(lab.server, {"rowsPerPage": ROWS_PER_PAGE, "runSafeWithoutClick": True})
     lab.goto_lab()
     open_panel(lab)
-    turn = ask(lab, "kubectl get pods -A")
+    turn = ask(lab, f"kubectl get pods -n {scratch}")
     result = turn.locator(".jp-kubechat-result")
     result.wait_for()
     total = int(result.locator(".jp-kubechat-rowcount").inner_text().split()[0])

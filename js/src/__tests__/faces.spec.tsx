@@ -33,7 +33,8 @@ const actions: ICardActions = {
   insertCell: noop,
   setConfirm: noop,
   copy: async () => undefined,
-  pick: noop
+  pick: noop,
+  follow: noop
 };
 
 function panel(turn: Partial<ITurn>): string {

@@ -46,6 +46,8 @@ export interface ICardActions {
   copy: (csv: string) => Promise<void>;
   /** Propose a choice of a refusal like a typed command. */
   pick: (turn: ITurn, choice: IChoice) => void;
+  /** The approval page was opened: follow the proposal until a person decides there. */
+  follow: (turn: ITurn) => void;
 }
 
 function Result(props: {
@@ -118,6 +120,7 @@ export function Card(props: {
           onApprove={() => actions.approve(turn)}
           onReject={() => actions.reject(turn)}
           approvalHref={p.approval_page}
+          onApprovalPageOpened={() => actions.follow(turn)}
           error={p.error && p.error !== turn.message ? p.error : undefined}
         >
           {p.state === 'approved' && !turn.ran && (

@@ -41,6 +41,8 @@ export interface IProposalCardProps {
    * origin, its own sign-in): then the card links there instead of approving in this page.
    */
   approvalHref?: string | null;
+  /** Called when the person opens the approval page (the host may follow the decision). */
+  onApprovalPageOpened?: () => void;
 }
 
 function List(props: {
@@ -148,6 +150,7 @@ export function ProposalCard(props: IProposalCardProps): JSX.Element {
           href={props.approvalHref ?? undefined}
           target="_blank"
           rel="noopener noreferrer"
+          onClick={() => props.onApprovalPageOpened?.()}
         >
           {APPROVAL_PAGE_LABEL}
         </a>
