@@ -167,7 +167,7 @@ def _notebook(server: LabServer, name: str, *sources: str) -> None:
 
 def _run_cell(lab: LabPage, index: int) -> None:
     cell = lab.page.locator(".jp-Notebook:visible .jp-Cell").nth(index)
-    cell.locator(".jp-InputArea-editor").click()
+    cell.locator(".jp-InputArea-editor").click(timeout=15_000)
     lab.page.keyboard.press("Shift+Enter")
 
 
@@ -201,12 +201,14 @@ def test_kernel_javascript_cannot_approve_but_a_person_on_the_approval_page_can(
                                             "approval": APPROVAL}, EXECUTE)
     lab_page.goto_lab("lab/tree/redteam.ipynb?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    dialog = page.locator(".jp-Dialog:has-text('Select Kernel') .jp-mod-accept")
-    if dialog.count():
-        dialog.first.click()
     for _ in range(12):  # a Shift+Enter sent while the kernel connects is dropped: resend
-        _run_cell(lab_page, 0)
+        # JupyterLab may ask which kernel to start, at any moment while the notebook opens:
+        # take the notebook's own, preselected
+        dialog = page.locator(".jp-Dialog:has-text('Kernel') .jp-mod-accept")
+        if dialog.count():
+            dialog.first.click()
         try:
+            _run_cell(lab_page, 0)  # a dialog that opens meanwhile blocks the click: retry
             page.wait_for_selector("body[data-redteam]", timeout=30_000)
             break
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: not run yet
