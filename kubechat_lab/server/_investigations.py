@@ -22,7 +22,6 @@ from kubechat_lab.investigate import (
     resolve_subject,
     to_notebook,
 )
-from kubechat_lab.policy import Level
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._proposals import BadRequestError, State
 
@@ -46,28 +45,10 @@ def _judged_next(service: KubechatService, target: Target, findings: tuple[Findi
     """Return the findings' next commands made explicit and judged, as a choice card offers.
 
     Nothing is proposed or audited: a person picks one and it is proposed like any typed
-    command (a write waits for its approval). A line the grammar refuses, or the policy
-    forbids, is left out.
+    command (a write waits for its approval).
     """
-    offered: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for finding in findings:
-        if finding.next_command is None:
-            continue
-        try:
-            plan = service.pipeline.plan(finding.next_command, target)
-        except CommandError as exc:
-            logger.debug("next command %s left out: %s", finding.next_command, exc)
-            continue
-        if plan.level is Level.FORBIDDEN or plan.text in seen:
-            continue
-        seen.add(plan.text)
-        offered.append({"command": plan.text, "display": plan.display,
-                        "level": plan.level.value, "reasons": list(plan.reasons),
-                        "assumptions": list(plan.assumptions), "why": finding.title})
-        if len(offered) == MAX_NEXT:
-            break
-    return offered
+    offers = ((f.next_command, f.title) for f in findings if f.next_command is not None)
+    return service.judged_offers(offers, target, limit=MAX_NEXT)
 
 
 def run_investigation(service: KubechatService, principal: Principal, target: str, *,

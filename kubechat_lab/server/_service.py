@@ -32,6 +32,7 @@ from kubechat_lab.server._proposals import (
 )
 
 if TYPE_CHECKING:
+    from kubechat_lab.command import Command
     from kubechat_lab.pipeline import Identity, Pipeline, Plan, Target
     from kubechat_lab.server._clusters import ClusterPool
     from kubechat_lab.server._conversations import ConversationStore
@@ -220,30 +221,38 @@ class KubechatService:
     def judged_choices(self, translation: Translation, target: Target) -> list[dict[str, Any]]:
         """Return the readings a refusal offers, each made explicit and judged for ``target``.
 
-        Each is ``{"command", "display", "level", "reasons", "assumptions", "why"}`` exactly as
-        its proposal would show it (``-n`` and ``--context=NAME`` explicit). Nothing is
-        audited: a choice is only an offer until a person proposes it. A choice the policy
-        forbids is left out (picking it could only be refused, and a refusal's offer is of
-        what may run), as is one the grammar refuses for this cluster (an unknown resource);
-        two readings that become the same command are offered once.
+        See :meth:`judged_offers`; a refusal offers at most ``MAX_CHOICES``.
         """
         from kubechat_lab.translate import MAX_CHOICES
 
+        return self.judged_offers(((c.command, c.why) for c in translation.choices), target,
+                                  limit=MAX_CHOICES)
+
+    def judged_offers(self, offers: Iterable[tuple[str | Command, str]], target: Target, *,
+                      limit: int) -> list[dict[str, Any]]:
+        """Return commands offered to a person, each made explicit and judged for ``target``.
+
+        Each is ``{"command", "display", "level", "reasons", "assumptions", "why"}`` exactly as
+        its proposal would show it (``-n`` and ``--context=NAME`` explicit). Nothing is
+        audited: an offer is only an offer until a person proposes it. One the policy forbids
+        is left out (picking it could only be refused), as is one the grammar refuses for this
+        cluster (an unknown resource); two that become the same command are offered once.
+        """
         offered: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for choice in translation.choices:
+        for command, why in offers:
             try:
-                plan = self.pipeline.plan(choice.command, target)
+                plan = self.pipeline.plan(command, target)
             except CommandError as exc:
-                logger.debug("choice %s left out: %s", choice.text, exc)
+                logger.debug("offer %s left out: %s", command, exc)
                 continue
             if plan.level is Level.FORBIDDEN or plan.text in seen:
                 continue
             seen.add(plan.text)
             offered.append({"command": plan.text, "display": plan.display,
                             "level": plan.level.value, "reasons": list(plan.reasons),
-                            "assumptions": list(plan.assumptions), "why": choice.why})
-            if len(offered) == MAX_CHOICES:
+                            "assumptions": list(plan.assumptions), "why": why})
+            if len(offered) == limit:
                 break
         return offered
 

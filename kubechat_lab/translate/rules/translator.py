@@ -15,7 +15,7 @@ from typing import ClassVar
 from kubechat_lab.command import Command, parse, redact_text
 from kubechat_lab.errors import CommandError
 from kubechat_lab.translate._options import TranslatorOption
-from kubechat_lab.translate._types import Translation, TranslationContext
+from kubechat_lab.translate._types import Choice, Translation, TranslationContext
 from kubechat_lab.translate.rules.build_reads import (
     AmbiguousNameError,
     CantTranslateError,
@@ -90,39 +90,19 @@ class RulesTranslator:
         try:
             draft, argv = understand(question, ctx)
         except AmbiguousNameError as exc:
-            return Translation(
-                question=question,
-                command=None,
-                text="",
-                explanation=(f"Which one? {exc.name!r} could be {', '.join(exc.candidates)}. "
-                             f"Say which, such as {exc.example!r}."),
-                provider=self.id,
-                notes=(f"ambiguous: {exc.why}",),
-                latency=time.perf_counter() - start,
-            )
+            return self._unsure(
+                question, start, f"ambiguous: {exc.why}",
+                f"Which one? {exc.name!r} could be {', '.join(exc.candidates)}. "
+                f"Say which, such as {exc.example!r}.")
         except NotUnderstoodError as exc:
             choices = choices_for(exc, ctx, looks_only=facts.looks_only)
             offered = " Did you mean one of the choices below?" if choices else ""
-            return Translation(
-                question=question,
-                command=None,
-                text="",
-                explanation=f"I'm not sure what you want: {exc.why}.{offered} Or try {exc.hint}.",
-                provider=self.id,
-                notes=(f"not understood: {exc.why}",),
-                latency=time.perf_counter() - start,
-                choices=choices,
-            )
+            return self._unsure(
+                question, start, f"not understood: {exc.why}",
+                f"I'm not sure what you want: {exc.why}.{offered} Or try {exc.hint}.", choices)
         except CantTranslateError as exc:
-            return Translation(
-                question=question,
-                command=None,
-                text="",
-                explanation=f"I can't translate this; try {exc.hint}.",
-                provider=self.id,
-                notes=(f"not understood: {exc.why}",),
-                latency=time.perf_counter() - start,
-            )
+            return self._unsure(question, start, f"not understood: {exc.why}",
+                                f"I can't translate this; try {exc.hint}.")
         text = shlex.join(["kubectl", *argv])
         try:
             command = parse(text, resources=ctx.resources)
@@ -173,6 +153,13 @@ class RulesTranslator:
             notes=tuple(draft.notes),
             latency=time.perf_counter() - start,
         )
+
+    def _unsure(self, question: str, start: float, note: str, explanation: str,
+                choices: tuple[Choice, ...] = ()) -> Translation:
+        """Answer nothing because of doubt: why, what to try, and the readings it has."""
+        return Translation(question=question, command=None, text="", explanation=explanation,
+                           provider=self.id, notes=(note,),
+                           latency=time.perf_counter() - start, choices=choices)
 
     def _refuse(self, question: str, refusals: tuple[Refusal, ...], start: float) -> Translation:
         """Refuse the whole question (refuse, don't trim), with the reason and a way forward."""
