@@ -15,8 +15,14 @@ from hypothesis import strategies as st
 from kubechat_lab.command import DEFAULT_RESOURCES
 from kubechat_lab.sandbox import demo_grounding
 from kubechat_lab.translate import RulesTranslator, TranslationContext
-from kubechat_lab.translate.rules.account import FILLERS, _forms
-from kubechat_lab.translate.rules.intents import WRITE_WORDS
+from kubechat_lab.translate.rules.account import (
+    FILLERS,
+    FRAME_WORDS,
+    SYMPTOMS,
+    _forms,
+    intent_words,
+)
+from kubechat_lab.translate.rules.intents import INTENT_PATTERNS, WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
 from kubechat_lab.translate.rules.spelling import correct_spelling
 
@@ -70,11 +76,18 @@ def test_no_english_word_becomes_a_name(word: str, template: str) -> None:
         assert word not in chosen, f"{question!r}: a choice names {word!r}"
 
 
+@cache
+def _vocabulary() -> frozenset[str]:
+    """Every word the rules know, and every English word (the made-up verb must be neither)."""
+    intents = {w for pattern in INTENT_PATTERNS.values() for w in intent_words(pattern)}
+    return (NOT_NAMES | WRITE_WORDS | FILLERS | FRAME_WORDS | SYMPTOMS | frozenset(intents)
+            | frozenset(RESOURCE_WORDS) | frozenset(_english()))
+
+
 def _unknown(word: str) -> bool:
-    """Not English, and not a typo the translator would correct (that is shown, not guessed)."""
-    vocabulary = NOT_NAMES | WRITE_WORDS | FILLERS | set(RESOURCE_WORDS)
-    return (word not in set(_english()) and not set(_forms(word)) & vocabulary
-            and not correct_spelling(word, CTX)[1])
+    """Not English nor known in any inflection, and not a typo the translator would correct
+    (a correction is shown, not guessed)."""
+    return not set(_forms(word)) & _vocabulary() and not correct_spelling(word, CTX)[1]
 
 
 _MADE_UP = st.text(alphabet=string.ascii_lowercase, min_size=7, max_size=11).filter(_unknown)

@@ -425,8 +425,8 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     if "dry-run" in draft.extra and draft.intent in WRITE_INTENTS:
         argv.append("--dry-run=server")
     known = _known_words(draft, ctx)
-    if draft.intent in ("describe", "logs", "top"):
-        known |= SYMPTOMS
+    if draft.intent in ("describe", "logs", "top") or draft.sort in ("cpu", "memory"):
+        known |= SYMPTOMS  # "most cpu hungry pods" is a top, whatever verb read it
     if draft.intent not in WRITE_INTENTS:
         known |= asked_about(scan) | FRAME_WORDS
     known |= frozenset(draft.names) | frozenset(n for n in (draft.namespace,) if n)
