@@ -11,9 +11,9 @@ which a command line that only asks where the sandbox's kubeconfig is does not n
 
 from __future__ import annotations
 
-import importlib
 import typing
 
+from kubechat_lab._lazy import lazy_names as _lazy_names
 from kubechat_lab.errors import ComponentFailed, SandboxError
 
 if typing.TYPE_CHECKING:
@@ -45,15 +45,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_names(__name__, _LAZY, __all__)

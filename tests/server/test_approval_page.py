@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.plugins.sandbox import SandboxInfo, kubectl, scratch_namespace
+from tests.server._cluster import cluster_settings  # noqa: F401 (kubechat_settings)
 from tests.server.conftest import Api, ApprovalBrowser
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
-
-
-@pytest.fixture
-def kubechat_settings(sandbox: Any, audit_db: Any, api_key_file: Path) -> dict[str, Any]:
-    return {
-        "audit_dsn": audit_db.app_dsn,
-        "audit_dsn_env": "",
-        "kubeconfig": str(sandbox.kubeconfig),
-        "openai_api_key_file": str(api_key_file),
-        "request_timeout": 20.0,
-    }
 
 
 @pytest.fixture

@@ -11,21 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.server._cluster import cluster_settings  # noqa: F401 (kubechat_settings)
 from tests.server.conftest import FAKE_API_KEY, Api
 from tests.server.test_kernels import KERNEL_CODE, run_in_kernel, start_session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
-
-
-@pytest.fixture
-def kubechat_settings(sandbox: Any, audit_db: Any, api_key_file: Path) -> dict[str, Any]:
-    return {
-        "audit_dsn": audit_db.app_dsn,
-        "audit_dsn_env": "",
-        "kubeconfig": str(sandbox.kubeconfig),
-        "openai_api_key_file": str(api_key_file),
-        "request_timeout": 20.0,
-    }
 
 
 @pytest.fixture

@@ -9,27 +9,16 @@ command judged without the cluster may remove one and is dangerous.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kubechat_lab.policy import classify
 from tests.plugins.sandbox import kjson, kubectl, scratch_namespace
+from tests.server._cluster import cluster_settings  # noqa: F401 (kubechat_settings)
 from tests.server.conftest import Api
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
-
-
-@pytest.fixture
-def kubechat_settings(sandbox: Any, audit_db: Any, api_key_file: Path) -> dict[str, Any]:
-    return {
-        "audit_dsn": audit_db.app_dsn,
-        "audit_dsn_env": "",
-        "kubeconfig": str(sandbox.kubeconfig),
-        "openai_api_key_file": str(api_key_file),
-        "request_timeout": 20.0,
-    }
 
 
 async def _level(api: Api, command: str) -> tuple[str, list[str]]:

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from kubechat_lab.errors import ClusterError, ServiceError
 from kubechat_lab.kernel._errors import error_from_reply
+from tests.server._cluster import cluster_settings  # noqa: F401 (kubechat_settings)
 from tests.server.conftest import Api
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
-
-
-@pytest.fixture
-def kubechat_settings(sandbox: Any, audit_db: Any, api_key_file: Path) -> dict[str, Any]:
-    return {
-        "audit_dsn": audit_db.app_dsn,
-        "audit_dsn_env": "",
-        "kubeconfig": str(sandbox.kubeconfig),
-        "openai_api_key_file": str(api_key_file),
-        "request_timeout": 20.0,
-    }
 
 
 async def test_a_missing_object_and_a_missing_proposal_have_their_own_reasons(api: Api) -> None:
