@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kubechat_lab.command import ResourceTable
+from kubechat_lab.command import DEFAULT_RESOURCES, ResourceTable
 from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.fields import field_path
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES
 from kubechat_lab.translate.rules.scan import Scan
 from kubechat_lab.translate.rules.shapes import shape_output
@@ -225,8 +226,9 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             draft.assumptions.append(f"the pods of {owner} {names[0]} carry the label {label}")
             names = []
             draft.resources[:] = ["pods"]
-    if draft.resources[:2] == ["endpoints", "services"] and names:
+    if sorted(draft.resources[:2]) == ["endpoints", "services"] and names:
         draft.resources[:] = ["endpoints"]  # a service's endpoints share its name
+        resource = "endpoints"
     fields = phase_fields(draft, resource)
     if "events" in draft.resources and len(draft.resources) > 1 or (
         resource == "events" and names
@@ -260,6 +262,12 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     shaped = shape_output(draft, resource)
     if shaped and (names or "columns" in draft.extra):
         draft.output = shaped
+    elif shaped and draft.extra.get("field") == "resources":
+        # "memory limits of the pods in shop": one row per object, its containers' resources
+        draft.output = "custom-columns=NAME:.metadata.name,RESOURCES:" + shaped[10:-1]
+    elif draft.extra.get("field") == "resources":
+        raise CantTranslateError(f"{resource} have no containers' requests or limits",
+                                 "name a pod or a workload: 'memory limits of pod NAME'")
     output = draft.output or ("yaml" if draft.output_hint and names else None)
     if output:
         argv += ["-o", output]
@@ -333,25 +341,64 @@ def _build_top(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     return argv
 
 
-def _field_path_word(scan: Scan, draft: Draft) -> str | None:
-    """Return the field path a question names: ``spec.strategy``, or ``concurrencyPolicy``."""
+#: Words naming a kind (a field's owner that is the kind itself adds nothing).
+_KIND_WORDS = frozenset(word for info in DEFAULT_RESOURCES
+                        for word in (info.plural, info.singular, *info.short_names))
+
+
+def _field_candidates(scan: Scan) -> list[tuple[tuple[int, ...], tuple[str, ...]]]:
+    """Return ``(token indices, field words)`` a question may name a field by, best first.
+
+    A camelCase word as typed (``concurrencyPolicy``), then an owner and its field ("a
+    container's resources", "the pod spec's tolerations"), then one word ("strategy").
+    """
+    free = [i for i in scan.free() if re.fullmatch(r"[a-z][a-z0-9]{2,}", scan.words[i])
+            and scan.words[i] not in FILLERS and scan.words[i] not in _KIND_WORDS]
+    Candidate = tuple[tuple[int, ...], tuple[str, ...]]
+    camel: list[Candidate] = [((i,), (scan.orig[i],)) for i in free
+             if re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", scan.orig[i])]
+    pairs: list[Candidate] = [((i, i + 1), (scan.words[i], scan.words[i + 1]))
+                              for i in free if i + 1 in free]
+    return camel + pairs + [((i,), (scan.words[i],)) for i in free
+                            if scan.words[i] not in NOT_NAMES]
+
+
+def _field_path_word(scan: Scan, draft: Draft, table: ResourceTable, resource: str) -> str | None:
+    """Return the field path a question names (``spec.strategy``), checked against the kind.
+
+    Raises
+    ------
+    CantTranslateError
+        When the question names a field the kind does not have (no path is guessed).
+    """
     for index in range(len(scan.words)):
         word = scan.orig[index]
-        if word in ("spec", "status") and index + 1 < len(scan.words) and not scan.used[
-                index + 1] and re.fullmatch(r"[a-z][a-zA-Z]+", scan.orig[index + 1]) and (
-                scan.words[index + 1] not in NOT_NAMES | FILLERS):
-            scan.take_token(index)
-            scan.take_token(index + 1)
-            return f"{word}.{scan.orig[index + 1]}"  # "the pod spec's tolerations"
-        if re.fullmatch(r"(?:spec|status|metadata)(?:\.[a-zA-Z][a-zA-Z0-9]*)*", word):
+        if re.fullmatch(r"(?:spec|status|metadata)(?:\.[a-zA-Z][a-zA-Z0-9]*)*", word) and (
+                index + 1 == len(scan.words) or not scan.is_name(scan.words[index + 1])
+                or scan.used[index + 1]):
             scan.take_token(index)
             if draft.names and draft.names[-1] == word.lower():
                 draft.names.pop()
             return word
-        if not scan.used[index] and re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", word):
-            scan.take_token(index)
-            return f"spec.{word}"  # a camelCase field: one of the spec's, as people ask
-    return None
+    candidates = _field_candidates(scan)
+    # explain takes no object name: "explain the deployment strategy" names a field
+    candidates += [((), (name,)) for name in draft.names if re.fullmatch(r"[a-z]+", name)]
+    found = table.lookup(resource)
+    if not candidates or found is None:
+        return None
+    for indices, words in candidates:
+        path = field_path(found[1].kind, found[1].version, words)
+        if path is not None:
+            for index in indices:
+                scan.take_token(index)
+            if not indices:
+                draft.names.remove(words[0])
+            return path
+    asked = " ".join(candidates[0][1])
+    raise CantTranslateError(
+        f"{resource} have no field {asked!r} that kubechat knows of",
+        f"'explain {resource}' lists its fields; 'explain {resource}.spec --recursive' all of "
+        "them")
 
 
 def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
@@ -366,13 +413,18 @@ def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             if word in draft.names:
                 draft.names.remove(word)
             break
+    recursive = list(scan.finditer(r"\b(?:recursive(?:ly)?|all (?:the )?fields|every field)\b"))
+    for each in recursive:
+        scan.take(each)
     if path is None:
-        resource = one_resource(draft, None, "no resource named",
-                                 "'explain deployments' or 'explain pod.spec.containers'")
-        field = _field_path_word(scan, draft)
+        # a container's fields live in a pod's spec (and in every pod template)
+        default = "pods" if scan.has(r"\bcontainers?\b") else None
+        resource = one_resource(draft, default, "no resource named",
+                                "'explain deployments' or 'explain pod.spec.containers'")
+        field = _field_path_word(scan, draft, table, resource)
         path = f"{resource}.{field}" if field else resource
     argv = ["explain", path]
-    if scan.has(r"\b(?:recursive(?:ly)?|all (?:the )?fields|every field)\b"):
+    if recursive:
         argv.append("--recursive")
     return argv
 

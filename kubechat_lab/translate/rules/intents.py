@@ -212,8 +212,10 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "explain",
-        r"\bexplain\b|^(?:what|which) (?:is|are) (?:a |an |the )?(?:kubernetes )?\S+$"
-        r"|\bfields? (?:of|in|does|on)\b|\bschema (?:of|for)\b|\bdocumentation (?:of|for|on)\b"
+        r"\bexplain(?:ed)?\b|^(?:what|which) (?:is|are) (?:a |an |the )?(?:kubernetes )?\S+$"
+        r"|\bfields? (?:of|in|does|on|under)\b|\bschema (?:of|for)\b"
+        r"|\bdocumentation (?:of|for|on)\b"
+        r"|\bwhat (?:does|do) \S+ (?:on|in|of|for) (?:a |an |the )?\S+ (?:do|mean)\b"
         r"|\bdocs (?:of|for|on)\b|\bwhat does (?:a |an )?\S+ (?:look like|contain|mean)\b",
     ),
     (

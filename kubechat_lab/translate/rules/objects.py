@@ -104,7 +104,7 @@ def find_objects(
                 break
             if name in words or not scan.is_name(name) or not (
                     scan.is_written_name(after) or ctx.locate(name)
-                    or (not plural and _opens_name_slot(scan, index))):
+                    or (not plural and name not in FILLERS and _opens_name_slot(scan, index))):
                 break  # an ordinary word after a kind is no name ("jobs hanging")
             draft.names.append(name)
             scan.take_token(after)
@@ -138,7 +138,7 @@ def find_objects(
 
 
 #: Words after which a singular kind opens kubectl's own NAME slot ("describe deployment cart").
-_SLOT_OPENERS = _DETERMINERS | frozenset(
+_SLOT_OPENERS = frozenset(
     "of for about on to a an describe get show list display print inspect view check explain "
     "logs log tail watch status history down up from is in".split())
 
@@ -146,12 +146,17 @@ _SLOT_OPENERS = _DETERMINERS | frozenset(
 def _opens_name_slot(scan: Scan, index: int) -> bool:
     """Return True when the kind word at ``index`` is the object of the verb, in kubectl order.
 
-    "scale deployment cart in orders": the word after the kind is its name. "the last deploy
-    broke the page": it is not (the kind word is not the verb's object).
+    "scale deployment cart in orders", "describe the pod web": the word after the kind is its
+    name. "the last deploy broke the page", "does that service even exist": it is not (the
+    kind word is not the verb's object).
     """
     if index == 0:
         return True
     previous = scan.words[index - 1]
+    if previous in _DETERMINERS:  # "delete the statefulset db", not "does that service even"
+        if index == 1:
+            return False
+        previous = scan.words[index - 2]
     return previous in _SLOT_OPENERS or previous in WRITE_WORDS
 
 
@@ -216,12 +221,36 @@ def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[
     return False
 
 
+#: A Service's cluster DNS name: ``NAME.NAMESPACE.svc`` with the cluster domain or not.
+_SERVICE_DNS = re.compile(r"\b([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)\.svc(?:\.[a-z0-9.-]+)?\b")
+
+
 def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
-    """Use the one inventory object a pasted message names, when the question names none."""
+    """Use the one inventory object a pasted message names, when the question names none.
+
+    A Service's DNS name in the message (``postgres.data.svc.cluster.local``) names that
+    Service in that namespace, when the inventory has it.
+    """
+    services = {(match.group(1), match.group(2)) for text in (*scan.evidence, scan.told)
+                for match in _SERVICE_DNS.finditer(text.lower())
+                if ("services", match.group(2)) in ctx.locate(match.group(1))}
+    if len(services) == 1 and draft.resources in ([], ["services"]):
+        name, namespace = services.pop()
+        draft.resources[:] = ["services"]
+        draft.names.append(name)
+        if draft.namespace is None and not draft.all_namespaces:
+            draft.namespace = namespace
+        draft.assumptions.append(f"service {name} in {namespace}: the DNS name the pasted "
+                                 "message looks up")
+        return True
     found = {word for text in scan.evidence
              for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text.lower())
              if ctx.locate(word) and not ctx.knows_namespace(word)
              and scan.is_name(word, strict=True)}  # "API" in a message is no object name
+    # what the person told in their own words names objects as they say them ("checkout")
+    found |= {word for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", scan.told.lower())
+              if ctx.locate(word) and not ctx.knows_namespace(word) and scan.is_name(word)
+              and word not in FILLERS}
     if len(found) != 1:
         return False
     name = found.pop()
@@ -338,7 +367,9 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
     found = ctx.resources.lookup(resource)
     if (found is not None and not found[1].namespaced) or draft.namespace:
         return
-    spaces = sorted({ns for _, ns in ctx.locate(name, resource)})
+    # a Service's Endpoints share its name and namespace (the inventory lists the Service)
+    spaces = sorted({ns for _, ns in ctx.locate(
+        name, "services" if resource == "endpoints" else resource)})
     if len(spaces) == 1:
         draft.namespace = spaces[0]
         draft.assumptions.append(

@@ -197,6 +197,12 @@ def extract_output(scan: Scan, draft: Draft) -> None:
         if match:
             draft.output_hint = True
             scan.take(match)
+    if draft.output is None:
+        # parts of a spec only the whole object shows: "does it mount anything at /models"
+        for match in list(scan.finditer(r"\b(?:volume ?mounts?|mount(?:s|ed|ing)?|volumes?)"
+                                        r"(?: anything)?(?: (?:at|under) \S+)?")):
+            draft.output_hint = True
+            scan.take(match)
     match = scan.search(r"\b(?:show|showing|with|including|display|and|plus) (?:their |the |"
                         r"all |its )?labels\b(?! \S*=)")
     if match:

@@ -64,7 +64,7 @@ from kubechat_lab.translate.rules.phrases import (
     extract_namespaces,
     extract_output,
 )
-from kubechat_lab.translate.rules.scan import Scan, rx
+from kubechat_lab.translate.rules.scan import Scan, rx, split_evidence, split_narrative
 from kubechat_lab.translate.rules.shapes import extract_grouping, extract_shapes
 from kubechat_lab.translate.rules.spelling import correct_spelling
 from kubechat_lab.translate.rules.write_values import pre_extract
@@ -101,8 +101,11 @@ _WHO_MAY = (r"\bwho (?:else )?(?:can|could|may|might|is allowed|are allowed|is p
             r"access|rights))\b")
 
 
-def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
+def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft, Scan]:
     """Read ``question`` into a :class:`Draft` (nothing is built yet).
+
+    ``told`` is what the person said happened before asking (see :func:`understand`): it is
+    evidence, like a pasted message, never part of the request.
 
     Raises
     ------
@@ -121,6 +124,10 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     words = resource_words(ctx.resources)
     draft = Draft()
     draft.assumptions.extend(fixes)
+    if told:
+        scan.told, pasted = split_evidence(told)
+        scan.evidence.extend(pasted)
+        draft.assumptions.append(f"{told!r} read as what happened, not as the request")
     dry_run = scan.search(_DRY_RUN)
     if dry_run:
         # "what would scaling frontend to 5 look like? dry run only": the write, previewed
@@ -211,6 +218,22 @@ def read(question: str, ctx: TranslationContext) -> tuple[Draft, Scan]:
     return draft, scan
 
 
+#: Words after which a verb is a noun ("the last deploy", "a restart", "that rollout").
+_NOUN_MARKERS = frozenset("the a an this that last latest previous recent new my our your its "
+                          "their".split())
+
+
+def _asks_change(words: list[str]) -> bool:
+    """Return True when ``words`` ask for a change: a write verb, not a noun or a report.
+
+    "the last deploy broke the page" (a noun after a determiner) and "it restarted twice" (a
+    report of the past) ask for nothing.
+    """
+    return any(word in WRITE_WORDS and not word.endswith("ed")
+               and (index == 0 or words[index - 1] not in _NOUN_MARKERS)
+               for index, word in enumerate(words))
+
+
 def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
     """Take the clauses after a write's own clause that ask for nothing of their own.
 
@@ -223,10 +246,9 @@ def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
     for first, end in scan.clauses():
         if first <= request:
             continue
-        words = scan.words[first:end]
         names = any(scan.is_written_name(i) or ctx.locate(scan.words[i])
                     or ctx.knows_namespace(scan.words[i]) for i in range(first, end))
-        if not names and not any(w in WRITE_WORDS for w in words) and not any(
+        if not names and not _asks_change(scan.words[first:end]) and not any(
                 scan.used[first:end]):
             scan.set_aside(first, end)
 
@@ -409,14 +431,28 @@ def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] |
 def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]]:
     """Return the draft and the kubectl arguments (without ``kubectl``) for ``question``.
 
-    A follow-up of the previous turn (``ctx.previous``) is read against it.
+    A follow-up of the previous turn (``ctx.previous``) is read against it. "What I saw, then
+    what I ask" (:func:`~kubechat_lab.translate.rules.scan.split_narrative`) is read as the
+    question alone, the narrative as evidence, when the narrative asks for no change and the
+    question alone is understood; otherwise the whole text is read.
 
     Raises
     ------
     CantTranslateError
         When the rules cannot map the question; its ``hint`` says what to try.
     """
-    draft, scan = read(question, ctx)
+    parts = split_narrative(question)
+    if parts is not None and not _asks_change(Scan(parts[0]).words):
+        try:
+            return _understand(parts[1], ctx, parts[0])
+        except CantTranslateError:
+            pass
+    return _understand(question, ctx)
+
+
+def _understand(question: str, ctx: TranslationContext,
+                told: str = "") -> tuple[Draft, list[str]]:
+    draft, scan = read(question, ctx, told)
     if ctx.previous is not None and is_followup(scan, ctx, resource_words(ctx.resources)):
         argv = _follow_up(draft, scan, ctx)
         if argv is not None:

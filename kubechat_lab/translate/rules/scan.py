@@ -51,6 +51,34 @@ def split_evidence(text: str) -> tuple[str, list[str]]:
     return text, evidence
 
 
+#: Words a question opens with: "are the api pods healthy?", "does that service exist".
+_ASKING = frozenset("what whats which where when how is are does do did has have can could "
+                    "any was were".split())
+#: Where a sentence or a clause ends and another may begin.
+_SEPARATOR = re.compile(r"([.!?;:]+|(?<=\s)--?|,)\s+")
+
+
+def split_narrative(text: str) -> tuple[str, str] | None:
+    """Split "what I saw, then what I ask" into ``(narrative, question)``; None when not so.
+
+    "postgres-1 got OOMKilled (exit code 137), what memory limits does it have": the first
+    part tells what happened, the last clause asks. Only when that last clause opens like a
+    question and the narrative does not (two questions are one request each, not one).
+    """
+    blanked, _ = split_evidence(text)
+    for found in reversed(list(_SEPARATOR.finditer(blanked))):
+        question = blanked[found.end():].strip()
+        narrative = text[:found.start(1)].strip()
+        opening = TOKEN_RE.findall(question.lower())[:1]
+        if not opening or opening[0].replace("'", "") not in _ASKING:
+            continue
+        first = TOKEN_RE.findall(blanked[:found.start()].lower())[:1]
+        if not first or first[0].replace("'", "") in _ASKING or "?" in blanked[:found.start()]:
+            return None
+        return narrative, text[found.end():].strip()
+    return None
+
+
 class Scan:
     """The tokens of one question and what has been taken from them.
 
@@ -61,7 +89,7 @@ class Scan:
     """
 
     __slots__ = ("aside", "breaks", "evidence", "live", "orig", "quoted", "question", "seen",
-                 "starts", "text", "used", "words")
+                 "starts", "text", "told", "used", "words")
 
     def __init__(self, question: str) -> None:
         self.question = question
@@ -71,6 +99,8 @@ class Scan:
         rewritten, evidence = split_evidence(rewritten)
         #: Quoted text of several words (a pasted error or log line): evidence, never a request.
         self.evidence = evidence
+        #: What the person said happened before the question (their words, not a paste).
+        self.told = ""
         quoted_at = {found.start(2) for found in _QUOTED.finditer(rewritten)}
         orig: list[str] = []
         breaks: set[int] = set()

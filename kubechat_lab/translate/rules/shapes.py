@@ -33,6 +33,8 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("grace", r"\b(?:termination )?grace ?period\b|\bhow long\b|\bbefore (?:it is |it gets |"
               r"getting )?(?:force |forcibly |hard )?killed\b|\bforce killed\b", False),
     ("restarts", r"\brestart count\b", True),
+    ("resources", r"\b(?:(?:cpu|memory|mem|ram|resource) )?(?:limits?|requests)"
+                  r"(?: (?:and|&|/) (?:limits?|requests))?\b", False),
     ("ready-replicas", r"\breplicas? (?:are |is )?ready\b|\bready replicas\b", True),
 )
 _JUST = (r"\b(?:just|only) (?:the )?(?:value|string|expression|ip|number|field|name|image|"
@@ -176,6 +178,7 @@ def _field_path(field: str, resource: str, spec: str | None) -> str | None:
         "finalizers": ".metadata.finalizers",
         "grace": f"{spec}.terminationGracePeriodSeconds" if spec else None,
         "restarts": ".status.containerStatuses[*].restartCount" if resource == "pods" else None,
+        "resources": f"{spec}.containers[*].resources" if spec else None,
         "ready-replicas": ".status.readyReplicas" if resource in _WORKLOADS else None,
     }
     return paths.get(field)

@@ -1,0 +1,120 @@
+"""Fields people name, narratives before a question, and kind words that open no name slot.
+
+- A field named in a question ("what does concurrencyPolicy on a cronjob do?", "the fields
+  under a container's resources") becomes the ``kubectl explain`` path the kind really has:
+  generated from the kubernetes client's models and checked by the sandbox's API server; a
+  field no kind has is refused, never given a made-up path.
+- "what I saw, then what I ask": the narrative is evidence (its verbs ask for nothing, its
+  object is what "it" / "those pods" mean); the question is what is translated.
+- Adverbs after "that service" or "the deployment" are never object names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kubernetes.client import models
+
+from kubechat_lab.cluster import ClusterClient, ClusterConfig
+from kubechat_lab.sandbox import demo_grounding
+from kubechat_lab.translate import RulesTranslator, TranslationContext
+from kubechat_lab.translate.rules.account import FILLERS
+from tests.plugins.sandbox import SandboxInfo
+
+RULES = RulesTranslator()
+CTX = TranslationContext.from_dict(demo_grounding())
+#: (kind word, model, plural) for the kinds whose fields the questions name.
+KINDS = (("pod", models.V1PodSpec, "pods"), ("cronjob", models.V1CronJobSpec, "cronjobs"),
+         ("deployment", models.V1DeploymentSpec, "deployments"),
+         ("service", models.V1ServiceSpec, "services"))
+#: camelCase spec fields of each kind, as the client's models name them. Not hostNetwork and
+#: the like (a question naming host access is refused whatever it asks, rules/refusals.py), nor
+#: the three fields that are also other words of the vocabulary (a kind, "cluster ip").
+SPEC_FIELDS = [(word, plural, field) for word, model, plural in KINDS
+               for field in model.attribute_map.values()
+               if re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", field)
+               and not field.startswith("host")
+               and field not in ("serviceAccount", "clusterIP", "clusterIPs")]
+FORMS = ("what does {f} on a {k} do?", "explain {f} of a {k}", "what is the {f} field of a {k}")
+
+
+@pytest.mark.parametrize(("word", "plural", "field"), SPEC_FIELDS)
+def test_a_named_spec_field_is_its_explain_path(word: str, plural: str, field: str) -> None:
+    for form in FORMS:
+        translation = RULES.translate(form.format(f=field, k=word), CTX)
+        assert translation.text == f"kubectl explain {plural}.spec.{field}", form
+
+
+@given(st.from_regex(r"[a-z]{4,8}[A-Z][a-z]{3,8}Zq", fullmatch=True),
+       st.sampled_from([k[0] for k in KINDS]))
+@settings(max_examples=60, deadline=None)
+def test_a_field_no_kind_has_is_refused(field: str, kind: str) -> None:
+    translation = RULES.translate(f"what does {field} on a {kind} do?", CTX)
+    assert translation.command is None, translation.text
+
+
+@pytest.fixture(scope="module")
+def client(sandbox: SandboxInfo) -> Iterator[ClusterClient]:
+    with ClusterClient(ClusterConfig(kubeconfig=str(sandbox.kubeconfig))) as client:
+        yield client
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(("question", "field"), [
+    ("all the fields under a container's resources, recursively", "resources"),
+    ("explain the readinessProbe of a deployment", "readinessProbe"),
+    ("what does the tolerations field in a pod mean", "tolerations"),
+    ("the pod spec's nodeSelector, explained", "nodeSelector"),
+    ("explain the fields of a deployment's strategy", "strategy"),
+    ("what does successfulJobsHistoryLimit on a cronjob do?", "successfulJobsHistoryLimit"),
+])
+def test_explain_paths_are_ones_the_api_server_knows(question: str, field: str,
+                                                     client: ClusterClient) -> None:
+    translation = RULES.translate(question, CTX)
+    assert translation.command is not None, translation.explanation
+    assert translation.command.verb == "explain"
+    result = client.execute(translation.command)  # raises when the server knows no such path
+    assert re.search(rf"\.{field}\b", translation.text), translation.text
+    assert result.status == "ok", (translation.text, result)
+
+
+NARRATIVES = ("{name} keeps timing out since this morning", "{name} got OOMKilled twice",
+              "the last deploy restarted {name} and deleted a configmap",
+              "{name} logs say `connection refused: retry later`")
+
+
+@pytest.mark.parametrize("narrative", NARRATIVES)
+@pytest.mark.parametrize("question", ("are those pods healthy?", "what's going on with its pods",
+                                      "which node are its pods on?"))
+def test_a_narrative_is_evidence_and_the_question_is_translated(narrative: str,
+                                                                question: str) -> None:
+    text = f"{narrative.format(name='checkout')}, {question}"
+    translation = RULES.translate(text, CTX)
+    command = translation.command
+    assert command is not None, (text, translation.explanation)
+    assert not command.is_write, (text, translation.text)  # its verbs ask for nothing
+    assert command.namespace == "shop" and "app=checkout" in translation.text, translation.text
+
+
+def test_a_narrative_that_asks_for_a_change_is_not_set_aside() -> None:
+    # "restart checkout" is a request even when a question follows: never read as evidence
+    translation = RULES.translate("restart checkout, is that ok?", CTX)
+    assert not (translation.command is not None and not translation.command.is_write)
+
+
+def test_a_service_dns_name_in_a_message_names_that_service() -> None:
+    translation = RULES.translate("api logs `lookup postgres.data.svc.cluster.local: no such "
+                                  "host` -- does that service exist?", CTX)
+    assert translation.text == "kubectl get services postgres -n data"
+
+
+@pytest.mark.parametrize("filler", sorted(w for w in FILLERS if w.isalpha()))
+def test_an_adverb_after_a_kind_is_no_name(filler: str) -> None:
+    for form in ("does that service {w} exist", "is the deployment {w} running"):
+        translation = RULES.translate(form.format(w=filler), CTX)
+        command = translation.command
+        assert command is None or filler not in command.names, (form, translation.text)
