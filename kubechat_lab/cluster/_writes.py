@@ -5,6 +5,7 @@ Also delete by name. Each planned operation carries the live object it changes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -266,15 +267,43 @@ def _set_image(ctx: Context, cmd: Command) -> list[Op]:
 
 
 def _set_env(ctx: Context, cmd: Command) -> list[Op]:
-    sets, removes = _key_values((*cmd.args, *cmd.flag_values("env")), "env var")
+    referenced = _env_from(ctx, cmd)
+    given = (*cmd.args, *cmd.flag_values("env"))
+    sets, removes = _key_values(given, "env var") if given or not referenced else ({}, [])
 
     def build(container: dict[str, Any], _: dict[str, Any]) -> dict[str, Any] | None:
         env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sets.items()]
+        env += referenced
         live = {e["name"] for e in container.get("env") or ()}
         env += [{"name": k, "$patch": "delete"} for k in removes if k in live]
         return {"env": env} if env else None
 
     return _containers_patch(ctx, cmd, "env-set", build)
+
+
+def _env_from(ctx: Context, cmd: Command) -> list[dict[str, Any]]:
+    """``--from=secret/NAME`` (or configmap): one variable per key, referenced, as kubectl does.
+
+    The keys are read from the object (``--keys`` picks some); the values never are: each
+    variable is a ``secretKeyRef`` / ``configMapKeyRef``, so no secret value enters the patch,
+    the plan or the audit.
+    """
+    source = cmd.flag("from")
+    if not source:
+        return []
+    plural, _, name = source.partition("/")
+    namespace = cmd.namespace or ctx.transport.default_namespace
+    found = ctx.get_object(ctx.discovery.resolve(plural), namespace, name)
+    keys = sorted({*(found.get("data") or {}), *(found.get("binaryData") or {}),
+                   *(found.get("stringData") or {})})
+    wanted = [k for k in (cmd.flag("keys") or "").split(",") if k]
+    missing = sorted(set(wanted) - set(keys))
+    if missing:
+        raise bad_request(f"{source} has no key {', '.join(missing)}; its keys are "
+                          f"{', '.join(keys) or 'none'}")
+    ref = "secretKeyRef" if plural == "secrets" else "configMapKeyRef"
+    return [{"name": re.sub(r"[^A-Za-z0-9_]", "_", key).upper(),
+             "valueFrom": {ref: {"name": name, "key": key}}} for key in wanted or keys]
 
 
 def _quantities(text: str | None, flag: str) -> dict[str, str]:

@@ -91,6 +91,22 @@ def test_set_image_env_resources(run: Runner, sandbox: SandboxInfo, scratch: str
     wait_rollout(sandbox, scratch, web)
 
 
+def test_set_env_from_a_secret_references_its_keys(run: Runner, sandbox: SandboxInfo,
+                                                   scratch: str, web: str) -> None:
+    kubectl(sandbox, "create", "secret", "generic", "db-creds", "-n", scratch,
+            "--from-literal=db-user=app", "--from-literal=password=hunter2")
+    preview = run(f"set env deployment/{web} -n {scratch} --from=secret/db-creds", dry_run=True)
+    assert "hunter2" not in json.dumps(preview.records()) + (preview.diff or "")
+    run(f"set env deployment/{web} -n {scratch} --from=secret/db-creds --keys=password")
+    env = deploy(sandbox, scratch)["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {
+        "name": "db-creds", "key": "password"}}} in env
+    assert not any(e["name"] == "DB_USER" for e in env)  # --keys picked one
+    with pytest.raises(ClusterError, match="no key nope"):
+        run(f"set env deployment/{web} -n {scratch} --from=secret/db-creds --keys=nope")
+    wait_rollout(sandbox, scratch, web)
+
+
 def test_rollout_restart_history_undo_pause_resume(run: Runner, sandbox: SandboxInfo,
                                                    scratch: str, web: str) -> None:
     run(f"set image deployment/{web} -n {scratch} app=nginx:1.29")

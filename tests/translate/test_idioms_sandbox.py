@@ -50,6 +50,15 @@ FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
                              ""),
     "evacuate": (("evacuate kwok-worker-3", "drain kwok-worker-3 for maintenance"),
                  "kubectl drain kwok-worker-3 --ignore-daemonsets"),
+    "env from a secret": (("let fraud-detector pick up api-credentials as env vars",
+                           "load the api-credentials secret into fraud-detector as environment "
+                           "variables", "small change: expose api-credentials to fraud-detector "
+                           "as env vars"),
+                          "kubectl set env deployment/fraud-detector -n payments "
+                          "--from=secret/api-credentials"),
+    "set a variable": (("set env LOG_LEVEL=debug on checkout",
+                        "set the environment variable LOG_LEVEL=debug on the checkout deployment"),
+                       "kubectl set env deployment/checkout -n shop LOG_LEVEL=debug"),
 }
 
 
@@ -82,6 +91,19 @@ FAMILIES.update({
     "one fewer": (("scale postgres down by 1", "one fewer postgres replica"), ""),
     "ship a tag": (("ship checkout 9.9.9", "deploy checkout version 9.9.9"), ""),
 })
+
+
+@pytest.mark.parametrize("question", ("what env vars does checkout have",
+                                      "show the environment variables of the checkout deployment",
+                                      "env of checkout"))
+def test_env_vars_asked_about_are_listed_not_set(
+        question: str, grounded: tuple[ClusterClient, TranslationContext]) -> None:
+    client, ctx = grounded
+    command = RulesTranslator().translate(question, ctx).command
+    assert command is not None and not command.is_write, question
+    assert same_command(command, parse("kubectl set env deployment/checkout -n shop --list",
+                                       resources=ctx.resources))
+    assert client.execute(command).status == "ok"  # the API server answers the read
 
 
 @pytest.fixture(scope="module")

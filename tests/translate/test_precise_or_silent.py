@@ -24,6 +24,7 @@ from kubechat_lab.translate.rules.account import (
 )
 from kubechat_lab.translate.rules.intents import INTENT_PATTERNS, WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
+from kubechat_lab.translate.rules.refusals import find_refusals
 from kubechat_lab.translate.rules.spelling import correct_spelling
 
 RULES = RulesTranslator()
@@ -86,8 +87,9 @@ def _vocabulary() -> frozenset[str]:
 
 def _unknown(word: str) -> bool:
     """Not English nor known in any inflection, and not a typo the translator would correct
-    (a correction is shown, not guessed)."""
-    return not set(_forms(word)) & _vocabulary() and not correct_spelling(word, CTX)[1]
+    (a correction is shown, not guessed), nor a word a refusal rule reads."""
+    return (not set(_forms(word)) & _vocabulary() and not correct_spelling(word, CTX)[1]
+            and not find_refusals(word))  # "escalat...": a refusal's own stem is no unknown verb
 
 
 _MADE_UP = st.text(alphabet=string.ascii_lowercase, min_size=7, max_size=11).filter(_unknown)

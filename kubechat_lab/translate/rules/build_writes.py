@@ -158,6 +158,26 @@ def _build_set_image(draft: Draft, scan: Scan, table: ResourceTable) -> list[str
             f"{container}={image}"]
 
 
+def _build_set_env(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    resource = one_resource(draft, "deployments", "", "")
+    names = _names(draft, resource, "'set env LOG_LEVEL=debug on deployment web'")
+    changes = draft.extra.get("env", "").split()
+    source = draft.extra.get("env-from")
+    if not changes and not source:
+        raise CantTranslateError("no variable or source given",
+                                 "'set env LOG_LEVEL=debug on deployment web' or 'load secret "
+                                 "api-keys into web as env vars'")
+    return ["set", "env", *_typed(resource, names), *scope(draft, table, resource), *changes,
+            *([f"--from={source}"] if source else [])]
+
+
+def _build_env_list(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    """``set env --list``: the read form of the env verb ("what env vars does web have")."""
+    resource = one_resource(draft, "deployments", "", "")
+    names = _names(draft, resource, "'env vars of deployment web'")
+    return ["set", "env", *_typed(resource, names), *scope(draft, table, resource), "--list"]
+
+
 def _build_delete(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     resource = one_resource(draft, "pods" if draft.names else None, "no resource named",
                             "'delete pod web-1 in shop' or 'delete failed pods in shop'")
@@ -292,6 +312,8 @@ WRITE_BUILDERS: dict[str, Builder] = {
     "annotate": _build_label,
     "unannotate": _build_label,
     "set-image": _build_set_image,
+    "set-env": _build_set_env,
+    "env": _build_env_list,
     "delete": _build_delete,
     "create": _build_create,
     "create-job": _build_create,

@@ -191,6 +191,18 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     ("drain", r"\bdrain\b|\bevacuate\b|\bmove (?:all )?(?:the )?(?:pods|workloads) off\b"),
     (
+        "set-env",
+        r"\bset (?:the |an? )?env(?:ironment)?(?:[- ]?(?:vars?|variables?))?\b"
+        r"|\b(?:pick up|load|inject|expose|pass|add|put|set)\b.{0,60}"
+        r"\bas (?:an? )?env(?:ironment)?[- ]?(?:vars?|variables?)\b"
+        r"|\benv(?:ironment)?[- ]?(?:vars?|variables?)? (?:from|=)\b"
+        r"|\b(?:set|add|put) (?:the )?env(?:ironment)?[- ]?(?:vars?|variables?)\b",
+    ),
+    (
+        "env",
+        r"\benv(?:ironment)?[- ]?(?:vars?|variables?)\b|\benv\b",
+    ),
+    (
         "set-image",
         r"\b(?:set|update|change|upgrade|bump|switch|swap|replace|point|move|roll)\b.{0,60}"
         r"\bimage\b|\bimage\b.{0,60} to \S+[:@/]\S*|\bupgrade\b.{0,60} to \S+:\S+"
@@ -270,7 +282,7 @@ WRITE_INTENTS: frozenset[str] = frozenset(
     {
         "delete", "scale", "rollout-restart", "rollout-undo", "rollout-pause", "rollout-resume",
         "cordon", "uncordon", "drain", "taint", "untaint", "label", "unlabel", "annotate",
-        "unannotate", "set-image", "create", "create-job", "set-key",
+        "unannotate", "set-image", "set-env", "create", "create-job", "set-key",
     }
 )
 # "why was it scaled down", "who deleted the pod": a question about a past change is a read.

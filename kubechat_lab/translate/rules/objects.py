@@ -29,7 +29,8 @@ _DETERMINERS = frozenset({"the", "my", "our", "this", "that", "your", "its", "th
 NEEDS_NAME = frozenset(
     {
         "describe", "logs", "delete", "scale", "cordon", "uncordon", "drain", "taint", "untaint",
-        "label", "unlabel", "annotate", "unannotate", "set-image", "create", "rollout-restart",
+        "label", "unlabel", "annotate", "unannotate", "set-image", "set-env", "env", "create",
+        "rollout-restart",
         "rollout-undo", "rollout-history", "rollout-status", "rollout-pause", "rollout-resume",
         *FORBIDDEN_INTENTS,
     }
@@ -39,6 +40,8 @@ _KIND_PREFERENCE: dict[str, tuple[str, ...]] = {
     "logs": ("pods", "deployments", "statefulsets", "daemonsets", "jobs"),
     "scale": ("deployments", "statefulsets", "replicasets"),
     "set-image": ("deployments", "statefulsets", "daemonsets"),
+    "set-env": ("deployments", "statefulsets", "daemonsets"),
+    "env": ("deployments", "statefulsets", "daemonsets", "pods"),
     "cordon": ("nodes",),
     "uncordon": ("nodes",),
     "drain": ("nodes",),
@@ -204,21 +207,34 @@ def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[
     if not draft.resources or not ctx.inventory:
         return False
     kind = draft.resources[0]
-    for index in free:
-        word = scan.words[index]
-        if word in NOT_NAMES or word in FILLERS or len(word) < 3:
+    # one word, or two written apart that the name writes as one ("front end": frontend)
+    spans = [(index,) for index in free] + [(i, i + 1) for i in free if i + 1 in free]
+    for span in spans:
+        word = "".join(scan.words[i] for i in span)
+        if len(span) == 1 and (word in NOT_NAMES or word in FILLERS) or len(word) < 3:
             continue
-        hits = {name for ns, name in ctx.inventory.get(kind, ())
-                if word in name.split("-")[1:] and name != word
-                and (draft.namespace is None or ns == draft.namespace)}
-        if len(hits) == 1:
-            name = hits.pop()
+        name = _one_with_segment(word, kind, draft.namespace, ctx, first=len(span) > 1)
+        if name is not None:
             draft.names.append(name)
-            scan.take_token(index)
-            draft.assumptions.append(f"{word!r} read as {kind[:-1]} {name}, the only one "
-                                     "with that in its name")
+            for index in span:
+                scan.take_token(index)
+            draft.assumptions.append(f"{' '.join(scan.words[i] for i in span)!r} read as "
+                                     f"{kind[:-1]} {name}, the only one with that in its name")
             return True
     return False
+
+
+def _one_with_segment(word: str, kind: str, namespace: str | None, ctx: TranslationContext,
+                      *, first: bool) -> str | None:
+    """Return the one ``kind`` object with ``word`` as a dash-separated part of its name.
+
+    The first part counts only when ``first`` (it is usually another object's name: the
+    ``checkout`` in ``checkout-config`` is the Deployment's).
+    """
+    hits = {name for ns, name in ctx.inventory.get(kind, ())
+            if word in name.split("-")[0 if first else 1:] and name != word
+            and (namespace is None or ns == namespace)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 #: A Service's cluster DNS name: ``NAME.NAMESPACE.svc`` with the cluster domain or not.
@@ -364,6 +380,13 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
             draft.namespace = spaces[0]
             draft.assumptions.append(f"namespace {spaces[0]!r}: where {name!r} is")
         return
+    if ctx.inventory.get(resource) and not ctx.locate(name, resource):
+        # "the checkout configmap": checkout is the Deployment; its ConfigMap is checkout-config
+        owned = _one_with_segment(name, resource, draft.namespace, ctx, first=True)
+        if owned is not None:
+            draft.names[0] = name = owned
+            draft.assumptions.append(f"{draft.names[0]}: the only {resource[:-1]} named "
+                                     f"after {name.split('-')[0]!r}")
     found = ctx.resources.lookup(resource)
     if (found is not None and not found[1].namespaced) or draft.namespace:
         return

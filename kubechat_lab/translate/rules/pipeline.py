@@ -208,6 +208,8 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
             kinds = ", ".join(sorted({kind[:-1] for kind, _ in ctx.locate(strangers[0])}))
             raise CantTranslateError(f"{strangers[0]!r} is a {kinds}, not a node",
                                      f"'{draft.intent} NODE' naming a node")
+    if draft.intent == "set-env" and "env-from" not in draft.extra:
+        _env_source(draft, scan, ctx)
     resolve_inventory(draft, ctx)
     if draft.intent == "scale" and "delta" in draft.extra:
         _relative_count(draft, ctx)
@@ -251,6 +253,29 @@ def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
         if not names and not _asks_change(scan.words[first:end]) and not any(
                 scan.used[first:end]):
             scan.set_aside(first, end)
+
+
+_WORKLOAD_KINDS = frozenset({"deployments", "statefulsets", "daemonsets"})
+
+
+def _env_source(draft: Draft, scan: Scan, ctx: TranslationContext) -> None:
+    """Take the Secret or ConfigMap a workload's variables come from out of the draft's names.
+
+    "let fraud-detector pick up api-credentials as env vars": api-credentials is the Secret
+    (the inventory says so), fraud-detector the workload that gets ``--from=secret/...``.
+    """
+    for index in scan.free():  # "load the X secret into fraud-detector": the workload too
+        if any(kind in _WORKLOAD_KINDS for kind, _ in ctx.locate(scan.words[index])):
+            draft.names.append(scan.words[index])
+            scan.take_token(index)
+    for name in list(draft.names):
+        kinds = [kind for kind, _ in ctx.locate(name) if kind in ("secrets", "configmaps")]
+        if len(kinds) == 1 and len(draft.names) > 1:
+            draft.names.remove(name)
+            draft.extra["env-from"] = f"{kinds[0][:-1]}/{name}"
+            draft.resources[:] = [r for r in draft.resources if r not in ("secrets",
+                                                                          "configmaps")]
+            return
 
 
 def _workload(draft: Draft, ctx: TranslationContext) -> tuple[str, str, str] | None:
@@ -465,6 +490,8 @@ def _understand(question: str, ctx: TranslationContext,
         known |= SYMPTOMS  # "most cpu hungry pods" is a top, whatever verb read it
     if draft.intent not in WRITE_INTENTS:
         known |= asked_about(scan) | FRAME_WORDS
+    else:
+        known |= _CHANGE_WORDS  # "small change: ...": a write restating that it changes
     known |= frozenset(draft.names) | frozenset(n for n in (draft.namespace,) if n)
     unread = unread_condition(scan)
     if unread is not None and draft.intent not in WRITE_INTENTS:
@@ -485,6 +512,9 @@ def _known_words(draft: Draft, ctx: TranslationContext) -> frozenset[str]:
     return (intent_words(intent) if intent else frozenset()) | (NOT_NAMES - WRITE_WORDS) | (
         frozenset(resource_words(ctx.resources)))
 
+
+#: Words that say a request is a change, whatever it changes.
+_CHANGE_WORDS = frozenset("change changes tweak update modify".split())
 
 _DRY_RUN = r"\bdry[- ]?run(?:ning)?(?: only)?\b|--dry-run(?:=server)?\b"
 

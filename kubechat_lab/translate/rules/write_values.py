@@ -101,6 +101,15 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             _take_first(scan, draft, "replicas", (
                 r"\b(?:with )?" + _COUNT + r" (?:replicas?|instances|copies)\b",
             ))
+    elif intent == "set-env":
+        # "set env LOG_LEVEL=debug", "--from=secret/api-credentials": as typed
+        for found in list(scan.finditer(r"(?:^| )([a-z_][a-z0-9_]*)=(\S+)")):
+            key = scan.original(found, 1)
+            draft.extra["env"] = " ".join(
+                filter(None, (draft.extra.get("env"), f"{key}={scan.original(found, 2)}")))
+            scan.take(found)
+        _take_first(scan, draft, "env-from", (
+            r"(?:^| )--from[= ]((?:secret|configmap)/[a-z0-9][a-z0-9.\-]*)",))
     elif intent == "create-job":
         _take_first(scan, draft, "job-name", (
             r"\b(?:call|name) (?:the (?:new )?(?:job|run) |it )([a-z0-9][a-z0-9.\-]*)\b",
