@@ -217,10 +217,10 @@ class KubechatService:
             raise PolicyViolation(msg, rule_id="capability-scope")
 
     def owned(self, principal: Principal, proposal_id: str) -> Proposal:
-        """Return a proposal ``principal`` may see (:meth:`Principal.may_see`).
+        """Return a proposal ``principal`` may see (:meth:`may_see`).
 
-        Its proposer's pages and the owner that made it (a kernel sees its own alone), or an
-        approver's pages.
+        Its proposer's pages and the owner that made it (a kernel sees its own alone), an
+        approver's pages, or for a two-person proposal the pages of its group's members.
 
         Raises
         ------
@@ -407,7 +407,9 @@ class KubechatService:
         PolicyViolation
             Forbidden commands; dangerous ones from a capability or a token-only request;
             warning ones from a capability without the ``approve:warning`` scope; anything
-            from an agent (``origin`` ``mcp``), whatever its capability's scopes.
+            from an agent (``origin`` ``mcp``), whatever its capability's scopes; a two-person
+            proposal from its proposer, from anyone outside its group, or from a capability
+            (:meth:`refuse_two_person`).
         BadRequestError
             A dangerous command without its confirmation text.
         """
