@@ -194,6 +194,7 @@ def make_plan(
         level = Level.FORBIDDEN
         reasons, rule_ids = (reason, *reasons), (BLOCKING_RULE, *rule_ids)
     confirm = confirmation_text(command) if level is Level.DANGEROUS else None
-    two_person = policy.two_person_for(command, level, target.context)
+    two_person = policy.two_person_for(command, level, target.context, context,
+                                       resources=target.resources)
     return Plan(command, target, level, tuple(reasons), tuple(rule_ids), confirm, assumptions,
                 blocking, two_person)

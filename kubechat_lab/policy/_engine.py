@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,23 +53,24 @@ class Policy:
     allowed_registries: tuple[str, ...] = ()
     two_person: tuple[TwoPersonRule, ...] = ()
 
-    def two_person_for(self, command: Command, level: Level, context: str | None
-                       ) -> TwoPersonRule | None:
-        """Return the ``two_person`` entry that covers ``command`` judged ``level`` on ``context``.
+    def two_person_for(self, command: Command, level: Level, kube_context: str | None,
+                       context: PolicyContext | None = None, *,
+                       resources: ResourceTable = DEFAULT_RESOURCES) -> TwoPersonRule | None:
+        """Return the ``two_person`` entry that covers ``command`` judged ``level``.
 
-        The namespaces a command touches are its ``-n``, every namespace for ``-A`` and, for a
-        write to namespaces themselves (``delete ns payments``), the ones it names.
+        ``kube_context`` is the kubeconfig context it runs on. The namespaces it touches are
+        the ones the protected-namespace rules read: its ``-n`` (else ``context``'s
+        namespace), the namespaces of a manifest's objects, the namespaces a write to
+        namespaces names (``delete ns payments``), and every namespace for ``-A``.
         """
         if not self.two_person:
             return None
-        touched: list[str] | None = None
-        if not command.all_namespaces:
-            touched = [command.namespace] if command.namespace else []
-            if command.targets:
-                touched += [name for kind, name in command.targets if kind == "namespaces"]
-            elif command.resources == ("namespaces",):
-                touched += command.names
-        return two_person_rule(self.two_person, level, context, touched)
+        if command.all_namespaces:
+            return two_person_rule(self.two_person, level, kube_context, None)
+        alone = replace(context, observe=None) if context is not None else None
+        facts = facts_of(command, alone, self.protected_namespaces, resources,
+                         self.allowed_registries)
+        return two_person_rule(self.two_person, level, kube_context, facts.namespaces)
 
     def assess(self, command: Command, context: PolicyContext | None = None, *,
                resources: ResourceTable = DEFAULT_RESOURCES) -> Assessment:

@@ -47,8 +47,8 @@ class TwoPersonRule:
         Context name globs (``fnmatch``, case-sensitive); empty: every context.
     namespaces
         Namespace globs; empty: every namespace and cluster-scoped commands too. With
-        globs, a command matches when a namespace it touches matches one: its ``-n``, every
-        namespace for ``-A``, and the namespaces it deletes or writes (``delete ns NAME``).
+        globs, a command matches when a namespace it touches matches one
+        (:meth:`~kubechat_lab.policy.Policy.two_person_for` says which it touches).
     index
         Its position in the file (1-based), for messages.
     """

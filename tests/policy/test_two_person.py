@@ -84,6 +84,20 @@ def test_the_kubeconfig_namespace_counts(policy_file: Path) -> None:
     assert rule is not None and rule.approvers == "payments-leads"
 
 
+def test_a_manifest_s_objects_count_with_their_own_namespaces(policy_file: Path) -> None:
+    target = Target(context="dev", cluster="https://127.0.0.1:1", namespace="default",
+                    user="alice")
+    manifest = ('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":'
+                '"payments"}}')
+    plan = make_plan("kubectl delete -f -", target, policy=load_policy(policy_file),
+                     limits=Limits(), manifest=manifest)
+    assert plan.two_person is not None and plan.two_person.approvers == "payments-leads"
+    elsewhere = manifest.replace('"payments"', '"shop"')
+    plan = make_plan("kubectl delete -f -", target, policy=load_policy(policy_file),
+                     limits=Limits(), manifest=elsewhere)
+    assert plan.two_person is None
+
+
 def test_a_forbidden_command_is_never_sent_for_approval(policy_file: Path) -> None:
     assert judged(policy_file, "delete namespace kube-system", "prod") is None
 
