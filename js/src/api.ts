@@ -13,7 +13,8 @@ import {
   IExecuted,
   IHealth,
   IProposal,
-  IVerifyReport
+  IVerifyReport,
+  IWaitingList
 } from './model';
 
 /** A JSON error reply of the API: `{message, reason}` with its HTTP status. */
@@ -120,6 +121,11 @@ export class KubechatApi {
       'propose',
       context ? { command, context } : { command }
     );
+  }
+
+  /** The proposals waiting for a decision; `forMe`: only the caller's to decide. */
+  waiting(forMe = false): Promise<IWaitingList> {
+    return this.request<IWaitingList>(forMe ? 'proposals?for=me' : 'proposals');
   }
 
   get(id: string): Promise<IProposal> {

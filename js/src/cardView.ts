@@ -26,6 +26,8 @@ export interface ICardView {
   approver?: string;
   /** Whether it is approved on the approval page, never in this page (what the server says). */
   approval_page?: boolean;
+  /** Two-person approval: the group whose member, never the proposer, approves it ('' none). */
+  approvers?: string;
 }
 
 function manifestOf(p: IProposal): string {
@@ -58,6 +60,7 @@ export function cardView(p: IProposal, translation?: ITranslation): ICardView {
         ? preview.message || 'the dry run failed'
         : '',
     confirm: p.confirm || '',
-    approver: p.approver || ''
+    approver: p.approver || '',
+    approvers: p.approvers || ''
   };
 }

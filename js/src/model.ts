@@ -66,6 +66,10 @@ export interface IProposal {
   decided_via?: string | null;
   /** While it waits and is approved only on the approval page (another origin): its link. */
   approval_page?: string | null;
+  /** Two-person approval: the group whose member, never the proposer, approves it. */
+  approvers?: string | null;
+  /** Whether it waits for the caller's decision (the server says, per person). */
+  waiting_for_me?: boolean;
   audit_seqs?: number[];
   error?: string | null;
   /** Set when the command writes Secret values: what a runbook writes instead of them. */
@@ -76,6 +80,16 @@ export interface IProposal {
     question: string | null;
     explanation: string;
   };
+}
+
+/** One item of `GET proposals`: a proposal and what made it (`page:USER`, `kernel:ID`). */
+export interface IWaitingProposal extends IProposal {
+  owner?: string;
+}
+
+/** The reply of `GET proposals` (`?for=me`: only what waits for the caller's decision). */
+export interface IWaitingList {
+  proposals: IWaitingProposal[];
 }
 
 /** The reply of `execute`: the executed proposal with its result. */

@@ -36,6 +36,15 @@ export function confirmLabel(confirm: string): [string, string, string] {
   return ['Type ', confirm, ' to approve this dangerous command'];
 }
 
+/**
+ * Who must approve a two-person proposal (docs/policy.md, "Two-person approval"): a member of
+ * `group` other than its proposer. `proposer` is left out on the proposer's own card.
+ */
+export function twoPersonText(group: string, proposer?: string): string {
+  const who = proposer ? `${proposer} (the proposer)` : 'you';
+  return `needs approval by a member of ${group} other than ${who}`;
+}
+
 /** Who may approve a command of `level`, and where (DESIGN.md section 5, C4). */
 export function approvalHint(level: string, confirm?: string | null): string {
   if (level === 'safe') {

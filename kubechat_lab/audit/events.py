@@ -259,15 +259,25 @@ class ProposedEvent(CommandEvent):
     decision: str | None = None
     outcome: str | None = None
     error_reason: str | None = None
+    #: The group whose member (never the proposer) must approve it (two-person approval).
+    approvers: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApprovedEvent(CommandEvent):
-    """A proposal was approved (by a person, a capability, or the policy for safe reads)."""
+    """A proposal was approved (by a person, a capability, or the policy for safe reads).
+
+    ``proposer`` names who proposed it; under two-person approval ``approvers`` names the
+    group the approver is a member of (docs/policy.md, "Two-person approval").
+    """
 
     kind: ClassVar[EventKind] = EventKind.APPROVED
     level: str
     approver: str
+    #: Who proposed it: with ``approver``, both people of a two-person approval.
+    proposer: str | None = None
+    #: The group the approver was required to belong to (two-person approval).
+    approvers: str | None = None
     decision: str = field(default="approved", init=False)
 
 
@@ -279,6 +289,8 @@ class RejectedEvent(CommandEvent):
     level: str
     approver: str
     reason: str | None = None
+    proposer: str | None = None
+    approvers: str | None = None
     decision: str = field(default="rejected", init=False)
 
 

@@ -215,6 +215,13 @@ def _run_plan(life: Lifecycle, actor: Actor, plan: Plan, *, yes: bool, confirm: 
             approver = "policy:dry-run"
         elif plan.level is Level.SAFE:
             approver = AUTO_SAFE
+        elif plan.approvers is not None:  # two-person approval: never the proposer's own
+            needs = (f"it needs approval by a member of {plan.approvers} other than you "
+                     "(the policy's two_person); propose it through the kubechat server, "
+                     "where they approve it")
+            life.decide(actor, proposal.id, approve=False, approver="policy", via="cli",
+                        reason=f"not approved: {needs}")
+            raise PolicyDenied(_denial(plan) + "; " + needs)
         else:
             authority = (Authority.PERSON if confirm is not None
                          else Authority.WARNING if yes else Authority.NONE)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from kubechat_lab.pipeline._pipeline import Pipeline, Proposed
     from kubechat_lab.pipeline._plan import Plan
 
-__all__ = ["AUTO_SAFE", "Lifecycle", "Outcome", "WatchRefusedError"]
+__all__ = ["AUTO_SAFE", "Lifecycle", "Outcome", "WatchRefusedError", "refuse_self_approval"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,22 @@ Outcome = Callable[[str], None]
 _DECIDABLE = frozenset({State.PROPOSED})
 _RUNNABLE = frozenset({State.APPROVED})
 _RUNNING = frozenset({State.EXECUTING})
+
+
+def refuse_self_approval(proposal: Proposal, approver: str) -> None:
+    """Refuse the proposer's approval of their own two-person proposal.
+
+    Raises
+    ------
+    PolicyViolation
+        ``two-person-self``, naming the group whose other members may approve it.
+    """
+    group = proposal.plan.approvers
+    if group is not None and approver == proposal.user:
+        msg = (f"{proposal.text!r} needs approval by a member of {group} other than its "
+               f"proposer ({proposal.user}); you cannot approve your own proposal: ask "
+               f"another member of {group} (it is in their waiting-for-me list)")
+        raise PolicyViolation(msg, rule_id="two-person-self")
 
 
 class WatchRefusedError(PolicyViolation):
@@ -151,17 +167,25 @@ class Lifecycle:
                via: str, reason: str | None = None) -> Proposal:
         """Approve or reject a proposed proposal: once, audited while the claim is held.
 
+        Under two-person approval (the plan's ``two_person`` entry) the proposer never
+        approves their own proposal, whichever face asks; that the approver belongs to the
+        group is the face's to check (it knows the person's groups).
+
         Raises
         ------
+        PolicyViolation
+            The proposer approving their own two-person proposal (``two-person-self``).
         ProposalConflictError
             It was already decided (by a racing decision too), ran, or expired.
         AuditError
             The decision could not be appended: nothing changed.
         """
         def record(before: Proposal) -> int | None:
+            if approve:
+                refuse_self_approval(before, approver)
             return self._audited(lambda: self.pipeline.record_decision(
                 actor, before.plan, proposal=proposal_id, approved=approve, approver=approver,
-                reason=reason or None))
+                reason=reason or None, proposer=before.user))
 
         to = State.APPROVED if approve else State.REJECTED
         done = self.store.transition(proposal_id, _DECIDABLE, to, record=record,

@@ -241,7 +241,7 @@ class Pipeline:
             question=plan.command.redact(question) if question else question,
             provider=provider, level=plan.level.value,
             reasons=tuple(plan.command.redact(r) for r in plan.reasons), rule_ids=plan.rule_ids,
-            decision="refused" if refused else None))
+            decision="refused" if refused else None, approvers=plan.approvers))
         return Proposed(plan, proposal, seq)
 
     def preview(self, proposed: Proposed) -> Result:
@@ -256,15 +256,17 @@ class Pipeline:
         return self.client(plan.target).dry_run(plan.command)
 
     def record_decision(self, actor: Actor, plan: Plan, *, proposal: str, approved: bool,
-                        approver: str, reason: str | None = None) -> int | None:
-        """Record an approval or a rejection."""
+                        approver: str, reason: str | None = None,
+                        proposer: str | None = None) -> int | None:
+        """Record an approval or a rejection (``proposer``: who proposed it)."""
         where = _where(plan, proposal)
         if approved:
             return self.record(ApprovedEvent(actor=actor, level=plan.level.value,
-                                             approver=approver, **where))
+                                             approver=approver, proposer=proposer,
+                                             approvers=plan.approvers, **where))
         return self.record(RejectedEvent(actor=actor, level=plan.level.value, approver=approver,
                                          reason=plan.command.redact(reason) if reason else None,
-                                         **where))
+                                         proposer=proposer, approvers=plan.approvers, **where))
 
     def record_executing(self, actor: Actor, plan: Plan, *, proposal: str,
                          approver: str | None) -> int | None:

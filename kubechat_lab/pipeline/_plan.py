@@ -14,7 +14,14 @@ from kubechat_lab.pipeline._explicit import (
     explicit_timeout,
 )
 from kubechat_lab.pipeline._target import Target
-from kubechat_lab.policy import Level, Observe, Policy, PolicyContext, confirmation_text
+from kubechat_lab.policy import (
+    Level,
+    Observe,
+    Policy,
+    PolicyContext,
+    TwoPersonRule,
+    confirmation_text,
+)
 
 __all__ = ["Limits", "Plan", "make_plan"]
 
@@ -61,6 +68,9 @@ class Plan:
         The defaults that were made explicit, in words.
     blocking
         Seconds it may block (None: it does not block).
+    two_person
+        The policy's ``two_person`` entry that covers it: a member of its ``approvers`` group
+        other than the proposer must approve (None: the level's usual approval).
     """
 
     command: Command
@@ -71,6 +81,12 @@ class Plan:
     confirm: str | None = None
     assumptions: tuple[str, ...] = ()
     blocking: float | None = None
+    two_person: TwoPersonRule | None = None
+
+    @property
+    def approvers(self) -> str | None:
+        """The group whose member, never the proposer, approves it (None: no such rule)."""
+        return self.two_person.approvers if self.two_person is not None else None
 
     @property
     def text(self) -> str:
@@ -178,5 +194,7 @@ def make_plan(
         level = Level.FORBIDDEN
         reasons, rule_ids = (reason, *reasons), (BLOCKING_RULE, *rule_ids)
     confirm = confirmation_text(command) if level is Level.DANGEROUS else None
+    two_person = policy.two_person_for(command, level, target.context, context,
+                                       resources=target.resources)
     return Plan(command, target, level, tuple(reasons), tuple(rule_ids), confirm, assumptions,
-                blocking)
+                blocking, two_person)

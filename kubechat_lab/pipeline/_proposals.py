@@ -177,6 +177,8 @@ class Proposal:
             "notes": list(self.notes),
             "preview": self.preview,
             "confirm": self.confirm,
+            # two-person approval: a member of this group other than ``user`` approves
+            "approvers": self.plan.approvers,
             "approver": self.approver,
             "decided_via": self.decided_via,
             "audit_seqs": list(self.audit_seqs),

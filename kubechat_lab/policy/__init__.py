@@ -14,6 +14,7 @@ from kubechat_lab.policy._engine import (
 )
 from kubechat_lab.policy._model import Assessment, Level, Observe, PolicyContext
 from kubechat_lab.policy._rules import Rule
+from kubechat_lab.policy._two_person import TwoPersonRule
 
 __all__ = [
     "DEFAULT_POLICY_PATH",
@@ -25,6 +26,7 @@ __all__ = [
     "PolicyError",
     "PolicyViolation",
     "Rule",
+    "TwoPersonRule",
     "assess",
     "classify",
     "confirmation_text",

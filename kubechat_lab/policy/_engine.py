@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from kubechat_lab.errors import PolicyError
 from kubechat_lab.policy._facts import facts_of
 from kubechat_lab.policy._model import Assessment, Level, PolicyContext
 from kubechat_lab.policy._rules import Rule, compile_rule
+from kubechat_lab.policy._two_person import TwoPersonRule, parse_two_person, two_person_rule
 
 __all__ = ["DEFAULT_POLICY_PATH", "Policy", "assess", "classify", "default_policy", "load_policy"]
 
@@ -21,7 +22,7 @@ __all__ = ["DEFAULT_POLICY_PATH", "Policy", "assess", "classify", "default_polic
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 
 _TOP_FIELDS = ("version", "protected_namespaces", "allowed_registries", "rules", "disable",
-               "denied_resources", "extends_default")
+               "denied_resources", "extends_default", "two_person")
 _NO_RULE = Rule("no-rule", Level.WARNING,
                 "no policy rule matched this command, so it needs a confirmation.")
 
@@ -40,12 +41,36 @@ class Policy:
         Writes in these namespaces are dangerous (rule ``protected-namespace``).
     sources
         The files the policy was read from.
+    allowed_registries
+        Where images may come from (empty: anywhere).
+    two_person
+        Where a second person from a named group must approve (``two_person``), in file order.
     """
 
     rules: tuple[Rule, ...]
     protected_namespaces: frozenset[str]
     sources: tuple[str, ...] = ()
     allowed_registries: tuple[str, ...] = ()
+    two_person: tuple[TwoPersonRule, ...] = ()
+
+    def two_person_for(self, command: Command, level: Level, kube_context: str | None,
+                       context: PolicyContext | None = None, *,
+                       resources: ResourceTable = DEFAULT_RESOURCES) -> TwoPersonRule | None:
+        """Return the ``two_person`` entry that covers ``command`` judged ``level``.
+
+        ``kube_context`` is the kubeconfig context it runs on. The namespaces it touches are
+        the ones the protected-namespace rules read: its ``-n`` (else ``context``'s
+        namespace), the namespaces of a manifest's objects, the namespaces a write to
+        namespaces names (``delete ns payments``), and every namespace for ``-A``.
+        """
+        if not self.two_person:
+            return None
+        if command.all_namespaces:
+            return two_person_rule(self.two_person, level, kube_context, None)
+        alone = replace(context, observe=None) if context is not None else None
+        facts = facts_of(command, alone, self.protected_namespaces, resources,
+                         self.allowed_registries)
+        return two_person_rule(self.two_person, level, kube_context, facts.namespaces)
 
     def assess(self, command: Command, context: PolicyContext | None = None, *,
                resources: ResourceTable = DEFAULT_RESOURCES) -> Assessment:
@@ -77,12 +102,16 @@ class Policy:
             base: tuple[Rule, ...] = ()
             protected = frozenset[str]()
             registries: tuple[str, ...] = ()
+            two_person: tuple[TwoPersonRule, ...] = ()
         elif data.get("extends_default", True) is not True:
             raise PolicyError(f"policy file {source}: field 'extends_default': expected true "
                               f"or false, got {data.get('extends_default')!r}")
         else:
             base, protected = self.rules, self.protected_namespaces
             registries = self.allowed_registries
+            two_person = self.two_person
+        if "two_person" in data:
+            two_person = parse_two_person(data["two_person"], source)
         if "protected_namespaces" in data:
             protected = _protected(data["protected_namespaces"], source)
         if "allowed_registries" in data:
@@ -99,7 +128,8 @@ class Policy:
             del by_id[rule_id]
         for rule in rules:
             by_id[rule.id] = rule  # same id replaces, new id appends
-        return Policy(tuple(by_id.values()), protected, (*self.sources, source), registries)
+        return Policy(tuple(by_id.values()), protected, (*self.sources, source), registries,
+                      two_person)
 
 
 def _check_top(data: Mapping[str, object], source: str) -> None:

@@ -61,11 +61,14 @@ class ApprovalSession:
         When the session ends (seconds since the epoch).
     xsrf
         The token its forms carry (derived from the session, never a cookie).
+    groups
+        The groups the identity provider gave the person when the code was minted.
     """
 
     user: str
     expires: float
     xsrf: str
+    groups: tuple[str, ...] = ()
 
 
 class ApprovalOrigin:
@@ -91,8 +94,8 @@ class ApprovalOrigin:
         self.session_ttl = session_ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._codes: dict[str, tuple[str, float]] = {}
-        self._sessions: dict[str, tuple[str, float]] = {}
+        self._codes: dict[str, tuple[str, float, tuple[str, ...]]] = {}
+        self._sessions: dict[str, tuple[str, float, tuple[str, ...]]] = {}
         self._secret = secrets.token_bytes(32)
         self._server: HTTPServer | None = None
         self.port: int | None = None
@@ -144,14 +147,14 @@ class ApprovalOrigin:
 
     # -- codes and sessions ------------------------------------------------------------------
 
-    def mint_code(self, user: str) -> str:
-        """Return a one-time login code for ``user`` (only its hash is kept)."""
+    def mint_code(self, user: str, groups: tuple[str, ...] = ()) -> str:
+        """Return a one-time login code for ``user`` in ``groups`` (only its hash is kept)."""
         code = secrets.token_urlsafe(32)
         now = self._clock()
         with self._lock:
-            for key in [k for k, (_, exp) in self._codes.items() if exp <= now]:
+            for key in [k for k, (_, exp, _) in self._codes.items() if exp <= now]:
                 del self._codes[key]
-            self._codes[_digest(code)] = (user, now + self.code_ttl)
+            self._codes[_digest(code)] = (user, now + self.code_ttl, tuple(groups))
         return code
 
     def redeem(self, code: str) -> str | None:
@@ -161,10 +164,10 @@ class ApprovalOrigin:
             found = self._codes.pop(_digest(code), None)
             if found is None or found[1] <= now:
                 return None
-            for key in [k for k, (_, exp) in self._sessions.items() if exp <= now]:
+            for key in [k for k, (_, exp, _) in self._sessions.items() if exp <= now]:
                 del self._sessions[key]
             token = secrets.token_urlsafe(32)
-            self._sessions[_digest(token)] = (found[0], now + self.session_ttl)
+            self._sessions[_digest(token)] = (found[0], now + self.session_ttl, found[2])
         return token
 
     def session(self, token: str | None) -> ApprovalSession | None:
@@ -177,7 +180,7 @@ class ApprovalOrigin:
         if found is None or found[1] <= self._clock():
             return None
         xsrf = hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
-        return ApprovalSession(user=found[0], expires=found[1], xsrf=xsrf)
+        return ApprovalSession(user=found[0], expires=found[1], xsrf=xsrf, groups=found[2])
 
     def end(self, token: str | None) -> None:
         """End a session (sign out)."""

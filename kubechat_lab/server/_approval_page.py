@@ -154,7 +154,7 @@ class ProposalPageHandler(_PageHandler):
 
     def principal(self, session: ApprovalSession) -> Principal:
         """Return the person this session signed in."""
-        return Principal(user=session.user, via=VIA, auth=AUTH)
+        return Principal(user=session.user, via=VIA, auth=AUTH, groups=session.groups)
 
     async def get(self, proposal_id: str) -> None:
         """Show the proposal as the server holds it, with the form to decide on it."""
@@ -252,6 +252,10 @@ class ProposalPageHandler(_PageHandler):
                 ("Proposed by", _e(f"{proposal.user} ({_maker(proposal.owner)}, "
                                    f"{proposal.source})")),
                 ("State", f"<span data-testid=state>{_e(proposal.state.value)}</span>")]
+        if proposal.plan.approvers is not None:
+            rows.append(("Two-person approval", "<span data-testid=two-person>"
+                         + _e(f"needs approval by a member of {proposal.plan.approvers} other "
+                              f"than {proposal.user} (the proposer)") + "</span>"))
         reasons = "".join(f"<li>{_e(r)}</li>" for r in proposal.reasons)
         rows.append(("Why this level", f"<ul data-testid=reasons>{reasons}</ul>"))
         preview = proposal.preview or {}

@@ -12,6 +12,9 @@ refusal reads:
   approval page, another origin with its own sign-in (``server/_approval_page.py``), with the
   typed confirmation text. The JupyterLab origin's route refuses it with a link there: any
   kernel can run JavaScript in its JupyterLab page (docs/security.md). A capability never can.
+
+Two-person approval (the policy's ``two_person``, docs/policy.md) is checked before these, by
+``KubechatService.refuse_two_person``: a member of the proposal's group, never its proposer.
 """
 
 from __future__ import annotations

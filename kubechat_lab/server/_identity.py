@@ -21,7 +21,13 @@ from jupyter_server.auth.identity import (
 )
 from jupyter_server.base.call_context import CallContext
 
-__all__ = ["SINGLE_USER_PROVIDERS", "names_people", "person_of", "request_person"]
+__all__ = [
+    "SINGLE_USER_PROVIDERS",
+    "names_people",
+    "person_of",
+    "provider_groups",
+    "request_person",
+]
 
 #: jupyter_server's built-in providers: one person, anonymous random names per session.
 SINGLE_USER_PROVIDERS: tuple[type[IdentityProvider], ...] = (
@@ -58,6 +64,24 @@ def person_of(provider: object, user: Any, owner: str) -> str | None:
         return owner
     name = getattr(user, "username", None)
     return str(name) if isinstance(name, str) and name else None
+
+
+def provider_groups(user: Any) -> tuple[str, ...]:
+    """Return the groups the identity provider gives a Jupyter ``user`` (sorted; may be empty).
+
+    Under JupyterHub the single-user server's provider gives a ``JupyterHubUser`` whose
+    ``hub_user`` is the hub's user model, with ``groups`` (the hub groups the user is in); a
+    custom provider may set ``groups`` on its user. jupyter_server's own providers give none.
+    """
+    found: object = None
+    hub_user = getattr(user, "hub_user", None)
+    if isinstance(hub_user, dict):
+        found = hub_user.get("groups")
+    if found is None:
+        found = getattr(user, "groups", None)
+    if not isinstance(found, list | tuple | set | frozenset):
+        return ()
+    return tuple(sorted({g for g in found if isinstance(g, str) and g}))
 
 
 def request_person(provider: object, owner: str) -> str | None:

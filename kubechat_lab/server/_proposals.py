@@ -70,6 +70,9 @@ class Principal:
         principal never approves anything, whatever its scopes.
     client : tuple of (str, str) or None
         The agent program's declared name and version, for ``mcp`` requests.
+    groups : tuple of str
+        The groups the identity provider says the person is in (JupyterHub's groups); the
+        server adds the ones ``c.KubechatApp.groups`` names. Empty for capabilities.
     """
 
     user: str
@@ -78,6 +81,7 @@ class Principal:
     auth: str | None = None
     origin: str | None = None
     client: tuple[str, str] | None = None
+    groups: tuple[str, ...] = ()
 
     @property
     def is_agent(self) -> bool:

@@ -13,13 +13,14 @@ action does not happen and the caller gets :class:`~kubechat_lab.errors.AuditErr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.audit.events import AskEvent
 from kubechat_lab.command import redact_command, redact_text
 from kubechat_lab.errors import AuditError, CommandError, PolicyViolation
 from kubechat_lab.pipeline import Lifecycle
+from kubechat_lab.pipeline._life import refuse_self_approval
 from kubechat_lab.policy import Level
 from kubechat_lab.server._approvals import refuse_approval
 from kubechat_lab.server._capabilities import Scope
@@ -78,6 +79,9 @@ class KubechatService:
         Levels approved only on the approval page (``approve_on_page_levels``).
     page_url : callable, optional
         Proposal id -> the link that opens its approval page from JupyterLab.
+    groups : mapping of str to iterable of str, optional
+        Group -> its members (``c.KubechatApp.groups``), added to the groups the identity
+        provider gives a person; a two-person proposal's approver is a member of its group.
     """
 
     def __init__(self, *, pipeline: Pipeline, proposals: ProposalStore, clusters: ClusterPool,
@@ -85,7 +89,8 @@ class KubechatService:
                  identity_for: Callable[[str], Identity], auto_approve_safe: bool = True,
                  capability_may_approve_warning: bool = True, dry_run_writes: bool = True,
                  approvers: Iterable[str] = (), on_page_levels: Iterable[str] = ("dangerous",),
-                 page_url: Callable[[str], str] | None = None) -> None:
+                 page_url: Callable[[str], str] | None = None,
+                 groups: Mapping[str, Iterable[str]] | None = None) -> None:
         self.pipeline = pipeline
         self.proposals = proposals
         self.clusters = clusters
@@ -98,21 +103,89 @@ class KubechatService:
         self.approvers = frozenset(approvers)
         self.on_page_levels = frozenset(on_page_levels) | {"dangerous"}
         self.page_url = page_url
+        self.groups = {group: frozenset(members) for group, members in (groups or {}).items()}
         self.life = Lifecycle(pipeline, proposals, auto_approve_safe=auto_approve_safe,
                               outcome=self._count)
 
-    def view(self, proposal: Proposal) -> dict[str, Any]:
-        """Return a proposal's JSON form plus ``approval_page``.
+    def view(self, proposal: Proposal, principal: Principal | None = None) -> dict[str, Any]:
+        """Return a proposal's JSON form plus ``approval_page`` and ``waiting_for_me``.
 
         ``approval_page`` is the link (on the JupyterLab origin, relative to ``base_url``)
         that opens its approval page, for a proposal still waiting whose level is approved
-        there; otherwise None.
+        there; otherwise None. ``waiting_for_me`` says whether it waits for ``principal``'s
+        decision (:meth:`waits_for`; False without a principal).
         """
         out = proposal.to_dict()
         waiting = proposal.state.value == "proposed" and proposal.level in self.on_page_levels
         out["approval_page"] = (self.page_url(proposal.id)
                                 if waiting and self.page_url is not None else None)
+        out["waiting_for_me"] = principal is not None and self.waits_for(principal, proposal)
         return out
+
+    # -- two-person approval ---------------------------------------------------------------
+
+    def member_groups(self, principal: Principal) -> frozenset[str]:
+        """Return the groups of a person: the identity provider's and ``c.KubechatApp.groups``.
+
+        A capability (a kernel, a script, an agent) is in no group: it is not a person.
+        """
+        if principal.capability is not None or principal.is_agent:
+            return frozenset()
+        configured = {g for g, members in self.groups.items() if principal.user in members}
+        return frozenset(principal.groups) | configured
+
+    def second_person(self, principal: Principal, proposal: Proposal) -> bool:
+        """Return whether ``principal`` is a person who may approve a two-person proposal.
+
+        A member of its ``approvers`` group other than its proposer; never a capability.
+        """
+        group = proposal.plan.approvers
+        return (group is not None and principal.user != proposal.user
+                and group in self.member_groups(principal))
+
+    def may_see(self, principal: Principal, proposal: Proposal) -> bool:
+        """:meth:`Principal.may_see`, or a second person of a two-person proposal."""
+        return (principal.may_see(proposal, self.approvers)
+                or self.second_person(principal, proposal))
+
+    def waits_for(self, principal: Principal, proposal: Proposal) -> bool:
+        """Return whether a proposal still waiting may be approved by ``principal``, a person.
+
+        A two-person proposal waits for the members of its group other than its proposer;
+        any other for its proposer and the server's approvers. Whether the level is approved
+        here or on the approval page does not matter: it waits for the same people.
+        """
+        if proposal.state.value != "proposed" or proposal.level == "forbidden":
+            return False
+        if principal.capability is not None or principal.is_agent:
+            return False
+        if proposal.plan.approvers is not None:
+            return self.second_person(principal, proposal)
+        return proposal.user == principal.user or principal.user in self.approvers
+
+    def refuse_two_person(self, principal: Principal, proposal: Proposal) -> None:
+        """Refuse an approval the proposal's ``two_person`` entry does not allow.
+
+        Raises
+        ------
+        PolicyViolation
+            A capability or agent (``two-person-needs-person``), the proposer
+            (``two-person-self``), or a person outside the group (``two-person-group``).
+        """
+        group = proposal.plan.approvers
+        if group is None:
+            return
+        text = proposal.text
+        if principal.capability is not None or principal.is_agent:
+            msg = (f"{text!r} needs approval by a person in {group}; a kernel, script or "
+                   "agent never approves it")
+            raise PolicyViolation(msg, rule_id="two-person-needs-person")
+        refuse_self_approval(proposal, principal.user)
+        if group not in self.member_groups(principal):
+            msg = (f"{text!r} needs approval by a member of {group} other than its proposer "
+                   f"({proposal.user}); {principal.user} is not in {group} (groups come from "
+                   "the hub and c.KubechatApp.groups): ask a member of it")
+            raise PolicyViolation(msg, rule_id="two-person-group")
 
     def _count(self, outcome: str) -> None:
         if outcome == "audit-failure":
@@ -144,10 +217,10 @@ class KubechatService:
             raise PolicyViolation(msg, rule_id="capability-scope")
 
     def owned(self, principal: Principal, proposal_id: str) -> Proposal:
-        """Return a proposal ``principal`` may see (:meth:`Principal.may_see`).
+        """Return a proposal ``principal`` may see (:meth:`may_see`).
 
-        Its proposer's pages and the owner that made it (a kernel sees its own alone), or an
-        approver's pages.
+        Its proposer's pages and the owner that made it (a kernel sees its own alone), an
+        approver's pages, or for a two-person proposal the pages of its group's members.
 
         Raises
         ------
@@ -155,7 +228,7 @@ class KubechatService:
             For everyone else, with the same answer as for an id that never existed.
         """
         found = self.proposals.get(proposal_id)
-        if not principal.may_see(found, self.approvers):
+        if not self.may_see(principal, found):
             raise ProposalNotFoundError.unknown(proposal_id)
         return found
 
@@ -215,7 +288,7 @@ class KubechatService:
         self.conversations.add(principal.owner, conversation,
                                Turn(plan.command.redact(question), redact_command(plan.command)),
                                proposal.id)
-        out["proposal"] = self.view(proposal)
+        out["proposal"] = self.view(proposal, principal)
         return out
 
     def judged_choices(self, translation: Translation, target: Target) -> list[dict[str, Any]]:
@@ -306,14 +379,18 @@ class KubechatService:
 
     # -- read / approve / reject -----------------------------------------------------------
 
-    def waiting(self, principal: Principal, *, limit: int = 100) -> list[Proposal]:
-        """Return the proposals waiting for this person's decision, newest first.
+    def waiting(self, principal: Principal, *, limit: int = 100, for_me: bool = False
+                ) -> list[Proposal]:
+        """Return the proposals waiting for a decision that this person sees, newest first.
 
-        Their own, their kernels' and their agents' (``Principal.may_see``), or everyone's for
-        an approver: where a person finds what an agent proposed (docs/mcp.md).
+        Their own, their kernels' and their agents' (``Principal.may_see``), everyone's for
+        an approver, and the two-person proposals of their groups' (:meth:`second_person`):
+        where a person finds what an agent proposed (docs/mcp.md). With ``for_me`` only the
+        ones this person may approve (:meth:`waits_for`): not their own two-person ones.
         """
         return [p for p in self.proposals.waiting()
-                if principal.may_see(p, self.approvers)][:limit]
+                if self.may_see(principal, p)
+                and (not for_me or self.waits_for(principal, p))][:limit]
 
 
     def get(self, principal: Principal, proposal_id: str) -> Proposal:
@@ -330,7 +407,9 @@ class KubechatService:
         PolicyViolation
             Forbidden commands; dangerous ones from a capability or a token-only request;
             warning ones from a capability without the ``approve:warning`` scope; anything
-            from an agent (``origin`` ``mcp``), whatever its capability's scopes.
+            from an agent (``origin`` ``mcp``), whatever its capability's scopes; a two-person
+            proposal from its proposer, from anyone outside its group, or from a capability
+            (:meth:`refuse_two_person`).
         BadRequestError
             A dangerous command without its confirmation text.
         """
@@ -339,6 +418,7 @@ class KubechatService:
             msg = (f"an agent cannot approve {proposal.text!r}: a person approves it in "
                    "kubechat, signed in to JupyterLab")
             raise PolicyViolation(msg, rule_id="agent-cannot-approve")
+        self.refuse_two_person(principal, proposal)
         refusal = refuse_approval(
             principal, proposal, confirm,
             capability_may_approve_warning=self.capability_may_approve_warning,

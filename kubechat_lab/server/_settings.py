@@ -114,6 +114,15 @@ class KubechatSettings(ExtensionApp):
         "team's approvers on a shared server). Default: none; a proposal belongs to its "
         "proposer alone and everyone else gets 404.",
     )
+    groups = Dict(
+        default_value={},
+        config=True,
+        help="Group name -> the Jupyter users in it, e.g. {'sre-leads': ['bob', 'carol']}: "
+        "who may approve a proposal the policy's two_person entries send to that group "
+        "(docs/policy.md). Added to the groups the identity provider gives (JupyterHub's "
+        "groups); use it on a single server, or to name approvers the hub does not. Default: "
+        "none.",
+    )
     approve_on_page_levels = List(
         Unicode(),
         default_value=["dangerous"],
@@ -312,6 +321,18 @@ class KubechatSettings(ExtensionApp):
                    "approval page; e.g. ['dangerous'] or ['warning', 'dangerous']")
             raise TraitError(msg)
         return values
+
+    @validate("groups")
+    def _validate_groups(self, proposal: dict[str, Any]) -> dict[str, list[str]]:
+        value: dict[str, list[str]] = {}
+        for group, members in dict(proposal["value"]).items():
+            ok = isinstance(group, str) and group.strip() and isinstance(members, list | tuple)
+            if not ok or not all(isinstance(m, str) and m.strip() for m in members):
+                msg = (f"c.KubechatApp.groups[{group!r}] must be a list of Jupyter user names, "
+                       f"e.g. {{'sre-leads': ['bob', 'carol']}}; got {members!r}")
+                raise TraitError(msg)
+            value[group] = [m.strip() for m in members]
+        return value
 
     @validate("impersonate")
     def _validate_impersonate(self, proposal: dict[str, Any]) -> dict[str, Any]:

@@ -144,6 +144,7 @@ class KubechatApp(KubechatSettings):
             approvers=self.approvers,
             on_page_levels=self.approve_on_page_levels,
             page_url=self.approval_open_url,
+            groups=self.groups,
         )
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
                                      max_watches_per_owner=self.max_watches_per_owner)

@@ -101,6 +101,8 @@ def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
         "approver": proposal.get("approver") or "",
         # approved only on the approval page (another origin): the card links there
         "approval_page": bool(proposal.get("approval_page")),
+        # two-person approval: a member of this group, never the proposer, approves it
+        "approvers": proposal.get("approvers") or "",
     }
 
 

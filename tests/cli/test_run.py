@@ -129,3 +129,15 @@ def test_recorder_sees_each_step_and_fails_closed(sandbox: SandboxInfo, space: s
                     recorder=broken, say=lambda _: None)
     labels = kjson(sandbox, "get", "cm", "target", "-n", space)["metadata"]["labels"]
     assert "never" not in labels
+
+
+def test_two_person_commands_never_run_on_their_proposer_s_word(sandbox: SandboxInfo, space: str,
+                                                                tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"version: 1\ntwo_person:\n  - namespaces: [{space}]\n"
+                      "    approvers: sre-leads\n")
+    code, _, err = invoke(sandbox, f"delete configmap target -n {space}", "--confirm", "target",
+                          "--policy", str(policy))
+    assert code == 3, err
+    assert "needs approval by a member of sre-leads other than you" in err
+    assert kubectl(sandbox, "get", "cm", "target", "-n", space, check=False).returncode == 0

@@ -120,6 +120,7 @@ function face(html: string) {
     reasons: items(section(html, 'jp-kubechat-reasons')),
     assumptions: items(section(html, 'jp-kubechat-assumptions')),
     diff: all(html, 'data-testid="kc-diff"'),
+    twoPerson: all(html, 'data-testid="kc-two-person"'),
     confirm: all(html, 'class="jp-kubechat-confirm"'),
     decisions: all(html, 'data-testid="kc-(?:approve|reject)"'),
     approvalPage: all(html, 'data-testid="kc-approval-page"'),
@@ -152,6 +153,9 @@ describe('one card for every face', () => {
     expect(a.reasons).toEqual(p.reasons);
     expect(a.assumptions).toEqual(p.assumptions);
     expect(a.diff).toEqual([p.preview.diff.trim()]);
+    expect(a.twoPerson).toEqual([
+      'needs approval by a member of sre-leads other than you'
+    ]);
     // a dangerous command is approved on the approval page: a link, no name field here
     expect(a.confirm).toEqual([]);
     expect(a.approvalPage).toEqual(['Approve on the approval page']);

@@ -16,7 +16,8 @@ import {
   confirmLabel,
   elsewhereText,
   REJECT_LABEL,
-  stateText
+  stateText,
+  twoPersonText
 } from '../wording';
 
 export interface IProposalCardProps {
@@ -102,6 +103,11 @@ export function ProposalCard(props: IProposalCardProps): JSX.Element {
         </span>
         {card.approver && <span> · approved by {card.approver}</span>}
       </div>
+      {card.approvers && state === 'proposed' && (
+        <p className="jp-kubechat-two-person" data-testid="kc-two-person">
+          {twoPersonText(card.approvers)}
+        </p>
+      )}
       {card.manifest && (
         <details className="jp-kubechat-manifest" open>
           <summary>the manifest -f - sends</summary>

@@ -30,7 +30,7 @@ from kubechat_lab.server._capabilities import (
     Scope,
 )
 from kubechat_lab.server._errors import map_error
-from kubechat_lab.server._identity import person_of
+from kubechat_lab.server._identity import person_of, provider_groups
 from kubechat_lab.server._proposals import BadRequestError, Principal
 
 if TYPE_CHECKING:
@@ -106,7 +106,8 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         user = self.current_user
         name = getattr(user, "username", None) or str(user)
         auth = "cookie" if await self._signed_in_page(name) else "token"
-        return Principal(user=self.jupyter_user(name), via="browser", auth=auth)
+        return Principal(user=self.jupyter_user(name), via="browser", auth=auth,
+                         groups=provider_groups(user))
 
     def jupyter_user(self, name: str) -> str:
         """Return whose request this is: the person behind the identity provider's user.

@@ -38,7 +38,7 @@ class OpenApprovalHandler(KubechatHandler):
             raise PolicyViolation(msg, rule_id="approval-needs-browser")
         self.service.owned(principal, proposal_id)  # 404 unless theirs (or an approver's)
         approval = self.kubechat.approval
-        code = approval.mint_code(principal.user)
+        code = approval.mint_code(principal.user, principal.groups)
         self.log.info("kubechat approval sign-in link user=%s proposal=%s", principal.user,
                       proposal_id)
         query = urlencode({"code": code, "next": f"/proposals/{proposal_id}"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubechat_lab.server._proposals import Principal
+from kubechat_lab.server._proposals import BadRequestError, Principal
 from kubechat_lab.server.handlers._base import KubechatHandler, browser_only
 
 __all__ = ["WaitingHandler", "default_handlers"]
@@ -22,11 +22,22 @@ class WaitingHandler(KubechatHandler):
 
     @browser_only
     async def get(self, principal: Principal) -> None:
-        """Return ``{"proposals": [...]}``; each also names its ``owner`` (who proposed it)."""
-        found = await self.kubechat.run_blocking(self.service.waiting, principal)
+        """Return ``{"proposals": [...]}``; each also names its ``owner`` (who proposed it).
+
+        Each item says whether it waits for this person (``waiting_for_me``) and, for a
+        two-person proposal, the group whose member approves it (``approvers``). With
+        ``?for=me`` only the ones waiting for this person are listed.
+        """
+        which = self.get_query_argument("for", "")
+        if which not in ("", "me"):
+            msg = f"query 'for' is {which[:40]!r}; the only value is 'me' (or leave it out)"
+            raise BadRequestError(msg, field="for")
+        service = self.service
+        found = await self.kubechat.run_blocking(
+            lambda: service.waiting(principal, for_me=which == "me"))
         out: list[dict[str, Any]] = []
         for proposal in found:
-            item = proposal.to_dict()
+            item = service.view(proposal, principal)
             item["owner"] = proposal.owner
             out.append(item)
         self.reply({"proposals": out})

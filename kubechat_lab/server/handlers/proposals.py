@@ -41,7 +41,7 @@ class ProposeHandler(_ProposalsBase):
             lambda: self.service.propose(principal, req.command, context=req.context,
                                          manifest=req.manifest)
         )
-        self.reply(self.service.view(proposal), status=201)
+        self.reply(self.service.view(proposal, principal), status=201)
 
 
 class ProposalHandler(_ProposalsBase):
@@ -53,7 +53,7 @@ class ProposalHandler(_ProposalsBase):
     async def get(self, principal: Principal, proposal_id: str) -> None:
         """Return the proposal."""
         proposal = self.service.get(principal, proposal_id)
-        self.reply(self.service.view(proposal))
+        self.reply(self.service.view(proposal, principal))
 
 
 class ApproveHandler(_ProposalsBase):
@@ -68,7 +68,7 @@ class ApproveHandler(_ProposalsBase):
         proposal = await self.kubechat.run_blocking(
             lambda: self.service.approve(principal, proposal_id, confirm=req.confirm)
         )
-        self.reply(self.service.view(proposal))
+        self.reply(self.service.view(proposal, principal))
 
 
 class RejectHandler(_ProposalsBase):
@@ -83,7 +83,7 @@ class RejectHandler(_ProposalsBase):
         proposal = await self.kubechat.run_blocking(
             lambda: self.service.reject(principal, proposal_id, reason=req.reason)
         )
-        self.reply(self.service.view(proposal))
+        self.reply(self.service.view(proposal, principal))
 
 
 class ExecuteHandler(_ProposalsBase):
@@ -109,12 +109,12 @@ class ExecuteHandler(_ProposalsBase):
             proposal = await app.run_blocking(run)
         if wants_arrow(self):
             payload = await self.kubechat.run_blocking(
-                arrow_payload, self.service.view(proposal), proposal.result
+                arrow_payload, self.service.view(proposal, principal), proposal.result
             )
             self.set_status(200)
             self.finish(payload, set_content_type=ARROW_STREAM)
             return
-        out = self.service.view(proposal)
+        out = self.service.view(proposal, principal)
         out["result"] = proposal.result.to_columnar() if proposal.result is not None else None
         self.reply(out)
 
