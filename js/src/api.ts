@@ -13,7 +13,8 @@ import {
   IExecuted,
   IHealth,
   IProposal,
-  IVerifyReport
+  IVerifyReport,
+  IWaitingList
 } from './model';
 
 /** A JSON error reply of the API: `{message, reason}` with its HTTP status. */
@@ -124,6 +125,11 @@ export class KubechatApi {
 
   get(id: string): Promise<IProposal> {
     return this.request<IProposal>(`proposals/${id}`);
+  }
+
+  /** What waits for this person's decision: their kernels' and agents' proposals (browser). */
+  waiting(): Promise<IWaitingList> {
+    return this.request<IWaitingList>('proposals');
   }
 
   approve(id: string, confirm?: string): Promise<IProposal> {

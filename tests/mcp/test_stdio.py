@@ -92,6 +92,13 @@ async def test_a_delete_waits_a_person_approves_and_wait_for_decision_sees_it_ru
         assert code == 200, waiting
         found = [w for w in waiting["proposals"] if w["id"] == proposal["id"]]
         assert found and found[0]["owner"].startswith("capability:"), waiting
+        # ... named as the agent that asked (its declared client), with its approval page
+        by = found[0]["proposed_by"]
+        assert by["kind"] == "agent" and by["origin"] == "mcp", by
+        assert by["client"] == {"name": CLIENT[0], "version": CLIENT[1]}, by
+        assert by["capability"]["id"] == found[0]["owner"].removeprefix("capability:"), by
+        assert found[0]["approval_page"] == proposal["approval_page"], found[0]
+        assert 0 <= waiting["now"] - found[0]["created"] < 600, waiting
         code, listed = await api.call("GET", "proposals", capability=capability)
         assert code == 403 and listed["reason"] == "browser-only"  # not the agent's to see
         # ... and approves it on the approval page (signed in there, its form token, the name)
