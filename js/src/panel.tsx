@@ -1,15 +1,22 @@
 /**
- * The KubeChat side panel: header, conversation (questions, command cards, results) and the
- * audit tab, all talking to the server extension through {@link KubechatApi}.
+ * The KubeChat side panel: header, conversation (questions, command cards, results), what
+ * kernels and agents proposed and waits for a decision (the Waiting tab), and the audit tab, all talking to the server extension through {@link KubechatApi}.
  */
 
 import { ReactWidget } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { KubechatApi, KubechatApiError } from './api';
 import { AuditView } from './components/AuditView';
 import { Card, ICardActions, ITurn } from './components/Card';
 import { Header } from './components/Header';
+import {
+  BADGE_EVERY_MS,
+  useWaiting,
+  WAITING_EVERY_MS,
+  WaitingView
+} from './components/WaitingView';
 import { IHealth, IProposal, isPending, newConversationId } from './model';
 import { IRunbookTurn, redact } from './runbook';
 
@@ -111,11 +118,20 @@ interface IAppProps {
   host: IPanelHost;
   settings: IPanelSettings;
   magicFor: (p: IProposal) => string;
+  /** Whether the panel shows (the Waiting list is read only then). */
+  visible?: boolean;
 }
+
+type Tab = 'chat' | 'waiting' | 'audit';
+const TAB_NAMES: Record<Tab, string> = {
+  chat: 'Conversation',
+  waiting: 'Waiting',
+  audit: 'Audit'
+};
 
 function App(props: IAppProps): JSX.Element {
   const { api, host, settings } = props;
-  const [tab, setTab] = React.useState<'chat' | 'audit'>('chat');
+  const [tab, setTab] = React.useState<Tab>('chat');
   const [health, setHealth] = React.useState<IHealth | null>(null);
   const [healthError, setHealthError] = React.useState('');
   const [turns, setTurns] = React.useState<ITurn[]>([]);
@@ -148,6 +164,21 @@ function App(props: IAppProps): JSX.Element {
       host.keep(toSaved(conversation.current, turns));
     }
   }, [turns, host]);
+  // What kernels and agents proposed: read often while the tab shows, now and then for the
+  // badge while the panel shows, never while it is hidden. The page's own cards are in the chat.
+  const waiting = useWaiting(
+    api,
+    props.visible === false
+      ? null
+      : tab === 'waiting'
+        ? WAITING_EVERY_MS
+        : BADGE_EVERY_MS,
+    item =>
+      !(
+        item.proposed_by?.kind === 'page' &&
+        item.proposed_by.user === health?.user
+      )
+  );
   const counter = React.useRef(0);
   const endRef = React.useRef<HTMLDivElement>(null);
   const inputId = React.useId();
@@ -418,15 +449,25 @@ function App(props: IAppProps): JSX.Element {
         role="tablist"
         aria-label="KubeChat views"
       >
-        {(['chat', 'audit'] as const).map(name => (
+        {(['chat', 'waiting', 'audit'] as const).map(name => (
           <button
             key={name}
             role="tab"
             aria-selected={tab === name}
+            data-tab={name}
             className={`jp-kubechat-tab${tab === name ? ' jp-mod-current' : ''}`}
             onClick={() => setTab(name)}
           >
-            {name === 'chat' ? 'Conversation' : 'Audit'}
+            {TAB_NAMES[name]}
+            {name === 'waiting' && waiting.items.length > 0 && (
+              <span
+                className="jp-kubechat-count"
+                data-testid="kc-waiting-count"
+                aria-label={`${waiting.items.length} waiting for your decision`}
+              >
+                {waiting.items.length}
+              </span>
+            )}
           </button>
         ))}
       </div>
@@ -502,6 +543,14 @@ function App(props: IAppProps): JSX.Element {
       </div>
       <div
         role="tabpanel"
+        hidden={tab !== 'waiting'}
+        className="jp-kubechat-waiting-panel"
+        aria-label="Waiting for your decision"
+      >
+        <WaitingView api={api} waiting={waiting} />
+      </div>
+      <div
+        role="tabpanel"
         hidden={tab !== 'audit'}
         className="jp-kubechat-audit-panel"
         aria-label="Audit"
@@ -541,7 +590,18 @@ export class KubechatPanel extends ReactWidget {
         host={this._host}
         settings={this._settings}
         magicFor={this._magicFor}
+        visible={this.isVisible}
       />
     );
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.update(); // the Waiting list is read again
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.update(); // ... and no longer while hidden
   }
 }
