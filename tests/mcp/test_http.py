@@ -4,12 +4,11 @@ never approving, as over stdio."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
+from tests.mcp import _clients
 from tests.mcp.conftest import CLIENT, mint
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
 from tests.server.conftest import Api
@@ -17,22 +16,8 @@ from tests.server.conftest import Api
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
 
-@asynccontextmanager
-async def http_agent(url: str, capability: str) -> AsyncIterator[Any]:
-    import httpx2
-    import mcp_types
-    from mcp.client.session import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
-
-    async with (
-        httpx2.AsyncClient(headers={"X-Kubechat-Capability": capability},
-                           timeout=httpx2.Timeout(60.0)) as http,
-        streamable_http_client(url + "kubechat/api/mcp", http_client=http) as (read, write),
-        ClientSession(read, write, client_info=mcp_types.Implementation(
-            name=CLIENT[0], version=CLIENT[1])) as session,
-    ):
-        await session.initialize()
-        yield session
+def http_agent(url: str, capability: str) -> Any:
+    return _clients.http_agent(url, capability, CLIENT)
 
 
 async def test_over_http_reads_run_writes_wait_and_every_call_is_audited(

@@ -218,7 +218,7 @@ function message(e: unknown): string {
 function outcome(p: IProposal, by?: IProposer): string {
   if (p.state === 'approved' || p.state === 'executing') {
     return by?.kind === 'agent'
-      ? 'Approved: the agent runs it when it next calls wait_for_decision.'
+      ? 'Approved here: the agent runs it through its wait_for_decision.'
       : 'Approved: its proposer runs it.';
   }
   if (p.state === 'executed') {
