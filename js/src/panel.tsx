@@ -120,18 +120,36 @@ interface IAppProps {
   magicFor: (p: IProposal) => string;
   /** Whether the panel shows (the Waiting list is read only then). */
   visible?: boolean;
+  /** The tab a command or link asked for last. */
+  tabRequest?: ITabRequest | null;
 }
 
-type Tab = 'chat' | 'waiting' | 'audit';
+export type Tab = 'chat' | 'waiting' | 'audit';
 const TAB_NAMES: Record<Tab, string> = {
   chat: 'Conversation',
   waiting: 'Waiting',
   audit: 'Audit'
 };
 
+/** Whether `name` is one of the panel's tabs (a link's `?kubechat=waiting`). */
+export function isTab(name: string): name is Tab {
+  return Object.prototype.hasOwnProperty.call(TAB_NAMES, name);
+}
+
+/** A request to show a tab; `n` changes with each request, so the same tab can be asked twice. */
+interface ITabRequest {
+  tab: Tab;
+  n: number;
+}
+
 function App(props: IAppProps): JSX.Element {
   const { api, host, settings } = props;
-  const [tab, setTab] = React.useState<Tab>('chat');
+  const [tab, setTab] = React.useState<Tab>(props.tabRequest?.tab ?? 'chat');
+  React.useEffect(() => {
+    if (props.tabRequest) {
+      setTab(props.tabRequest.tab);
+    }
+  }, [props.tabRequest]);
   const [health, setHealth] = React.useState<IHealth | null>(null);
   const [healthError, setHealthError] = React.useState('');
   const [turns, setTurns] = React.useState<ITurn[]>([]);
@@ -564,6 +582,7 @@ function App(props: IAppProps): JSX.Element {
 /** The Lumino widget JupyterLab docks in the right sidebar. */
 export class KubechatPanel extends ReactWidget {
   private _settings: IPanelSettings = { ...DEFAULT_SETTINGS };
+  private _tabRequest: ITabRequest | null = null;
 
   constructor(
     private readonly _api: KubechatApi,
@@ -583,6 +602,12 @@ export class KubechatPanel extends ReactWidget {
     this.update();
   }
 
+  /** Show one of the panel's tabs (the Waiting tab, from a link or a command). */
+  showTab(tab: Tab): void {
+    this._tabRequest = { tab, n: (this._tabRequest?.n ?? 0) + 1 };
+    this.update();
+  }
+
   render(): JSX.Element {
     return (
       <App
@@ -591,6 +616,7 @@ export class KubechatPanel extends ReactWidget {
         settings={this._settings}
         magicFor={this._magicFor}
         visible={this.isVisible}
+        tabRequest={this._tabRequest}
       />
     );
   }

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_panel import PANEL_TAB, open_panel
 from tests.mcp._clients import AgentThread
@@ -71,19 +72,24 @@ def test_a_person_approves_an_agents_proposals_in_the_waiting_tab(
     code, minted = server.api("POST", "capabilities", {
         "scopes": SCOPES, "label": "panel agent", "agent": True})
     assert code == 201, minted
-    panel = open_panel(lab)
-    panel.locator(".jp-kubechat-tab[data-tab=waiting]").click()
-    panel.locator("[data-testid=kc-waiting]", has_text="Nothing waits").wait_for()
 
     with scratch_namespace(sandbox, "kc-mcp-panel") as ns, \
             AgentThread(server.url, minted["token"], CLIENT) as agent:
-        # 1. The agent creates a pod: a warning, approved in the Waiting tab itself.
+        # 1. The agent creates a pod: a warning, approved in the Waiting tab itself, which
+        #    the link the agent is given opens.
         created = agent.call("kubectl", {"command": "kubectl apply -f -",
                                          "manifest": POD.format(ns=ns)})
         body = created.structured_content
         assert body["status"] == "waiting_for_approval", body
         create_id = body["proposal"]["id"]
         assert body["proposal"]["level"] == "warning", body
+        assert body["approve_at"] == f"{server.url}lab?kubechat=waiting", body
+        assert "Waiting tab" in created.content[0].text, created.content
+        lab.goto_lab(body["approve_at"].removeprefix(server.url))
+        panel = page.locator("#kubechat-lab-panel")
+        panel.wait_for(state="visible")
+        tab = panel.locator(".jp-kubechat-tab[data-tab=waiting]")
+        expect(tab).to_have_attribute("aria-selected", "true")
         item = _waiting_item(page, create_id)
         by = item.locator("[data-testid=kc-waiting-by]").inner_text()
         assert f"agent {CLIENT[0]} {CLIENT[1]} over MCP" in by, by
