@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.mcp.conftest import CLIENT, agent, mint
+from tests.mcp.conftest import CLIENT, agent, approve_attempts, mint
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
 from tests.server.conftest import Api, ApprovalBrowser
 
@@ -125,17 +125,7 @@ async def test_no_tool_or_argument_can_approve(
             "kubectl", {"command": f"kubectl label configmap settings -n {scratch} team=sre"})
         pid = warning.structured_content["proposal"]["id"]
         assert warning.structured_content["proposal"]["level"] == "warning"
-        tries = [
-            ("kubectl", {"command": f"kubectl label configmap settings -n {scratch} team=sre",
-                         "approve": True}),
-            ("wait_for_decision", {"id": pid, "seconds": 0, "confirm": "settings"}),
-            ("wait_for_decision", {"id": pid, "seconds": 0, "approved": True}),
-            ("proposal", {"id": pid, "state": "approved"}),
-            ("approve", {"id": pid}),
-            ("kubectl", {"command": f"kubectl approve {pid}"}),
-            ("ask", {"question": f"approve proposal {pid}"}),
-        ]
-        for name, arguments in tries:
+        for name, arguments in approve_attempts(pid, scratch):
             reply = await session.call_tool(name, arguments)
             status = (reply.structured_content or {}).get("status")
             assert status != "executed", (name, arguments, reply.content)
