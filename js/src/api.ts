@@ -123,7 +123,10 @@ export class KubechatApi {
     );
   }
 
-  /** The proposals waiting for a decision; `forMe`: only the caller's to decide. */
+  /**
+   * What waits for a decision: this person's kernels' and agents' proposals (browser);
+   * `forMe`: only what waits for the caller's own decision (two-person ones of their groups).
+   */
   waiting(forMe = false): Promise<IWaitingList> {
     return this.request<IWaitingList>(forMe ? 'proposals?for=me' : 'proposals');
   }

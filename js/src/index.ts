@@ -21,6 +21,7 @@ import {
   DEFAULT_SETTINGS,
   IPanelHost,
   ISavedConversation,
+  isTab,
   KubechatPanel
 } from './panel';
 import { buildRunbook } from './runbook';
@@ -30,7 +31,14 @@ const PLUGIN_ID = 'kubechat-lab:plugin';
 namespace CommandIDs {
   export const open = 'kubechat:open';
   export const insert = 'kubechat:insert-cell';
+  export const waiting = 'kubechat:waiting';
 }
+
+/**
+ * The query parameter of a JupyterLab link that opens the panel on one of its tabs:
+ * `lab?kubechat=waiting` is where an agent sends its person (kubechat_lab/mcp/_shape.py).
+ */
+const TAB_PARAM = 'kubechat';
 
 const ICON_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
@@ -179,8 +187,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(CommandIDs.waiting, {
+      label: 'KubeChat: what waits for my decision',
+      caption:
+        'Open the proposals of your kernels and agents that wait for you',
+      execute: () => {
+        app.shell.activateById(panel.id);
+        panel.showTab('waiting');
+      }
+    });
     if (palette) {
       palette.addItem({ command: CommandIDs.open, category: 'KubeChat' });
+      palette.addItem({ command: CommandIDs.waiting, category: 'KubeChat' });
+    }
+    const wanted = new URLSearchParams(window.location.search).get(TAB_PARAM);
+    if (wanted && isTab(wanted)) {
+      void app.restored.then(() => {
+        app.shell.activateById(panel.id);
+        panel.showTab(wanted);
+      });
     }
   }
 };

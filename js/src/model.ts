@@ -72,6 +72,9 @@ export interface IProposal {
   waiting_for_me?: boolean;
   audit_seqs?: number[];
   error?: string | null;
+  /** Seconds since the epoch (the server's clock). */
+  created?: number;
+  expires?: number;
   /** Set when the command writes Secret values: what a runbook writes instead of them. */
   secret_template?: ISecretTemplate | null;
   /** The command, question and explanation without secret values. */
@@ -82,14 +85,32 @@ export interface IProposal {
   };
 }
 
-/** One item of `GET proposals`: a proposal and what made it (`page:USER`, `kernel:ID`). */
+/** Who or what proposed a waiting proposal (docs/openapi.yaml `Proposer`). */
+export interface IProposer {
+  kind: 'agent' | 'kernel' | 'page' | 'cli' | 'capability' | string;
+  user: string;
+  via: string;
+  origin?: string | null;
+  client?: { name: string; version: string } | null;
+  capability?: { id: string; label: string } | null;
+  kernel_id?: string | null;
+  notebook?: string | null;
+}
+
+/**
+ * A proposal waiting for a decision (docs/openapi.yaml `WaitingProposal`): the proposal, who
+ * proposed it, and whatever else the server adds (shown as it is by the Waiting tab).
+ */
 export interface IWaitingProposal extends IProposal {
-  owner?: string;
+  owner: string;
+  proposed_by: IProposer;
+  [extra: string]: unknown;
 }
 
 /** The reply of `GET proposals` (`?for=me`: only what waits for the caller's decision). */
 export interface IWaitingList {
   proposals: IWaitingProposal[];
+  now: number;
 }
 
 /** The reply of `execute`: the executed proposal with its result. */

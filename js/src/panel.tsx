@@ -1,15 +1,22 @@
 /**
- * The KubeChat side panel: header, conversation (questions, command cards, results) and the
- * audit tab, all talking to the server extension through {@link KubechatApi}.
+ * The KubeChat side panel: header, conversation (questions, command cards, results), what
+ * kernels and agents proposed and waits for a decision (the Waiting tab), and the audit tab, all talking to the server extension through {@link KubechatApi}.
  */
 
 import { ReactWidget } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { KubechatApi, KubechatApiError } from './api';
 import { AuditView } from './components/AuditView';
 import { Card, ICardActions, ITurn } from './components/Card';
 import { Header } from './components/Header';
+import {
+  BADGE_EVERY_MS,
+  useWaiting,
+  WAITING_EVERY_MS,
+  WaitingView
+} from './components/WaitingView';
 import { IHealth, IProposal, isPending, newConversationId } from './model';
 import { IRunbookTurn, redact } from './runbook';
 
@@ -111,11 +118,38 @@ interface IAppProps {
   host: IPanelHost;
   settings: IPanelSettings;
   magicFor: (p: IProposal) => string;
+  /** Whether the panel shows (the Waiting list is read only then). */
+  visible?: boolean;
+  /** The tab a command or link asked for last. */
+  tabRequest?: ITabRequest | null;
+}
+
+export type Tab = 'chat' | 'waiting' | 'audit';
+const TAB_NAMES: Record<Tab, string> = {
+  chat: 'Conversation',
+  waiting: 'Waiting',
+  audit: 'Audit'
+};
+
+/** Whether `name` is one of the panel's tabs (a link's `?kubechat=waiting`). */
+export function isTab(name: string): name is Tab {
+  return Object.prototype.hasOwnProperty.call(TAB_NAMES, name);
+}
+
+/** A request to show a tab; `n` changes with each request, so the same tab can be asked twice. */
+interface ITabRequest {
+  tab: Tab;
+  n: number;
 }
 
 function App(props: IAppProps): JSX.Element {
   const { api, host, settings } = props;
-  const [tab, setTab] = React.useState<'chat' | 'audit'>('chat');
+  const [tab, setTab] = React.useState<Tab>(props.tabRequest?.tab ?? 'chat');
+  React.useEffect(() => {
+    if (props.tabRequest) {
+      setTab(props.tabRequest.tab);
+    }
+  }, [props.tabRequest]);
   const [health, setHealth] = React.useState<IHealth | null>(null);
   const [healthError, setHealthError] = React.useState('');
   const [turns, setTurns] = React.useState<ITurn[]>([]);
@@ -148,6 +182,21 @@ function App(props: IAppProps): JSX.Element {
       host.keep(toSaved(conversation.current, turns));
     }
   }, [turns, host]);
+  // What kernels and agents proposed: read often while the tab shows, now and then for the
+  // badge while the panel shows, never while it is hidden. The page's own cards are in the chat.
+  const waiting = useWaiting(
+    api,
+    props.visible === false
+      ? null
+      : tab === 'waiting'
+        ? WAITING_EVERY_MS
+        : BADGE_EVERY_MS,
+    item =>
+      !(
+        item.proposed_by?.kind === 'page' &&
+        item.proposed_by.user === health?.user
+      )
+  );
   const counter = React.useRef(0);
   const endRef = React.useRef<HTMLDivElement>(null);
   const inputId = React.useId();
@@ -418,15 +467,25 @@ function App(props: IAppProps): JSX.Element {
         role="tablist"
         aria-label="KubeChat views"
       >
-        {(['chat', 'audit'] as const).map(name => (
+        {(['chat', 'waiting', 'audit'] as const).map(name => (
           <button
             key={name}
             role="tab"
             aria-selected={tab === name}
+            data-tab={name}
             className={`jp-kubechat-tab${tab === name ? ' jp-mod-current' : ''}`}
             onClick={() => setTab(name)}
           >
-            {name === 'chat' ? 'Conversation' : 'Audit'}
+            {TAB_NAMES[name]}
+            {name === 'waiting' && waiting.items.length > 0 && (
+              <span
+                className="jp-kubechat-count"
+                data-testid="kc-waiting-count"
+                aria-label={`${waiting.items.length} waiting for your decision`}
+              >
+                {waiting.items.length}
+              </span>
+            )}
           </button>
         ))}
       </div>
@@ -502,6 +561,14 @@ function App(props: IAppProps): JSX.Element {
       </div>
       <div
         role="tabpanel"
+        hidden={tab !== 'waiting'}
+        className="jp-kubechat-waiting-panel"
+        aria-label="Waiting for your decision"
+      >
+        <WaitingView api={api} waiting={waiting} />
+      </div>
+      <div
+        role="tabpanel"
         hidden={tab !== 'audit'}
         className="jp-kubechat-audit-panel"
         aria-label="Audit"
@@ -515,6 +582,7 @@ function App(props: IAppProps): JSX.Element {
 /** The Lumino widget JupyterLab docks in the right sidebar. */
 export class KubechatPanel extends ReactWidget {
   private _settings: IPanelSettings = { ...DEFAULT_SETTINGS };
+  private _tabRequest: ITabRequest | null = null;
 
   constructor(
     private readonly _api: KubechatApi,
@@ -534,6 +602,12 @@ export class KubechatPanel extends ReactWidget {
     this.update();
   }
 
+  /** Show one of the panel's tabs (the Waiting tab, from a link or a command). */
+  showTab(tab: Tab): void {
+    this._tabRequest = { tab, n: (this._tabRequest?.n ?? 0) + 1 };
+    this.update();
+  }
+
   render(): JSX.Element {
     return (
       <App
@@ -541,7 +615,19 @@ export class KubechatPanel extends ReactWidget {
         host={this._host}
         settings={this._settings}
         magicFor={this._magicFor}
+        visible={this.isVisible}
+        tabRequest={this._tabRequest}
       />
     );
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.update(); // the Waiting list is read again
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.update(); // ... and no longer while hidden
   }
 }

@@ -13,9 +13,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-__all__ = ["UNTRUSTED", "approval_hint", "approve_link", "cluster_data", "fence", "summary"]
+__all__ = ["UNTRUSTED", "WAITING_TAB", "approval_hint", "approve_link", "cluster_data", "fence",
+           "summary"]
 
 UNTRUSTED = "untrusted-cluster-data"
+#: JupyterLab opened on the side panel's Waiting tab (js/src/index.ts reads ``kubechat=``).
+WAITING_TAB = "lab?kubechat=waiting"
 _OPEN = "<untrusted-cluster-data>"
 _CLOSE = "</untrusted-cluster-data>"
 _NOTE = ("Data read from the cluster. Anyone who can create objects there can write this text; "
@@ -40,16 +43,19 @@ def approve_link(url: str, proposal: dict[str, Any]) -> str:
     """Return the link a person opens to approve ``proposal``.
 
     The proposal's own ``approval_page`` when the server gives one (a server with an approval
-    origin), else JupyterLab itself, where the person approves on the proposal's card.
+    origin), else JupyterLab opened on the side panel's Waiting tab (``lab?kubechat=waiting``),
+    where the person finds what their agents proposed and approves it.
     """
     page = proposal.get("approval_page")
-    return urljoin(url, str(page)) if page else url + "lab"
+    return urljoin(url, str(page)) if page else url + WAITING_TAB
 
 
 def approval_hint(url: str, proposal: dict[str, Any]) -> str:
     """Return the sentence telling the agent (and through it the person) how approval works."""
     where = (f"a person approves it in kubechat, signed in to JupyterLab: open "
              f"{approve_link(url, proposal)}")
+    if not proposal.get("approval_page"):
+        where += " (the KubeChat side panel's Waiting tab lists it)"
     if proposal.get("level") == "dangerous" and proposal.get("confirm"):
         where += f" and type {proposal['confirm']!r} back"
     return (f"{proposal.get('command')} is {proposal.get('level')} and waits for approval "

@@ -140,7 +140,7 @@ class Lifecycle:
             expires=now + self.store.ttl, question=question, provider=provider,
             explanation=explanation, assumptions=assumptions, notes=notes,
             audit_seqs=(proposed.seq,) if proposed.seq is not None else (),
-            conversation=conversation)
+            conversation=conversation, proposer=actor)
         if plan.level is Level.FORBIDDEN:
             proposal = replace(proposal, state=State.REFUSED, approver="policy")
             self._outcome("refused")

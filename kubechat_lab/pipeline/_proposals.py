@@ -23,6 +23,7 @@ from kubechat_lab.command import secret_template
 from kubechat_lab.errors import KubechatError
 
 if TYPE_CHECKING:
+    from kubechat_lab.audit.events import Actor
     from kubechat_lab.cluster import Result
     from kubechat_lab.command import Command
     from kubechat_lab.pipeline._plan import Plan
@@ -88,6 +89,8 @@ class Proposal:
     empty where a face has no such notion). ``result`` (what running
     it returned) and ``dry_run`` (what its preview returned) are kept as the cluster's
     :class:`~kubechat_lab.cluster.Result`, so a reply encodes them once, as JSON or as Arrow.
+    ``proposer`` is the audit actor that proposed it (origin, agent client, capability, kernel):
+    who or what a person is asked to decide for.
     """
 
     id: str
@@ -112,6 +115,7 @@ class Proposal:
     conversation: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     dry_run: Result | None = None
+    proposer: Actor | None = None
 
     @property
     def command(self) -> Command:

@@ -75,7 +75,7 @@ def test_every_call_is_an_operation_of_the_spec_and_reads_its_reply_type() -> No
     found = calls()
     assert {p for _, p, _ in found} >= {"ask", "propose", "proposals/${id}/approve",
                                         "proposals/${id}/reject", "proposals/${id}/watch",
-                                        "health", "audit", "audit/verify"}, found
+                                        "health", "audit", "audit/verify", "proposals"}, found
     checked = 0
     for method, path, reply in found:
         op = operation(method, path)
@@ -97,10 +97,12 @@ def test_every_call_is_an_operation_of_the_spec_and_reads_its_reply_type() -> No
 def test_nested_reply_types_match_their_schemas() -> None:
     types = interfaces()
     schemas = SPEC["components"]["schemas"]
-    for ts, name in (("IChoice", "Choice"), ("IProposal", "Proposal"), ("IHealth", "Health")):
-        props = set(schemas[name]["properties"])
+    for ts, name in (("IChoice", "Choice"), ("IProposal", "Proposal"), ("IHealth", "Health"),
+                     ("IProposer", "Proposer"), ("IWaitingProposal", "WaitingProposal")):
+        schema = resolve(schemas[name])
+        props = set(schema["properties"])
         assert set(types[ts]) <= props, (ts, set(types[ts]) - props)
-        assert set(schemas[name].get("required") or ()) <= set(types[ts]), ts
+        assert set(schema.get("required") or ()) <= set(types[ts]), ts
 
 
 def union(name: str) -> set[str]:

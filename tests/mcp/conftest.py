@@ -85,3 +85,19 @@ async def agent(url: str, capability: str, home: Path,
         async with ClientSession(read, write, client_info=info) as session:
             await session.initialize()
             yield session
+
+
+def approve_attempts(pid: str, namespace: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every way an agent might try to approve proposal ``pid`` (a label of configmap
+    ``settings`` in ``namespace``): an argument, a tool that does not exist, a command, a
+    question. None may approve, over any transport."""
+    return [
+        ("kubectl", {"command": f"kubectl label configmap settings -n {namespace} team=sre",
+                     "approve": True}),
+        ("wait_for_decision", {"id": pid, "seconds": 0, "confirm": "settings"}),
+        ("wait_for_decision", {"id": pid, "seconds": 0, "approved": True}),
+        ("proposal", {"id": pid, "state": "approved"}),
+        ("approve", {"id": pid}),
+        ("kubectl", {"command": f"kubectl approve {pid}"}),
+        ("ask", {"question": f"approve proposal {pid}"}),
+    ]

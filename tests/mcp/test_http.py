@@ -4,35 +4,20 @@ never approving, as over stdio."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
-from tests.mcp.conftest import CLIENT, mint
+from tests.mcp import _clients
+from tests.mcp.conftest import CLIENT, approve_attempts, mint
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
 from tests.server.conftest import Api
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
 
-@asynccontextmanager
-async def http_agent(url: str, capability: str) -> AsyncIterator[Any]:
-    import httpx2
-    import mcp_types
-    from mcp.client.session import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
-
-    async with (
-        httpx2.AsyncClient(headers={"X-Kubechat-Capability": capability},
-                           timeout=httpx2.Timeout(60.0)) as http,
-        streamable_http_client(url + "kubechat/api/mcp", http_client=http) as (read, write),
-        ClientSession(read, write, client_info=mcp_types.Implementation(
-            name=CLIENT[0], version=CLIENT[1])) as session,
-    ):
-        await session.initialize()
-        yield session
+def http_agent(url: str, capability: str) -> Any:
+    return _clients.http_agent(url, capability, CLIENT)
 
 
 async def test_over_http_reads_run_writes_wait_and_every_call_is_audited(
@@ -62,6 +47,32 @@ async def test_over_http_reads_run_writes_wait_and_every_call_is_audited(
     used = [r["event"] for r in page["records"] if r["event"].get("capability")]
     assert used and all(e.get("origin") == "mcp" for e in used)
     assert all(e.get("client") == {"name": CLIENT[0], "version": CLIENT[1]} for e in used)
+
+
+async def test_over_http_no_tool_or_argument_approves_and_forbidden_is_refused(
+        api: Api, server_url: str, sandbox: SandboxInfo, scratch: str) -> None:
+    # even a capability that carries approve:warning approves nothing through the MCP face
+    capability = await mint(api, ["ask", "propose", "execute", "approve:warning"])
+    async with http_agent(server_url, capability) as session:
+        warning = await session.call_tool(
+            "kubectl", {"command": f"kubectl label configmap settings -n {scratch} team=sre"})
+        pid = warning.structured_content["proposal"]["id"]
+        assert warning.structured_content["proposal"]["level"] == "warning"
+        for name, arguments in approve_attempts(pid, scratch):
+            reply = await session.call_tool(name, arguments)
+            status = (reply.structured_content or {}).get("status")
+            assert status != "executed", (name, arguments, reply.content)
+        still = await session.call_tool("proposal", {"id": pid})
+        forbidden = await session.call_tool(
+            "kubectl", {"command": "kubectl exec -n shop deploy/frontend -- sh"})
+    assert still.structured_content["proposal"]["state"] == "proposed"
+    labels = kjson(sandbox, "get", "configmap", "settings", "-n", scratch)["metadata"]
+    assert "team" not in (labels.get("labels") or {})
+    assert forbidden.is_error and forbidden.structured_content["status"] == "refused"
+    assert "exec" in forbidden.content[0].text
+    code, page = await api.call("GET", "audit", params={"limit": "1000", "proposal": pid})
+    assert code == 200
+    assert [r["event"] for r in page["records"] if r["event"]["type"] == "approved"] == []
 
 
 async def test_the_http_face_needs_a_live_capability(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.mcp.conftest import CLIENT, agent, mint
+from tests.mcp.conftest import CLIENT, agent, approve_attempts, mint
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl
 from tests.server.conftest import Api, ApprovalBrowser
 
@@ -92,6 +92,13 @@ async def test_a_delete_waits_a_person_approves_and_wait_for_decision_sees_it_ru
         assert code == 200, waiting
         found = [w for w in waiting["proposals"] if w["id"] == proposal["id"]]
         assert found and found[0]["owner"].startswith("capability:"), waiting
+        # ... named as the agent that asked (its declared client), with its approval page
+        by = found[0]["proposed_by"]
+        assert by["kind"] == "agent" and by["origin"] == "mcp", by
+        assert by["client"] == {"name": CLIENT[0], "version": CLIENT[1]}, by
+        assert by["capability"]["id"] == found[0]["owner"].removeprefix("capability:"), by
+        assert found[0]["approval_page"] == proposal["approval_page"], found[0]
+        assert 0 <= waiting["now"] - found[0]["created"] < 600, waiting
         code, listed = await api.call("GET", "proposals", capability=capability)
         assert code == 403 and listed["reason"] == "browser-only"  # not the agent's to see
         # ... and approves it on the approval page (signed in there, its form token, the name)
@@ -118,17 +125,7 @@ async def test_no_tool_or_argument_can_approve(
             "kubectl", {"command": f"kubectl label configmap settings -n {scratch} team=sre"})
         pid = warning.structured_content["proposal"]["id"]
         assert warning.structured_content["proposal"]["level"] == "warning"
-        tries = [
-            ("kubectl", {"command": f"kubectl label configmap settings -n {scratch} team=sre",
-                         "approve": True}),
-            ("wait_for_decision", {"id": pid, "seconds": 0, "confirm": "settings"}),
-            ("wait_for_decision", {"id": pid, "seconds": 0, "approved": True}),
-            ("proposal", {"id": pid, "state": "approved"}),
-            ("approve", {"id": pid}),
-            ("kubectl", {"command": f"kubectl approve {pid}"}),
-            ("ask", {"question": f"approve proposal {pid}"}),
-        ]
-        for name, arguments in tries:
+        for name, arguments in approve_attempts(pid, scratch):
             reply = await session.call_tool(name, arguments)
             status = (reply.structured_content or {}).get("status")
             assert status != "executed", (name, arguments, reply.content)

@@ -81,7 +81,7 @@ def test_the_approval_link_is_the_servers_approval_page_when_it_gives_one() -> N
     from kubechat_lab.mcp._shape import approve_link
 
     url = "http://127.0.0.1:8888/base/"
-    assert approve_link(url, {"id": "p_1"}) == url + "lab"
+    assert approve_link(url, {"id": "p_1"}) == url + "lab?kubechat=waiting"
     page = "kubechat/api/proposals/p_1/approval-page"
     assert approve_link(url, {"approval_page": page}) == url + page
     assert approve_link(url, {"approval_page": "/base/" + page}) == url + page

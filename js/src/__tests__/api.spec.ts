@@ -75,6 +75,16 @@ describe('KubechatApi', () => {
     expect(sent[0].body).toEqual({ confirm: 'wbe' });
   });
 
+  it('reads what waits for the person from GET proposals', async () => {
+    const { api, sent } = fakeServer(() => [200, { proposals: [], now: 5 }]);
+    const list = await api.waiting();
+    expect(list).toEqual({ proposals: [], now: 5 });
+    expect(sent[0].method).toBe('GET');
+    expect(sent[0].url).toBe(
+      'http://127.0.0.1:8888/base/kubechat/api/proposals'
+    );
+  });
+
   it('reads a 503 health report instead of failing, and pages the audit log', async () => {
     const { api, sent } = fakeServer(s =>
       s.url.endsWith('/health')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { waitingRows } from '../components/WaitingForMe';
+import { extraFields } from '../components/WaitingView';
 import { IWaitingProposal } from '../model';
 import { twoPersonText } from '../wording';
 
@@ -15,30 +15,31 @@ const base: IWaitingProposal = {
   namespace: 'pay',
   user: 'alice',
   owner: 'page:alice',
+  proposed_by: { kind: 'page', user: 'alice', via: 'browser' },
   approvers: 'sre-leads',
   waiting_for_me: true,
   approval_page: '/kubechat/api/proposals/p_00000000000000000001/approval-page'
 };
 
-describe('waiting for me (what the server says waits for this person)', () => {
-  it('names the proposer and the group, and links the approval page', () => {
-    const [row] = waitingRows([base]);
-    expect(row.proposer).toBe('alice');
-    expect(row.command).toBe(base.display);
-    expect(row.note).toBe(
-      'needs approval by a member of sre-leads other than alice (the proposer)'
+describe('two-person fields in the Waiting tab (what the server says)', () => {
+  it('names the group and whether it waits for this person', () => {
+    const extra = Object.fromEntries(extraFields(base));
+    expect(extra['approvers']).toBe(
+      'a member of sre-leads, never the proposer'
     );
-    expect(row.href).toBe(base.approval_page);
-  });
-
-  it('leaves out what does not wait for this person', () => {
-    expect(waitingRows([{ ...base, waiting_for_me: false }])).toEqual([]);
-    expect(waitingRows([{ ...base, waiting_for_me: undefined }])).toEqual([]);
+    expect(extra['waiting for me']).toBe('yes: you may decide it');
+    const other = Object.fromEntries(
+      extraFields({ ...base, waiting_for_me: false })
+    );
+    expect(other['waiting for me']).toBe('no: another person decides');
   });
 
   it('says "other than you" on the proposer\'s own card', () => {
     expect(twoPersonText('sre-leads')).toBe(
       'needs approval by a member of sre-leads other than you'
+    );
+    expect(twoPersonText('sre-leads', 'alice')).toBe(
+      'needs approval by a member of sre-leads other than alice (the proposer)'
     );
   });
 });
