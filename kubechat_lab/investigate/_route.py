@@ -52,6 +52,8 @@ _NOT_NAMES = frozenset({
     "in", "on", "of", "for", "with", "not", "no", "named", "called", "still", "keeps", "won't",
     "can't", "it", "its", "my", "our", "which", "where",
 })
+#: A word shaped like a generated object name (``web-7d9f-x2k4p``, ``kwok-worker-9``).
+_GENERATED = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?=[a-z0-9-]*[0-9])[a-z0-9-]*[a-z0-9]")
 #: Shortest word compared for a typo of a name (shorter words match too much by chance).
 _MIN_TYPO = 5
 #: How close a word must be to a name to be offered as "did you mean".
@@ -103,7 +105,7 @@ class WhyRoute:
 
 
 def _claimed_name(words: tuple[str, ...]) -> str | None:
-    """Return the name a singular kind word introduces ("pod web-9", "node/kwok-9"), if any."""
+    """Return the name the words claim: after a singular kind word, or a generated name."""
     for i, word in enumerate(words):
         low = word.lower()
         if "/" in word and low.partition("/")[0] in KIND_WORDS:
@@ -115,7 +117,8 @@ def _claimed_name(words: tuple[str, ...]) -> str | None:
                     named = words[i + 1].lower() in ("named", "called")
                     return after if named or re.search(r"[-0-9]", after) else None
             return None
-    return None
+    # a generated name (pods, nodes, jobs): a letter first, then dashes and digits
+    return next((w for w in words if _GENERATED.fullmatch(w)), None)
 
 
 def _near(words: tuple[str, ...], inventory: Inventory, kind: str | None,
