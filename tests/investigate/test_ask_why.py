@@ -9,11 +9,16 @@ ago (after the translation grounding cached the inventory) is still found.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.investigate.test_sandbox import KUBECHAT, nbval, notebook
 from tests.plugins.browser import LabServer
 from tests.plugins.sandbox import SandboxInfo, kubectl, scratch_namespace
 
@@ -87,3 +92,32 @@ def test_an_object_created_after_the_inventory_was_cached_is_found(
         kubectl(sandbox, "create", "deployment", name, "--image=busybox", "-n", namespace)
         out = ask(lab_server, f"why is {name} not ready")
         assert out["investigate"]["target"] == f"deployment/{name} -n {namespace}"
+
+
+def test_a_why_question_in_a_kernel_follows_the_route(lab_server: LabServer,
+                                                      tmp_path: Path) -> None:
+    """``%kubechat what's wrong with ...`` is asked, routed by the server, then investigated."""
+    minted = subprocess.run(
+        [str(KUBECHAT), "token", "--url", lab_server.url, "--label", "why-route", "--format",
+         "json", "--scope", "ask", "--scope", "propose", "--scope", "execute"],
+        env={**os.environ, "JUPYTER_TOKEN": lab_server.token}, capture_output=True, text=True,
+        timeout=60, check=False)
+    assert minted.returncode == 0, minted.stderr
+    capability = json.loads(minted.stdout)
+    driver = tmp_path / "route.ipynb"
+    driver.write_text(json.dumps(notebook(
+        "%load_ext kubechat_lab",
+        "node = %kubechat what's wrong with node kwok-worker-2\n"
+        "assert node.reply['subject'] == {'kind': 'nodes', 'name': 'kwok-worker-2', "
+        "'namespace': None}, node",
+        "try:\n"
+        "    %kubechat why is recomendations pending\n"
+        "except Exception as exc:\n"
+        "    assert 'Not investigated' in str(exc), exc\n"
+        "    assert '%kubechat why deployment/recommendations -n shop' in str(exc), exc\n"
+        "else:\n"
+        "    raise AssertionError('a typo was guessed')",
+    )))
+    run = nbval(driver, capability)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "3 passed" in run.stdout, run.stdout[-2000:]
