@@ -12,6 +12,7 @@ import {
   IAuditPage,
   IExecuted,
   IHealth,
+  IInvestigation,
   IProposal,
   IVerifyReport,
   IWaitingList
@@ -114,6 +115,17 @@ export class KubechatApi {
       body.conversation = conversation;
     }
     return this.post<IAskReply>('ask', body);
+  }
+
+  /**
+   * Investigate one object (`kind/name -n ns` or a why-question): safe reads, run and audited
+   * by the server, then findings. Nothing it returns is proposed.
+   */
+  investigate(target: string, context?: string): Promise<IInvestigation> {
+    return this.post<IInvestigation>(
+      'investigate',
+      context ? { target, context } : { target }
+    );
   }
 
   propose(command: string, context?: string): Promise<IProposal> {

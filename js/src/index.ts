@@ -135,6 +135,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
         });
         await app.commands.execute('docmanager:open', { path });
         return path;
+      },
+      saveNotebook: async inv => {
+        const name = `${inv.subject.kind.replace(/s$/, '')}-${inv.subject.name}`;
+        const path = `kubechat-why-${name}-${stamp(new Date())}.ipynb`;
+        await app.serviceManager.contents.save(path, {
+          type: 'notebook',
+          format: 'json',
+          content: inv.notebook
+        });
+        await app.commands.execute('docmanager:open', { path });
+        return path;
       }
     };
 

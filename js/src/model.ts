@@ -146,7 +146,70 @@ export interface IAskReply {
   proposal: IProposal | null;
   /** Empty unless the translator refused because it was unsure and offered readings. */
   choices?: IChoice[];
+  /** Set when the question asks why one object is unwell (docs/openapi.yaml `WhyRoute`). */
+  investigate?: IWhyRoute;
   audit_seq?: number;
+}
+
+/** One object an investigation is about (`kind` is the plural resource name). */
+export interface ISubject {
+  kind: string;
+  name: string;
+  namespace: string | null;
+}
+
+/**
+ * A why-question routed by the server: the one object to investigate (`target`, the first
+ * reads of its `plan`), or, when refused, the objects it may mean (`choices`).
+ */
+export interface IWhyRoute {
+  target: string | null;
+  subject: ISubject | null;
+  label: string | null;
+  plan: string[];
+  choices: { target: string; label: string; subject: ISubject }[];
+  explanation: string;
+}
+
+/** One read an investigation ran (through the pipeline, audited as its proposal). */
+export interface IInvestigationRead {
+  step: string;
+  command: string;
+  error: string | null;
+  proposal: string | null;
+  objects: number;
+  rows: number;
+}
+
+/** One conclusion drawn from the evidence, with the rows that show it. */
+export interface IFinding {
+  title: string;
+  evidence: string[];
+  next_command: string | null;
+  severity: 'error' | 'warning' | 'info' | string;
+  steps: string[];
+}
+
+/** The reply of `POST investigate`. */
+export interface IInvestigation {
+  subject: ISubject;
+  question?: string | null;
+  context?: string | null;
+  reads: IInvestigationRead[];
+  findings: IFinding[];
+  /** The findings' next commands, made explicit and judged (not proposed). */
+  next?: IChoice[];
+  /** Only with a language model configured: plain text from the evidence, never a command. */
+  summary?: { label: string; text: string | null; error?: string } | null;
+  seconds?: number;
+  /** The investigation as a runbook notebook (nbformat 4 JSON). */
+  notebook?: Record<string, unknown>;
+}
+
+/** `deployment recommendations in shop` (the kind singular). */
+export function subjectLabel(s: ISubject): string {
+  const kind = s.kind.endsWith('s') ? s.kind.slice(0, -1) : s.kind;
+  return `${kind} ${s.name}${s.namespace ? ` in ${s.namespace}` : ''}`;
 }
 
 export interface IPart {

@@ -17,7 +17,14 @@ import {
   WAITING_EVERY_MS,
   WaitingView
 } from './components/WaitingView';
-import { IHealth, IProposal, isPending, newConversationId } from './model';
+import { IWhyActions, WhyTurn } from './components/WhyTurn';
+import {
+  IHealth,
+  IInvestigation,
+  IProposal,
+  isPending,
+  newConversationId
+} from './model';
 import { IRunbookTurn, redact } from './runbook';
 
 /** How long, and how often, the panel follows a decision made on the approval page. */
@@ -38,6 +45,8 @@ export const DEFAULT_SETTINGS: IPanelSettings = {
 export interface IPanelHost {
   insertCell: (source: string) => string | null; // null: inserted; else why not
   saveRunbook: (turns: IRunbookTurn[]) => Promise<string>; // the path written
+  /** Write an investigation's runbook notebook; resolve with the path written. */
+  saveNotebook?: (inv: IInvestigation) => Promise<string>;
   copy: (text: string) => Promise<void>;
   /** Keep the conversation across reloads (JupyterLab's state database), when there is one. */
   restore?: () => Promise<ISavedConversation | null>;
@@ -94,6 +103,10 @@ export function toSaved(
     turns: turns.map(withoutSecrets).map(t => ({
       ...t,
       result: null,
+      investigation: t.investigation && {
+        ...t.investigation,
+        notebook: undefined
+      },
       status:
         t.status === 'asking' || t.status === 'working' ? 'error' : t.status,
       message:
@@ -306,6 +319,18 @@ function App(props: IAppProps): JSX.Element {
     ]);
     try {
       const reply = await api.ask(question, conversation.current);
+      if (reply.investigate) {
+        // a why-question about one object: investigated, not translated to one read
+        update(id, {
+          translation: reply.translation,
+          investigate: reply.investigate,
+          status: 'ready'
+        });
+        if (reply.investigate.target) {
+          await investigate(id, reply.investigate.target);
+        }
+        return;
+      }
       update(id, {
         translation: reply.translation,
         proposal: reply.proposal,
@@ -316,6 +341,74 @@ function App(props: IAppProps): JSX.Element {
     } catch (e) {
       update(id, { status: 'error', message: message(e) });
     }
+  };
+
+  // An investigation's reads run (safe, audited) on the server; the turn shows its findings.
+  const investigate = async (id: string, target: string) => {
+    update(id, { status: 'working', message: '' });
+    try {
+      const inv = await api.investigate(target);
+      update(id, { investigation: inv, status: 'done' });
+      void refreshHealth(); // the audit head moved
+    } catch (e) {
+      update(id, { status: 'error', message: message(e) });
+    }
+  };
+
+  const whyActions: IWhyActions = {
+    investigate: (turn, target) => {
+      update(turn.id, {
+        investigate: {
+          ...(turn.investigate as NonNullable<ITurn['investigate']>),
+          target,
+          label: target,
+          plan: []
+        }
+      });
+      void investigate(turn.id, target);
+    },
+    // A finding's next command becomes its own turn, proposed like a typed command.
+    propose: async (turn, choice) => {
+      const id = `t${Date.now().toString(36)}-${++counter.current}`;
+      const question = `Next step: ${choice.why}`;
+      setTurns(ts => [
+        ...ts,
+        {
+          id,
+          question,
+          proposal: null,
+          status: 'working',
+          message: 'Proposing…',
+          confirmText: '',
+          ran: false
+        }
+      ]);
+      try {
+        const p = await api.propose(choice.command);
+        update(id, {
+          proposal: p,
+          translation: { explanation: `From the finding: ${choice.why}` },
+          status: 'ready',
+          message: ''
+        });
+        await proposed(id, p);
+      } catch (e) {
+        update(id, { status: 'error', message: message(e) });
+      }
+    },
+    save: host.saveNotebook
+      ? async turn => {
+          if (!turn.investigation || !host.saveNotebook) {
+            return;
+          }
+          try {
+            const path = await host.saveNotebook(turn.investigation);
+            setNotice(`Saved the investigation as ${path}.`);
+          } catch (e) {
+            setNotice(`Could not save the investigation: ${message(e)}`);
+          }
+        }
+      : undefined
   };
 
   // What follows a proposal, asked or picked: a safe one the policy approved runs (when the
@@ -503,14 +596,18 @@ function App(props: IAppProps): JSX.Element {
               writes wait for your approval.
             </div>
           )}
-          {turns.map(t => (
-            <Card
-              key={t.id}
-              turn={t.proposal ? { ...t, proposal: resolved(t.proposal) } : t}
-              rowsPerPage={settings.rowsPerPage}
-              actions={actions}
-            />
-          ))}
+          {turns.map(t =>
+            t.investigate ? (
+              <WhyTurn key={t.id} turn={t} actions={whyActions} />
+            ) : (
+              <Card
+                key={t.id}
+                turn={t.proposal ? { ...t, proposal: resolved(t.proposal) } : t}
+                rowsPerPage={settings.rowsPerPage}
+                actions={actions}
+              />
+            )
+          )}
           <div ref={endRef} />
         </div>
         {notice && (

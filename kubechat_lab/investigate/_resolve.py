@@ -7,11 +7,12 @@ name the caller may not list is unknown). More than one match is refused with th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from kubechat_lab.investigate._model import KINDS, InvestigateError, Subject
 
-__all__ = ["KIND_WORDS", "resolve_subject"]
+__all__ = ["KIND_WORDS", "Matches", "match_subjects", "resolve_subject", "target_text"]
 
 #: Words that name a kind (singular, plural, short name).
 KIND_WORDS: dict[str, str] = {
@@ -33,7 +34,7 @@ _PREFERENCE = ("deployments", "statefulsets", "daemonsets", "jobs", "pods", "ser
                "persistentvolumeclaims", "nodes")
 _WORD = re.compile(r"-{0,2}[A-Za-z0-9](?:[A-Za-z0-9._/=-]*[A-Za-z0-9])?")
 
-Inventory = Mapping[str, tuple[tuple[str, str], ...]]
+Inventory = Mapping[str, Sequence[tuple[str, str]]]
 
 
 def _namespace(words: list[str], namespaces: tuple[str, ...]) -> str | None:
@@ -46,6 +47,60 @@ def _namespace(words: list[str], namespaces: tuple[str, ...]) -> str | None:
         if word.startswith("--namespace="):
             return word.split("=", 1)[1]
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """What a text names: the kind word and namespace it gave, its words, the objects found.
+
+    ``found`` is already narrowed by kind preference (a workload before its Service unless the
+    text speaks of endpoints) and by ``default_namespace``; more than one is ambiguous.
+    """
+
+    kind: str | None
+    namespace: str | None
+    words: tuple[str, ...]
+    found: tuple[Subject, ...]
+
+
+def match_subjects(text: str, inventory: Inventory, namespaces: tuple[str, ...] = (),
+                   default_namespace: str | None = None) -> Matches:
+    """Return every object ``text`` names (see :func:`resolve_subject`), without raising."""
+    words = [w.rstrip("?.,!:;") for w in _WORD.findall(text)]
+    lowered = [w.lower() for w in words]
+    namespace = _namespace(words, namespaces)
+    kind: str | None = None
+    names: list[str] = []
+    for word, low in zip(words, lowered, strict=True):
+        if "/" in word:
+            head, _, tail = word.partition("/")
+            if head.lower() in KIND_WORDS:
+                kind, names = KIND_WORDS[head.lower()], [tail]
+                break
+        if low in KIND_WORDS and kind is None and low not in ("no", "po"):
+            kind = KIND_WORDS[low]
+            continue
+        names.append(word)
+    kinds = (kind,) if kind else KINDS
+    matches: list[Subject] = []
+    for resource in kinds:
+        for ns, name in inventory.get(resource, ()):
+            if name in names and (namespace is None or resource == "nodes" or ns == namespace):
+                matches.append(Subject(resource, name, ns or None))
+    if len({m.kind for m in matches}) > 1 and kind is None:
+        wanted = "services" if _SERVICE_HINTS & set(lowered) else None
+        order = ((wanted,) if wanted else ()) + _PREFERENCE
+        best = min(order.index(m.kind) for m in matches)
+        matches = [m for m in matches if order.index(m.kind) == best]
+    if len(matches) > 1 and default_namespace:
+        local = [m for m in matches if m.namespace == default_namespace]
+        matches = local or matches
+    return Matches(kind, namespace, tuple(words), tuple(matches))
+
+
+def target_text(subject: Subject) -> str:
+    """``KIND/NAME -n NAMESPACE``: the explicit form :func:`resolve_subject` reads back."""
+    return f"{subject.kind[:-1]}/{subject.name}{subject.ns_flag}"
 
 
 def resolve_subject(text: str, inventory: Inventory, namespaces: tuple[str, ...] = (),
@@ -70,44 +125,16 @@ def resolve_subject(text: str, inventory: Inventory, namespaces: tuple[str, ...]
     InvestigateError
         Nothing, or more than one object, matches.
     """
-    words = [w.rstrip("?.,!:;") for w in _WORD.findall(text)]
-    lowered = [w.lower() for w in words]
-    namespace = _namespace(words, namespaces)
-    kind: str | None = None
-    names: list[str] = []
-    for word, low in zip(words, lowered, strict=True):
-        if "/" in word:
-            head, _, tail = word.partition("/")
-            if head.lower() in KIND_WORDS:
-                kind, names = KIND_WORDS[head.lower()], [tail]
-                break
-        if low in KIND_WORDS and kind is None and low not in ("no", "po"):
-            kind = KIND_WORDS[low]
-            continue
-        names.append(word)
-    kinds = (kind,) if kind else KINDS
-    matches: list[Subject] = []
-    for resource in kinds:
-        for ns, name in inventory.get(resource, ()):
-            if name in names and (namespace is None or resource == "nodes" or ns == namespace):
-                matches.append(Subject(resource, name, ns or None))
+    found = match_subjects(text, inventory, namespaces, default_namespace)
+    kind, namespace, matches = found.kind, found.namespace, found.found
     if not matches:
         where = f" in namespace {namespace}" if namespace else ""
         what = f"no {kind[:-1]}" if kind else "no pod, workload, service, node, job or PVC"
         msg = (f"{what} that {text!r} names exists{where} (or you may not list it); name one "
                "as KIND/NAME -n NAMESPACE, e.g. %kubechat why deployment/checkout -n shop")
         raise InvestigateError(msg)
-    if len({m.kind for m in matches}) > 1 and kind is None:
-        wanted = "services" if _SERVICE_HINTS & set(lowered) else None
-        order = ((wanted,) if wanted else ()) + _PREFERENCE
-        best = min(order.index(m.kind) for m in matches)
-        matches = [m for m in matches if order.index(m.kind) == best]
-    if len(matches) > 1 and default_namespace:
-        local = [m for m in matches if m.namespace == default_namespace]
-        matches = local or matches
     if len(matches) > 1:
-        listed = ", ".join(f"{m.kind[:-1]}/{m.name}" + (f" -n {m.namespace}" if m.namespace
-                                                         else "") for m in matches[:6])
+        listed = ", ".join(target_text(m) for m in matches[:6])
         msg = (f"{text!r} is ambiguous: it names {len(matches)} objects ({listed}); "
                "name one as KIND/NAME -n NAMESPACE")
         raise InvestigateError(msg)

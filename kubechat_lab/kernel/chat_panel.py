@@ -63,12 +63,15 @@ class ChatPanel(anywidget.AnyWidget):
     """Ask in plain language inside a cell; commands come back as cards, results as previews.
 
     Enter sends the question. The page calls Python through anywidget's command channel
-    (``ask``, ``pick``, ``execute``, ``keep``, ``refresh``); Python calls the kubechat server
-    with the kernel's capability. A question the translator would not answer alone shows its
-    choices as buttons; ``pick`` proposes the one clicked like a typed command. Approve /
-    Reject on a card go from the page to the server's browser route (as on
-    :class:`CommandCard`), never through the kernel. Safe commands run at once; a result shows
-    its shape and first rows, a chart for ``top``, and "keep as variable".
+    (``ask``, ``pick``, ``execute``, ``keep``, ``refresh``, ``investigate``, ``propose_next``);
+    Python calls the kubechat server with the kernel's capability. A why-question about one
+    object ("why is recommendations pending") is investigated instead of translated: its
+    findings show with their evidence, and each finding's next command is proposed on a click.
+    A question the translator would not answer alone shows its choices as buttons; ``pick``
+    proposes the one clicked like a typed command. Approve / Reject on a card go from the page
+    to the server's browser route (as on :class:`CommandCard`), never through the kernel. Safe
+    commands run at once; a result shows its shape and first rows, a chart for ``top``, and
+    "keep as variable".
 
     Parameters
     ----------
@@ -118,6 +121,13 @@ class ChatPanel(anywidget.AnyWidget):
             answer = self._client.ask(question)
         except KubechatError as exc:
             return self._error(exc), []
+        if answer.get("investigate"):  # a why-question about one object (server/_why.py)
+            route = dict(answer["investigate"])
+            self._append({"role": "why", "question": question, "route": route,
+                          "investigation": None})
+            if route.get("target"):
+                return self._investigate(len(self.messages) - 1, str(route["target"])), []
+            return {"ok": True}, []
         proposal = answer.get("proposal")
         choices = choice_fields(answer)
         if proposal is None and choices:
@@ -158,6 +168,37 @@ class ChatPanel(anywidget.AnyWidget):
         return {"ok": True, "id": proposal["id"]}, []
 
     @command
+    def investigate(self, msg: Mapping[str, Any], buffers: list[bytes]
+                    ) -> tuple[Any, list[bytes]]:
+        """``{"at", "target"}`` -> investigate one of the objects a refused why-question offered."""
+        at, target = msg.get("at"), str(msg.get("target") or "")
+        item = self._item(at, "why")
+        offered = [c.get("target") for c in (item or {}).get("route", {}).get("choices") or ()]
+        if item is None or target not in offered:
+            return self._error("that object was not offered here; ask again"), []
+        return self._investigate(int(at), target), []  # type: ignore[arg-type]
+
+    @command
+    def propose_next(self, msg: Mapping[str, Any], buffers: list[bytes]
+                     ) -> tuple[Any, list[bytes]]:
+        """``{"at", "index"}`` -> propose next command ``index`` of an investigation's findings.
+
+        Proposed like a typed command: a safe read runs at once, a write waits for Approve on
+        its card. The investigation itself never runs it.
+        """
+        item = self._item(msg.get("at"), "why")
+        offers = list(((item or {}).get("investigation") or {}).get("next") or ())
+        try:
+            text = picked_command(offers, msg)
+            proposal = self._client.propose(text)
+        except (ValueError, KubechatError) as exc:
+            return self._error(exc if isinstance(exc, KubechatError) else str(exc)), []
+        why = str(offers[int(msg["index"])].get("why") or "")
+        self._show(proposal, question=f"Next step: {why}",
+                   translation={"explanation": f"From the finding: {why}"})
+        return {"ok": True, "id": proposal["id"]}, []
+
+    @command
     def execute(self, msg: Mapping[str, Any], buffers: list[bytes]) -> tuple[Any, list[bytes]]:
         """``{"id"}`` -> run an approved proposal (after Approve on its card)."""
         pid = str(msg.get("id") or "")
@@ -192,6 +233,24 @@ class ChatPanel(anywidget.AnyWidget):
         return {"ok": True, "name": name}, []
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _item(self, at: Any, role: str) -> dict[str, Any] | None:
+        messages = list(self.messages)
+        if isinstance(at, int) and 0 <= at < len(messages) and messages[at].get("role") == role:
+            return dict(messages[at])
+        return None
+
+    def _investigate(self, at: int, target: str) -> dict[str, Any]:
+        """Run the investigation of ``target`` for message ``at``; its findings replace the plan."""
+        try:
+            found = self._client.investigate(target)
+        except KubechatError as exc:
+            return self._error(exc)
+        found.pop("notebook", None)  # large, and saved with %kubechat why --save
+        messages = list(self.messages)
+        messages[at] = {**messages[at], "investigation": found}
+        self.messages = messages
+        return {"ok": True}
 
     def _show(self, proposal: Mapping[str, Any], *, question: str,
               translation: Mapping[str, Any] | None = None) -> None:

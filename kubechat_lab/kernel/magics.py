@@ -196,6 +196,13 @@ class KubechatMagics(Magics):
         if not question:
             raise UsageError("%kubechat needs a question, e.g. %kubechat why is checkout failing?")
         answer = self.client.ask(question, context=opts.context)
+        why = answer.get("investigate")
+        if why:  # a why-question about one object: the server routed it (server/_why.py)
+            if why.get("target"):
+                where = f" --context {opts.context}" if opts.context else ""
+                return self._why(f"{why['target']}{where}")
+            offered = " or ".join(f"%kubechat why {c['target']}" for c in why.get("choices") or ())
+            raise TranslateError(f"{why.get('explanation')}" + (f" ({offered})" if offered else ""))
         proposal = answer.get("proposal")
         translation = answer.get("translation") or {}
         if proposal is None and answer.get("choices"):

@@ -9,13 +9,15 @@ says so and the findings stand without it. Nothing here writes to the cluster.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kubechat_lab.errors import ClusterError, CommandError, PolicyViolation
+from kubechat_lab.errors import ClusterError, CommandError, PolicyViolation, TranslateError
 from kubechat_lab.investigate import (
     Evidence,
     Finding,
     InvestigateError,
+    Investigation,
     Read,
     evidence_from_result,
     investigate,
@@ -30,7 +32,10 @@ if TYPE_CHECKING:
     from kubechat_lab.server._proposals import Principal
     from kubechat_lab.server._service import KubechatService
 
-__all__ = ["MAX_NEXT", "MAX_TARGET", "run_investigation"]
+__all__ = ["MAX_NEXT", "MAX_TARGET", "Complete", "llm_summary", "run_investigation"]
+
+#: Sends chat messages to the configured model and returns its raw answer (None: no model).
+Complete = Callable[[list[dict[str, str]]], "str | None"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +56,36 @@ def _judged_next(service: KubechatService, target: Target, findings: tuple[Findi
     return service.judged_offers(offers, target, limit=MAX_NEXT)
 
 
+def llm_summary(inv: Investigation, complete: Complete | None) -> dict[str, Any] | None:
+    """Return ``{"label", "text"}``: the model's summary of the evidence, or None without one.
+
+    The prompt holds the findings and the evidence rows only (credential-looking values
+    redacted, cluster text fenced as untrusted data; see
+    :mod:`kubechat_lab.investigate._summary`). The answer is plain text: nothing in it is
+    proposed or run. A model that fails gives ``{"label", "text": None, "error"}``; the
+    findings stand alone.
+    """
+    from kubechat_lab.investigate._summary import SUMMARY_LABEL, read_summary, summary_messages
+
+    if complete is None or not inv.evidence:
+        return None
+    try:
+        raw = complete(summary_messages(inv))
+    except TranslateError as exc:
+        logger.info("investigation summary failed: %s", exc)
+        return {"label": SUMMARY_LABEL, "text": None, "error": str(exc)}
+    if raw is None:
+        return None
+    return {"label": SUMMARY_LABEL, "text": read_summary(raw) or None}
+
+
 def run_investigation(service: KubechatService, principal: Principal, target: str, *,
-                      context: str | None = None) -> dict[str, Any]:
+                      context: str | None = None, complete: Complete | None = None
+                      ) -> dict[str, Any]:
     """Investigate the one object ``target`` names; return the investigation and its notebook.
+
+    ``complete`` is the configured language model, when there is one: it adds ``summary``
+    (see :func:`llm_summary`); without it ``summary`` is None and the findings stand alone.
 
     Raises
     ------
@@ -106,4 +138,5 @@ def run_investigation(service: KubechatService, principal: Principal, target: st
     out["context"] = resolved.context
     out["next"] = _judged_next(service, resolved, inv.findings)
     out["notebook"] = to_notebook(inv)
+    out["summary"] = llm_summary(inv, complete)
     return out

@@ -112,6 +112,29 @@ class TranslatorAdapter:
             raise TranslateError(msg) from exc
         return translation
 
+    def complete(self, messages: list[dict[str, str]]) -> str | None:
+        """Send ``messages`` to the configured model as they are; None without a model.
+
+        A translator that is not a language model (``rules``) has no ``complete`` and gives
+        None: callers then go on without the model's text.
+
+        Raises
+        ------
+        TranslateError
+            The model failed.
+        """
+        translator = self._get()
+        complete = getattr(translator, "complete", None)
+        if not callable(complete):
+            return None
+        try:
+            return str(complete(messages))
+        except TranslateError:
+            raise
+        except Exception as exc:
+            msg = f"translator {self.provider!r} failed: {type(exc).__name__}"
+            raise TranslateError(msg) from exc
+
     def health(self) -> dict[str, Any]:
         """Return whether the translator can be created (no network call for offline ones)."""
         try:

@@ -31,6 +31,7 @@ from kubechat_lab.server._proposals import (
     ProposalNotFoundError,
     ProposalStore,
 )
+from kubechat_lab.server._why import why_reply
 
 if TYPE_CHECKING:
     from kubechat_lab.command import Command
@@ -248,7 +249,8 @@ class KubechatService:
         "audit_seq": int}``. When the translator was unsure and offered readings instead of a
         command, ``choices`` holds them made explicit and judged like a proposal (see
         :meth:`judged_choices`); nothing is proposed for them until a person picks one and
-        proposes it like any typed command.
+        proposes it like any typed command. A why-question about one object comes back as an
+        ``investigate`` marker instead (see :func:`kubechat_lab.server._why.why_reply`).
         """
         from kubechat_lab.translate import Turn
 
@@ -260,6 +262,12 @@ class KubechatService:
             msg = f"field 'question' is {len(question)} characters; the limit is {MAX_QUESTION}"
             raise BadRequestError(msg, field="question")
         target = self.target(principal, context)
+        # "why is X pending": an investigation of X, not one read (server/_why.py)
+        routed = why_reply(self, principal, question, target, conversation=conversation)
+        if routed is not None:
+            self.conversations.add(principal.owner, conversation,
+                                   Turn(redact_text(question), None))
+            return routed
         previous = self.conversations.previous(principal.owner, conversation)
         translation: Translation = self.pipeline.translate(question, target, previous=previous)
         plan = None

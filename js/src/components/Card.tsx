@@ -9,9 +9,11 @@ import * as React from 'react';
 import { cardView } from '../cardView';
 import {
   IChoice,
+  IInvestigation,
   IProposal,
   IResult,
   ITranslation,
+  IWhyRoute,
   isPending,
   shownCommand
 } from '../model';
@@ -35,6 +37,10 @@ export interface ITurn {
   ran: boolean;
   /** The last action was refused (shown as an error; the card stays pending). */
   refused?: boolean;
+  /** A why-question about one object: the server's routing (components/WhyTurn.tsx). */
+  investigate?: IWhyRoute;
+  /** What the investigation found. */
+  investigation?: IInvestigation | null;
 }
 
 export interface ICardActions {

@@ -6,6 +6,7 @@
 
 import '../../style/base.css';
 import '../../style/widget.css';
+import '../../style/findings.css';
 
 import * as React from 'react';
 import { createRoot } from 'react-dom/client';

@@ -10,6 +10,7 @@ import * as React from 'react';
 import { apiUrl, KubechatApi } from '../api';
 import { ICardView } from '../cardView';
 import { Choices } from '../components/Choices';
+import { Findings, WhyRouteView } from '../components/Findings';
 import { ProposalCard } from '../components/ProposalCard';
 import { ResultTable } from '../components/ResultTable';
 import { IChoice, IResult } from '../model';
@@ -426,6 +427,52 @@ export function ChatView(props: {
                   return reply;
                 }}
               />
+            );
+          }
+          if (item.role === 'why') {
+            // a why-question about one object: its plan, then the shared findings
+            return (
+              <div key={at} className="jp-kubechat-why-turn">
+                {item.investigation ? (
+                  <Findings
+                    investigation={item.investigation}
+                    busy={asking}
+                    onPropose={async choice => {
+                      const next = item.investigation.next || [];
+                      const [reply] = await experimental.invoke(
+                        'propose_next',
+                        {
+                          at,
+                          index: next.indexOf(choice)
+                        }
+                      );
+                      setNote(reply && reply.error ? reply.error : '');
+                    }}
+                  />
+                ) : (
+                  <WhyRouteView
+                    route={item.route}
+                    running={asking}
+                    busy={asking}
+                    onInvestigate={async target => {
+                      setAsking(true);
+                      setNote('investigating…');
+                      try {
+                        const [reply] = await experimental.invoke(
+                          'investigate',
+                          {
+                            at,
+                            target
+                          }
+                        );
+                        setNote(reply && reply.error ? reply.error : '');
+                      } finally {
+                        setAsking(false);
+                      }
+                    }}
+                  />
+                )}
+              </div>
             );
           }
           if (item.role === 'error') {

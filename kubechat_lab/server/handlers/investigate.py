@@ -52,7 +52,8 @@ class InvestigateHandler(KubechatHandler):
         req = InvestigateRequest.from_json(self.json_body())
         out = await self.kubechat.run_long(
             principal.owner,
-            lambda: run_investigation(self.service, principal, req.target, context=req.context))
+            lambda: run_investigation(self.service, principal, req.target, context=req.context,
+                                      complete=self.kubechat.translator.complete))
         self.reply(out)
 
 

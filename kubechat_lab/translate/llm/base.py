@@ -254,6 +254,31 @@ class LLMTranslator:
 
         return sink
 
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """Send ``messages`` as they are and return the model's raw answer (no parsing).
+
+        For text built elsewhere from evidence only (an investigation's summary); the answer
+        is never read as a command. Uses the same retries and circuit breaker as a
+        translation, without a fallback.
+
+        Raises
+        ------
+        ProviderCallError
+            The provider failed, or the circuit is open.
+        """
+        self.open()
+        if not self.breaker.allow():
+            raise ProviderCallError(
+                f"{self.id} skipped: circuit open after {self.breaker.failures} failures",
+                transient=False)
+        try:
+            reply = self._ask(messages, None)
+        except ProviderCallError:
+            self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        return reply
+
     # -- the translation --------------------------------------------------------------------
 
     def translate(
