@@ -118,3 +118,42 @@ def test_an_adverb_after_a_kind_is_no_name(filler: str) -> None:
         translation = RULES.translate(form.format(w=filler), CTX)
         command = translation.command
         assert command is None or filler not in command.names, (form, translation.text)
+
+
+def _prefixes() -> list[tuple[str, str, str]]:
+    """(kind word, typed prefix, object) for each object whose 4-letter start is its own."""
+    out = []
+    for kind, items in CTX.inventory.items():
+        if kind not in ("deployments", "statefulsets", "services", "configmaps", "cronjobs"):
+            continue
+        for _, name in items:
+            start = name.replace("-", "")[:4]
+            if "-" in name[:5] or CTX.locate(start):
+                continue
+            owners = {n for _, n in items if n.startswith(start)}
+            if owners == {name}:
+                out.append((kind[:-1], start, name))
+    return out
+
+
+@pytest.mark.parametrize(("kind", "typed", "name"), _prefixes())
+def test_a_shortened_name_is_corrected_and_shown(kind: str, typed: str, name: str) -> None:
+    translation = RULES.translate(f"describe the {typed} {kind}", CTX)
+    assert translation.command is not None, translation.explanation
+    assert translation.command.names == (name,), translation.text
+    assert any(typed in a and name in a for a in translation.assumptions)
+
+
+def test_a_name_shortening_several_objects_asks_which_with_each_offered() -> None:
+    # "fr" starts frontend and fraud-detector (deployments): both offered, neither chosen
+    translation = RULES.translate("describe the fr deployment", CTX)
+    assert translation.command is None
+    offered = {c.command.names for c in translation.choices}
+    assert offered == {("frontend",), ("fraud-detector",)}, translation.explanation
+    assert all(c.command.verb == "describe" for c in translation.choices)
+
+
+@pytest.mark.parametrize("word", ("workers", "heartbeats", "table", "things", "stuff"))
+def test_an_ordinary_word_where_the_cluster_lists_the_kind_is_refused(word: str) -> None:
+    translation = RULES.translate(f"describe nodes {word}", CTX)
+    assert translation.command is None or word not in translation.command.names

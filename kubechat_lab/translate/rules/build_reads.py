@@ -58,15 +58,22 @@ class CantTranslateError(Exception):
 
 
 class AmbiguousNameError(CantTranslateError):
-    """A name fits several objects: pick none, ask which (``candidates`` lists them)."""
+    """A name fits several objects: pick none, ask which (``candidates`` lists them).
 
-    def __init__(self, name: str, candidates: list[str], example: str) -> None:
+    ``objects`` are the same as ``(kind, namespace, name)``: the translator offers the
+    question read with each as a choice.
+    """
+
+    def __init__(self, name: str, objects: list[tuple[str, str, str]], example: str) -> None:
+        candidates = [f"{kind[:-1]} {obj} in {ns}" if ns else f"{kind[:-1]} {obj}"
+                      for kind, ns, obj in objects]
         listed = ", ".join(candidates)
         super().__init__(f"{name!r} matches {len(candidates)} objects: {listed}",
-                         f"say which, such as {example!r}")
+                         f"say which, such as {example.format(candidates[0])!r}")
         self.name = name
         self.candidates = tuple(candidates)
-        self.example = example
+        self.objects = tuple(objects)
+        self.example = example.format(candidates[0])
 
 
 class NotUnderstoodError(CantTranslateError):
@@ -226,7 +233,8 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             draft.assumptions.append(f"the pods of {owner} {names[0]} carry the label {label}")
             names = []
             draft.resources[:] = ["pods"]
-    if sorted(draft.resources[:2]) == ["endpoints", "services"] and names:
+    if sorted(draft.resources[:2]) in (["endpoints", "services"], ["pods", "services"]) and names:
+        # "is the api svc backed by any pods": the pods behind a service are its endpoints
         draft.resources[:] = ["endpoints"]  # a service's endpoints share its name
         resource = "endpoints"
     fields = phase_fields(draft, resource)
@@ -316,7 +324,7 @@ def _build_logs(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         argv.append(f"--since={draft.since}")
     if "since-time" in draft.extra:
         argv.append(f"--since-time={draft.extra['since-time']}")
-    if scan.has(r"\btimestamps?\b"):
+    if scan.has(r"\btimestamps?\b|\btimestamped\b"):
         argv.append("--timestamps=true")
     if scan.has(r"\b(?:follow|stream|streaming|live|watch)\b"):
         draft.notes.append("streaming (-f) is not supported here: showing a snapshot")

@@ -83,7 +83,8 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"(?: usage| use| consumption)?\b|\b(?:hogging|eating|using|consuming|burning|uses|"
             r"eats|consumes) (?:the most |a lot of |lots of |too much |most |the least |least )?"
             r"cpu\b|\b(?:biggest|largest|top|heaviest) cpu (?:consumers|users)\b"
-            r"|\bcpu (?:users|consumers|hogs|eaters)\b",
+            r"|\bcpu (?:users|consumers|hogs|eaters)\b"
+            r"|\b(?:busiest|hottest)(?: first| on top)?\b",
         ),
         (
             "start",

@@ -200,7 +200,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "env",
-        r"\benv(?:ironment)?[- ]?(?:vars?|variables?)\b|\benv\b",
+        r"\benv(?:ironment)?[- ]?(?:vars?|variables?)\b|\benv (?:of|for|on|in)\b|^env\b",
     ),
     (
         "set-image",
@@ -264,7 +264,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "describe",
-        r"\bdescribe\b|\bdetails?\b|\bdetailed\b|\binspect\b|\binvestigate\b|\btell me (?:more |"
+        r"\bdescribe\b|\bdesc\b|\bdetails?\b|\bdetailed\b|\binspect\b|\binvestigate\b"
+        r"|\btell me (?:more |"
         r"everything )?about\b|\b(?:everything|all) about\b|\binfo(?:rmation)? (?:on|about|for)\b"
         r"|\bwhat is wrong\b|\bwhy\b"
         r"|\bdiagnose\b|\bdebug\b|\btroubleshoot\b|\bwhat is (?:going on|happening|up) with\b"

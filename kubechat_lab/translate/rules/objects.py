@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from functools import lru_cache
 
 from kubechat_lab.command import DEFAULT_RESOURCES, ResourceTable
-from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate._types import MAX_CHOICES, TranslationContext
 from kubechat_lab.translate.rules.account import FILLERS
-from kubechat_lab.translate.rules.build_reads import AmbiguousNameError
+from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
 from kubechat_lab.translate.rules.draft import NAME, Draft
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS, WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
@@ -319,15 +320,90 @@ def _pick_kind(name: str, draft: Draft, ctx: TranslationContext) -> None:
         here = [hit for hit in candidates if hit[1] == ctx.namespace]
         candidates = here if len(here) == 1 else candidates
     if len(candidates) > 1:
-        listed = [f"{kind[:-1]} {name} in {ns}" if ns else f"{kind[:-1]} {name}"
-                  for kind, ns in candidates]
-        raise AmbiguousNameError(name, listed,
-                                 f"{draft.intent.split('-')[-1]} {listed[0]}")
+        raise AmbiguousNameError(name, [(kind, ns, name) for kind, ns in candidates],
+                                 f"{draft.intent.split('-')[-1]} {{}}")
     kind, namespace = candidates[0]
     draft.resources.append(kind)
     others = sorted({k for k, _ in hits} - {kind})
     also = f" (also a {', '.join(k[:-1] for k in others)} of that name)" if others else ""
     draft.assumptions.append(f"{name!r} is the {kind[:-1]}{also}")
+
+
+def _near_name(name: str, draft: Draft, ctx: TranslationContext) -> str:
+    """Return the inventory's name for ``name`` ("reco", "pg", "worker3"), or refuse.
+
+    Where the inventory lists the kind asked for (in the namespace asked for), a name it does
+    not have is read as the one object it abbreviates: its start ("reco":
+    recommendations), its letters in order from the first ("pg": postgres, within the kind),
+    its dashes left out ("worker3": kwok-worker-3) or a near spelling. One such object is a
+    correction, shown; several are a question back, with each offered; none leaves a
+    name-shaped name as typed (the object may be newer than the inventory) and refuses an
+    ordinary word ("the workers", "heartbeats").
+
+    Raises
+    ------
+    AmbiguousNameError
+        When the name abbreviates several objects.
+    CantTranslateError
+        When it is an ordinary word that names no object.
+    """
+    kind = draft.resources[0] if draft.resources else None
+    namespace = draft.namespace
+    if kind is not None and not ctx.inventory.get(kind):
+        return name  # the inventory does not list this kind: it cannot say
+    if namespace is not None and not ctx.knows_namespace(namespace):
+        return name
+    pool = sorted({(k, ns, n) for k, items in ctx.inventory.items()
+                   if (kind is None or k == kind) and k not in ("namespaces", "events")
+                   for ns, n in items if namespace is None or ns in (namespace, "")})
+    if "-" in name or "." in name:
+        return name  # written as a name ("worker-3"): as typed, even where none has it yet
+    near = [obj for obj in pool if _abbreviates(name, obj[2], loose=kind is not None)]
+    if not near:
+        near = [obj for obj in pool
+                if difflib.SequenceMatcher(None, name, obj[2]).ratio() >= 0.85]
+    if len({obj[2] for obj in near}) == 1:
+        found = near[0][2]
+        draft.names[0] = found
+        draft.assumptions.append(f"{name!r} read as {found}, the one object it names")
+        return found
+    if near:
+        raise AmbiguousNameError(name, near[:MAX_CHOICES], f"{draft.intent.split('-')[-1]} {{}}")
+    if is_english(name):
+        what = kind[:-1] if kind else "object"
+        raise CantTranslateError(f"no {what} is named {name!r}, an ordinary word",
+                                 f"'{kind or 'get all'}' lists them; name one as the cluster does")
+    return name  # "statefulset db": a name in kubectl's own slot, as typed
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    from english_words import get_english_words_set  # about 0.15 s, once, when first needed
+
+    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+
+
+def is_english(word: str) -> bool:
+    """Return True for an ordinary English word, plurals included ("workers", "heartbeats")."""
+    words = _english_words()
+    return any(form in words for form in (word, word[:-1] if word.endswith("s") else "",
+                                          word[:-2] if word.endswith("es") else ""))
+
+
+def _abbreviates(short: str, name: str, *, loose: bool) -> bool:
+    """Return True when ``short`` is how people shorten ``name`` (see :func:`_near_name`)."""
+    if short == name or len(short) < 2:
+        return False
+    if len(short) >= 3 and name.startswith(short):
+        return True
+    flat = short.replace("-", "")
+    if any(ch.isdigit() for ch in flat) and len(flat) >= 4 and name.replace("-", "").endswith(
+            flat):
+        return True
+    if loose and short[0] == name[0] and len(short) <= 4:
+        rest = iter(name)
+        return all(ch in rest for ch in short)
+    return False
 
 
 def _pods_of_workload(draft: Draft, ctx: TranslationContext) -> bool:
@@ -367,6 +443,9 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
     if not draft.names:
         return
     name = draft.names[0]
+    if ctx.inventory and not ctx.locate(name) and name not in WELL_KNOWN and (
+            draft.intent != "explain"):  # explain names fields, not objects
+        name = _near_name(name, draft, ctx)
     if not draft.resources:
         _pick_kind(name, draft, ctx)
     if not ctx.inventory or not draft.resources or draft.all_namespaces:
@@ -403,7 +482,7 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
         draft.assumptions.append(f"{resource} {name!r} exists in {', '.join(spaces)}; "
                                  f"using the current namespace {ctx.namespace!r}")
     elif spaces:
-        listed = [f"{resource[:-1]} {name} in {ns}" for ns in spaces]
-        raise AmbiguousNameError(name, listed, f"{draft.intent.split('-')[-1]} {listed[0]}")
+        raise AmbiguousNameError(name, [(resource, ns, name) for ns in spaces],
+                                 f"{draft.intent.split('-')[-1]} {{}}")
     elif ctx.inventory.get(resource):
         draft.notes.append(f"no {resource} named {name!r} in the cluster inventory")

@@ -64,7 +64,8 @@ def extract_namespaces(
         r"namespaces?\b",
         r"\b(?:across|in|throughout|over|on|from|of) (?:the )?(?:whole |entire |full )?"
         r"(?:kubernetes )?cluster\b",
-        r"\b(?:all|every|any|each) namespaces?\b|\beverywhere\b|\banywhere\b|\bcluster[- ]?wide\b"
+        r"\b(?:all|every|any|each) (?:namespaces?|ns)\b|\beverywhere\b|\banywhere\b"
+        r"|\bcluster[- ]?wide\b"
         r"|\bglobally\b|(?:^| )(?:-a|--all-namespaces)\b",
     ):
         for found in scan.finditer(pattern):
@@ -198,13 +199,18 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             draft.output_hint = True
             scan.take(match)
     if draft.output is None:
+        match = scan.search(r"\bwhat(?: i)?s in\b|\bwhat is in\b|\bcontents? of\b")
+        if match:  # "what's in the api configmap": its data, the whole object
+            draft.output_hint = True
+            scan.take(match)
+    if draft.output is None:
         # parts of a spec only the whole object shows: "does it mount anything at /models"
         for match in list(scan.finditer(r"\b(?:volume ?mounts?|mount(?:s|ed|ing)?|volumes?)"
                                         r"(?: anything)?(?: (?:at|under) \S+)?")):
             draft.output_hint = True
             scan.take(match)
-    match = scan.search(r"\b(?:show|showing|with|including|display|and|plus) (?:their |the |"
-                        r"all |its )?labels\b(?! \S*=)")
+    match = scan.search(r"\b(?:show|showing|with|including|display|and|plus) (?:all )?(?:their |"
+                        r"the |its )?labels\b(?! \S*=)")
     if match:
         draft.show_labels = True
         scan.take(match)

@@ -94,7 +94,9 @@ def extract_grouping(scan: Scan, draft: Draft) -> None:
     if across is not None and draft.namespace is None:
         draft.all_namespaces = True  # "images across deployments": every one of them
         scan.take(across)
-    found = scan.search(r"\b(?:per|each|every|by|in each|in every) (?:namespace|ns)s?\b")
+    found = scan.search(r"\b(?:per|each|every|by|in each|in every) (?:namespace|ns)s?\b"
+                        r"|\bwhich (?:namespace|ns) (?:has|have|runs|holds) (?:the )?(?:most|fewest"
+                        r"|least|more|fewer)\b")
     if found is not None:
         draft.extra["group"] = "namespace"
         draft.all_namespaces = draft.namespace is None

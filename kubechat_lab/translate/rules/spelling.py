@@ -187,6 +187,8 @@ def _correct(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
             fixed = _closest(word, names, _limit(word))
             found = ctx.resources.lookup(kind)
             what = f"{found[1].singular if found else kind} " if fixed else ""
+        if fixed is None and "-" not in word and any(n.startswith(word) for n in ctx.object_names):
+            continue  # "the fron deployment": the start of a name, read as one later
         if fixed is None and len(word) >= 4:
             fixed, what = _closest(word, VOCABULARY, _limit(word)), ""
             if fixed is None:

@@ -8,6 +8,7 @@ command the grammar would refuse without saying so.
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 import time
 from typing import ClassVar
@@ -15,7 +16,7 @@ from typing import ClassVar
 from kubechat_lab.command import Command, parse, redact_text
 from kubechat_lab.errors import CommandError
 from kubechat_lab.translate._options import TranslatorOption
-from kubechat_lab.translate._types import Choice, Translation, TranslationContext
+from kubechat_lab.translate._types import MAX_CHOICES, Choice, Translation, TranslationContext
 from kubechat_lab.translate.rules.build_reads import (
     AmbiguousNameError,
     CantTranslateError,
@@ -93,7 +94,8 @@ class RulesTranslator:
             return self._unsure(
                 question, start, f"ambiguous: {exc.why}",
                 f"Which one? {exc.name!r} could be {', '.join(exc.candidates)}. "
-                f"Say which, such as {exc.example!r}.")
+                f"Say which, such as {exc.example!r}.",
+                self._each_object(question, exc, ctx, looks_only=facts.looks_only))
         except NotUnderstoodError as exc:
             choices = choices_for(exc, ctx, looks_only=facts.looks_only)
             offered = " Did you mean one of the choices below?" if choices else ""
@@ -153,6 +155,23 @@ class RulesTranslator:
             notes=tuple(draft.notes),
             latency=time.perf_counter() - start,
         )
+
+    def _each_object(self, question: str, exc: AmbiguousNameError, ctx: TranslationContext,
+                     *, looks_only: bool) -> tuple[Choice, ...]:
+        """Offer the question read with each object an ambiguous name may be (up to three)."""
+        found: list[Choice] = []
+        word = re.compile(rf"(?<![\w-]){re.escape(exc.name)}(?![\w-])", re.IGNORECASE)
+        for (_, namespace, name), label in zip(exc.objects, exc.candidates, strict=True):
+            named = name if name != exc.name or not namespace else f"{name} in {namespace}"
+            try:
+                _, argv = understand(word.sub(named, question, count=1), ctx)
+                command = parse(shlex.join(["kubectl", *argv]), resources=ctx.resources)
+            except (CantTranslateError, CommandError):
+                continue
+            if not (looks_only and command.is_write) and command not in (
+                    c.command for c in found):
+                found.append(Choice(command, label))
+        return tuple(found[:MAX_CHOICES])
 
     def _unsure(self, question: str, start: float, note: str, explanation: str,
                 choices: tuple[Choice, ...] = ()) -> Translation:
