@@ -26,7 +26,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
                             "kwok-worker-3 can go back in the pool"),
                            "kubectl uncordon kwok-worker-3"),
     "bounce": (("bounce checkout", "give checkout a kick", "cycle checkout, it is wedged",
-                "checkout needs fresh pods"),
+                "checkout needs fresh pods",
+                "cycle checkout, theyre holding a stale dns entry for postgres"),
                "kubectl rollout restart deployment/checkout -n shop"),
     "freeze": (("freeze the frontend rollout", "pause frontend's rollout for a minute"),
                "kubectl rollout pause deployment/frontend -n shop"),
@@ -88,7 +89,8 @@ RELATIVE = {
 FAMILIES.update({
     "two more": (("spin up 2 more frontend pods", "add 2 replicas to frontend",
                   "frontend needs 2 more instances, traffic is climbing"), ""),
-    "one fewer": (("scale postgres down by 1", "one fewer postgres replica"), ""),
+    "one fewer": (("scale postgres down by 1", "one fewer postgres replica",
+                   "trim postgres by one pod, it is quiet tonight"), ""),
     "ship a tag": (("ship checkout 9.9.9", "deploy checkout version 9.9.9"), ""),
 })
 

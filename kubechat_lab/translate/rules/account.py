@@ -65,6 +65,7 @@ FRAME_WORDS: frozenset[str] = frozenset(
     rank ranked tally count counts common frequent spread evenly distribution breakdown
     grouped group per each histogram completions duration age status ready restarts nominated
     readiness ports selector capacity schedule active available desired updated reason reasons
+    defined installed configured present exist exists existing
     """.split()
 )
 

@@ -169,6 +169,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\breplicas? to\b|\bshut ?down\b|\bturn off\b|\b(?:bring|take|turn|run) \S+ (?:down )?"
         r"to (?:zero|0|nothing|none)\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
+        r"|\b(?:trim|shrink|cut|reduce|grow) \S+ by (?:\d+|one|two|three)\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
         r"|\bstop (?:the )?(?:deployment|statefulset|replicaset)\b|\b(?:run|have) (?:\d+|one|"

@@ -265,6 +265,11 @@ def extract_counts(scan: Scan, draft: Draft) -> None:
                 unit = groups[-1]
                 count = _count(groups[0] if len(groups) > 1 else None)
                 draft.since = _unit_value(count, unit)
+                half = scan.search(r"\band a half\b")
+                if half and half.start() == match.end() + 1 and draft.since.endswith("h"):
+                    # "the past hour and a half": 90 minutes
+                    draft.since = f"{int(draft.since[:-1]) * 60 + 30}m"
+                    scan.take(half)
             scan.take(match)
             return
     match = scan.search(r"\b(?:in |from |over |during |within |for )?(?:the )?(?:last|past) "

@@ -220,6 +220,10 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     return draft, scan
 
 
+#: Words that open a clause saying why, not what: its names are context, not objects.
+_REASON_OPENERS = frozenset("theyre they its it because since as cause cuz bc seems looks "
+                            "think".split())
+
 #: Words after which a verb is a noun ("the last deploy", "a restart", "that rollout").
 _NOUN_MARKERS = frozenset("the a an this that last latest previous recent new my our your its "
                           "their".split())
@@ -247,6 +251,10 @@ def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
         return
     for first, end in scan.clauses():
         if first <= request:
+            continue
+        if scan.words[first].replace("'", "") in _REASON_OPENERS and not _asks_change(
+                scan.words[first:end]):
+            scan.set_aside(first, end)  # "..., they're holding a stale dns entry for postgres"
             continue
         names = any(scan.is_written_name(i) or ctx.locate(scan.words[i])
                     or ctx.knows_namespace(scan.words[i]) for i in range(first, end))

@@ -58,6 +58,16 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
         delta = scan.search(r"\b" + _COUNT + r" (more|extra|additional|fewer|less)\b"
                             r"|\b(?:scale )?(up|down) by " + _COUNT + r"\b"
                             r"|\b(add|remove|drop) " + _COUNT + r"\b")
+        trim = scan.search(r"\b(trim|shrink|cut|reduce|grow) (?:\S+ )by " + _COUNT + r"\b")
+        if trim and not delta:
+            # "trim checkout by one pod": the verb and its count, the name left for the objects
+            sign = "+" if trim.group(1) == "grow" else "-"
+            draft.extra["delta"] = sign + trim.group(2).lower()
+            draft.extra["relative"] = "1"
+            scan.take(trim, 1)
+            count_words = scan.search(r"\bby " + _COUNT + r"(?: pods?| replicas?)?\b")
+            if count_words:
+                scan.take(count_words)
         if delta:
             count, word, direction, by, verb, added = delta.groups()
             sign = "-" if (word in ("fewer", "less") or direction == "down"
@@ -78,7 +88,7 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             draft.assumptions.append("stopping a workload: scaled to 0 replicas")
     elif intent in ("rollout-undo", "rollout-history"):
         _take_first(scan, draft, "revision", (
-            r"\b(?:to )?revision (?:number )?(\d+)\b", r"\bversion (\d+)\b",
+            r"\b(?:to )?(?:revision|rev) (?:number |no |#)?(\d+)\b", r"\bversion (\d+)\b",
         ))
     elif intent in ("set-image", "create"):
         if intent == "set-image":
