@@ -22,9 +22,12 @@ from kubechat_lab.translate.rules.account import (
     _forms,
     intent_words,
 )
+from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.intents import INTENT_PATTERNS, WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
 from kubechat_lab.translate.rules.refusals import find_refusals
+from kubechat_lab.translate.rules.scan import Scan
+from kubechat_lab.translate.rules.shapes import extract_shapes
 from kubechat_lab.translate.rules.spelling import correct_spelling
 
 RULES = RulesTranslator()
@@ -89,7 +92,15 @@ def _unknown(word: str) -> bool:
     """Not English nor known in any inflection, and not a typo the translator would correct
     (a correction is shown, not guessed), nor a word a refusal rule reads."""
     return (not set(_forms(word)) & _vocabulary() and not correct_spelling(word, CTX)[1]
-            and not find_refusals(word))  # "escalat...": a refusal's own stem is no unknown verb
+            and not find_refusals(word)  # "escalat...": a refusal's own stem is no unknown verb
+            and not _names_a_field(word))
+
+
+def _names_a_field(word: str) -> bool:
+    """Return True for a word the output shapes read as a field ("finalizer")."""
+    draft = Draft()
+    extract_shapes(Scan(f"{word} the checkout deployment"), draft)
+    return "field" in draft.extra
 
 
 _MADE_UP = st.text(alphabet=string.ascii_lowercase, min_size=7, max_size=11).filter(_unknown)

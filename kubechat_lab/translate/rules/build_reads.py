@@ -326,6 +326,8 @@ def _build_logs(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         argv.append(f"--since-time={draft.extra['since-time']}")
     if scan.has(r"\btimestamps?\b|\btimestamped\b"):
         argv.append("--timestamps=true")
+    if "prefix" in draft.extra:  # "prefixed with which pod": kubectl's --prefix
+        argv.append("--prefix=true")
     if scan.has(r"\b(?:follow|stream|streaming|live|watch)\b"):
         draft.notes.append("streaming (-f) is not supported here: showing a snapshot")
     return argv

@@ -170,6 +170,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"to (?:zero|0|nothing|none)\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
         r"|\b(?:trim|shrink|cut|reduce|grow) \S+ by (?:\d+|one|two|three)\b"
+        r"|\bpark \S+ (?:at|to) (?:zero|0)\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
         r"|\bstop (?:the )?(?:deployment|statefulset|replicaset)\b|\b(?:run|have) (?:\d+|one|"

@@ -268,6 +268,19 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
     found |= {word for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", scan.told.lower())
               if ctx.locate(word) and not ctx.knows_namespace(word) and scan.is_name(word)
               and word not in FILLERS}
+    if draft.resources:  # "... what labels do the nodes carry?": only an object of that kind
+        kind = draft.resources[0]
+        fits = {word for word in found if ctx.locate(word, kind) or (
+            kind == "pods" and any(k in _WORKLOADS for k, _ in ctx.locate(word)))}
+        spaces = {ns for word in found - fits for _, ns in ctx.locate(word) if ns}
+        info = ctx.resources.lookup(kind)
+        if not fits and len(spaces) == 1 and draft.namespace is None and not (
+                draft.all_namespaces) and info is not None and info[1].namespaced:
+            # "postgres-0 is out of disk, any pvcs?": the pvcs where it lives
+            draft.namespace = spaces.pop()
+            draft.assumptions.append(f"namespace {draft.namespace!r}: where "
+                                     f"{', '.join(sorted(found))} is")
+        found = fits
     if len(found) != 1:
         return False
     name = found.pop()

@@ -33,6 +33,26 @@ NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 _POD_LIKE = re.compile(r"-(?:\d+|[a-z0-9]*\d[a-z0-9]*)$")
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _spoken_date(scan: Scan, draft: Draft) -> None:
+    """Read "from 14 mar 2025 09:30 utc onwards" (or "mar 14, 2025") as ``--since-time``."""
+    month = r"(" + "|".join(_MONTHS) + r")[a-z]*"
+    found = scan.search(r"\b(?:since|after|from) (?:(\d{1,2}) " + month + r"|" + month
+                        + r" (\d{1,2}))(?: ,)? (\d{4})(?: (?:at )?(\d{1,2}):(\d\d))?"
+                        r"(?: ?(?:utc|z|gmt))?(?: onwards| on)?\b")
+    if found is None:
+        return
+    day1, mon1, mon2, day2, year, hour, minute = found.groups()
+    day, mon = int(day1 or day2), _MONTHS.index((mon1 or mon2)[:3]) + 1
+    if not 1 <= day <= 31:
+        return
+    draft.extra["since-time"] = (f"{year}-{mon:02d}-{day:02d}T{int(hour or 0):02d}:"
+                                 f"{minute or '00'}:00Z")
+    scan.take(found)
+
+
 def _unit_value(count: int, unit: str) -> str:
     unit = unit.rstrip("s") if len(unit) > 1 else unit
     if unit in ("second", "sec", "s"):
@@ -214,6 +234,12 @@ def extract_output(scan: Scan, draft: Draft) -> None:
     if match:
         draft.show_labels = True
         scan.take(match)
+    asked = scan.search(r"\b((?:what|which) labels (?:do|does))\b.{0,40}?"
+                        r"\b(carry|have|wear|hold)\b")
+    if asked:  # "what labels do the nodes carry": the kind in between stays for the objects
+        draft.show_labels = True
+        scan.take(asked, 1)
+        scan.take(asked, 2)
 
 
 def extract_counts(scan: Scan, draft: Draft) -> None:
@@ -240,9 +266,10 @@ def extract_counts(scan: Scan, draft: Draft) -> None:
             if match:
                 draft.tail = "1"
                 scan.take(match)
+    _spoken_date(scan, draft)
     stamp = scan.search(r"\b(?:since|after|from) (\d{4}-\d\d-\d\d)(?:[ t](\d{1,2}):(\d\d)"
                         r"(?::(\d\d))?)?(?: ?(?:utc|z|gmt))?\b")
-    if stamp:
+    if "since-time" not in draft.extra and stamp:
         # an absolute start: kubectl takes RFC 3339 (UTC unless the question says otherwise)
         day, hour, minute, second = stamp.groups()
         clock = f"{int(hour or 0):02d}:{minute or '00'}:{second or '00'}"

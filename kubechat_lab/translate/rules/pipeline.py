@@ -148,9 +148,15 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     extract_sorting(scan, draft)
     extract_event_reasons(scan, draft)
     extract_node_details(scan, draft)
-    if scan.has(r"\blogs?\b|\blogging\b"):
+    if scan.has(r"\blogs?\b|\blogging\b|\blines?\b"):
         # before the intent: "logs from before the last restart" is not a restart
         _extract_previous(scan, draft)
+        prefix = scan.search(r"\b(?:prefixed|labell?ed|tagged|marked) (?:with|by) (?:which|the|"
+                             r"its|their) (?:pod|pods|source)(?: names?)?\b|\bwith (?:the |a )?"
+                             r"pod (?:name )?prefix(?:es)?\b")
+        if prefix:
+            draft.extra["prefix"] = "1"
+            scan.take(prefix)
     draft.intent = detect_intent(scan, unmask=bool(dry_run))
     if draft.intent == "describe" and scan.has(r"\b(?:requested|allocated|reserved)\b") \
             and scan.has(r"\bnodes?\b|\bworkers?\b"):
@@ -166,6 +172,13 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         draft.intent = "logs"  # "30 lines from pod web-0": only logs have lines
     if draft.intent == "logs":
         _extract_previous(scan, draft)
+        each = scan.search(r"\b((?:each|every|all)(?: the| of the)?) (?:\S+ )?"
+                           r"(replicas?|instances?)\b")
+        if each:  # "each postgres replica": every pod of the workload, not one of them
+            scan.take(each, 1)
+            scan.take(each, 2)
+            if "pods" not in draft.resources:
+                draft.resources.insert(0, "pods")
     else:
         draft.previous = False
     if draft.intent in WRITE_INTENTS:
@@ -222,7 +235,10 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
 
 #: Words that open a clause saying why, not what: its names are context, not objects.
 _REASON_OPENERS = frozenset("theyre they its it because since as cause cuz bc seems looks "
-                            "think".split())
+                            "think till until while so".split())
+
+#: Words that open a reason inside a clause ("... till the nodes show up").
+_SUBORDINATORS = frozenset("till until while because since".split())
 
 #: Words after which a verb is a noun ("the last deploy", "a restart", "that rollout").
 _NOUN_MARKERS = frozenset("the a an this that last latest previous recent new my our your its "
@@ -249,6 +265,12 @@ def _set_asides_aside(scan: Scan, ctx: TranslationContext) -> None:
     request = next((i for i, seen in enumerate(scan.seen) if seen), None)
     if request is None:
         return
+    for index in range(request + 1, len(scan.words)):
+        # "park recommendations at 0 till the a100 nodes show up": a reason inside the clause
+        if scan.words[index] in _SUBORDINATORS and not scan.used[index]:
+            end = next((b + 1 for b in sorted(scan.breaks) if b >= index), len(scan.words))
+            if not _asks_change(scan.words[index:end]):
+                scan.set_aside(index, end)
     for first, end in scan.clauses():
         if first <= request:
             continue

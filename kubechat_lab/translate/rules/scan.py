@@ -55,7 +55,7 @@ def split_evidence(text: str) -> tuple[str, list[str]]:
 _ASKING = frozenset("what whats which where when how is are does do did has have can could "
                     "any was were".split())
 #: Where a sentence or a clause ends and another may begin.
-_SEPARATOR = re.compile(r"([.!?;:]+|(?<=\s)--?|,)\s+")
+_SEPARATOR = re.compile(r"([.!?;:]+|(?<=\s)--?|,)\s+|(?<=\S)(\s{3,})(?=\S)")
 
 
 def split_narrative(text: str) -> tuple[str, str] | None:
@@ -68,7 +68,8 @@ def split_narrative(text: str) -> tuple[str, str] | None:
     blanked, _ = split_evidence(text)
     for found in reversed(list(_SEPARATOR.finditer(blanked))):
         question = blanked[found.end():].strip()
-        narrative = text[:found.start(1)].strip()
+        cut = found.start(1) if found.group(1) else found.end()  # after a paste, keep it
+        narrative = text[:cut].strip()
         opening = TOKEN_RE.findall(question.lower())[:1]
         if not opening or opening[0].replace("'", "") not in _ASKING:
             continue
