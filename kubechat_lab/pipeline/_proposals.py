@@ -112,6 +112,8 @@ class Proposal:
     conversation: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     dry_run: Result | None = None
+    #: The model's answer came from the LLM answer cache (judged afresh all the same).
+    cached: bool = False
 
     @property
     def command(self) -> Command:
@@ -172,6 +174,7 @@ class Proposal:
             "expires": self.expires,
             "question": self.question,
             "provider": self.provider,
+            "cached": self.cached,
             "explanation": self.explanation,
             "assumptions": [*self.assumptions, *self.plan.assumptions],
             "notes": list(self.notes),
