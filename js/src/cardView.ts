@@ -26,6 +26,8 @@ export interface ICardView {
   approver?: string;
   /** Whether it is approved on the approval page, never in this page (what the server says). */
   approval_page?: boolean;
+  /** Whether the model's answer came from the LLM answer cache (the card marks it). */
+  cached?: boolean;
 }
 
 function manifestOf(p: IProposal): string {
@@ -58,6 +60,7 @@ export function cardView(p: IProposal, translation?: ITranslation): ICardView {
         ? preview.message || 'the dry run failed'
         : '',
     confirm: p.confirm || '',
-    approver: p.approver || ''
+    approver: p.approver || '',
+    cached: Boolean(p.cached ?? translation?.cached)
   };
 }

@@ -101,6 +101,8 @@ def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
         "approver": proposal.get("approver") or "",
         # approved only on the approval page (another origin): the card links there
         "approval_page": bool(proposal.get("approval_page")),
+        # the model's answer came from the LLM answer cache: the card marks it
+        "cached": bool(proposal.get("cached") or translation.get("cached")),
     }
 
 
