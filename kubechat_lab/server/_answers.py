@@ -111,9 +111,11 @@ class AnswerStore:
         import psycopg
 
         timeout_ms = max(1, int(self.connect_timeout * 1000))
+        # A cache entry need not survive a crash: commits here do not wait for the WAL flush
+        # (the audit chain's own connection keeps synchronous commits).
         self._conn = psycopg.connect(
             self._dsn, autocommit=True, connect_timeout=max(1, round(self.connect_timeout)),
-            options=f"-c statement_timeout={timeout_ms}")
+            options=f"-c statement_timeout={timeout_ms} -c synchronous_commit=off")
         return self._conn
 
     def _failed(self, action: str, exc: Exception) -> None:

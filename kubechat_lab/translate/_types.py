@@ -241,7 +241,8 @@ class TranslationContext:
     )
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
     _spaces: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
-    _digest: str = field(init=False, repr=False, compare=False, default="")
+    # one cell shared with every with_previous() copy: the digest leaves the turn out
+    _digest: list[str] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         frozen = _freeze_inventory(self.inventory)
@@ -276,7 +277,7 @@ class TranslationContext:
         a digest only when they see the same cluster. Computed once per context (a follow-up's
         :meth:`with_previous` keeps it).
         """
-        if not self._digest:
+        if not self._digest:  # computed once per inventory, shared by its follow-ups
             import hashlib
 
             import rfc8785
@@ -296,8 +297,8 @@ class TranslationContext:
                         f"{info.plural}.{info.group}" if info.group else info.plural) is None),
             }
             digest = hashlib.sha256(rfc8785.dumps(grounding)).hexdigest()  # type: ignore[arg-type]
-            object.__setattr__(self, "_digest", f"sha256:{digest}")
-        return self._digest
+            self._digest.append(f"sha256:{digest}")
+        return self._digest[0]
 
     def with_previous(self, previous: Turn | None) -> TranslationContext:
         """Return this context for a follow-up of ``previous`` (the inventory is shared).

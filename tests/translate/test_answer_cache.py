@@ -84,6 +84,7 @@ def test_the_key_holds_everything_an_answer_depends_on() -> None:
     assert reordered.grounding_digest == CTX.grounding_digest  # listing order is no change
     assert key("show me the pods in shop", reordered) == base
     assert CTX.with_previous(turn).grounding_digest == CTX.grounding_digest
+    assert CTX.with_previous(turn)._digest is CTX._digest  # computed once per inventory
 
 
 def test_the_policy_version_is_a_digest_of_the_effective_policy(tmp_path: Any) -> None:

@@ -31,6 +31,7 @@ stored, and the cache is an optimisation only: a store that fails is a miss.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -88,6 +89,7 @@ def normalise_question(question: str) -> str:
     return " ".join(_fold(word) for word in text.split(" ")) if text else ""
 
 
+@functools.cache
 def prompt_digest() -> str:
     """Return ``sha256:`` of the prompt every translator sends (system, few-shot, schema)."""
     from kubechat_lab.translate.llm.prompt import FEW_SHOT, RESPONSE_SCHEMA, SYSTEM_PROMPT
