@@ -78,12 +78,15 @@ class AnswerStore:
         Seconds the cache is left alone after the database failed.
     clock : callable
         Monotonic clock (tests).
+    on_outcome : callable, optional
+        Called with ``"hit"``, ``"miss"``, ``"store"`` or ``"error"`` (the server's metrics).
     """
 
     def __init__(self, dsn: str, *, scope: str, ttl: float = 86400.0,
                  max_entries: int = 10_000, connect_timeout: float = 5.0,
                  retry_after: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_outcome: Callable[[str], None] | None = None) -> None:
         self._dsn = dsn
         self._scope = scope
         self.ttl = float(ttl)
@@ -91,6 +94,7 @@ class AnswerStore:
         self.connect_timeout = connect_timeout
         self.retry_after = retry_after
         self._clock = clock
+        self._on_outcome = on_outcome
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
         self._down_until = 0.0
@@ -99,6 +103,13 @@ class AnswerStore:
     def scope(self) -> str:
         """The policy version every key includes."""
         return self._scope
+
+    def _count(self, outcome: str) -> None:
+        if self._on_outcome is not None:
+            try:
+                self._on_outcome(outcome)
+            except Exception:  # counting never breaks a translation
+                logger.debug("answer cache outcome hook failed", exc_info=True)
 
     # -- connection ------------------------------------------------------------------------
 
@@ -126,6 +137,7 @@ class AnswerStore:
             except Exception:  # a broken connection may fail to close; it is gone anyway
                 logger.debug("closing the answer cache connection failed", exc_info=True)
         self._down_until = self._clock() + self.retry_after
+        self._count("error")
         logger.warning("answer cache %s failed (treated as a miss; next try in %.0fs): %s",
                        action, self.retry_after, exc)
 
@@ -143,7 +155,9 @@ class AnswerStore:
                 self._failed("lookup", exc)
                 return None
         replies = tuple(str(r) for r in row[0]) if row is not None else None  # type: ignore[attr-defined]
-        logger.info("answer cache %s key=%s", "hit" if replies else "miss", key[:12])
+        outcome = "hit" if replies else "miss"
+        logger.info("answer cache %s key=%s", outcome, key[:12])
+        self._count(outcome)
         return replies or None
 
     def put(self, key: str, replies: tuple[str, ...], *, provider: str, model: str) -> None:
@@ -170,6 +184,7 @@ class AnswerStore:
                 return
         logger.info("answer cache store key=%s provider=%s model=%s replies=%d", key[:12],
                     provider, model, len(replies))
+        self._count("store")
 
     def close(self) -> None:
         """Close the connection."""

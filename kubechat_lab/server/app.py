@@ -176,7 +176,8 @@ class KubechatApp(KubechatSettings):
             return None
         return AnswerStore(self._audit_dsn, scope=self.policy.digest, ttl=self.answer_cache_ttl,
                            max_entries=self.answer_cache_max_entries,
-                           connect_timeout=self.audit_connect_timeout)
+                           connect_timeout=self.audit_connect_timeout,
+                           on_outcome=lambda o: self.metrics.answer_cache.labels(outcome=o).inc())
 
     def _approval_url(self) -> str:
         """``approval_url`` checked to be another origin than JupyterLab's (or empty)."""

@@ -112,6 +112,10 @@ async def test_second_ask_is_cached_and_a_changed_grounding_or_turn_misses(
     events = await ask_events(api)
     assert [e.get("cached") for e in events] == [None, True]  # the audit says so too
     assert kubechat_app.answers.scope == kubechat_app.policy.digest  # the policy version
+    code, metrics = await api.call("GET", "metrics")
+    assert code == 200
+    for outcome, count in (("miss", 1), ("store", 1), ("hit", 1)):
+        assert f'kubechat_answer_cache_total{{outcome="{outcome}"}} {count}.0' in metrics
 
     # a follow-up: another previous turn misses (then hits as the same follow-up)
     await ask(api, QUESTION, conversation="c1")  # no previous turn yet: a hit
