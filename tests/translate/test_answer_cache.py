@@ -177,14 +177,19 @@ def test_a_replayed_answer_is_checked_like_a_fresh_one(
 
 @pg
 def test_other_grounding_previous_turn_or_policy_misses(
-        openai_server: FakeLLMServer, audit_db: Any, store: AnswerStore) -> None:
+        openai_server: FakeLLMServer, audit_db: Any, tmp_path: Any) -> None:
+    """Keys scoped by real policy versions: the built-in policy, then one more rule."""
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text("version: 1\nrules:\n- id: no-logs\n  level: forbidden\n"
+                        "  reason: no logs here\n  match: {verbs: [logs]}\n")
+    store = AnswerStore(audit_db.app_dsn, scope=load_policy(None).digest)
     for _ in range(4):
         openai_server.answer("kubectl get pods -n shop")
     grown = TranslationContext(namespace="default", namespaces=("default", "shop"),
                                inventory={**CTX.inventory, "deployments": [
                                    ("shop", "checkout"), ("shop", "cart")]})
     turn = Turn("show deployments in shop", parse("kubectl get deployments -n shop"))
-    other_policy = AnswerStore(audit_db.app_dsn, scope="sha256:" + "cd" * 32)
+    other_policy = AnswerStore(audit_db.app_dsn, scope=load_policy(str(stricter)).digest)
     try:
         with translator(openai_server, store) as t, \
                 translator(openai_server, other_policy) as t2:
@@ -196,6 +201,7 @@ def test_other_grounding_previous_turn_or_policy_misses(
             assert t2.translate("show me the pods in shop", CTX).cached
     finally:
         other_policy.close()
+        store.close()
     assert len(openai_server.received) == 4
     assert len(rows(audit_db.dsn)) == 4
 
