@@ -277,3 +277,16 @@ def test_a_database_that_goes_away_is_a_miss_never_an_error(
         assert len(failures) == 1, failures  # then left alone for retry_after, no more tries
     finally:
         answers.close()
+
+
+@pg
+def test_a_hit_still_streams_its_explanation(
+        llm: FakeLLMServer, store: AnswerStore) -> None:
+    llm.answer("kubectl get pods -n shop", "Lists the pods in shop.")
+    with translator(llm, store) as t:
+        fresh: list[str] = []
+        t.translate("show the pods in shop", CTX, on_delta=fresh.append)
+        cached: list[str] = []
+        hit = t.translate("show the pods in shop", CTX, on_delta=cached.append)
+    assert hit.cached and len(llm.received) == 1
+    assert "".join(cached) == "".join(fresh) == "Lists the pods in shop."
