@@ -63,6 +63,8 @@ def test_the_key_holds_everything_an_answer_depends_on() -> None:
     assert key("show me the pods in shop", model="other") != base
     assert key("show me the pods in shop", endpoint="http://elsewhere/v1") != base
     assert key("show me the pods in shop", temperature=0.7) != base
+    sent = [{"role": "system", "content": "You translate ..."}]
+    assert key("show me the pods in shop", prompt=sent) != base  # another prompt
     assert key("show me the pods in shop", scope="sha256:" + "cd" * 32) != base
     # the previous turn: none, another question, another command
     turn = Turn("show deployments in shop", parse("kubectl get deployments -n shop"))
@@ -71,7 +73,7 @@ def test_the_key_holds_everything_an_answer_depends_on() -> None:
     other = Turn("show deployments in shop", parse("kubectl get deployments -n payments"))
     assert key("show me the pods in shop", CTX.with_previous(other)) != followup
     assert key("show me the pods in shop", CTX.with_previous(
-        Turn("SHOW deployments in shop?", turn.command))) == followup
+        Turn("show deployments in shop", turn.command))) == followup
     # the grounding: another inventory (one more object, another identity's view) misses
     grown = TranslationContext(
         namespace="default", namespaces=("default", "shop"),

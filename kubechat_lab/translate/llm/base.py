@@ -305,10 +305,11 @@ class LLMTranslator:
         self.open()
         notes: list[str] = []
         key = transcript = None
+        messages = build_messages(question, ctx)
         if self.answers is not None:
             key = answer_key(question, ctx, provider=self.id, model=self.model,
                              endpoint=self.endpoint, temperature=self.temperature,
-                             scope=self.answers.scope)
+                             scope=self.answers.scope, prompt=messages[:-1])
             transcript = Transcript(self._ask, cached_replies(self.answers, key,
                                                               provider=self.id))
         ask = transcript if transcript is not None else self._ask
@@ -316,7 +317,7 @@ class LLMTranslator:
             return self._fall_back(question, ctx, start, notes, (
                 f"{self.id} skipped: circuit open after {self.breaker.failures} failures, "
                 f"next try in {self.breaker.retry_in():.0f}s"))
-        result = self._translate(question, ctx, ask, start, notes, on_delta)
+        result = self._translate(question, ctx, messages, ask, start, notes, on_delta)
         if transcript is None or key is None or self.answers is None:
             return result
         if transcript.hit:
@@ -328,11 +329,11 @@ class LLMTranslator:
         return result
 
     def _translate(self, question: str, ctx: TranslationContext,
+                   messages: list[dict[str, str]],
                    ask: Callable[[list[dict[str, str]], DeltaCallback | None], str],
                    start: float, notes: list[str], on_delta: DeltaCallback | None
                    ) -> Translation:
         """Ask (through the cache when there is one), check, repair once, fall back."""
-        messages = build_messages(question, ctx)
         if logger.isEnabledFor(logging.DEBUG):  # redacting the prompt is not free
             logger.debug("translate prompt provider=%s messages=%s", self.id,
                          [{**m, "content": redact_text(str(m.get("content", "")))}

@@ -8,11 +8,12 @@ model's answer depends on:
   made one space, trailing sentence punctuation dropped, plain words lower-cased; a word that
   holds a digit or any of ``= : / . _ ' "`` and a word mixing cases inside it keep their
   spelling, because label values and some names are case-sensitive);
-- the provider, its model, its endpoint and its sampling temperature, and a digest of the
-  prompt (system prompt, few-shot turns and JSON schema: a new prompt never reuses an old
-  answer);
-- the previous turn of the conversation (its question normalised the same way, its command,
-  the kind and names its result showed), or none;
+- the provider, its model, its endpoint and its sampling temperature;
+- a digest of everything the model is sent before the question (the system prompt with the
+  grounding text and the previous turn, the few-shot turns) and of the JSON schema: whatever
+  changes the prompt, a new prompt in a new release included, never reuses an old answer;
+- the previous turn of the conversation (its question as asked, as the prompt carries it, its
+  command, the kind and names its result showed), or none;
 - the grounding digest of the caller's identity
   (:attr:`~kubechat_lab.translate.TranslationContext.grounding_digest`): what that identity
   can list. Nobody is served an answer made from names their identity cannot list, and a
@@ -31,13 +32,12 @@ stored, and the cache is an optimisation only: a store that fails is a miss.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from kubechat_lab.command import redact_text
@@ -89,12 +89,11 @@ def normalise_question(question: str) -> str:
     return " ".join(_fold(word) for word in text.split(" ")) if text else ""
 
 
-@functools.cache
-def prompt_digest() -> str:
-    """Return ``sha256:`` of the prompt every translator sends (system, few-shot, schema)."""
-    from kubechat_lab.translate.llm.prompt import FEW_SHOT, RESPONSE_SCHEMA, SYSTEM_PROMPT
+def prompt_digest(messages: Sequence[Mapping[str, str]]) -> str:
+    """Return ``sha256:`` of ``messages`` (those sent before the question) and the schema."""
+    from kubechat_lab.translate.llm.prompt import RESPONSE_SCHEMA
 
-    text = json.dumps([SYSTEM_PROMPT, FEW_SHOT, RESPONSE_SCHEMA], sort_keys=True)
+    text = json.dumps([list(messages), RESPONSE_SCHEMA], sort_keys=True, ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -102,7 +101,7 @@ def _turn(previous: Turn | None) -> dict[str, object] | None:
     if previous is None:
         return None
     return {
-        "question": normalise_question(previous.question),
+        "question": previous.question,
         "command": previous.command.render() if previous.command is not None else None,
         "kind": previous.kind,
         "names": list(previous.names),
@@ -110,7 +109,8 @@ def _turn(previous: Turn | None) -> dict[str, object] | None:
 
 
 def answer_key(question: str, context: TranslationContext, *, provider: str, model: str,
-               endpoint: str | None = None, temperature: float = 0.0, scope: str = "") -> str:
+               endpoint: str | None = None, temperature: float = 0.0, scope: str = "",
+               prompt: Sequence[Mapping[str, str]] = ()) -> str:
     """Return the cache key of ``question`` asked in ``context`` (64 hex digits).
 
     Parameters
@@ -123,6 +123,8 @@ def answer_key(question: str, context: TranslationContext, *, provider: str, mod
         Who answers, and how.
     scope
         What else must match (the server's policy version).
+    prompt
+        The messages sent before the question (system prompt, few-shot turns).
     """
     import rfc8785
 
@@ -133,7 +135,7 @@ def answer_key(question: str, context: TranslationContext, *, provider: str, mod
         "model": model,
         "endpoint": endpoint or "",
         "temperature": repr(float(temperature)),
-        "prompt": prompt_digest(),
+        "prompt": prompt_digest(prompt),
         "previous": _turn(context.previous),
         "grounding": context.grounding_digest,
         "scope": scope,
