@@ -28,6 +28,8 @@ export interface ICardView {
   approval_page?: boolean;
   /** Two-person approval: the group whose member, never the proposer, approves it ('' none). */
   approvers?: string;
+  /** Whether the model's answer came from the LLM answer cache (the card marks it). */
+  cached?: boolean;
 }
 
 function manifestOf(p: IProposal): string {
@@ -61,6 +63,7 @@ export function cardView(p: IProposal, translation?: ITranslation): ICardView {
         : '',
     confirm: p.confirm || '',
     approver: p.approver || '',
-    approvers: p.approvers || ''
+    approvers: p.approvers || '',
+    cached: Boolean(p.cached ?? translation?.cached)
   };
 }

@@ -57,6 +57,8 @@ export interface IProposal {
   source?: string;
   question?: string | null;
   provider?: string | null;
+  /** The model's answer came from the LLM answer cache (judged afresh all the same). */
+  cached?: boolean;
   explanation?: string;
   assumptions?: string[];
   notes?: string[];
@@ -125,6 +127,8 @@ export interface ITranslation {
   provider?: string;
   assumptions?: string[];
   notes?: string[];
+  /** The model's answer came from the LLM answer cache (docs/openapi.yaml `Translation`). */
+  cached?: boolean;
 }
 
 /**

@@ -28,6 +28,14 @@ export function approveLabel(level: Level | string): string {
 
 export const REJECT_LABEL = 'Reject';
 
+/** The mark of a card whose model answer came from the LLM answer cache. */
+export const CACHED_LABEL = 'cached answer';
+
+/** What the mark says on hover: a cached answer is judged like a fresh one. */
+export const CACHED_TITLE =
+  'The model was not asked again: its earlier answer to the same question, for the same ' +
+  'cluster view and policy, was reused. It was checked and judged like a fresh answer.';
+
 /** The link of a card whose approval is given on the approval page (its own origin). */
 export const APPROVAL_PAGE_LABEL = 'Approve on the approval page';
 

@@ -21,6 +21,8 @@ chain next to other applications:
   the one UPDATE that advances it to the row just inserted.
 - The application role gets USAGE on the schema, SELECT on the tables and EXECUTE on the two
   functions and the procedure, nothing else: a direct INSERT fails with ``insufficient_privilege``.
+- ``answer_cache`` (migration 4) is the LLM answer cache, outside the chain: the application
+  role may SELECT, INSERT, UPDATE and DELETE its rows (hits, stores, evictions), nothing more.
 """
 
 from __future__ import annotations
@@ -228,10 +230,31 @@ REVOKE ALL ON PROCEDURE kubechat_audit.kubechat_audit_append_durable(
     bytea, bigint, bytea, bytea, timestamptz) FROM PUBLIC;
 """
 
+# The LLM answer cache (kubechat_lab/translate/llm/cache.py, kubechat_lab/server/_answers.py):
+# not part of the chain. ``key`` is sha256 of the canonical cache key (never the question's
+# text); ``replies`` are the model's raw answers, replayed through every check on a hit.
+_V4_ANSWER_CACHE = """
+CREATE TABLE kubechat_audit.answer_cache (
+    key        bytea       PRIMARY KEY CHECK (octet_length(key) = 32),
+    provider   text        NOT NULL,
+    model      text        NOT NULL,
+    replies    text[]      NOT NULL CHECK (cardinality(replies) BETWEEN 1 AND 4),
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    used_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    hits       bigint      NOT NULL DEFAULT 0 CHECK (hits >= 0)
+);
+CREATE INDEX answer_cache_used_at ON kubechat_audit.answer_cache (used_at);
+COMMENT ON TABLE kubechat_audit.answer_cache IS
+    'kubechat LLM answer cache: raw model replies by sha256 of (question, provider, model, '
+    'previous turn, grounding digest, policy version); bounded by TTL and size';
+REVOKE ALL ON kubechat_audit.answer_cache FROM PUBLIC;
+"""
+
 MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
     (1, "audit chain tables", _V1_TABLES),
     (2, "append/sync functions and append-only triggers", _V1_FUNCTIONS),
     (3, "durable append procedure (group commit in one CALL)", _V3_DURABLE_APPEND),
+    (4, "LLM answer cache table", _V4_ANSWER_CACHE),
 )
 """``(version, name, SQL)`` in order; applied once each, recorded in ``schema_migrations``."""
 
@@ -245,6 +268,8 @@ _GRANTS = (
     " kubechat_audit.kubechat_audit_sync() TO {role}",
     "GRANT EXECUTE ON PROCEDURE kubechat_audit.kubechat_audit_append_durable("
     "bytea, bigint, bytea, bytea, timestamptz) TO {role}",
+    # the answer cache: read and bump a hit, store and replace, evict (never TRUNCATE)
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON kubechat_audit.answer_cache TO {role}",
 )
 
 

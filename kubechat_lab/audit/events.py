@@ -222,6 +222,8 @@ class AskEvent(AuditEvent):
     context: str | None = None
     cluster: str | None = None
     conversation: str | None = None
+    #: True when the model's answer came from the LLM answer cache (absent otherwise).
+    cached: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

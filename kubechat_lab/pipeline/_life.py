@@ -116,11 +116,12 @@ class Lifecycle:
                 owner: str = "", question: str | None = None, provider: str | None = None,
                 explanation: str = "", assumptions: tuple[str, ...] = (),
                 notes: tuple[str, ...] = (), conversation: str | None = None,
-                proposal_id: str | None = None) -> Proposal:
+                proposal_id: str | None = None, cached: bool = False) -> Proposal:
         """Record a judged plan, dry-run it when ``preview``, store it; approve a safe one.
 
         A forbidden plan is stored refused. A safe one is approved by policy (``policy:auto-
-        safe``) when the lifecycle auto-approves safe commands.
+        safe``) when the lifecycle auto-approves safe commands. ``cached``: the translation
+        came from the LLM answer cache (shown on the card; the plan was judged all the same).
 
         Raises
         ------
@@ -140,7 +141,7 @@ class Lifecycle:
             expires=now + self.store.ttl, question=question, provider=provider,
             explanation=explanation, assumptions=assumptions, notes=notes,
             audit_seqs=(proposed.seq,) if proposed.seq is not None else (),
-            conversation=conversation, proposer=actor)
+            conversation=conversation, proposer=actor, cached=cached)
         if plan.level is Level.FORBIDDEN:
             proposal = replace(proposal, state=State.REFUSED, approver="policy")
             self._outcome("refused")

@@ -116,6 +116,8 @@ class Proposal:
     extra: dict[str, Any] = field(default_factory=dict)
     dry_run: Result | None = None
     proposer: Actor | None = None
+    #: The model's answer came from the LLM answer cache (judged afresh all the same).
+    cached: bool = False
 
     @property
     def command(self) -> Command:
@@ -176,6 +178,7 @@ class Proposal:
             "expires": self.expires,
             "question": self.question,
             "provider": self.provider,
+            "cached": self.cached,
             "explanation": self.explanation,
             "assumptions": [*self.assumptions, *self.plan.assumptions],
             "notes": list(self.notes),

@@ -95,6 +95,27 @@ class Policy:
             rule_ids=tuple(rule.id for rule in matched),
         )
 
+    @property
+    def digest(self) -> str:
+        """``sha256:`` of the effective policy (the policy version).
+
+        It covers the rules (id, level, reason, match, caps, in order), the protected
+        namespaces and the allowed registries. Where the rules were read from is left out:
+        the same policy from another path has the same digest. The server's LLM answer
+        cache keys on it (a changed policy misses).
+        """
+        import hashlib
+        import json
+
+        body = {
+            "rules": [[rule.id, rule.level.value, rule.reason, rule.caps, rule.match]
+                      for rule in self.rules],
+            "protected_namespaces": sorted(self.protected_namespaces),
+            "allowed_registries": list(self.allowed_registries),
+        }
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=repr)
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
     def merged(self, data: Mapping[str, object], source: str) -> Policy:
         """Return this policy with an operator's policy mapping merged on top."""
         _check_top(data, source)

@@ -46,6 +46,12 @@ class Metrics:
             "Audit appends that failed (the action was refused).",
             registry=self.registry,
         )
+        self.answer_cache = Counter(
+            "kubechat_answer_cache",
+            "LLM answer cache lookups and stores: hit, miss, store, error (treated as a miss).",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """Record one finished request."""

@@ -14,6 +14,7 @@ from kubechat_lab.errors import TranslateError
 
 if TYPE_CHECKING:
     from kubechat_lab.translate import Translation, TranslationContext, TranslatorRegistry
+    from kubechat_lab.translate.llm.cache import AnswerCache
 
 __all__ = ["TranslatorAdapter"]
 
@@ -42,6 +43,9 @@ class TranslatorAdapter:
         The LLM key, held in memory only; given to a provider that uses a key.
     log : logging.Logger
         Where to log.
+    answers : AnswerCache or None
+        The LLM answer cache, given to a translator whose class says ``caches_answers``
+        (the LLM translators; never the rules translator).
     """
 
     def __init__(
@@ -53,6 +57,7 @@ class TranslatorAdapter:
         where: dict[str, str],
         api_key: str | None,
         log: logging.Logger | logging.LoggerAdapter[Any],
+        answers: AnswerCache | None = None,
     ) -> None:
         self.provider = provider
         self.registry = registry
@@ -60,6 +65,7 @@ class TranslatorAdapter:
         self.where = where
         self._api_key = api_key
         self.log = log
+        self.answers = answers
         self._lock = threading.Lock()
         self._translator: Any = None
 
@@ -72,8 +78,12 @@ class TranslatorAdapter:
         options = {k: v for k, v in self.options.items() if k in declared}
         options.update(self.registry.options_for(self.provider))
         key = self._api_key if getattr(cls, "api_key_env", None) else None
+        caches = self.answers is not None and getattr(cls, "caches_answers", False) is True
+        extra: dict[str, Any] = {"answers": self.answers} if caches else {}
+        self.log.info("kubechat translator=%s answer_cache=%s", self.provider,
+                      "on" if caches else "off")
         try:
-            return self.registry.create(self.provider, api_key=key, **options)
+            return self.registry.create(self.provider, api_key=key, **options, **extra)
         except TranslateError as exc:
             named = [f"c.KubechatApp.{self.where[o]}" for o in sorted(declared)
                      if o in self.where and repr(o) in str(exc)]

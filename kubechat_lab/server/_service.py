@@ -279,7 +279,8 @@ class KubechatService:
             provider=translation.provider,
             outcome="translated" if plan is not None else "untranslated",
             command=plan.recorded if plan is not None else None, context=target.context,
-            cluster=target.cluster, conversation=conversation))
+            cluster=target.cluster, conversation=conversation,
+            cached=True if translation.cached else None))
         out: dict[str, Any] = {"translation": translation.to_dict(), "proposal": None,
                                "choices": [], "audit_seq": seq}
         if plan is None:
@@ -290,7 +291,7 @@ class KubechatService:
         proposal = self._propose_plan(
             principal, plan, source="ask", question=question, provider=translation.provider,
             explanation=translation.explanation, assumptions=translation.assumptions,
-            notes=translation.notes, conversation=conversation)
+            notes=translation.notes, conversation=conversation, cached=translation.cached)
         # The conversation keeps the turn without secret values: a follow-up that reuses them
         # carries <redacted>, which make_plan refuses.
         self.conversations.add(principal.owner, conversation,
@@ -375,13 +376,14 @@ class KubechatService:
     def _propose_plan(self, principal: Principal, plan: Plan, *, source: str,
                       question: str | None = None, provider: str | None = None,
                       explanation: str = "", assumptions: tuple[str, ...] = (),
-                      notes: tuple[str, ...] = (), conversation: str | None = None) -> Proposal:
+                      notes: tuple[str, ...] = (), conversation: str | None = None,
+                      cached: bool = False) -> Proposal:
         proposal = self.life.propose(
             principal.actor(plan.target.identity), plan, user=principal.user, source=source,
             preview=self.dry_run_writes and plan.command.is_write, question=question,
             provider=provider, explanation=explanation, assumptions=assumptions, notes=notes,
             owner=principal.owner,
-            conversation=conversation)
+            conversation=conversation, cached=cached)
         self.metrics.levels.labels(level=plan.level.value).inc()
         return proposal
 

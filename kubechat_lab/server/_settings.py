@@ -249,6 +249,26 @@ class KubechatSettings(ExtensionApp):
         "start). Default OPENAI_API_KEY.",
     )
     llm_timeout = Float(30.0, config=True, help="Seconds per LLM request (default 30).")
+    answer_cache = Bool(
+        True,
+        config=True,
+        help="Cache LLM translations in the audit database (table answer_cache), keyed by the "
+        "normalised question, provider, model, previous turn, the asker's grounding digest and "
+        "the policy version (docs/translation.md). A hit is parsed, checked and judged like a "
+        "fresh answer and marked 'cached' on the card. Never used by the rules translator. "
+        "Default True; False asks the model every time.",
+    )
+    answer_cache_ttl = Float(
+        86400.0,
+        config=True,
+        help="Seconds a cached LLM answer is served after it was stored (default 86400, a day).",
+    )
+    answer_cache_max_entries = Int(
+        10000,
+        config=True,
+        help="Cached LLM answers kept at most, shared by every server on the database; the "
+        "least recently used go first (default 10000).",
+    )
 
     # -- kernels and capabilities ----------------------------------------------------------
     kernel_scopes = List(
@@ -346,6 +366,16 @@ class KubechatSettings(ExtensionApp):
                     "{'user': 'alice', 'groups': ['sre']}; got " + repr(entry)
                 )
                 raise TraitError(msg)
+        return value
+
+    @validate("answer_cache_ttl", "answer_cache_max_entries")
+    def _validate_answer_cache_bound(self, proposal: dict[str, Any]) -> Any:
+        value = proposal["value"]
+        if value <= 0:
+            name = proposal["trait"].name
+            msg = (f"c.KubechatApp.{name} = {value!r} must be positive (e.g. 3600 seconds or "
+                   "1000 entries); turn the cache off with c.KubechatApp.answer_cache = False")
+            raise TraitError(msg)
         return value
 
     @validate("llm_provider")

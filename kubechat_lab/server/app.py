@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubechat_lab.pipeline import Identity, Limits, Pipeline
+from kubechat_lab.server._answers import AnswerStore
 from kubechat_lab.server._approval_origin import ApprovalOrigin, origin_of
 from kubechat_lab.server._audit_log import AuditLog, embedded_audit_dsn
 from kubechat_lab.server._capabilities import CapabilityStore
@@ -111,6 +112,7 @@ class KubechatApp(KubechatSettings):
         from kubechat_lab.translate import TranslatorRegistry
 
         self.translators = TranslatorRegistry(parent=self)
+        self.answers = self._answer_store()
         options, where = self._translator_options()
         self.translator = TranslatorAdapter(
             provider=self.llm_provider,
@@ -119,6 +121,7 @@ class KubechatApp(KubechatSettings):
             where=where,
             api_key=self._openai_api_key,
             log=self.log,
+            answers=self.answers,
         )
         self.pipeline = Pipeline(
             policy=self.policy,
@@ -167,6 +170,15 @@ class KubechatApp(KubechatSettings):
             len(self.event_webhooks),
             self.approval.url,
         )
+
+    def _answer_store(self) -> AnswerStore | None:
+        """Return the LLM answer cache on the audit database for this policy (None: off)."""
+        if not self.answer_cache or self.llm_provider == "rules":
+            return None
+        return AnswerStore(self._audit_dsn, scope=self.policy.digest, ttl=self.answer_cache_ttl,
+                           max_entries=self.answer_cache_max_entries,
+                           connect_timeout=self.audit_connect_timeout,
+                           on_outcome=lambda o: self.metrics.answer_cache.labels(outcome=o).inc())
 
     def _approval_url(self) -> str:
         """``approval_url`` checked to be another origin than JupyterLab's (or empty)."""
@@ -246,6 +258,8 @@ class KubechatApp(KubechatSettings):
         self.webhooks.close()
         self.clusters.close()
         self.translator.close()
+        if self.answers is not None:
+            self.answers.close()
         self.audit.close()
         for pool in (self.executor, self.blocking_executor, self.translate_executor):
             pool.shutdown(wait=False, cancel_futures=True)

@@ -155,9 +155,10 @@ def create_translator(
         As :func:`load_translator`, or when the options do not fit the translator.
     """
     cls = load_translator(translator_id, allowed=allowed, blocked=blocked)
-    plain = {k: v for k, v in {**(options or {}), **kwargs}.items()
+    given = {**(options or {}), **kwargs}
+    plain = {k: v for k, v in given.items()
              if v is None or isinstance(v, str | int | float | bool)}
-    extra = {k: v for k, v in kwargs.items() if k not in plain}
+    extra = {k: v for k, v in given.items() if k not in plain}
     arguments: dict[str, object] = {**check_options(cls, plain), **extra}
     if api_key:
         if getattr(cls, "api_key_env", None) is None and not getattr(cls, "requires_network",

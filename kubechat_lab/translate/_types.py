@@ -92,6 +92,10 @@ class Translation:
     choices
         When ``command`` is None because the translator was unsure (not because of policy):
         up to :data:`MAX_CHOICES` plausible readings for a person to pick from.
+    cached
+        True when the model's answer came from the LLM answer cache (the model was not
+        asked); the answer was parsed, checked against the question and judged again all
+        the same (:mod:`kubechat_lab.translate.llm.cache`).
     """
 
     question: str
@@ -103,6 +107,7 @@ class Translation:
     notes: tuple[str, ...] = ()
     latency: float = 0.0
     choices: tuple[Choice, ...] = ()
+    cached: bool = False
 
     @property
     def ok(self) -> bool:
@@ -121,6 +126,7 @@ class Translation:
             "notes": list(self.notes),
             "latency": self.latency,
             "choices": [choice.to_dict() for choice in self.choices],
+            "cached": self.cached,
         }
 
 
@@ -235,6 +241,8 @@ class TranslationContext:
     )
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
     _spaces: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
+    # one cell shared with every with_previous() copy: the digest leaves the turn out
+    _digest: list[str] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         frozen = _freeze_inventory(self.inventory)
@@ -258,6 +266,39 @@ class TranslationContext:
     def object_names(self) -> tuple[str, ...]:
         """Every distinct object name in the inventory (for spelling correction)."""
         return self._names
+
+    @property
+    def grounding_digest(self) -> str:
+        """``sha256:`` of everything this context grounds a translation on, but the turn.
+
+        The RFC 8785 canonical JSON of the current namespace, the namespaces, the inventory
+        (sorted, so listing order does not matter), the workloads' replicas and images and
+        the extra resource types (CRDs): what an identity can list, so two identities share
+        a digest only when they see the same cluster. Computed once per context (a follow-up's
+        :meth:`with_previous` keeps it).
+        """
+        if not self._digest:  # computed once per inventory, shared by its follow-ups
+            import hashlib
+
+            import rfc8785
+
+            grounding = {
+                "namespace": self.namespace,
+                "namespaces": sorted(set(self.namespaces)),
+                "inventory": {kind: sorted([ns, name] for ns, name in set(pairs))
+                              for kind, pairs in self.inventory.items()},
+                "workloads": sorted(
+                    [kind, ns, name, replicas, [list(c) for c in containers]]
+                    for (kind, ns, name), (replicas, containers) in self.workloads.items()),
+                "resources": sorted(
+                    [info.plural, info.group, info.version, info.kind, info.namespaced]
+                    for info in self.resources
+                    if DEFAULT_RESOURCES.lookup(
+                        f"{info.plural}.{info.group}" if info.group else info.plural) is None),
+            }
+            digest = hashlib.sha256(rfc8785.dumps(grounding)).hexdigest()  # type: ignore[arg-type]
+            self._digest.append(f"sha256:{digest}")
+        return self._digest[0]
 
     def with_previous(self, previous: Turn | None) -> TranslationContext:
         """Return this context for a follow-up of ``previous`` (the inventory is shared).

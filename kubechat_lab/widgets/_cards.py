@@ -103,6 +103,8 @@ def card_fields(proposal: Mapping[str, Any], *, question: str | None = None,
         "approval_page": bool(proposal.get("approval_page")),
         # two-person approval: a member of this group, never the proposer, approves it
         "approvers": proposal.get("approvers") or "",
+        # the model's answer came from the LLM answer cache: the card marks it
+        "cached": bool(proposal.get("cached") or translation.get("cached")),
     }
 
 

@@ -81,14 +81,14 @@ def test_migrate_is_idempotent(audit_db: AuditDb) -> None:
         versions = conn.execute(
             "SELECT version FROM kubechat_audit.schema_migrations ORDER BY version"
         ).fetchall()
-    assert versions == [(1,), (2,), (3,)]
+    assert versions == [(1,), (2,), (3,), (4,)]
 
 
 def test_migrate_on_an_empty_database_creates_everything(audit_db: AuditDb) -> None:
     with psycopg.connect(audit_db.dsn, autocommit=True) as conn:
         conn.execute("DROP SCHEMA kubechat_audit CASCADE")
     with AuditStore(audit_db.dsn) as store:
-        assert store.migrate() == [1, 2, 3]
+        assert store.migrate() == [1, 2, 3, 4]
     with AuditStore(audit_db.app_dsn) as store:
         assert store.append({"type": "ask"}).seq == 1
 
@@ -121,6 +121,11 @@ def test_app_role_privileges_are_exactly_select_and_execute(audit_db: AuditDb) -
             " 'kubechat_audit.kubechat_audit_append(bytea)', 'EXECUTE')"
         ).fetchone()
     assert privileges == [
+        # the LLM answer cache is outside the chain: its rows are read, stored and evicted
+        ("answer_cache", "DELETE"),
+        ("answer_cache", "INSERT"),
+        ("answer_cache", "SELECT"),
+        ("answer_cache", "UPDATE"),
         ("audit_event", "SELECT"),
         ("audit_head", "SELECT"),
         ("schema_migrations", "SELECT"),

@@ -124,6 +124,7 @@ function face(html: string) {
     confirm: all(html, 'class="jp-kubechat-confirm"'),
     decisions: all(html, 'data-testid="kc-(?:approve|reject)"'),
     approvalPage: all(html, 'data-testid="kc-approval-page"'),
+    cached: all(html, 'data-testid="kc-cached"'),
     attributes: (html.match(/data-(?:level|state|proposal)="[^"]*"/g) || [])
       .slice(0, 3)
       .join(' ')
@@ -161,6 +162,26 @@ describe('one card for every face', () => {
     expect(a.approvalPage).toEqual(['Approve on the approval page']);
     expect(a.decisions).toEqual(['Reject']);
     expect(a.attributes).toContain('data-level="dangerous"');
+    // an answer from the LLM answer cache is marked on the card, in both faces
+    expect(a.cached).toEqual(['· cached answer']);
+  });
+
+  it('marks no cached answer on a fresh one', () => {
+    const fresh = { ...p, cached: false };
+    const html = panel({ proposal: fresh });
+    expect(face(html).cached).toEqual([]);
+    const fields = { ...fixture.card_fields, cached: false };
+    expect(
+      face(
+        widget({
+          card: fields,
+          state: p.state,
+          message: '',
+          result: {},
+          choices: []
+        })
+      ).cached
+    ).toEqual([]);
   });
 
   it('says where to approve, instead of buttons, where the page cannot reach the server', () => {

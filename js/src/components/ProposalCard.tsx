@@ -13,6 +13,8 @@ import { levelLabel } from '../model';
 import {
   APPROVAL_PAGE_LABEL,
   approveLabel,
+  CACHED_LABEL,
+  CACHED_TITLE,
   confirmLabel,
   elsewhereText,
   REJECT_LABEL,
@@ -102,6 +104,16 @@ export function ProposalCard(props: IProposalCardProps): JSX.Element {
           {stateText(state)}
         </span>
         {card.approver && <span> · approved by {card.approver}</span>}
+        {card.cached && (
+          <span
+            className="jp-kubechat-cached"
+            data-testid="kc-cached"
+            title={CACHED_TITLE}
+          >
+            {' · '}
+            {CACHED_LABEL}
+          </span>
+        )}
       </div>
       {card.approvers && state === 'proposed' && (
         <p className="jp-kubechat-two-person" data-testid="kc-two-person">

@@ -35,6 +35,13 @@ from kubechat_lab.translate._types import (
 )
 from kubechat_lab.translate.llm.answers import judged, read_reply, scrub_explanation
 from kubechat_lab.translate.llm.breaker import CircuitBreaker
+from kubechat_lab.translate.llm.cache import (
+    AnswerCache,
+    Transcript,
+    answer_key,
+    cached_replies,
+    store_replies,
+)
 from kubechat_lab.translate.llm.prompt import build_messages, repair_message
 from kubechat_lab.translate.llm.stream import ExplanationStream
 from kubechat_lab.translate.rules import RulesTranslator
@@ -109,6 +116,9 @@ class LLMTranslator:
         Sampling temperature (default 0, for repeatable answers).
     sleep
         How to wait between retries (tests pass a recorder instead of ``time.sleep``).
+    answers
+        The LLM answer cache (:mod:`kubechat_lab.translate.llm.cache`); None: every question
+        asks the model.
     """
 
     id: ClassVar[str] = "llm"
@@ -117,6 +127,8 @@ class LLMTranslator:
     api_key_env: ClassVar[str | None] = None
     #: What an operator may configure (the server and the CLI check against this).
     options: ClassVar[tuple[TranslatorOption, ...]] = COMMON_OPTIONS
+    #: Takes an ``answers=`` cache (the server gives one to translators that say so).
+    caches_answers: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -134,6 +146,7 @@ class LLMTranslator:
         use_fallback: bool = True,
         temperature: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        answers: AnswerCache | None = None,
     ) -> None:
         if not model:
             raise TranslateError(
@@ -153,6 +166,7 @@ class LLMTranslator:
         )
         self.temperature = temperature
         self._sleep = sleep
+        self.answers = answers
         self._state = ClientState.UNOPENED
         self._lock = threading.Lock()
 
@@ -213,6 +227,11 @@ class LLMTranslator:
         if isinstance(exc, ProviderCallError) and exc.retry_after is not None:
             return min(max(exc.retry_after, 0.0), self.max_backoff)
         return float(min(self.backoff * 2 ** (state.attempt_number - 1), self.max_backoff))
+
+    @property
+    def endpoint(self) -> str | None:
+        """Where the model is served (part of the answer cache's key); None: the default."""
+        return None
 
     def _ask(self, messages: list[dict[str, str]], on_delta: DeltaCallback | None) -> str:
         def log_retry(state: RetryCallState) -> None:
@@ -310,11 +329,36 @@ class LLMTranslator:
         ctx = context if context is not None else _EMPTY
         self.open()
         notes: list[str] = []
-        if not self.breaker.allow():
+        key = transcript = None
+        messages = build_messages(question, ctx)
+        if self.answers is not None:
+            key = answer_key(question, ctx, provider=self.id, model=self.model,
+                             endpoint=self.endpoint, temperature=self.temperature,
+                             scope=self.answers.scope, prompt=messages[:-1])
+            transcript = Transcript(self._ask, cached_replies(self.answers, key,
+                                                              provider=self.id))
+        ask = transcript if transcript is not None else self._ask
+        if not self.breaker.allow() and not (transcript is not None and transcript.stored):
             return self._fall_back(question, ctx, start, notes, (
                 f"{self.id} skipped: circuit open after {self.breaker.failures} failures, "
                 f"next try in {self.breaker.retry_in():.0f}s"))
-        messages = build_messages(question, ctx)
+        result = self._translate(question, ctx, messages, ask, start, notes, on_delta)
+        if transcript is None or key is None or self.answers is None:
+            return result
+        if transcript.hit:
+            logger.info("translate cache hit provider=%s model=%s replies=%d", self.id,
+                        self.model, len(transcript.replies))
+            return dataclasses.replace(result, cached=True)
+        store_replies(self.answers, key, transcript, question, provider=self.id,
+                      model=self.model)
+        return result
+
+    def _translate(self, question: str, ctx: TranslationContext,
+                   messages: list[dict[str, str]],
+                   ask: Callable[[list[dict[str, str]], DeltaCallback | None], str],
+                   start: float, notes: list[str], on_delta: DeltaCallback | None
+                   ) -> Translation:
+        """Ask (through the cache when there is one), check, repair once, fall back."""
         if logger.isEnabledFor(logging.DEBUG):  # redacting the prompt is not free
             logger.debug("translate prompt provider=%s messages=%s", self.id,
                          [{**m, "content": redact_text(str(m.get("content", "")))}
@@ -322,18 +366,19 @@ class LLMTranslator:
         facts = read_question(question, ctx)
         sink = self._stream_sink(on_delta)
         try:
-            reply = judged(read_reply(self._ask(messages, sink), ctx), facts, ctx)
+            reply = judged(read_reply(ask(messages, sink), ctx), facts, ctx)
             if reply.error is not None:
                 notes.append(f"repair round: {reply.error}")
                 messages += [{"role": "assistant", "content": reply.raw},
                              repair_message(reply.error)]
-                reply = judged(read_reply(self._ask(messages, self._stream_sink(on_delta)),
+                reply = judged(read_reply(ask(messages, self._stream_sink(on_delta)),
                                             ctx), facts, ctx)
         except ProviderCallError as exc:
             self.breaker.record_failure()
             return self._fall_back(question, ctx, start, notes, f"{self.id} failed: {exc}",
                                    timed_out=exc.timed_out)
-        self.breaker.record_success()
+        if not isinstance(ask, Transcript) or ask.asked:
+            self.breaker.record_success()
         if reply.declined and facts.refusals:
             notes.append(f"{self.id} refused too: {reply.explanation or 'no reason given'}")
             return Translation(

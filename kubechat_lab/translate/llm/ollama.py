@@ -46,6 +46,11 @@ class OllamaTranslator(LLMTranslator):
         self.host = host
         self._client: ollama.Client | None = None
 
+    @property
+    def endpoint(self) -> str | None:
+        """The Ollama server URL."""
+        return self.host
+
     def _open(self) -> None:
         import httpx
         import ollama

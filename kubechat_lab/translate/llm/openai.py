@@ -61,6 +61,11 @@ class OpenAITranslator(LLMTranslator):
         self.base_url = base_url
         self._client: openai.OpenAI | None = None
 
+    @property
+    def endpoint(self) -> str | None:
+        """The OpenAI-compatible endpoint (None: OpenAI itself)."""
+        return self.base_url
+
     def _open(self) -> None:
         import openai
 
