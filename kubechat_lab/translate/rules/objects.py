@@ -248,6 +248,8 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
     A Service's DNS name in the message (``postgres.data.svc.cluster.local``) names that
     Service in that namespace, when the inventory has it.
     """
+    if "owner-lookup" in draft.extra:
+        return False  # "which service owns that ip?" asks which: a list, not the one named
     services = {(match.group(1), match.group(2)) for text in (*scan.evidence, scan.told)
                 for match in _SERVICE_DNS.finditer(text.lower())
                 if ("services", match.group(2)) in ctx.locate(match.group(1))}

@@ -65,7 +65,11 @@ from kubechat_lab.translate.rules.phrases import (
     extract_output,
 )
 from kubechat_lab.translate.rules.scan import Scan, rx, split_evidence, split_narrative
-from kubechat_lab.translate.rules.shapes import extract_grouping, extract_shapes
+from kubechat_lab.translate.rules.shapes import (
+    extract_grouping,
+    extract_owner_lookup,
+    extract_shapes,
+)
 from kubechat_lab.translate.rules.spelling import correct_spelling
 from kubechat_lab.translate.rules.write_values import pre_extract
 
@@ -144,6 +148,7 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     extract_output(scan, draft)
     extract_grouping(scan, draft)
     extract_namespaces(scan, draft, ctx, words)
+    extract_owner_lookup(scan, draft)
     extract_counts(scan, draft)
     extract_sorting(scan, draft)
     extract_event_reasons(scan, draft)

@@ -251,7 +251,7 @@ class Scan:
         """
         if word in NOT_NAMES or not NAME_RE.match(word) or word.isdigit():
             return False
-        if _DURATION.match(word):
+        if _DURATION.match(word) or _ADDRESS.match(word):  # "ip 10.244.1.7" is a value
             return False
         return not strict or any(ch.isdigit() or ch in "-." for ch in word)
 
@@ -287,4 +287,5 @@ _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
 _PASTED_JSON = re.compile(r"\{\s*\"[^{}]*\}")
 #: Text in quotes or backticks (backticks are rewritten to ``'`` first).
 _QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])((?:(?!\1).)+?)\1(?=$|[\s).,:;?!\]-])""")
+_ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
 _CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")

@@ -13,7 +13,7 @@ import re
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.scan import Scan
 
-__all__ = ["extract_grouping", "extract_shapes", "shape_output"]
+__all__ = ["extract_grouping", "extract_owner_lookup", "extract_shapes", "shape_output"]
 
 _WORKLOADS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs")
 _POD_SPEC = {
@@ -103,6 +103,23 @@ def extract_grouping(scan: Scan, draft: Draft) -> None:
         draft.assumptions.append("every row comes back; group the DataFrame by its namespace "
                                  "column")
         scan.take(found)
+
+
+def extract_owner_lookup(scan: Scan, draft: Draft) -> None:
+    """Read "which service owns that cluster ip?": every one, with the columns to find it by.
+
+    Runs after the namespaces are read: a namespace the question names is kept.
+    """
+    owner = scan.search(r"^(?:which|what) (?=(?:\S+ )?(?:services?|svcs?|pods?|nodes?)"
+                        r" (?:owns?|has|holds?|is behind|matches) (?!the most|the least|most|"
+                        r"least))")
+    if owner is None:
+        return
+    draft.all_namespaces = draft.namespace is None
+    draft.output = draft.output or "wide"
+    draft.extra.pop("field", None)
+    draft.extra["owner-lookup"] = "1"
+    draft.assumptions.append("every one comes back (-o wide): find the value in the frame")
 
 
 def _config_key(scan: Scan) -> str | None:
