@@ -276,6 +276,8 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     elif draft.extra.get("field") == "resources":
         raise CantTranslateError(f"{resource} have no containers' requests or limits",
                                  "name a pod or a workload: 'memory limits of pod NAME'")
+    elif shaped and draft.extra.get("field") == "selector":
+        draft.output = "wide"  # "every svc with their selectors": the SELECTOR column
     output = draft.output or ("yaml" if draft.output_hint and names else None)
     if output:
         argv += ["-o", output]

@@ -71,6 +71,7 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bname\s+space\b", "namespace"),
     (r"\bname\s+spaces\b", "namespaces"),
     (r"\bport[\s-]forward(?:ing)?\b", "port-forward"),
+    (r"\bincl\b\.?", "including"),
 )
 REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), repl) for pattern, repl in _REWRITE_SPECS

@@ -83,7 +83,7 @@ def extract_namespaces(
         r"\b(?:across|in|from|over|throughout|on|for|of) (?:all|every|each|any) (?:of )?(?:the )?"
         r"namespaces?\b",
         r"\b(?:across|in|throughout|over|on|from|of) (?:the )?(?:whole |entire |full )?"
-        r"(?:kubernetes )?cluster\b",
+        r"(?:kubernetes )?cluster\b|\b(?:the )?(?:whole|entire) cluster\b",
         r"\b(?:all|every|any|each) (?:namespaces?|ns)\b|\beverywhere\b|\banywhere\b"
         r"|\bcluster[- ]?wide\b"
         r"|\bglobally\b|(?:^| )(?:-a|--all-namespaces)\b",
@@ -209,9 +209,18 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             scan.take(match)
     if draft.output is None:
         match = scan.search(r"\b(?:just|only) (?:the )?names\b|\bnames only\b")
+        spaced = scan.search(r"\b((?:just|only) (?:the )?)\S+ (names)\b")
         if match:
             draft.output = "name"
             scan.take(match)
+        elif spaced:  # "just the deploy names": the kind in between stays for the objects
+            draft.output = "name"
+            scan.take(spaced, 1)
+            scan.take(spaced, 2)
+        if draft.output == "name":
+            extra = scan.search(r"\b(?:one|1) per line\b|\bno headers?\b|\bwithout headers?\b")
+            if extra:
+                scan.take(extra)
     if draft.output is None:
         match = scan.search(r"\b(?:full |complete |raw )?(?:manifest|definition|full spec|"
                             r"full object|raw object)\b")

@@ -175,6 +175,9 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         draft.all_namespaces = False
     if draft.tail and draft.intent in ("get", "describe"):
         draft.intent = "logs"  # "30 lines from pod web-0": only logs have lines
+    if draft.since and draft.intent == "get" and scan.has(r"^(?:anything|what|whats) (?:\S+ )?"
+                                                          r"from\b|\bsay(?:ing)?\b|\boutput\b"):
+        draft.intent = "logs"  # "anything from postgres-0 in the past hour": what it printed
     if draft.intent == "logs":
         _extract_previous(scan, draft)
         each = scan.search(r"\b((?:each|every|all)(?: the| of the)?) (?:\S+ )?"

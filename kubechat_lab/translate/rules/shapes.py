@@ -33,6 +33,8 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("grace", r"\b(?:termination )?grace ?period\b|\bhow long\b|\bbefore (?:it is |it gets |"
               r"getting )?(?:force |forcibly |hard )?killed\b|\bforce killed\b", False),
     ("restarts", r"\brestart count\b", True),
+    ("selector", r"\b(?:(?:with|including|and|plus|show|showing) )?(?:its|their|the) "
+                 r"(?:label )?selectors?\b", False),
     ("resources", r"\b(?:(?:cpu|memory|mem|ram|resource) )?(?:limits?|requests)"
                   r"(?: (?:and|&|/) (?:limits?|requests))?\b", False),
     ("ready-replicas", r"\breplicas? (?:are |is )?ready\b|\bready replicas\b", True),
@@ -95,8 +97,8 @@ def extract_grouping(scan: Scan, draft: Draft) -> None:
         draft.all_namespaces = True  # "images across deployments": every one of them
         scan.take(across)
     found = scan.search(r"\b(?:per|each|every|by|in each|in every) (?:namespace|ns)s?\b"
-                        r"|\bwhich (?:namespace|ns) (?:has|have|runs|holds) (?:the )?(?:most|fewest"
-                        r"|least|more|fewer)\b")
+                        r"|\bwhich (?:namespace|ns)\b(?= (?:\S+ ){1,2}(?:the )?(?:most|fewest"
+                        r"|least|more|fewer)\b)")
     if found is not None:
         draft.extra["group"] = "namespace"
         draft.all_namespaces = draft.namespace is None
@@ -198,6 +200,7 @@ def _field_path(field: str, resource: str, spec: str | None) -> str | None:
         "grace": f"{spec}.terminationGracePeriodSeconds" if spec else None,
         "restarts": ".status.containerStatuses[*].restartCount" if resource == "pods" else None,
         "resources": f"{spec}.containers[*].resources" if spec else None,
+        "selector": ".spec.selector" if resource in ("services", *_WORKLOADS) else None,
         "ready-replicas": ".status.readyReplicas" if resource in _WORKLOADS else None,
     }
     return paths.get(field)
