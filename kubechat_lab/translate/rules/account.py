@@ -21,6 +21,7 @@ __all__ = ["FILLERS", "FRAME_WORDS", "SYMPTOMS", "intent_words", "stems", "unacc
 #: verbs of asking to look. A content word (a verb of change, a noun) is never here.
 FILLERS: frozenset[str] = frozenset(
     """
+    as-is
     a about above actually after again against ago all almost along already also although
     always am an and any anybody anyone anything anyway anywhere are around as at available
     back basically be because been before being below best between both but by can cheers

@@ -139,6 +139,10 @@ def phase_fields(draft: Draft, resource: str) -> list[str]:
                 fields.append(_POD_PHASES[state])
                 if state == "evicted":
                     draft.assumptions.append("evicted pods are in phase Failed")
+            elif state == "terminating":
+                draft.assumptions.append(
+                    "Terminating is no phase the API can filter on (a pod being deleted keeps "
+                    "its phase): every pod comes back; those with a deletionTimestamp are it")
             elif state == "crashlooping" and draft.sort is None:
                 draft.sort = "restarts"
                 draft.assumptions.append(

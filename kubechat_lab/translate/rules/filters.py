@@ -133,6 +133,7 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
 
 
 _STATE_TABLE: tuple[tuple[str, str], ...] = (
+    ("terminating", r"\b(?:stuck )?(?:in )?terminating\b"),
     ("not-running", r"\bnot (?:in )?(?:a |the )?running(?: state| phase)?\b|\bnon-?running\b"
                     r"|\bnot up\b|\b(?:are|is) down\b|\bnot (?:in )?(?:a )?healthy\b|\bunhealthy\b"
                     r"|\bbroken\b|\bhaving (?:problems|issues|trouble)\b|\bproblematic\b"),

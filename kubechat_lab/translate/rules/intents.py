@@ -170,7 +170,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"to (?:zero|0|nothing|none)\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
         r"|\b(?:trim|shrink|cut|reduce|grow) \S+ by (?:\d+|one|two|three)\b"
-        r"|\bpark \S+ (?:at|to) (?:zero|0)\b"
+        r"|\bpark \S+ (?:at|to) (?:zero|0)\b|\b(?:switch|turn) (?:it|them|\S+) off\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
         r"|\bstop (?:the )?(?:deployment|statefulset|replicaset)\b|\b(?:run|have) (?:\d+|one|"
@@ -215,7 +215,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "delete",
         r"\bdelete\b|\bremove\b|\bkill\b|\bdestroy\b|\bterminate\b|\bnuke\b|\berase\b|\bpurge\b"
         r"|\bget rid of\b|\btear down\b|\bclean ?up\b|\bevict\b|\bwipe\b|\bblow (?:away|up)\b"
-        r"|\btrash\b|\bzap\b|\btidy up\b",
+        r"|\btrash\b|\bzap\b|\btidy up\b|\b(?:clear|clean) out\b",
     ),
     (
         "create",

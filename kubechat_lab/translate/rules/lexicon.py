@@ -72,6 +72,10 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bname\s+spaces\b", "namespaces"),
     (r"\bport[\s-]forward(?:ing)?\b", "port-forward"),
     (r"\bincl\b\.?", "including"),
+    (r"\bvalidating\s+(?:admission\s+)?webhooks?(?:\s+configurations?)?\b",
+     "validatingwebhookconfigurations"),
+    (r"\bmutating\s+(?:admission\s+)?webhooks?(?:\s+configurations?)?\b",
+     "mutatingwebhookconfigurations"),
 )
 REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), repl) for pattern, repl in _REWRITE_SPECS
@@ -130,6 +134,10 @@ _add("events", ("event",), ("events",))
 _add("apiservices", ("apiservice",), ("apiservices",))
 RESOURCE_WORDS.setdefault("cron", ("cronjobs", False))
 _add("leases", ("lease",), ("leases",))
+_add("validatingwebhookconfigurations", ("validatingwebhookconfiguration",),
+     ("validatingwebhookconfigurations",))
+_add("mutatingwebhookconfigurations", ("mutatingwebhookconfiguration",),
+     ("mutatingwebhookconfigurations",))
 
 #: Words that are never object names: grammar words, verbs, states, units, output formats.
 NOT_NAMES: frozenset[str] = frozenset(

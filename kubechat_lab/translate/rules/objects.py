@@ -12,7 +12,7 @@ from kubechat_lab.translate._types import MAX_CHOICES, TranslationContext
 from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
 from kubechat_lab.translate.rules.draft import NAME, Draft
-from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS, WRITE_WORDS
+from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS, WRITE_INTENTS, WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
 from kubechat_lab.translate.rules.scan import Scan
 
@@ -184,7 +184,11 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
                 scan.take_token(index)
                 free.remove(index)
                 break
-    picked = known or [i for i in free if scan.is_written_name(i)
+    # a write acts only on what the cluster has or what is quoted: "quick tidy-up: clear out
+    # the completed pods" names no pod tidy-up
+    writes = draft.intent in WRITE_INTENTS and bool(ctx.inventory)
+    picked = known or [i for i in free if (scan.is_written_name(i) and not (
+                           writes and i not in scan.quoted and _english_compound(scan.words[i])))
                        or scan.words[i] in WELL_KNOWN]
     if not picked and not draft.names:
         if _segment_name(scan, draft, ctx, free) or _evidence_name(scan, draft, ctx):
@@ -272,7 +276,7 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
               and word not in FILLERS}
     if draft.resources:  # "... what labels do the nodes carry?": only an object of that kind
         kind = draft.resources[0]
-        fits = {word for word in found if ctx.locate(word, kind) or (
+        fits = {word for word in found if kind == "events" or ctx.locate(word, kind) or (
             kind == "pods" and any(k in _WORKLOADS for k, _ in ctx.locate(word)))}
         spaces = {ns for word in found - fits for _, ns in ctx.locate(word) if ns}
         info = ctx.resources.lookup(kind)
@@ -396,6 +400,13 @@ def _english_words() -> frozenset[str]:
     from english_words import get_english_words_set  # about 0.15 s, once, when first needed
 
     return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+
+
+def _english_compound(word: str) -> bool:
+    """Return True for words joined by dashes ("tidy-up", "follow-up"), not a generated name."""
+    parts = word.split("-")
+    return len(parts) > 1 and all(len(part) > 1 and part.isalpha() and is_english(part)
+                                  for part in parts)
 
 
 def is_english(word: str) -> bool:

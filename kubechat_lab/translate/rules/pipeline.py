@@ -129,8 +129,10 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     draft = Draft()
     draft.assumptions.extend(fixes)
     if told:
-        scan.told, pasted = split_evidence(told)
+        said, told_fixes = correct_spelling(told, ctx)
+        scan.told, pasted = split_evidence(said)
         scan.evidence.extend(pasted)
+        draft.assumptions.extend(told_fixes)
         draft.assumptions.append(f"{told!r} read as what happened, not as the request")
     dry_run = scan.search(_DRY_RUN)
     if dry_run:
@@ -231,6 +233,11 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
                                      f"'{draft.intent} NODE' naming a node")
     if draft.intent == "set-env" and "env-from" not in draft.extra:
         _env_source(draft, scan, ctx)
+    if scan.told and draft.namespace is None and not draft.all_namespaces:
+        told = {w for w in scan.told.lower().split() if ctx.knows_namespace(w)}
+        if len(told) == 1:  # "KubeJobFailed in ci. show me the jobs there": ci
+            draft.namespace = told.pop()
+            draft.assumptions.append(f"namespace {draft.namespace!r}: the one you told of")
     resolve_inventory(draft, ctx)
     if draft.intent == "scale" and "delta" in draft.extra:
         _relative_count(draft, ctx)
@@ -243,10 +250,15 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
 
 #: Words that open a clause saying why, not what: its names are context, not objects.
 _REASON_OPENERS = frozenset("theyre they its it because since as cause cuz bc seems looks "
-                            "think till until while so".split())
+                            "think till til until while so we i".split())
+
+#: Verbs that open a request to look ("... it is paging us. show me its events").
+_LOOK_VERBS = frozenset("show list get describe check display print tail find give switch "
+                        "turn put take let bring make stop start pause resume roll bounce cycle "
+                        "kick".split())
 
 #: Words that open a reason inside a clause ("... till the nodes show up").
-_SUBORDINATORS = frozenset("till until while because since".split())
+_SUBORDINATORS = frozenset("till til until while because since".split())
 
 #: Words after which a verb is a noun ("the last deploy", "a restart", "that rollout").
 _NOUN_MARKERS = frozenset("the a an this that last latest previous recent new my our your its "
@@ -504,7 +516,7 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     CantTranslateError
         When the rules cannot map the question; its ``hint`` says what to try.
     """
-    parts = split_narrative(question)
+    parts = split_narrative(question, WRITE_WORDS | _LOOK_VERBS)
     if parts is not None and not _asks_change(Scan(parts[0]).words):
         try:
             return _understand(parts[1], ctx, parts[0])

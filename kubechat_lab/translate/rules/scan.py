@@ -58,12 +58,14 @@ _ASKING = frozenset("what whats which where when how is are does do did has have
 _SEPARATOR = re.compile(r"([.!?;:]+|(?<=\s)--?|,)\s+|(?<=\S)(\s{3,})(?=\S)")
 
 
-def split_narrative(text: str) -> tuple[str, str] | None:
+def split_narrative(text: str, requests: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """Split "what I saw, then what I ask" into ``(narrative, question)``; None when not so.
 
     "postgres-1 got OOMKilled (exit code 137), what memory limits does it have": the first
     part tells what happened, the last clause asks. Only when that last clause opens like a
-    question and the narrative does not (two questions are one request each, not one).
+    question and the narrative does not (two questions are one request each, not one). A
+    sentence that opens with one of ``requests`` ("... paging us every 10 min. switch it
+    off") is the request after a narrative too, when a sentence (not a comma) divides them.
     """
     blanked, _ = split_evidence(text)
     for found in reversed(list(_SEPARATOR.finditer(blanked))):
@@ -71,7 +73,9 @@ def split_narrative(text: str) -> tuple[str, str] | None:
         cut = found.start(1) if found.group(1) else found.end()  # after a paste, keep it
         narrative = text[:cut].strip()
         opening = TOKEN_RE.findall(question.lower())[:1]
-        if not opening or opening[0].replace("'", "") not in _ASKING:
+        sentence = found.group(1) is not None and found.group(1) not in (",",)
+        if not opening or (opening[0].replace("'", "") not in _ASKING and not (
+                sentence and opening[0] in requests)):
             continue
         first = TOKEN_RE.findall(blanked[:found.start()].lower())[:1]
         if not first or first[0].replace("'", "") in _ASKING or "?" in blanked[:found.start()]:

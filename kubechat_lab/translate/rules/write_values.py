@@ -82,7 +82,8 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             r"\breplicas?[= ](\d+)\b",
         ))
         if "replicas" not in draft.extra and scan.has(r"\b(?:to|down to) (?:nothing|none)\b|"
-                                                      r"\bshut ?down\b|\bturn off\b|\bstop\b"):
+                                                      r"\bshut ?down\b|\bturn off\b|\bstop\b"
+                                                      r"|\b(?:switch|turn) \S+ off\b"):
             draft.extra["replicas"] = "0"
             draft.extra["stop"] = "1"
             draft.assumptions.append("stopping a workload: scaled to 0 replicas")
