@@ -234,9 +234,9 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     if draft.intent == "set-env" and "env-from" not in draft.extra:
         _env_source(draft, scan, ctx)
     if scan.told and draft.namespace is None and not draft.all_namespaces:
-        told = {w for w in scan.told.lower().split() if ctx.knows_namespace(w)}
-        if len(told) == 1:  # "KubeJobFailed in ci. show me the jobs there": ci
-            draft.namespace = told.pop()
+        spaces = {w for w in scan.told.lower().split() if ctx.knows_namespace(w)}
+        if len(spaces) == 1:  # "KubeJobFailed in ci. show me the jobs there": ci
+            draft.namespace = spaces.pop()
             draft.assumptions.append(f"namespace {draft.namespace!r}: the one you told of")
     resolve_inventory(draft, ctx)
     if draft.intent == "scale" and "delta" in draft.extra:
