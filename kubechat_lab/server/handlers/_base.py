@@ -93,6 +93,10 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         """Skip XSRF only for capability requests (no cookie is involved); check the rest."""
         if self.capability_token is not None:
             return None
+        if not hasattr(self, "_jupyter_current_user"):
+            # tornado's early call, before authentication; prepare() checks again after it
+            # (jupyter_server defers the same way, but JupyterHub's OAuth replaces its check)
+            return None
         result: None = super().check_xsrf_cookie()
         return result
 
