@@ -302,7 +302,9 @@ def browser_or_kernel(
                 return
             await _run_guarded(self, method(self, principal, *args, **kwargs))
             return
-        await browser(self, *args, **kwargs)
+        done = browser(self, *args, **kwargs)
+        if inspect.isawaitable(done):  # None when @web.authenticated redirected to a login
+            await done
 
     return verb
 
@@ -326,6 +328,8 @@ def browser_only(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaita
             msg = "this route needs Jupyter authentication; a kernel capability cannot use it"
             self.fail(PolicyViolation(msg, rule_id="browser-only"))
             return
-        await browser(self, *args, **kwargs)
+        done = browser(self, *args, **kwargs)
+        if inspect.isawaitable(done):  # None when @web.authenticated redirected to a login
+            await done
 
     return verb
