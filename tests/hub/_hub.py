@@ -103,11 +103,12 @@ class Hub:
         return httpx.request(method, f"{self.url}hub/api/{path}", json=body, timeout=60,
                              headers={"Authorization": f"token {self.admin_token}"})
 
-    def token_for(self, role: str) -> str:
-        """Return a new hub API token of a person, allowed to use the kubechat service."""
+    def token_for(self, role: str, *scopes: str) -> str:
+        """Return a new hub API token of a person (default: allowed to use the service only)."""
         name = self.users[role]
         response = self.hub_api("POST", f"users/{name}/tokens", {
-            "scopes": [f"access:services!service={SERVICE}"], "note": "kubechat test"})
+            "scopes": list(scopes or [f"access:services!service={SERVICE}"]),
+            "note": "kubechat test"})
         assert response.status_code in (200, 201), response.text
         return str(response.json()["token"])
 

@@ -31,7 +31,7 @@ import pytest
 from tests.browser.test_red_team_approval import ATTACK
 from tests.hub._hub import Hub, missing_requirements, notebook, os_users, start_hub, stop_hub
 from tests.plugins.browser import ARTIFACTS
-from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
+from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl, scratch_namespace
 from tests.plugins.services import skip_or_fail
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
@@ -145,7 +145,9 @@ def _run(page: Any, marker: str, cell: int) -> str:
 
 PROBE = """\
 import json, os, httpx
-out = {"env": dict(os.environ), "files": {}}
+from ipykernel.connect import get_connection_file
+out = {"env": dict(os.environ), "files": {},
+       "kernel": os.path.basename(get_connection_file())[len("kernel-"):-len(".json")]}
 for path in %(paths)r:
     try:
         open(path, "rb").read()
@@ -217,8 +219,29 @@ def test_alice_kernel_holds_no_credential_and_reads_as_alice(
     assert out["shop"]["status"] == 200, out["shop"]
     assert out["payments"]["status"] == 403, out["payments"]
     assert out["payments"]["body"]["reason"] == "cluster-forbidden", out["payments"]
-    assert f'"{alice}"' in out["payments"]["body"]["message"] or alice in out["payments"][
-        "body"]["message"], out["payments"]
+    assert alice in out["payments"]["body"]["message"], out["payments"]
+
+    # the kernel's id is alice's at the service: bob can neither take it over nor revoke it
+    kernel, capability = out["kernel"], env["KUBECHAT_CAPABILITY"]
+    service = f"{hub.service_url}kubechat/api/"
+    bob = {"Authorization": f"token {hub.token_for('bob')}"}
+    taken = httpx.post(service + "hub/kernels", json={"kernel_id": kernel}, headers=bob)
+    assert taken.status_code == 409, taken.text
+    assert httpx.delete(service + f"hub/kernels/{kernel}", headers=bob).status_code == 404
+
+    # the capability is revoked when alice's kernel stops
+    def propose() -> httpx.Response:
+        return httpx.post(service + "propose", json={"command": "kubectl get pods -n shop"},
+                          headers={"X-Kubechat-Capability": capability}, timeout=60)
+
+    assert propose().status_code == 201
+    own = hub.token_for("alice", f"access:servers!user={alice}")
+    stopped = httpx.delete(f"{hub.url}user/{alice}/api/kernels/{kernel}", timeout=60,
+                           headers={"Authorization": f"token {own}"})
+    assert stopped.status_code == 204, stopped.text
+    refused = eventually(lambda: (r := propose()).status_code == 403 and r,
+                         "the stopped kernel's capability is refused")
+    assert refused.json()["reason"] == "capability-invalid", refused.text
 
 
 PROPOSE = """\
