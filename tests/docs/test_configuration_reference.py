@@ -99,8 +99,11 @@ def jupyter_classes() -> dict[str, Any]:
     from jupyter_server.serverapp import ServerApp
     from jupyterlab.labapp import LabApp
 
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.spawner import Spawner
+
     return {"ServerApp": ServerApp, "IdentityProvider": IdentityProvider, "LabApp": LabApp,
-            "GatewayClient": GatewayClient}
+            "GatewayClient": GatewayClient, "JupyterHub": JupyterHub, "Spawner": Spawner}
 
 
 def test_every_option_written_in_the_docs_exists() -> None:
