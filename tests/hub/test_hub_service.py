@@ -338,3 +338,19 @@ def test_red_team_from_alice_kernel_approves_nothing_alice_on_the_page_does(
     assert not _exists(sandbox, scratch) or kjson(
         sandbox, "get", "deployment", "recommendations", "-n", scratch
     )["metadata"].get("deletionTimestamp")
+
+
+def test_the_hub_service_serves_its_documented_routes() -> None:
+    """docs/openapi.yaml's /hub/ paths are exactly the hub service's own routes."""
+    import re
+
+    import yaml
+
+    from kubechat_lab.hub._service_side import default_handlers
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml")
+                         .read_text())
+    documented = {p for p in doc["paths"] if p.startswith("/hub/")}
+    served = {re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern[len("/kubechat/api"):])
+              for pattern, _ in default_handlers}
+    assert documented == served
