@@ -96,9 +96,8 @@ class HubKernelAccess(KernelAccess):
     def secret_values(self) -> list[str]:
         """Return the hub tokens this server holds (its own, the legacy one), its Jupyter token."""
         values = [self.side.hub_token, os.environ.get("JPY_API_TOKEN", "")]
-        serverapp = self.app.serverapp
-        if serverapp is not None:
-            values.append(str(getattr(serverapp.identity_provider, "token", "") or ""))
+        provider = getattr(self.app.serverapp, "identity_provider", None)
+        values.append(str(getattr(provider, "token", "") or ""))
         return [v for v in dict.fromkeys(values) if len(v) >= MIN_SECRET]
 
     def kernel_strip(self, env: Mapping[str, str]) -> dict[str, str]:

@@ -97,10 +97,9 @@ def jupyter_classes() -> dict[str, Any]:
     from jupyter_server.auth.identity import IdentityProvider
     from jupyter_server.gateway.gateway_client import GatewayClient
     from jupyter_server.serverapp import ServerApp
-    from jupyterlab.labapp import LabApp
-
     from jupyterhub.app import JupyterHub
     from jupyterhub.spawner import Spawner
+    from jupyterlab.labapp import LabApp
 
     return {"ServerApp": ServerApp, "IdentityProvider": IdentityProvider, "LabApp": LabApp,
             "GatewayClient": GatewayClient, "JupyterHub": JupyterHub, "Spawner": Spawner}
