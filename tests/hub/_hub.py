@@ -52,6 +52,12 @@ def missing_requirements() -> str | None:
                 "npm into .hubtools/")
     if not (BIN / "jupyterhub").exists():
         return "jupyterhub is missing: pip install -e '.[test]' (make setup)"
+    for path in (BIN, REPO):  # the people's servers run this checkout's venv as them
+        for folder in (path, *path.parents):
+            if not folder.stat().st_mode & 0o001:
+                return (f"{folder} is not searchable by other users (o+x), so the test's OS "
+                        f"users cannot run {BIN}/python: check out the repository where "
+                        "others may traverse")
     return None
 
 

@@ -229,13 +229,21 @@ def test_alice_kernel_holds_no_credential_and_reads_as_alice(
     assert taken.status_code == 409, taken.text
     assert httpx.delete(service + f"hub/kernels/{kernel}", headers=bob).status_code == 404
 
+    # the side panel's requests go through alice's server to the service, as alice
+    own = hub.token_for("alice", f"access:servers!user={alice}")
+    panel = f"{hub.url}user/{alice}/kubechat/api/"
+    health = httpx.get(panel + "health", headers={"Authorization": f"token {own}"}, timeout=60)
+    assert health.status_code == 200, health.text
+    made = httpx.post(panel + "propose", json={"command": "kubectl get pods -n shop"},
+                      headers={"Authorization": f"token {own}"}, timeout=60)
+    assert made.status_code == 201 and made.json()["user"] == alice, made.text
+
     # the capability is revoked when alice's kernel stops
     def propose() -> httpx.Response:
         return httpx.post(service + "propose", json={"command": "kubectl get pods -n shop"},
                           headers={"X-Kubechat-Capability": capability}, timeout=60)
 
     assert propose().status_code == 201
-    own = hub.token_for("alice", f"access:servers!user={alice}")
     stopped = httpx.delete(f"{hub.url}user/{alice}/api/kernels/{kernel}", timeout=60,
                            headers={"Authorization": f"token {own}"})
     assert stopped.status_code == 204, stopped.text
