@@ -2,7 +2,7 @@
 
 It runs a jupyter_server holding only kubechat's routes, under the hub's service prefix and on
 the address the hub gives it (``$JUPYTERHUB_SERVICE_URL``), authenticating people with the
-hub's OAuth and single-user servers with their hub token (``kubechat_lab/hub/_auth.py``). Its
+hub's OAuth and single-user servers with their hub token (``kubechat_lab/server/hub/_auth.py``). Its
 configuration file (``--config``: kubeconfig, impersonation, LLM key file, audit DSN) should be
 readable by the service's OS user only: no notebook user's kernel can then read a credential.
 """
@@ -47,8 +47,8 @@ def service_argv(env: dict[str, str], config_file: str | None, root_dir: str) ->
         "--ServerApp.open_browser=False",
         "--ServerApp.terminals_enabled=False",
         f"--ServerApp.root_dir={root_dir}",
-        "--ServerApp.identity_provider_class=kubechat_lab.hub._auth.HubIdentityProvider",
-        "--ServerApp.authorizer_class=kubechat_lab.hub._auth.KubechatOnlyAuthorizer",
+        "--ServerApp.identity_provider_class=kubechat_lab.server.hub._auth.HubIdentityProvider",
+        "--ServerApp.authorizer_class=kubechat_lab.server.hub._auth.KubechatOnlyAuthorizer",
         "--KubechatApp.as_hub_service=True",
         # a person without a mapping is refused, never run as the service's own identity
         "--KubechatApp.require_impersonation=True",

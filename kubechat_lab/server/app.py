@@ -174,7 +174,7 @@ class KubechatApp(KubechatSettings):
 
     def _initialize_hub_user_side(self) -> None:
         """Hub mode of a single-user server: no credential, the service does the work."""
-        from kubechat_lab.hub._user_side import HubKernelAccess, HubUserSide
+        from kubechat_lab.server.hub._user_side import HubKernelAccess, HubUserSide
 
         self.hub_user_side = HubUserSide(self)
         self.kernels = HubKernelAccess(self, self.hub_user_side)
@@ -191,8 +191,8 @@ class KubechatApp(KubechatSettings):
         """``kubechat hub-service``: kernels come from single-user servers, groups from the hub."""
         from traitlets import TraitError
 
-        from kubechat_lab.hub._directory import HubDirectory
-        from kubechat_lab.hub._service_side import HubKernels
+        from kubechat_lab.server.hub._directory import HubDirectory
+        from kubechat_lab.server.hub._service_side import HubKernels
 
         api_url = os.environ.get("JUPYTERHUB_API_URL", "")
         token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
@@ -260,14 +260,14 @@ class KubechatApp(KubechatSettings):
     def initialize_handlers(self) -> None:
         """Register the REST routes under ``{base_url}kubechat/api/``."""
         if self.hub_service_url:  # hub mode: every route is the service's
-            from kubechat_lab.hub._user_side import default_handlers as forwarded
+            from kubechat_lab.server.hub._user_side import default_handlers as forwarded
 
             self.handlers.extend(forwarded)
             return
         from kubechat_lab.server.handlers import default_handlers
 
         if self.as_hub_service:
-            from kubechat_lab.hub._service_side import default_handlers as hub_kernels
+            from kubechat_lab.server.hub._service_side import default_handlers as hub_kernels
 
             self.handlers.extend(hub_kernels)
         self.handlers.extend(default_handlers)

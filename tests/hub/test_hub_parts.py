@@ -7,10 +7,10 @@ from traitlets import TraitError
 
 from kubechat_lab.cli._errors import UsageFailure
 from kubechat_lab.cli.hub import service_argv
-from kubechat_lab.hub._service_side import HubKernels
-from kubechat_lab.hub._user_side import HubKernelAccess, HubUserSide
 from kubechat_lab.server._proposals import ProposalConflictError
 from kubechat_lab.server.app import KubechatApp
+from kubechat_lab.server.hub._service_side import HubKernels
+from kubechat_lab.server.hub._user_side import HubKernelAccess, HubUserSide
 
 HUB_ENV = {
     "JUPYTERHUB_SERVICE_NAME": "kubechat",
@@ -38,7 +38,8 @@ def test_the_service_runs_on_the_hub_s_address_with_kubechat_routes_only() -> No
     argv = service_argv(HUB_ENV, None, "/tmp/empty")
     assert "--ServerApp.ip=127.0.0.1" in argv and "--ServerApp.port=10101" in argv
     assert "--ServerApp.base_url=/services/kubechat/" in argv
-    assert "--ServerApp.authorizer_class=kubechat_lab.hub._auth.KubechatOnlyAuthorizer" in argv
+    authorizer = "kubechat_lab.server.hub._auth.KubechatOnlyAuthorizer"
+    assert f"--ServerApp.authorizer_class={authorizer}" in argv
     assert "--KubechatApp.require_impersonation=True" in argv
     assert "--KubechatApp.as_hub_service=True" in argv
 

@@ -354,7 +354,7 @@ def test_the_hub_service_serves_its_documented_routes() -> None:
 
     import yaml
 
-    from kubechat_lab.hub._service_side import default_handlers
+    from kubechat_lab.server.hub._service_side import default_handlers
 
     doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml")
                          .read_text())

@@ -1,6 +1,6 @@
 """The service's side of kernels: capabilities minted for single-user servers' kernels.
 
-A single-user server in hub mode (``kubechat_lab/hub/_user_side.py``) calls, with its own hub
+A single-user server in hub mode (``kubechat_lab/server/hub/_user_side.py``) calls, with its own hub
 token (``Authorization: token $JUPYTERHUB_API_TOKEN``, the server's, never a person's cookie):
 
 - ``POST {prefix}kubechat/api/hub/kernels`` ``{"kernel_id": ...}`` when a kernel starts: the
