@@ -70,6 +70,12 @@ def hub_service(config_file: str | None, server_args: tuple[str, ...]) -> None:
 
     Extra arguments go to the server (e.g. --KubechatApp.approval_port=8890).
     """
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterhub") is None:
+        msg = ("kubechat hub-service needs the jupyterhub package (its OAuth client): "
+               "pip install 'kubechat-lab[hub]'")
+        raise UsageFailure(msg)
     argv = service_argv(dict(os.environ), config_file, tempfile.mkdtemp(prefix="kubechat-hub-"))
     argv.extend(server_args)
     from jupyter_server.serverapp import ServerApp

@@ -362,3 +362,30 @@ def test_the_hub_service_serves_its_documented_routes() -> None:
     served = {re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern[len("/kubechat/api"):])
               for pattern, _ in default_handlers}
     assert documented == served
+
+
+def test_alice_side_panel_talks_to_the_service_as_alice(
+        hub: Hub, grants: str, alice_page: Any) -> None:
+    from tests.browser.test_panel import INPUT, PANEL_TAB
+
+    page = alice_page
+    page.goto(f"{hub.url}user/{hub.users['alice']}/lab")
+    page.wait_for_selector(".jp-LabShell", timeout=120_000)
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
+    panel = page.locator("#kubechat-lab-panel")
+    if not panel.is_visible():
+        page.click(PANEL_TAB)
+    panel.wait_for(state="visible")
+    turns = page.locator(".jp-kubechat-turn")
+    for question in ("list pods in shop", "list pods in payments"):
+        page.fill(INPUT, question)
+        page.press(INPUT, "Enter")
+    shop, payments = turns.nth(0), turns.nth(1)
+    shop.locator(".jp-kubechat-result").wait_for(timeout=60_000)
+    rows = shop.locator(".jp-kubechat-rowcount").inner_text()
+    assert rows.endswith("rows") and not rows.startswith("0 "), rows
+    payments.locator(".jp-kubechat-card .jp-kubechat-badge").wait_for(timeout=60_000)
+    payments.get_by_text("403").or_(payments.get_by_text("forbidden")).first.wait_for(
+        timeout=60_000)
+    assert hub.users["alice"] in payments.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "hub" / "side-panel.png"))
