@@ -177,7 +177,8 @@ class KubechatApp(KubechatSettings):
         from kubechat_lab.server.hub._user_side import HubKernelAccess, HubUserSide
 
         self.hub_user_side = HubUserSide(self)
-        self.kernels = HubKernelAccess(self, self.hub_user_side)
+        self.hub_kernels_access = HubKernelAccess(self, self.hub_user_side)
+        self.kernels = self.hub_kernels_access
         self._check_labextension()
         self.kernels.install()
         if self.serverapp is not None and self.serverapp.event_logger is not None:
@@ -283,6 +284,7 @@ class KubechatApp(KubechatSettings):
     async def stop_extension(self) -> None:
         """Close every service the extension opened."""
         if self.hub_service_url:
+            await self.hub_kernels_access.close()  # capabilities end with this server
             await self.hub_user_side.close()
             return
         if self._mcp is not None:

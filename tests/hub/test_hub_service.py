@@ -347,6 +347,36 @@ def test_red_team_from_alice_kernel_approves_nothing_alice_on_the_page_does(
         sandbox, "get", "deployment", "recommendations", "-n", scratch
     )["metadata"].get("deletionTimestamp")
 
+    # when alice's server stops, its kernels' capabilities end with it
+    capabilities = _kernel_capabilities(hub)
+    assert capabilities
+    stopped = hub.hub_api("DELETE", f"users/{alice}/server")
+    assert stopped.status_code in (202, 204), stopped.text
+    eventually(lambda: not (hub.hub_api("GET", f"users/{alice}").json().get("servers") or {}),
+               "alice's server stopped")
+    for capability in capabilities:
+        refused = httpx.post(f"{hub.service_url}kubechat/api/propose", timeout=60,
+                             json={"command": "kubectl get pods -n shop"},
+                             headers={"X-Kubechat-Capability": capability})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["reason"] == "capability-invalid", refused.text
+
+
+def _kernel_capabilities(hub: Hub) -> list[str]:
+    """The capabilities in the environments of alice's running kernels (read as root)."""
+    uid = os.stat(Path("/home") / hub.users["alice"]).st_uid
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (proc.name.isdigit() and proc.stat().st_uid == uid
+                    and b"ipykernel" in (proc / "cmdline").read_bytes()):
+                capability = _environ(int(proc.name)).get("KUBECHAT_CAPABILITY")
+                if capability:
+                    found.append(capability)
+        except OSError:
+            continue
+    return found
+
 
 def test_the_hub_service_serves_its_documented_routes() -> None:
     """docs/openapi.yaml's /hub/ paths are exactly the hub service's own routes."""

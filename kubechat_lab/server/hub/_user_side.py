@@ -17,6 +17,7 @@ builds no cluster client, audit log or translator and reads no kubeconfig, key o
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -92,6 +93,10 @@ class HubKernelAccess(KernelAccess):
         super().__init__(app)
         self.side = side
         self._pending: set[asyncio.Task[None]] = set()
+        self._granted: set[str] = set()
+        # A server stopped with SIGINT and no terminal (as spawners stop it) ends its loop on a
+        # KeyboardInterrupt, without stopping extensions: revoke at exit then too.
+        atexit.register(self.revoke_all_now)
 
     def secret_values(self) -> list[str]:
         """Return the hub tokens this server holds (its own, the legacy one), its Jupyter token."""
@@ -122,6 +127,7 @@ class HubKernelAccess(KernelAccess):
             reason = f"the kubechat service at {self.side.service_url} did not answer ({exc})"
         else:
             if response.status_code == 201:
+                self._granted.add(kernel_id)
                 self.app.log.info("kubechat capability received kernel=%s user=%s", kernel_id,
                                   user)
                 return {"KUBECHAT_URL": url, "KUBECHAT_CAPABILITY": response.json()["token"]}
@@ -132,9 +138,33 @@ class HubKernelAccess(KernelAccess):
 
     def kernel_revoke(self, kernel_id: str) -> None:
         """Tell the service the kernel stopped (in the background; it answers 204 or 404)."""
+        if kernel_id not in self._granted:
+            return
+        self._granted.discard(kernel_id)
         task = asyncio.get_event_loop().create_task(self._revoke(kernel_id))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+
+    async def close(self) -> None:
+        """Revoke every capability still out (the server stops) and wait for the revocations."""
+        for kernel_id in list(self._granted):
+            self.kernel_revoke(kernel_id)
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    def revoke_all_now(self) -> None:
+        """Revoke every capability still out, blocking (at interpreter exit)."""
+        if not self._granted:
+            return
+        headers = {"Authorization": f"token {self.side.hub_token}"}
+        with httpx.Client(base_url=self.side.service_url + "kubechat/api/", headers=headers,
+                          timeout=5.0) as client:
+            for kernel_id in list(self._granted):
+                self._granted.discard(kernel_id)
+                try:
+                    client.delete(f"hub/kernels/{kernel_id}")
+                except httpx.HTTPError:  # the service is gone too; the capability expires
+                    continue
 
     async def _revoke(self, kernel_id: str) -> None:
         try:
