@@ -73,7 +73,8 @@ class HubUserSide:
         self.client = httpx.AsyncClient(
             base_url=self.service_url + "kubechat/api/",
             headers={"Authorization": f"token {self.hub_token}"},
-            timeout=httpx.Timeout(float(app.request_timeout) + 60.0, connect=10.0),
+            # no read limit: forwarded replies include blocking verbs and watch streams
+            timeout=httpx.Timeout(None, connect=10.0, write=60.0, pool=10.0),
         )
 
     @property
@@ -121,7 +122,7 @@ class HubKernelAccess(KernelAccess):
                 f"{user or 'nobody known'}, and on {self.side.owner}'s server only "
                 f"{self.side.owner}'s own kernels act for them. Start one on your own server")}
         try:
-            response = await self.side.client.post("hub/kernels", json={
+            response = await self.side.client.post("hub/kernels", timeout=30.0, json={
                 "kernel_id": kernel_id, "label": f"kernel {kernel_id}"})
         except httpx.HTTPError as exc:
             reason = f"the kubechat service at {self.side.service_url} did not answer ({exc})"
@@ -168,7 +169,7 @@ class HubKernelAccess(KernelAccess):
 
     async def _revoke(self, kernel_id: str) -> None:
         try:
-            response = await self.side.client.delete(f"hub/kernels/{kernel_id}")
+            response = await self.side.client.delete(f"hub/kernels/{kernel_id}", timeout=30.0)
         except httpx.HTTPError as exc:
             self.app.log.warning("kubechat could not revoke kernel=%s at the service (%s); its "
                                  "capability expires by itself", kernel_id, exc)
