@@ -237,6 +237,12 @@ def test_alice_kernel_holds_no_credential_and_reads_as_alice(
     made = httpx.post(panel + "propose", json={"command": "kubectl get pods -n shop"},
                       headers={"Authorization": f"token {own}"}, timeout=60)
     assert made.status_code == 201 and made.json()["user"] == alice, made.text
+    with httpx.stream("POST", panel + f"proposals/{made.json()['id']}/watch",
+                      json={"seconds": 2}, headers={"Authorization": f"token {own}"},
+                      timeout=60) as stream:  # a watch streams through the forwarder
+        assert stream.status_code == 200
+        kinds = [json.loads(line)["type"] for line in stream.iter_lines() if line]
+    assert kinds[0] == "start" and "snapshot" in kinds and kinds[-1] == "end", kinds
 
     # the capability is revoked when alice's kernel stops
     def propose() -> httpx.Response:
