@@ -26,7 +26,14 @@ $(LABEXT): $(STAMP) $(JS_SRC)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-builder develop --overwrite .
 	touch $(LABEXT)
 
-setup: $(STAMP) $(LABEXT)
+# configurable-http-proxy for the real-JupyterHub test (tests/hub), from npm into .hubtools/
+CHP    := .hubtools/node_modules/.bin/configurable-http-proxy
+$(CHP):
+	mkdir -p .hubtools
+	npm install --prefix .hubtools --no-save --no-audit --no-fund --loglevel=error \
+		configurable-http-proxy@5
+
+setup: $(STAMP) $(LABEXT) $(CHP)
 
 lab: setup
 	$(BIN)/kubechat serve
@@ -40,5 +47,5 @@ lint: setup
 	cd js && $(JLPM) lint:check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache js/node_modules js/lib kubechat_lab/labextension \
+	rm -rf $(VENV) .hubtools .pytest_cache .mypy_cache .ruff_cache js/node_modules js/lib kubechat_lab/labextension \
 		kubechat_lab/widgets/static/kubechat.js kubechat_lab/widgets/static/kubechat.css

@@ -25,6 +25,7 @@ _SUBCOMMANDS: dict[str, str] = {
     "token": "kubechat_lab.cli.serve:token",
     "serve": "kubechat_lab.cli.serve:serve",
     "mcp": "kubechat_lab.cli.mcp:mcp",
+    "hub-service": "kubechat_lab.cli.hub:hub_service",
 }
 
 

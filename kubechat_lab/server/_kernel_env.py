@@ -14,9 +14,10 @@ of those classes keeps working.
 from __future__ import annotations
 
 import fnmatch
+import inspect
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -90,8 +91,8 @@ class KernelEnvProvider(Protocol):
     def kernel_strip(self, env: Mapping[str, str]) -> dict[str, str]:
         """Return ``env`` without secrets."""
 
-    def kernel_grant(self, kernel_id: str) -> dict[str, str]:
-        """Mint a capability for ``kernel_id``; return the variables to add."""
+    def kernel_grant(self, kernel_id: str) -> dict[str, str] | Awaitable[dict[str, str]]:
+        """Mint a capability for ``kernel_id``; return the variables to add (or await them)."""
 
     def kernel_revoke(self, kernel_id: str) -> None:
         """Revoke the capabilities of ``kernel_id``."""
@@ -128,7 +129,8 @@ def kernel_manager_class_for(
             return existing
         kernel_id = kernel_id or str(uuid.uuid4())
         env = provider.kernel_strip(kwargs.pop("env", None) or dict(os.environ))
-        env.update(provider.kernel_grant(kernel_id))
+        grant = provider.kernel_grant(kernel_id)
+        env.update(await grant if inspect.isawaitable(grant) else grant)
         try:
             started: str = await base.start_kernel(
                 self, kernel_id=kernel_id, path=path, env=env, **kwargs

@@ -317,6 +317,30 @@ class KubechatSettings(ExtensionApp):
         8, config=True, help="Threads for blocking work (database, cluster, LLM); default 8."
     )
 
+    # -- JupyterHub (docs/jupyterhub.md) -------------------------------------------------------
+    hub_service_url = Unicode(
+        "",
+        config=True,
+        help="On a single-user server under JupyterHub: the URL of the kubechat hub service "
+        "through the hub's proxy (e.g. http://127.0.0.1:8000/services/kubechat/). Set, this "
+        "server holds no credential: kernels get capabilities the service mints and talk to it "
+        "(KUBECHAT_URL), the side panel's requests are forwarded to it. Empty (default): "
+        "this server is kubechat's centre itself.",
+    )
+    as_hub_service = Bool(
+        False,
+        config=True,
+        help="Set by `kubechat hub-service`: this process is the JupyterHub service (people "
+        "sign in with hub OAuth, kernels of single-user servers get capabilities through "
+        "/kubechat/api/hub/kernels, the hub's groups are carried into impersonation).",
+    )
+    hub_groups = Bool(
+        True,
+        config=True,
+        help="With as_hub_service: add the person's JupyterHub groups to the Kubernetes groups "
+        "impersonated for them (after those of c.KubechatApp.impersonate).",
+    )
+
     @default("kernel_user")
     def _default_kernel_user(self) -> str:
         return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()

@@ -71,6 +71,9 @@ class KubechatApp(KubechatSettings):
 
     def initialize_settings(self) -> None:
         """Build the long-lived services (read secrets once, open nothing remote yet)."""
+        if self.hub_service_url:
+            self._initialize_hub_user_side()
+            return
         self.metrics = Metrics()
         self.capabilities = CapabilityStore()
         self.executor = ThreadPoolExecutor(
@@ -152,6 +155,8 @@ class KubechatApp(KubechatSettings):
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
                                      max_watches_per_owner=self.max_watches_per_owner)
         self.kernels = KernelAccess(self)
+        if self.as_hub_service:
+            self._initialize_hub_service()
         self._start_approval_origin()
         self.started = time.time()
         self._check_labextension()
@@ -179,6 +184,38 @@ class KubechatApp(KubechatSettings):
                            max_entries=self.answer_cache_max_entries,
                            connect_timeout=self.audit_connect_timeout,
                            on_outcome=lambda o: self.metrics.answer_cache.labels(outcome=o).inc())
+
+    def _initialize_hub_user_side(self) -> None:
+        """Hub mode of a single-user server: no credential, the service does the work."""
+        from kubechat_lab.server.hub._user_side import HubKernelAccess, HubUserSide
+
+        self.hub_user_side = HubUserSide(self)
+        self.hub_kernels_access = HubKernelAccess(self, self.hub_user_side)
+        self.kernels = self.hub_kernels_access
+        self._check_labextension()
+        self.kernels.install()
+        if self.serverapp is not None and self.serverapp.event_logger is not None:
+            self.serverapp.event_logger.add_listener(
+                schema_id=KERNEL_ACTIONS_SCHEMA, listener=self.kernels.on_kernel_action
+            )
+        self.log.info("kubechat hub mode: service=%s owner=%s (no credential here)",
+                      self.hub_user_side.service_url, self.hub_user_side.owner)
+
+    def _initialize_hub_service(self) -> None:
+        """``kubechat hub-service``: kernels come from single-user servers, groups from the hub."""
+        from traitlets import TraitError
+
+        from kubechat_lab.server.hub._directory import HubDirectory
+        from kubechat_lab.server.hub._service_side import HubKernels
+
+        api_url = os.environ.get("JUPYTERHUB_API_URL", "")
+        token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        if not api_url or not token:
+            msg = ("c.KubechatApp.as_hub_service needs $JUPYTERHUB_API_URL and "
+                   "$JUPYTERHUB_API_TOKEN: run `kubechat hub-service` as a JupyterHub service")
+            raise TraitError(msg)
+        self.hub_kernels = HubKernels()
+        self.hub_directory = HubDirectory(api_url, token)
 
     def _approval_url(self) -> str:
         """``approval_url`` checked to be another origin than JupyterLab's (or empty)."""
@@ -236,8 +273,17 @@ class KubechatApp(KubechatSettings):
 
     def initialize_handlers(self) -> None:
         """Register the REST routes under ``{base_url}kubechat/api/``."""
+        if self.hub_service_url:  # hub mode: every route is the service's
+            from kubechat_lab.server.hub._user_side import default_handlers as forwarded
+
+            self.handlers.extend(forwarded)
+            return
         from kubechat_lab.server.handlers import default_handlers
 
+        if self.as_hub_service:
+            from kubechat_lab.server.hub._service_side import default_handlers as hub_kernels
+
+            self.handlers.extend(hub_kernels)
         self.handlers.extend(default_handlers)
 
     def mcp_face(self) -> HttpMcp:
@@ -250,6 +296,10 @@ class KubechatApp(KubechatSettings):
 
     async def stop_extension(self) -> None:
         """Close every service the extension opened."""
+        if self.hub_service_url:
+            await self.hub_kernels_access.close()  # capabilities end with this server
+            await self.hub_user_side.close()
+            return
         if self._mcp is not None:
             await self._mcp.close()
         self.watches.stop_all()
@@ -336,6 +386,8 @@ class KubechatApp(KubechatSettings):
             return (None, ())
         k8s_user = str(entry["user"]).replace("{username}", user)
         groups = tuple(str(g).replace("{username}", user) for g in entry.get("groups", ()))
+        if self.as_hub_service and self.hub_groups:  # the hub's groups, carried through
+            groups += tuple(g for g in self.hub_directory.groups(user) if g not in groups)
         return (k8s_user, groups)
 
     # -- kernels (see KernelAccess) --------------------------------------------------------
@@ -345,7 +397,9 @@ class KubechatApp(KubechatSettings):
         return self.kernels.public_url()
 
     def kernel_alive(self, kernel_id: str) -> bool:
-        """Return whether the server still runs kernel ``kernel_id``."""
+        """Return whether the server (or, for the hub service, a user's server) runs it."""
+        if self.as_hub_service:
+            return self.hub_kernels.alive(kernel_id)
         return self.kernels.kernel_alive(kernel_id)
 
     # -- threads ---------------------------------------------------------------------------

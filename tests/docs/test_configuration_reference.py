@@ -97,10 +97,12 @@ def jupyter_classes() -> dict[str, Any]:
     from jupyter_server.auth.identity import IdentityProvider
     from jupyter_server.gateway.gateway_client import GatewayClient
     from jupyter_server.serverapp import ServerApp
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.spawner import Spawner
     from jupyterlab.labapp import LabApp
 
     return {"ServerApp": ServerApp, "IdentityProvider": IdentityProvider, "LabApp": LabApp,
-            "GatewayClient": GatewayClient}
+            "GatewayClient": GatewayClient, "JupyterHub": JupyterHub, "Spawner": Spawner}
 
 
 def test_every_option_written_in_the_docs_exists() -> None:

@@ -54,7 +54,10 @@ def test_openapi_matches_the_handlers(jp_serverapp: Any, jp_base_url: str) -> No
             if getattr(handler, verb) is not getattr(RequestHandler, verb):
                 served.add((path, verb))
     assert served, "no kubechat handlers registered"
-    assert documented - served == set(), "documented but not served"
+    # /hub/... is served by the hub service only (kubechat_lab/server/hub/_service_side.py)
+    hub_only = {(p, v) for p, v in documented if p.startswith("/hub/")}
+    assert hub_only, "the hub service's routes are documented"
+    assert documented - served - hub_only == set(), "documented but not served"
     assert served - documented == set(), "served but not documented"
 
 

@@ -93,6 +93,10 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         """Skip XSRF only for capability requests (no cookie is involved); check the rest."""
         if self.capability_token is not None:
             return None
+        if not hasattr(self, "_jupyter_current_user"):
+            # tornado's early call, before authentication; prepare() checks again after it
+            # (jupyter_server defers the same way, but JupyterHub's OAuth replaces its check)
+            return None
         result: None = super().check_xsrf_cookie()
         return result
 
@@ -299,7 +303,9 @@ def browser_or_kernel(
                 return
             await _run_guarded(self, method(self, principal, *args, **kwargs))
             return
-        await browser(self, *args, **kwargs)
+        done = browser(self, *args, **kwargs)
+        if inspect.isawaitable(done):  # None when @web.authenticated redirected to a login
+            await done
 
     return verb
 
@@ -323,6 +329,8 @@ def browser_only(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaita
             msg = "this route needs Jupyter authentication; a kernel capability cannot use it"
             self.fail(PolicyViolation(msg, rule_id="browser-only"))
             return
-        await browser(self, *args, **kwargs)
+        done = browser(self, *args, **kwargs)
+        if inspect.isawaitable(done):  # None when @web.authenticated redirected to a login
+            await done
 
     return verb

@@ -29,6 +29,16 @@ class OpenApprovalHandler(KubechatHandler):
     auth_resource = "kubechat_lab:proposals"
     route = "approval.open"
 
+    def get_login_url(self) -> str:
+        """On the hub service, send a browser that is not signed in to the hub's login.
+
+        This route is a page a person opens (a navigation), not an API call: there, the
+        hub's OAuth signs the person in and brings them back. Elsewhere an API's 403 stays.
+        """
+        if self.kubechat.as_hub_service:
+            return str(web.RequestHandler.get_login_url(self))
+        return str(super().get_login_url())
+
     @browser_only
     async def get(self, principal: Principal, proposal_id: str) -> None:
         """302 to ``<approval origin>/login?code=...&next=/proposals/ID``."""

@@ -1,0 +1,74 @@
+"""The hub pieces that need no hub: the kernel registry, the service's arguments, hub mode's env."""
+
+from __future__ import annotations
+
+import pytest
+from traitlets import TraitError
+
+from kubechat_lab.cli._errors import UsageFailure
+from kubechat_lab.cli.hub import service_argv
+from kubechat_lab.server._proposals import ProposalConflictError
+from kubechat_lab.server.app import KubechatApp
+from kubechat_lab.server.hub._service_side import HubKernels
+from kubechat_lab.server.hub._user_side import HubKernelAccess, HubUserSide
+
+HUB_ENV = {
+    "JUPYTERHUB_SERVICE_NAME": "kubechat",
+    "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:10101",
+    "JUPYTERHUB_SERVICE_PREFIX": "/services/kubechat/",
+    "JUPYTERHUB_API_TOKEN": "a" * 32,
+    "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
+    "JUPYTERHUB_CLIENT_ID": "service-kubechat",
+    "JUPYTERHUB_OAUTH_CALLBACK_URL": "/services/kubechat/oauth_callback",
+}
+
+
+def test_a_kernel_id_is_its_first_registrant_s() -> None:
+    kernels = HubKernels()
+    kernels.add("alice", "k1")
+    kernels.add("alice", "k1")  # the same server again: fine
+    with pytest.raises(ProposalConflictError, match="another person"):
+        kernels.add("bob", "k1")
+    assert not kernels.remove("bob", "k1") and kernels.alive("k1")
+    assert kernels.remove("alice", "k1") and not kernels.alive("k1")
+    assert not kernels.remove("alice", "k1")
+
+
+def test_the_service_runs_on_the_hub_s_address_with_kubechat_routes_only() -> None:
+    argv = service_argv(HUB_ENV, None, "/tmp/empty")
+    assert "--ServerApp.ip=127.0.0.1" in argv and "--ServerApp.port=10101" in argv
+    assert "--ServerApp.base_url=/services/kubechat/" in argv
+    authorizer = "kubechat_lab.server.hub._auth.KubechatOnlyAuthorizer"
+    assert f"--ServerApp.authorizer_class={authorizer}" in argv
+    assert "--KubechatApp.require_impersonation=True" in argv
+    assert "--KubechatApp.as_hub_service=True" in argv
+
+
+def test_the_service_outside_a_hub_says_what_is_missing() -> None:
+    env = {k: v for k, v in HUB_ENV.items() if k != "JUPYTERHUB_API_TOKEN"}
+    with pytest.raises(UsageFailure, match="JUPYTERHUB_API_TOKEN not set"):
+        service_argv(env, None, "/tmp/empty")
+
+
+def test_hub_mode_outside_a_hub_is_a_clear_start_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    app = KubechatApp(hub_service_url="http://127.0.0.1:8000/services/kubechat/")
+    with pytest.raises(TraitError, match="started by JupyterHub"):
+        HubUserSide(app)
+
+
+async def test_hub_mode_strips_the_server_s_hub_token_by_name_and_value(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    token = "hubtoken-" + "x" * 32
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", token)
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")
+    app = KubechatApp(hub_service_url="http://127.0.0.1:8000/services/kubechat")
+    side = HubUserSide(app)
+    try:
+        access = HubKernelAccess(app, side)
+        env = access.kernel_strip({"JUPYTERHUB_API_TOKEN": token, "JPY_API_TOKEN": token,
+                                   "COPIED": f"Bearer {token}", "HOME": "/home/alice"})
+        assert env == {"HOME": "/home/alice"}
+        assert access.public_url() == "http://127.0.0.1:8000/services/kubechat/"
+    finally:
+        await side.close()

@@ -1,0 +1,427 @@
+"""kubechat on a real JupyterHub: the service as its own OS user, hub mode in each server.
+
+A real ``jupyterhub`` (LocalProcessSpawner, configurable-http-proxy, the dummy authenticator)
+with two OS users the test creates (alice, bob) and the kubechat service as a third, against the
+sandbox's RBAC and the test PostgreSQL, driven in Chromium (tests/hub/_hub.py). It shows:
+
+- alice's kernel cannot read the service's kubeconfig, LLM key file, config (audit DSN) or
+  environment (permission denied); its environment holds no credential and no hub token;
+- alice's reads run as alice in the cluster, with her hub group carried through: a Role bound
+  to that group in ``shop`` lets her list pods there, and listing ``payments`` is a clear 403;
+- the red-team attack (kernel JavaScript in alice's JupyterLab page posting the approval with
+  the page's cookie and XSRF, reading the approval page's redirect, framing it) approves
+  nothing; alice approving on the approval page (the service's own host) does.
+
+Needs root (CI has it): under ``CI=true`` a missing requirement fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.browser.test_red_team_approval import ATTACK
+from tests.hub._hub import Hub, missing_requirements, notebook, os_users, start_hub, stop_hub
+from tests.plugins.browser import ARTIFACTS
+from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl, scratch_namespace
+from tests.plugins.services import skip_or_fail
+
+pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
+
+SHOP_ROLE = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: %(name)s, namespace: %(ns)s}
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [get, list, watch]}
+- {apiGroups: [apps], resources: [deployments], verbs: [get, list, watch, delete]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: %(name)s, namespace: %(ns)s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: %(name)s}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: %(group)s}
+"""
+
+
+@pytest.fixture(scope="module")
+def hub(sandbox: SandboxInfo, lab_database: str,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A real JupyterHub with alice, bob and the kubechat service as three OS users."""
+    why = missing_requirements()
+    if why:
+        skip_or_fail(why)
+    suffix = secrets.token_hex(3)
+    group = f"kc-hub-{suffix}"
+    base = tmp_path_factory.mktemp("hub")
+    with os_users(f"kca{suffix}", f"kcb{suffix}", f"kcs{suffix}") as users:
+        hub = start_hub(base, users, group=group,
+                        kubeconfig_text=Path(sandbox.kubeconfig).read_text(),
+                        audit_dsn=lab_database)
+        try:
+            yield hub
+        finally:
+            stop_hub(hub)
+            (ARTIFACTS / "hub").mkdir(parents=True, exist_ok=True)
+            shutil.copy(hub.log_path, ARTIFACTS / "hub" / "hub.log")
+
+
+@pytest.fixture(scope="module")
+def grants(hub: Hub, sandbox: SandboxInfo) -> Iterator[str]:
+    """alice's hub group may read pods in ``shop`` and delete deployments in a scratch one."""
+    with scratch_namespace(sandbox, "kc-hub") as scratch:
+        name = f"kc-hub-{hub.group}"
+        for ns in ("shop", scratch):
+            kubectl(sandbox, "apply", "-f", "-",
+                    stdin=SHOP_ROLE % {"name": name, "ns": ns, "group": hub.group})
+        try:
+            yield scratch
+        finally:
+            kubectl(sandbox, "delete", "rolebinding,role", name, "-n", "shop",
+                    "--ignore-not-found", check=False)
+
+
+@pytest.fixture
+def alice_page(hub: Hub, chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """alice signed in to the hub in a fresh Chromium context, her server started."""
+    hub.start_server("alice")
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(f"{hub.url}hub/login")
+    page.fill("#username_input", hub.users["alice"])
+    page.fill("#password_input", hub.password)
+    page.click("#login_submit")
+    page.wait_for_url("**/user/**", timeout=120_000)
+    artifacts = ARTIFACTS / request.node.name
+    artifacts.mkdir(parents=True, exist_ok=True)
+    try:
+        yield page
+    finally:
+        try:
+            page.screenshot(path=str(artifacts / "last.png"))
+        finally:
+            context.close()
+
+
+def _open_and_run(page: Any, hub: Hub, name: str, marker: str, cell: int = 0) -> str:
+    """Open alice's notebook ``name`` in JupyterLab, run cell ``cell``, return its output."""
+    page.goto(f"{hub.url}user/{hub.users['alice']}/lab/tree/{name}?reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
+    return _run(page, marker, cell)
+
+
+def _run(page: Any, marker: str, cell: int) -> str:
+    """Run cell ``cell`` of the open notebook until its output shows ``marker`` (or an error)."""
+    output = page.locator(".jp-Notebook:visible .jp-Cell").nth(cell).locator(
+        ".jp-OutputArea-output")
+    for _ in range(12):  # a Shift+Enter sent while the kernel connects is dropped: resend
+        dialog = page.locator(".jp-Dialog:has-text('Kernel') .jp-mod-accept")
+        if dialog.count():
+            dialog.first.click()
+        try:
+            page.locator(".jp-Notebook:visible .jp-Cell").nth(cell).locator(
+                ".jp-InputArea-editor").click(timeout=15_000)
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_function(
+                "([i, m]) => ([...document.querySelectorAll('.jp-Notebook .jp-Cell')][i]"
+                "?.querySelector('.jp-OutputArea')?.innerText || '').match(m + '|Error')",
+                arg=[cell, marker], timeout=40_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: not run yet
+            continue
+    text: str = output.first.inner_text(timeout=5_000)
+    return text
+
+
+PROBE = """\
+import json, os, httpx
+from ipykernel.connect import get_connection_file
+out = {"env": dict(os.environ), "files": {},
+       "kernel": os.path.basename(get_connection_file())[len("kernel-"):-len(".json")]}
+for path in %(paths)r:
+    try:
+        open(path, "rb").read()
+        out["files"][path] = "READ"
+    except PermissionError as exc:
+        out["files"][path] = "denied"
+    except OSError as exc:
+        out["files"][path] = type(exc).__name__
+url = os.environ["KUBECHAT_URL"].rstrip("/") + "/kubechat/api/"
+headers = {"X-Kubechat-Capability": os.environ.get("KUBECHAT_CAPABILITY", "")}
+for ns in ("shop", "payments"):
+    p = httpx.post(url + "propose", headers=headers, timeout=60,
+                   json={"command": "kubectl get pods -n " + ns})
+    if p.status_code != 201:
+        out[ns] = {"status": p.status_code, "body": p.json(), "step": "propose"}
+        continue
+    p = p.json()
+    r = httpx.post(url + "proposals/%%s/execute" %% p["id"], headers=headers, timeout=60)
+    out[ns] = {"status": r.status_code, "body": r.json()}
+print("PROBE", json.dumps(out))
+"""
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(e.decode(errors="replace").partition("=")[::2] for e in raw if e)
+
+
+def _alice_server_pid(hub: Hub) -> int:
+    uid = os.stat(Path("/home") / hub.users["alice"]).st_uid
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (proc.stat().st_uid == uid
+                        and b"jupyterhub-singleuser" in (proc / "cmdline").read_bytes()):
+                    return int(proc.name)
+            except OSError:
+                continue
+    raise AssertionError("alice's single-user server is not running")
+
+
+def test_alice_kernel_holds_no_credential_and_reads_as_alice(
+        hub: Hub, grants: str, alice_page: Any) -> None:
+    alice = hub.users["alice"]
+    home = Path("/home") / alice
+    service_pid = hub.service_pid()
+    paths = [str(hub.service_files[k]) for k in ("kubeconfig", "key", "config")]
+    paths.append(f"/proc/{service_pid}/environ")
+    import pwd
+
+    notebook(home / "probe.ipynb", pwd.getpwnam(alice), PROBE % {"paths": paths})
+    text = _open_and_run(alice_page, hub, "probe.ipynb", "PROBE")
+    assert "PROBE {" in text, text
+    out = json.loads(text.split("PROBE ", 1)[1].strip().splitlines()[0])
+
+    # the service's files and environment: permission denied
+    assert out["files"] == dict.fromkeys(paths, "denied"), out["files"]
+    # no credential and no hub token in the kernel's environment, by name or by value
+    env: dict[str, str] = out["env"]
+    secrets_held = [Path(p).read_text().strip() for p in paths[:2]]
+    secrets_held += [_environ(service_pid)["JUPYTERHUB_API_TOKEN"],
+                     _environ(_alice_server_pid(hub))["JUPYTERHUB_API_TOKEN"]]
+    assert not {"JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN", "KUBECONFIG"} & set(env), sorted(env)
+    for value in env.values():
+        assert not any(s in value for s in secrets_held if s), "a secret reached the kernel"
+    assert env["KUBECHAT_CAPABILITY"].startswith("kcap_")
+    assert env["KUBECHAT_URL"] == hub.service_url
+    # reads run as alice, with her hub group: shop yes, payments a clear 403
+    assert out["shop"]["status"] == 200, out["shop"]
+    assert out["payments"]["status"] == 403, out["payments"]
+    assert out["payments"]["body"]["reason"] == "cluster-forbidden", out["payments"]
+    assert alice in out["payments"]["body"]["message"], out["payments"]
+
+    # the kernel's id is alice's at the service: bob can neither take it over nor revoke it
+    kernel, capability = out["kernel"], env["KUBECHAT_CAPABILITY"]
+    service = f"{hub.service_url}kubechat/api/"
+    bob = {"Authorization": f"token {hub.token_for('bob')}"}
+    taken = httpx.post(service + "hub/kernels", json={"kernel_id": kernel}, headers=bob)
+    assert taken.status_code == 409, taken.text
+    assert httpx.delete(service + f"hub/kernels/{kernel}", headers=bob).status_code == 404
+
+    # the side panel's requests go through alice's server to the service, as alice
+    own = hub.token_for("alice", f"access:servers!user={alice}")
+    panel = f"{hub.url}user/{alice}/kubechat/api/"
+    health = httpx.get(panel + "health", headers={"Authorization": f"token {own}"}, timeout=60)
+    assert health.status_code == 200, health.text
+    made = httpx.post(panel + "propose", json={"command": "kubectl get pods -n shop"},
+                      headers={"Authorization": f"token {own}"}, timeout=60)
+    assert made.status_code == 201 and made.json()["user"] == alice, made.text
+    with httpx.stream("POST", panel + f"proposals/{made.json()['id']}/watch",
+                      json={"seconds": 2}, headers={"Authorization": f"token {own}"},
+                      timeout=60) as stream:  # a watch streams through the forwarder
+        assert stream.status_code == 200
+        kinds = [json.loads(line)["type"] for line in stream.iter_lines() if line]
+    assert kinds[0] == "start" and "snapshot" in kinds and kinds[-1] == "end", kinds
+
+    # the capability is revoked when alice's kernel stops
+    def propose() -> httpx.Response:
+        return httpx.post(service + "propose", json={"command": "kubectl get pods -n shop"},
+                          headers={"X-Kubechat-Capability": capability}, timeout=60)
+
+    assert propose().status_code == 201
+    stopped = httpx.delete(f"{hub.url}user/{alice}/api/kernels/{kernel}", timeout=60,
+                           headers={"Authorization": f"token {own}"})
+    assert stopped.status_code == 204, stopped.text
+    refused = eventually(lambda: (r := propose()).status_code == 403 and r,
+                         "the stopped kernel's capability is refused")
+    assert refused.json()["reason"] == "capability-invalid", refused.text
+
+
+PROPOSE = """\
+import json, os, httpx
+from IPython.display import Javascript, display
+url = os.environ["KUBECHAT_URL"].rstrip("/") + "/kubechat/api/"
+headers = {"X-Kubechat-Capability": os.environ["KUBECHAT_CAPABILITY"]}
+command = "kubectl delete deployment recommendations -n %(ns)s"
+proposal = httpx.post(url + "propose", headers=headers, timeout=60,
+                      json={"command": command}).json()
+print("PROPOSED", proposal["id"], proposal["level"])
+display(Javascript(%(attack)r %% {"pid": json.dumps(proposal["id"]),
+                                 "name": json.dumps(proposal["confirm"]),
+                                 "approval": json.dumps(%(approval)r)}))
+"""
+
+EXECUTE = """\
+done = httpx.post(url + "proposals/%s/execute" % proposal["id"], headers=headers, timeout=120)
+print("EXECUTED", done.status_code, done.json()["state"])
+"""
+
+
+def _exists(sandbox: SandboxInfo, namespace: str) -> bool:
+    found = kubectl(sandbox, "get", "deployment", "recommendations", "-n", namespace,
+                    "--ignore-not-found", "-o", "name", check=False)
+    return bool(found.stdout.strip())
+
+
+def test_red_team_from_alice_kernel_approves_nothing_alice_on_the_page_does(
+        hub: Hub, grants: str, alice_page: Any, sandbox: SandboxInfo) -> None:
+    import pwd
+
+    alice = hub.users["alice"]
+    scratch = grants
+    kubectl(sandbox, "create", "deployment", "recommendations", "-n", scratch,
+            "--image=nginx:1.27")
+    token = hub.token_for("alice")
+
+    def api(method: str, path: str, **kw: Any) -> httpx.Response:
+        return httpx.request(method, f"{hub.service_url}kubechat/api/{path}", timeout=60,
+                             headers={"Authorization": f"token {token}"}, **kw)
+
+    # alice already holds a live approval-page session in this browser (worst case)
+    decoy = api("POST", "propose", json={
+        "command": f"kubectl delete deployment nothing-here -n {scratch}"}).json()
+    person = alice_page.context.new_page()
+    person.goto(f"{hub.url}user/{alice}/kubechat/api/proposals/{decoy['id']}/approval-page")
+    person.wait_for_selector("[data-testid=command]", timeout=60_000)
+    assert person.url.startswith(hub.approval_url), person.url
+    person.close()
+
+    notebook(Path("/home") / alice / "redteam.ipynb", pwd.getpwnam(alice),
+             PROPOSE % {"ns": scratch, "attack": ATTACK, "approval": hub.approval_url},
+             EXECUTE)
+    text = _open_and_run(alice_page, hub, "redteam.ipynb", "PROPOSED")
+    alice_page.wait_for_selector("body[data-redteam]", timeout=90_000)
+    out = json.loads(alice_page.get_attribute("body", "data-redteam") or "{}")
+    artifacts = ARTIFACTS / "hub-red-team"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "red-team.json").write_text(json.dumps(out, indent=1))
+    pid = text.split("PROPOSED ", 1)[1].split()[0]
+
+    # the in-page approval (page cookie, _xsrf, typed name), through alice's server: refused
+    assert out["inpage"]["status"] == 403, out["inpage"]
+    assert "approve-on-approval-page" in out["inpage"]["body"], out["inpage"]
+    assert "kubechat-approval" not in out["cookies"], out["cookies"]
+    assert out["link_manual"].get("type") == "opaqueredirect", out["link_manual"]
+    assert "error" in out["link_follow"], out["link_follow"]
+    assert "error" in out["page_cors"], out["page_cors"]
+    assert out["page_nocors"].get("body", "") == "", out["page_nocors"]
+    for key in ("frame_page", "frame_link", "popup"):
+        seen = json.dumps(out[key])
+        assert "kubechat_xsrf" not in seen and "SCRIPTED" not in seen, (key, seen)
+    proposal = api("GET", f"proposals/{pid}").json()
+    assert proposal["state"] == "proposed", proposal
+    assert _exists(sandbox, scratch)
+
+    # alice approves on the approval page (the link of the card, through her server)
+    person = alice_page.context.new_page()
+    person.goto(f"{hub.url}user/{alice}/kubechat/api/proposals/{pid}/approval-page")
+    person.wait_for_selector("[data-testid=command]", timeout=60_000)
+    assert person.url.startswith(hub.approval_url), person.url
+    person.fill("[data-testid=confirm]", proposal["confirm"])
+    person.click("[data-testid=approve]")
+    person.wait_for_selector("[data-testid=done]")
+    person.screenshot(path=str(artifacts / "approved.png"))
+    audit = api("GET", "audit", params={"proposal": pid, "limit": 100}).json()
+    approved = [r["event"] for r in audit["records"] if r["event"]["type"] == "approved"]
+    assert len(approved) == 1 and approved[0]["via"] == "approval-page", approved
+
+    # alice's kernel runs what she approved, as alice
+    text = _run(alice_page, "EXECUTED", 1)
+    assert "EXECUTED 200 executed" in text, text
+    assert not _exists(sandbox, scratch) or kjson(
+        sandbox, "get", "deployment", "recommendations", "-n", scratch
+    )["metadata"].get("deletionTimestamp")
+
+    # when alice's server stops, its kernels' capabilities end with it
+    capabilities = _kernel_capabilities(hub)
+    assert capabilities
+    stopped = hub.hub_api("DELETE", f"users/{alice}/server")
+    assert stopped.status_code in (202, 204), stopped.text
+    eventually(lambda: not (hub.hub_api("GET", f"users/{alice}").json().get("servers") or {}),
+               "alice's server stopped")
+    for capability in capabilities:
+        refused = httpx.post(f"{hub.service_url}kubechat/api/propose", timeout=60,
+                             json={"command": "kubectl get pods -n shop"},
+                             headers={"X-Kubechat-Capability": capability})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["reason"] == "capability-invalid", refused.text
+
+
+def _kernel_capabilities(hub: Hub) -> list[str]:
+    """The capabilities in the environments of alice's running kernels (read as root)."""
+    uid = os.stat(Path("/home") / hub.users["alice"]).st_uid
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (proc.name.isdigit() and proc.stat().st_uid == uid
+                    and b"ipykernel" in (proc / "cmdline").read_bytes()):
+                capability = _environ(int(proc.name)).get("KUBECHAT_CAPABILITY")
+                if capability:
+                    found.append(capability)
+        except OSError:
+            continue
+    return found
+
+
+def test_the_hub_service_serves_its_documented_routes() -> None:
+    """docs/openapi.yaml's /hub/ paths are exactly the hub service's own routes."""
+    import re
+
+    import yaml
+
+    from kubechat_lab.server.hub._service_side import default_handlers
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml")
+                         .read_text())
+    documented = {p for p in doc["paths"] if p.startswith("/hub/")}
+    served = {re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern[len("/kubechat/api"):])
+              for pattern, _ in default_handlers}
+    assert documented == served
+
+
+def test_alice_side_panel_talks_to_the_service_as_alice(
+        hub: Hub, grants: str, alice_page: Any) -> None:
+    from tests.browser.test_panel import INPUT, PANEL_TAB
+
+    page = alice_page
+    page.goto(f"{hub.url}user/{hub.users['alice']}/lab")
+    page.wait_for_selector(".jp-LabShell", timeout=120_000)
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
+    panel = page.locator("#kubechat-lab-panel")
+    if not panel.is_visible():
+        page.click(PANEL_TAB)
+    panel.wait_for(state="visible")
+    turns = page.locator(".jp-kubechat-turn")
+    for question in ("list pods in shop", "list pods in payments"):
+        page.fill(INPUT, question)
+        page.press(INPUT, "Enter")
+    shop, payments = turns.nth(0), turns.nth(1)
+    shop.locator(".jp-kubechat-result").wait_for(timeout=60_000)
+    rows = shop.locator(".jp-kubechat-rowcount").inner_text()
+    assert rows.endswith("rows") and not rows.startswith("0 "), rows
+    payments.locator(".jp-kubechat-card .jp-kubechat-badge").wait_for(timeout=60_000)
+    payments.get_by_text("403").or_(payments.get_by_text("forbidden")).first.wait_for(
+        timeout=60_000)
+    assert hub.users["alice"] in payments.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "hub" / "side-panel.png"))
