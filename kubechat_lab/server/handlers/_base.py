@@ -110,8 +110,12 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         user = self.current_user
         name = getattr(user, "username", None) or str(user)
         auth = "cookie" if await self._signed_in_page(name) else "token"
-        return Principal(user=self.jupyter_user(name), via="browser", auth=auth,
-                         groups=provider_groups(user))
+        groups = provider_groups(user)
+        app = self.kubechat
+        if app.as_hub_service and app.hub_groups:  # the hub's groups (two-person approvers)
+            listed = await app.run_blocking(app.hub_directory.groups, name)
+            groups += tuple(g for g in listed if g not in groups)
+        return Principal(user=self.jupyter_user(name), via="browser", auth=auth, groups=groups)
 
     def jupyter_user(self, name: str) -> str:
         """Return whose request this is: the person behind the identity provider's user.
