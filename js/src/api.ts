@@ -11,7 +11,9 @@ import {
   IAskReply,
   IAuditPage,
   IExecuted,
+  IDashboard,
   IHealth,
+  IInvestigation,
   IProposal,
   IVerifyReport
 } from './model';
@@ -157,6 +159,21 @@ export class KubechatApi {
       )
       .join('&');
     return this.request<IAuditPage>(params ? `audit?${params}` : 'audit');
+  }
+
+  /** One refresh of the dashboard (its safe reads, one audit event) on `context`. */
+  dashboard(context?: string): Promise<IDashboard> {
+    return this.request<IDashboard>(
+      context ? `dashboard?context=${encodeURIComponent(context)}` : 'dashboard'
+    );
+  }
+
+  /** Investigate one object (`pod/x -n shop`): safe reads and findings. */
+  investigate(target: string, context?: string): Promise<IInvestigation> {
+    return this.post<IInvestigation>(
+      'investigate',
+      context ? { target, context } : { target }
+    );
   }
 
   verify(): Promise<IVerifyReport> {

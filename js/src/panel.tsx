@@ -4,11 +4,13 @@
  */
 
 import { ReactWidget } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { KubechatApi, KubechatApiError } from './api';
 import { AuditView } from './components/AuditView';
 import { Card, ICardActions, ITurn } from './components/Card';
+import { Dashboard } from './components/Dashboard';
 import { Header } from './components/Header';
 import { IHealth, IProposal, isPending, newConversationId } from './model';
 import { IRunbookTurn, redact } from './runbook';
@@ -99,6 +101,8 @@ export function toSaved(
   };
 }
 
+const TAB_NAMES = { chat: 'Conversation', cluster: 'Cluster', audit: 'Audit' };
+
 function message(error: unknown): string {
   if (error instanceof KubechatApiError) {
     return error.message;
@@ -111,11 +115,13 @@ interface IAppProps {
   host: IPanelHost;
   settings: IPanelSettings;
   magicFor: (p: IProposal) => string;
+  /** Whether the panel is shown (a collapsed side bar hides it: the dashboard pauses). */
+  visible: boolean;
 }
 
 function App(props: IAppProps): JSX.Element {
   const { api, host, settings } = props;
-  const [tab, setTab] = React.useState<'chat' | 'audit'>('chat');
+  const [tab, setTab] = React.useState<'chat' | 'cluster' | 'audit'>('chat');
   const [health, setHealth] = React.useState<IHealth | null>(null);
   const [healthError, setHealthError] = React.useState('');
   const [turns, setTurns] = React.useState<ITurn[]>([]);
@@ -418,7 +424,7 @@ function App(props: IAppProps): JSX.Element {
         role="tablist"
         aria-label="KubeChat views"
       >
-        {(['chat', 'audit'] as const).map(name => (
+        {(['chat', 'cluster', 'audit'] as const).map(name => (
           <button
             key={name}
             role="tab"
@@ -426,7 +432,7 @@ function App(props: IAppProps): JSX.Element {
             className={`jp-kubechat-tab${tab === name ? ' jp-mod-current' : ''}`}
             onClick={() => setTab(name)}
           >
-            {name === 'chat' ? 'Conversation' : 'Audit'}
+            {TAB_NAMES[name]}
           </button>
         ))}
       </div>
@@ -502,6 +508,18 @@ function App(props: IAppProps): JSX.Element {
       </div>
       <div
         role="tabpanel"
+        hidden={tab !== 'cluster'}
+        className="jp-kubechat-cluster-panel"
+        aria-label="Cluster"
+      >
+        <Dashboard
+          api={api}
+          active={tab === 'cluster' && props.visible}
+          insertCell={async source => host.insertCell(source)}
+        />
+      </div>
+      <div
+        role="tabpanel"
         hidden={tab !== 'audit'}
         className="jp-kubechat-audit-panel"
         aria-label="Audit"
@@ -529,6 +547,16 @@ export class KubechatPanel extends ReactWidget {
     return this._settings;
   }
 
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.update();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.update();
+  }
+
   set settings(value: IPanelSettings) {
     this._settings = value;
     this.update();
@@ -541,6 +569,7 @@ export class KubechatPanel extends ReactWidget {
         host={this._host}
         settings={this._settings}
         magicFor={this._magicFor}
+        visible={this.isVisible}
       />
     );
   }
