@@ -120,20 +120,25 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
     setNotice(why ?? `Inserted the reads of "${tile.title}" as a cell.`);
   };
 
-  const investigate = async (target: string) => {
-    setInvestigations(s => ({ ...s, [target]: { status: 'working' } }));
+  const investigate = async (target: string, tile: string) => {
+    setInvestigations(s => ({ ...s, [target]: { tile, status: 'working' } }));
     try {
       const result = await api.investigate(target, snap?.context ?? context);
-      setInvestigations(s => ({ ...s, [target]: { status: 'done', result } }));
+      setInvestigations(s => ({
+        ...s,
+        [target]: { tile, status: 'done', result }
+      }));
     } catch (e) {
       setInvestigations(s => ({
         ...s,
-        [target]: { status: 'error', message: message(e) }
+        [target]: { tile, status: 'error', message: message(e) }
       }));
     }
   };
 
-  const ago = updated ? Math.max(0, Math.round((now - updated.getTime()) / 1000)) : null;
+  const ago = updated
+    ? Math.max(0, Math.round((now - updated.getTime()) / 1000))
+    : null;
   let state: string;
   if (error && staleSince) {
     state = `Stale since ${clock(staleSince)} — ${error}`;
@@ -204,7 +209,7 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
             open={open === t.id}
             onToggle={() => setOpen(o => (o === t.id ? null : t.id))}
             onInsert={tile => void insert(tile)}
-            onInvestigate={target => void investigate(target)}
+            onInvestigate={(target, id) => void investigate(target, id)}
             investigations={investigations}
           />
         ))}

@@ -44,6 +44,8 @@ function cell(column: string, value: unknown): string {
 
 /** What an Investigate click has given so far, per target. */
 export interface IInvestigationState {
+  /** The tile whose row was clicked (the findings show there only). */
+  tile: string;
   status: 'working' | 'done' | 'error';
   result?: IInvestigation;
   message?: string;
@@ -54,7 +56,7 @@ export interface ITileProps {
   open: boolean;
   onToggle: () => void;
   onInsert: (tile: ITile) => void;
-  onInvestigate: (target: string) => void;
+  onInvestigate: (target: string, tile: string) => void;
   investigations: Record<string, IInvestigationState>;
 }
 
@@ -109,7 +111,7 @@ export function DashboardTile(props: ITileProps): JSX.Element {
   const more = tile.total - rows.length;
   const investigable = tile.targets.some(t => !!t);
   const shownTargets = tile.targets.filter(
-    t => t && props.investigations[t]
+    t => t && props.investigations[t]?.tile === tile.id
   ) as string[];
   return (
     <section
@@ -142,42 +144,47 @@ export function DashboardTile(props: ITileProps): JSX.Element {
         </div>
       )}
       {rows.length > 0 && (
-        <table className="jp-kubechat-tile-table">
-          <thead>
-            <tr>
-              {tile.columns.map(c => (
-                <th key={c}>{c}</th>
-              ))}
-              {investigable && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r, i) => (
-              <tr key={i}>
-                {tile.columns.map((c, j) => (
-                  <td key={c} className={`jp-kubechat-col-${c}`}>
-                    {cell(c, r[j])}
-                  </td>
+        <div className="jp-kubechat-tile-scroll">
+          <table className="jp-kubechat-tile-table">
+            <thead>
+              <tr>
+                {tile.columns.map(c => (
+                  <th key={c}>{c}</th>
                 ))}
-                {investigable && (
-                  <td>
-                    {tile.targets[i] && (
-                      <button
-                        className="jp-kubechat-button jp-kubechat-investigate"
-                        title={`Investigate ${tile.targets[i]}: safe reads and findings`}
-                        onClick={() =>
-                          props.onInvestigate(tile.targets[i] as string)
-                        }
-                      >
-                        Investigate
-                      </button>
-                    )}
-                  </td>
-                )}
+                {investigable && <th />}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((r, i) => (
+                <tr key={i}>
+                  {tile.columns.map((c, j) => (
+                    <td key={c} className={`jp-kubechat-col-${c}`}>
+                      {cell(c, r[j])}
+                    </td>
+                  ))}
+                  {investigable && (
+                    <td>
+                      {tile.targets[i] && (
+                        <button
+                          className="jp-kubechat-button jp-kubechat-investigate"
+                          title={`Investigate ${tile.targets[i]}: safe reads and findings`}
+                          onClick={() =>
+                            props.onInvestigate(
+                              tile.targets[i] as string,
+                              tile.id
+                            )
+                          }
+                        >
+                          Investigate
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {!rows.length && !tile.error && (
         <div className="jp-kubechat-tile-empty">None.</div>

@@ -37,8 +37,8 @@ export function DashboardView(props: {
   if (!props.api) {
     return (
       <div className="jp-kubechat-widget jp-kubechat-hint">
-        This page has no route to the kubechat server (it is not JupyterLab or Notebook):
-        open the notebook in JupyterLab to see the dashboard.
+        This page has no route to the kubechat server (it is not JupyterLab or
+        Notebook): open the notebook in JupyterLab to see the dashboard.
       </div>
     );
   }
