@@ -54,22 +54,24 @@ def dashboard_snapshot(service: KubechatService, principal: Principal, *,
             shown[read.key] = read.command
             not_run[read.key] = f"the grammar refused it: {exc}"
             continue
-        shown[read.key] = plan.text
+        shown[read.key] = plan.display
         if plan.level is not Level.SAFE:
             not_run[read.key] = (f"not run: the policy judged it {plan.level.value} "
                                  f"({'; '.join(plan.reasons)}); the dashboard runs safe reads "
                                  "only")
             continue
         plans[read.key] = plan
+    # The fixed reads carry no value to redact; their display form names the context, as the
+    # person sees them on the tiles.
     seq = service.record(DashboardReadEvent(
         actor=principal.actor(target.identity), context=target.context, cluster=target.cluster,
-        commands=tuple(p.recorded for p in plans.values())))
+        commands=tuple(p.display for p in plans.values())))
     client = service.pipeline.client(target)
 
     def run(key: str) -> Result:
         return client.execute(plans[key].command)
 
-    snapshot = build_snapshot({k: p.text for k, p in plans.items()}, run,
+    snapshot = build_snapshot({k: p.display for k, p in plans.items()}, run,
                               context=target.context, shown=shown, not_run=not_run,
                               audit_seq=seq)
     logger.debug("dashboard of %s for %s: %d reads in %.3fs", target.context, principal.user,

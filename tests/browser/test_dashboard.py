@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from tests.browser._tcp_proxy import TcpProxy
+from tests.browser.test_notebook_widgets import notebook, run_cell, run_first_cell
 from tests.browser.test_panel import open_panel
 from tests.plugins.browser import LabPage, LabServer
 from tests.plugins.sandbox import SandboxInfo, kjson, kubectl, scratch_namespace
@@ -79,7 +80,8 @@ def open_cluster_tab(lab: LabPage, widen: int = 0) -> Any:
 
 
 def tile(lab: LabPage, tile_id: str) -> Any:
-    return lab.page.locator(f".jp-kubechat-tile[data-tile={tile_id}]")
+    """The side panel's tile ``tile_id`` (a notebook may show the widget's too)."""
+    return lab.page.locator(f"#kubechat-lab-panel .jp-kubechat-tile[data-tile={tile_id}]")
 
 
 def open_tile(lab: LabPage, tile_id: str) -> Any:
@@ -134,7 +136,8 @@ def test_counts_are_the_apis_and_follow_changes(lab_page: LabPage, sandbox: Sand
     lab = lab_page
     kubectl(sandbox, "apply", "-f", "-", stdin=deployment(scratch, "web", 1))
     open_cluster_tab(lab, widen=420)
-    lab.page.locator(".jp-kubechat-dash-status", has_text="Updated").wait_for()
+    lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status",
+                     has_text="Updated").wait_for()
     lab.shot("cluster tab")
 
     # Pods by phase, per demo namespace, as the API server counts them.
@@ -204,7 +207,7 @@ def test_each_refresh_is_one_audit_event_with_its_commands(lab_server: LabServer
     mine = [r for r in events if r["seq"] == snap["audit_seq"]]
     assert len(mine) == 1 and mine[0]["event"]["commands"] == snap["commands"]
     assert mine[0]["event"]["level"] == "safe"
-    assert any(c.startswith("kubectl get pods") and "-A" in c.split() for c in snap["commands"])
+    assert "kubectl --context=kubechat-sandbox get pods -A" in snap["commands"]
     # Nothing but the one event: no proposal of its own for any read.
     head = snap["audit_seq"]
     code, again = lab_server.api("GET", "dashboard")
@@ -220,38 +223,70 @@ def test_each_refresh_is_one_audit_event_with_its_commands(lab_server: LabServer
             assert f"%kubectl {command.removeprefix('kubectl ')}" in t["cell"]
 
 
-def test_insert_as_cell_puts_the_reads_in_the_notebook(lab_page: LabPage) -> None:
+def test_widget_and_insert_as_cell_in_a_notebook(lab_page: LabPage) -> None:
+    """``%kubechat dashboard`` shows the same tiles; a tile's cell reads its frames."""
     lab = lab_page
-    path = lab.server.root_dir / "dash.ipynb"
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {},
-                                           "source": "%load_ext kubechat_lab", "outputs": [],
-                                           "execution_count": None}],
-                                "metadata": {"kernelspec": {"name": "python3",
-                                                            "display_name": "Python 3",
-                                                            "language": "python"}},
-                                "nbformat": 4, "nbformat_minor": 5}))
+    notebook(lab.server.root_dir / "dash.ipynb", "%load_ext kubechat_lab",
+             "%kubechat dashboard")
     lab.goto_lab("lab/tree/dash.ipynb?reset")
     lab.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    run_first_cell(lab)
+    run_cell(lab, 1)
+    widget = lab.page.locator(".jp-OutputArea .jp-kubechat-dash-widget")
+    widget.locator(".jp-kubechat-tile[data-tile=pending] tbody tr").first.wait_for(
+        timeout=120_000)
+    assert widget.locator(".jp-kubechat-tile").count() == 7
+    widget.locator(".jp-kubechat-dash-status", has_text="Updated").wait_for()
+    lab.shot("dashboard widget in a cell")
+
     open_cluster_tab(lab)
     t = open_tile(lab, "nodes")
     commands = t.locator(".jp-kubechat-tile-commands").inner_text()
-    assert "kubectl get nodes" in commands and "kubectl top nodes" in commands
+    assert " get nodes" in commands and " top nodes" in commands
+    assert "--context=kubechat-sandbox" in commands  # what runs: the context explicit
     t.locator(".jp-kubechat-insert-tile").click()
     lab.page.locator(".jp-kubechat-notice", has_text="Inserted").wait_for()
-    cells = lab.page.locator(".jp-Notebook:visible .jp-Cell .jp-InputArea-editor")
-    texts = [cells.nth(i).inner_text() for i in range(cells.count())]
-    assert any("nodes = %kubectl get nodes" in x and "%kubectl top nodes" in x
-               for x in texts), texts
-    lab.shot("nodes tile inserted as a cell")
+    inserted = lab.page.locator(".jp-Notebook:visible .jp-Cell",
+                                has_text="nodes = %kubectl --context=kubechat-sandbox get nodes")
+    inserted.wait_for()
+    assert "node_use = %kubectl --context=kubechat-sandbox top nodes" in inserted.inner_text()
+    inserted.locator(".jp-InputArea-editor").click()
+    lab.page.keyboard.press("Shift+Enter")
+    frame = inserted.locator(".jp-OutputArea-output table")
+    frame.wait_for(timeout=120_000)
+    assert "kwok-worker-1" in frame.inner_text()
+    lab.shot("nodes tile inserted as a cell and run")
+
+
+def test_a_hidden_tab_does_not_refresh(lab_page: LabPage) -> None:
+    lab = lab_page
+    open_cluster_tab(lab)
+    lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status",
+                     has_text="Updated").wait_for()
+    lab.page.locator(".jp-kubechat-tab", has_text="Conversation").click()
+    lab.page.wait_for_timeout(1000)  # a refresh already on its way may still land
+    head = lab.server.api("GET", "health")[1]["database"]["head_seq"]
+    lab.page.wait_for_timeout(3 * REFRESH * 1000)
+    later = lab.server.api("GET", "audit", params={"after": head, "type": "dashboard_read"})
+    assert later[1]["records"] == [], "the hidden Cluster tab went on refreshing"
+    lab.page.locator(".jp-kubechat-tab", has_text="Cluster").click()
+    for _ in range(30):
+        records = lab.server.api("GET", "audit", params={"after": head,
+                                                         "type": "dashboard_read"})[1]
+        if records["records"]:
+            break
+        lab.page.wait_for_timeout(500)
+    else:
+        pytest.fail("showing the Cluster tab again did not refresh it")
 
 
 def test_stale_when_the_api_server_stops(lab_page: LabPage, proxy: TcpProxy) -> None:
     lab = lab_page
     open_cluster_tab(lab)
-    status = lab.page.locator(".jp-kubechat-dash-status")
+    status = lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status")
     status.locator("text=Updated").wait_for()
     proxy.stop()
-    stale = lab.page.locator(".jp-kubechat-dash-status[data-stale=true]")
+    stale = lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status[data-stale=true]")
     stale.wait_for(timeout=60_000)
     text = stale.inner_text()
     assert text.startswith("Stale since ") and "could not read the cluster" in text, text
