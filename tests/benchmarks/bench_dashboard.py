@@ -196,8 +196,9 @@ def report(out: dict[str, list[dict[str, Any]]], paint: list[float], pods: int) 
               f"{med(rows, 'audit_rows'):10.0f} {med(rows, 'audit_rows') * per_min:9.0f} "
               f"{med(rows, 'bytes'):11.0f}")
     if paint:
-        print(f"\nCluster tab, click to first tiles in Chromium: median {statistics.median(paint):.2f}"
-              f" s of {len(paint)} ({', '.join(f'{t:.2f}' for t in paint)})")
+        shown = ", ".join(f"{t:.2f}" for t in paint)
+        print(f"\nCluster tab, click to first tiles in Chromium: median "
+              f"{statistics.median(paint):.2f} s of {len(paint)} ({shown})")
 
 
 def main() -> int:
