@@ -43,6 +43,8 @@ def build_snapshot(runnable: Mapping[str, str], run: Callable[[str], Result], *,
         The reads judged safe, by key, as they run (``run`` receives the key).
     run
         Runs one read by key; raises :class:`ClusterError` when the cluster refuses or fails.
+        After a read that could not reach the cluster at all (status 0: unreachable or timed
+        out) the rest are not tried: each would wait as long again.
     context
         The context read (shown on the snapshot).
     shown
@@ -61,12 +63,18 @@ def build_snapshot(runnable: Mapping[str, str], run: Callable[[str], Result], *,
     results: dict[str, Result] = {}
     failed: dict[str, str] = dict(not_run or {})
     status = 0
+    unreachable: str | None = None
     for key in runnable:
+        if unreachable is not None:  # one timeout is enough: the refresh must not hang 7 times
+            failed[key] = f"not run: an earlier read could not reach the cluster ({unreachable})"
+            continue
         try:
             results[key] = run(key)
         except ClusterError as exc:
             failed[key] = str(exc)
             status = status or exc.status
+            if exc.status == 0:
+                unreachable = str(exc)
     if not results:
         raise AllReadsFailedError.of(failed, status)
     tiles = derive_tiles(results, failed=failed, shown=shown)

@@ -152,12 +152,31 @@ def test_a_failed_read_leaves_its_tiles_with_the_error(results: dict[str, Result
 
 def test_when_every_read_fails_the_refresh_fails() -> None:
     shown = {r.key: r.command for r in READS}
+    tried: list[str] = []
 
     def run(key: str) -> Result:
+        tried.append(key)
         raise ClusterError("connection refused", status=0)
 
     with pytest.raises(AllReadsFailedError, match="could not read the cluster: connection"):
         build_snapshot(shown, run, context="x", shown=shown)
+    assert tried == ["nodes"]  # an unreachable cluster is not asked 6 more times
+
+
+@pytest.mark.sandbox
+def test_a_timeout_midway_stops_the_refresh_but_keeps_what_was_read(
+        results: dict[str, Result]) -> None:
+    shown = {r.key: r.command for r in READS}
+
+    def run(key: str) -> Result:
+        if key == "deployments":
+            raise ClusterError("timed out after 30s", status=0, reason="Timeout")
+        return results[key]
+
+    snap = build_snapshot(shown, run, context="sandbox", shown=shown)
+    assert snap.tile("phases").rows and snap.tile("nodes").rows
+    assert "timed out" in (snap.tile("workloads").error or "")
+    assert "could not reach the cluster" in (snap.tile("warnings").error or "")
 
 
 def test_phases_from_kubectl_status() -> None:

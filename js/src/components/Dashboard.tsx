@@ -136,7 +136,7 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
     }
   };
 
-  const ago = updated
+  const ago: number | null = updated
     ? Math.max(0, Math.round((now - updated.getTime()) / 1000))
     : null;
   let state: string;
@@ -144,11 +144,16 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
     state = `Stale since ${clock(staleSince)} — ${error}`;
   } else if (!snap) {
     state = loading ? 'Loading…' : 'Not loaded yet.';
+  } else if (live && ago !== null && ago > 3 * every) {
+    // A refresh is still waiting for the cluster: say so rather than count up quietly.
+    state = `Stale since ${clock(updated as Date)} — no answer for ${ago} s`;
   } else if (!live) {
     state = `Paused${paused ? '' : ' while hidden'} · updated ${ago}s ago`;
   } else {
     state = `Updated ${ago}s ago · refreshes every ${every} s`;
   }
+
+  const stale = state.startsWith('Stale');
 
   return (
     <div className="jp-kubechat-dashboard">
@@ -157,9 +162,9 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
           Cluster <b>{snap?.context ?? context ?? ''}</b>
         </span>
         <span
-          className={`jp-kubechat-dash-status${error ? ' jp-mod-stale' : ''}`}
-          role={error ? 'alert' : 'status'}
-          data-stale={error ? 'true' : 'false'}
+          className={`jp-kubechat-dash-status${stale ? ' jp-mod-stale' : ''}`}
+          role={stale ? 'alert' : 'status'}
+          data-stale={stale ? 'true' : 'false'}
         >
           {state}
         </span>
