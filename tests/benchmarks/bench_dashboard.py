@@ -160,6 +160,7 @@ def first_paint(kubeconfig: str, repeat: int) -> list[float]:
                 page = context.new_page()
                 page.set_default_timeout(300_000)
                 page.goto(lab.lab_url("lab"))
+                page.wait_for_selector(".jp-LabShell")
                 page.wait_for_selector("#jupyterlab-splash", state="detached")
                 panel = page.locator("#kubechat-lab-panel")
                 if not panel.is_visible():
@@ -178,7 +179,7 @@ def first_paint(kubeconfig: str, repeat: int) -> list[float]:
     return times
 
 
-def report(out: dict[str, list[dict[str, Any]]], paint: list[float], pods: int) -> None:
+def report(out: dict[str, list[dict[str, Any]]], pods: int) -> None:
     def med(rows: list[dict[str, Any]], key: str) -> float:
         return float(statistics.median(r[key] for r in rows))
 
@@ -195,10 +196,13 @@ def report(out: dict[str, list[dict[str, Any]]], paint: list[float], pods: int) 
               f"{med(rows, 'requests'):9.0f} {med(rows, 'requests') * per_min:8.0f} "
               f"{med(rows, 'audit_rows'):10.0f} {med(rows, 'audit_rows') * per_min:9.0f} "
               f"{med(rows, 'bytes'):11.0f}")
-    if paint:
-        shown = ", ".join(f"{t:.2f}" for t in paint)
-        print(f"\nCluster tab, click to first tiles in Chromium: median "
-              f"{statistics.median(paint):.2f} s of {len(paint)} ({shown})")
+    print(flush=True)
+
+
+def report_paint(paint: list[float]) -> None:
+    shown = ", ".join(f"{t:.2f}" for t in paint)
+    print(f"Cluster tab, click to first tiles in Chromium: median "
+          f"{statistics.median(paint):.2f} s of {len(paint)} ({shown})", flush=True)
 
 
 def main() -> int:
@@ -221,9 +225,9 @@ def main() -> int:
         if not args.skip_setup:
             print(f"making {args.pods} pods in namespace bench ...", flush=True)
             setup(kubeconfig, args.pods)
-        out = in_process(kubeconfig, args.refreshes)
-        paint = [] if args.no_paint else first_paint(kubeconfig, args.paint)
-        report(out, paint, args.pods)
+        report(in_process(kubeconfig, args.refreshes), args.pods)
+        if not args.no_paint:
+            report_paint(first_paint(kubeconfig, args.paint))
     finally:
         if not args.keep:
             cleanup(kubeconfig)
