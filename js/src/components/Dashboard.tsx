@@ -61,6 +61,7 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
   const [investigations, setInvestigations] = React.useState<
     Record<string, IInvestigationState>
   >({});
+  const lastGood = React.useRef<Date | null>(null);
   const visible = usePageVisible();
   const live = props.active && visible && !paused;
   const every = snap?.refresh_seconds ?? DEFAULT_REFRESH;
@@ -74,11 +75,12 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
       setSnap(next);
       setError('');
       setStaleSince(null);
-      setUpdated(new Date());
+      lastGood.current = new Date();
+      setUpdated(lastGood.current);
     } catch (e) {
       setError(message(e));
       // Stale since the last good snapshot (or since now, when there never was one).
-      setStaleSince(s => s ?? new Date());
+      setStaleSince(s => s ?? lastGood.current ?? new Date());
     } finally {
       setLoading(false);
     }
@@ -165,6 +167,7 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
           className={`jp-kubechat-dash-status${stale ? ' jp-mod-stale' : ''}`}
           role={stale ? 'alert' : 'status'}
           data-stale={stale ? 'true' : 'false'}
+          title={state}
         >
           {state}
         </span>
