@@ -119,6 +119,8 @@ def derive_tiles(results: Mapping[str, Result], *, failed: Mapping[str, str] | N
     """
     made = _Tiles(results, failed or {}, shown or {r.key: r.command for r in READS})
     pods = _records(results.get("pods"))
+    for pod in pods:  # once per pod: three tiles use it
+        pod["phase"] = phase_of(pod.get("status"), pod.get("node"))
     events = _records(results.get("events"))
     return (
         _nodes(made), _phases(made, pods), _not_running(made, pods), _pending(made, pods, events),
@@ -152,7 +154,7 @@ def _phases(made: _Tiles, pods: list[dict[str, Any]]) -> Tile:
     by_ns: dict[str, Counter[str]] = {}
     totals = Counter[str]()
     for pod in pods:
-        phase = phase_of(pod.get("status"), pod.get("node"))
+        phase = pod["phase"]
         by_ns.setdefault(str(pod.get("namespace")), Counter())[phase] += 1
         totals[phase] += 1
     # Namespaces with pods Pending, Failed or Unknown first, then the rest by name.
@@ -173,9 +175,10 @@ def _not_running(made: _Tiles, pods: list[dict[str, Any]]) -> Tile:
     found = []
     for pod in pods:
         status = str(pod.get("status") or "")
-        phase = phase_of(status, pod.get("node"))
+        if pod["phase"] == "Succeeded":
+            continue
         ready, want = _ready(pod.get("ready"))
-        if phase == "Succeeded" or (status == "Running" and ready >= want):
+        if status == "Running" and ready >= want:
             continue
         found.append(pod)
     found.sort(key=lambda p: (-(p.get("restarts") or 0), str(p["namespace"]), str(p["name"])))
@@ -205,7 +208,7 @@ def _scheduler_messages(events: list[dict[str, Any]]) -> dict[tuple[str, str], s
 
 def _pending(made: _Tiles, pods: list[dict[str, Any]], events: list[dict[str, Any]]) -> Tile:
     messages = _scheduler_messages(events)
-    found = [p for p in pods if phase_of(p.get("status"), p.get("node")) == "Pending"]
+    found = [p for p in pods if p["phase"] == "Pending"]
     found.sort(key=lambda p: (-(p.get("age") or 0), str(p["namespace"]), str(p["name"])))
     shown = found[:MAX_ROWS]
     return made.make(

@@ -17,6 +17,8 @@ request; audit rows counted at the sink), interleaved in the same run:
     page would have to fetch to derive the tiles itself
 (c) real ``kubectl`` running the same 7 reads (``-o json``; requests counted from ``-v=6``)
 
+Each round runs all three, in a rotated order.
+
 Per minute is at the server's default interval (``dashboard_refresh_seconds`` = 5 s, 12
 refreshes a minute) while the tab is shown; a hidden tab costs nothing. Then, unless
 ``--no-paint``: the time from clicking the Cluster tab to its first tiles in Chromium, against
@@ -132,10 +134,11 @@ def in_process(kubeconfig: str, refreshes: int) -> dict[str, list[dict[str, Any]
 
     dashboard()  # warm: discovery, connections, the policy's first load
     out: dict[str, list[dict[str, Any]]] = {"a": [], "b": [], "c": []}
-    for _ in range(refreshes):
-        out["a"].append(measure("dashboard", dashboard, requests, events))
-        out["b"].append(measure("7 proposals", proposals, requests, events))
-        out["c"].append(measure("kubectl", kubectl, requests, events))
+    runs = [("a", "dashboard", dashboard), ("b", "7 proposals", proposals),
+            ("c", "kubectl", kubectl)]
+    for i in range(refreshes):  # interleaved, the order rotated: none always follows kubectl
+        for key, name, fn in runs[i % 3:] + runs[:i % 3]:
+            out[key].append(measure(name, fn, requests, events))
     return out
 
 
