@@ -95,11 +95,19 @@ def open_tile(lab: LabPage, tile_id: str) -> Any:
 
 
 def table(t: Any) -> list[dict[str, str]]:
-    """The rows of a tile's table as {column: text}."""
+    """The rows of a tile's table as {column: text} (a message line under a row included)."""
     return t.evaluate("""el => {
         const cols = [...el.querySelectorAll('thead th')].map(th => th.innerText);
-        return [...el.querySelectorAll('tbody tr')].map(tr => Object.fromEntries(
-            [...tr.querySelectorAll('td')].map((td, i) => [cols[i], td.innerText])));
+        const out = [];
+        for (const tr of el.querySelectorAll('tbody tr')) {
+            if (tr.classList.contains('jp-kubechat-detail')) {
+                out[out.length - 1][tr.dataset.column] = tr.innerText;
+                continue;
+            }
+            out.push(Object.fromEntries(
+                [...tr.querySelectorAll('td')].map((td, i) => [cols[i], td.innerText])));
+        }
+        return out;
     }""")
 
 
@@ -182,7 +190,8 @@ def test_counts_are_the_apis_and_follow_changes(lab_page: LabPage, sandbox: Sand
     waited = wait_phase(lab, scratch, "Pending", 1)
     print(f"unschedulable pod shown after {waited:.1f}s")
     stuck = tile(lab, "pending").locator("tr", has_text=scratch)
-    stuck.locator("td", has_text="node affinity/selector").wait_for(timeout=SHOWS_WITHIN)
+    stuck.locator("xpath=following-sibling::tr[1]").filter(
+        has_text="node affinity/selector").wait_for(timeout=SHOWS_WITHIN)
     lab.shot("scaled and stuck pods shown")
     opened = lab.page.locator(".jp-kubechat-tile-head[aria-expanded=true]")
     if opened.count():  # one tile is open at a time: close it, to show them all

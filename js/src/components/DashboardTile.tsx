@@ -110,6 +110,10 @@ export function DashboardTile(props: ITileProps): JSX.Element {
   const rows = open ? tile.rows : tile.rows.slice(0, CLOSED_ROWS);
   const more = tile.total - rows.length;
   const investigable = tile.targets.some(t => !!t);
+  // Long text (a scheduler's or an event's message) goes on its own line under its row.
+  const indexed = tile.columns.map((c, j) => [c, j] as const);
+  const plain = indexed.filter(([c]) => !c.endsWith('message'));
+  const detail = indexed.filter(([c]) => c.endsWith('message'));
   const shownTargets = tile.targets.filter(
     t => t && props.investigations[t]?.tile === tile.id
   ) as string[];
@@ -148,7 +152,7 @@ export function DashboardTile(props: ITileProps): JSX.Element {
           <table className="jp-kubechat-tile-table">
             <thead>
               <tr>
-                {tile.columns.map(c => (
+                {plain.map(([c]) => (
                   <th key={c}>{c}</th>
                 ))}
                 {investigable && <th />}
@@ -156,31 +160,51 @@ export function DashboardTile(props: ITileProps): JSX.Element {
             </thead>
             <tbody>
               {rows.map((r, i) => (
-                <tr key={i}>
-                  {tile.columns.map((c, j) => (
-                    <td key={c} className={`jp-kubechat-col-${c}`}>
-                      {cell(c, r[j])}
-                    </td>
-                  ))}
-                  {investigable && (
-                    <td>
-                      {tile.targets[i] && (
-                        <button
-                          className="jp-kubechat-button jp-kubechat-investigate"
-                          title={`Investigate ${tile.targets[i]}: safe reads and findings`}
-                          onClick={() =>
-                            props.onInvestigate(
-                              tile.targets[i] as string,
-                              tile.id
-                            )
-                          }
+                <React.Fragment key={i}>
+                  <tr>
+                    {plain.map(([c, j]) => (
+                      <td key={c} className={`jp-kubechat-col-${c}`}>
+                        {cell(c, r[j])}
+                      </td>
+                    ))}
+                    {investigable && (
+                      <td>
+                        {tile.targets[i] && (
+                          <button
+                            className="jp-kubechat-button jp-kubechat-investigate"
+                            title={`Investigate ${tile.targets[i]}: safe reads and findings`}
+                            onClick={() =>
+                              props.onInvestigate(
+                                tile.targets[i] as string,
+                                tile.id
+                              )
+                            }
+                          >
+                            Investigate
+                          </button>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                  {detail.map(([c, j]) =>
+                    r[j] ? (
+                      <tr
+                        key={c}
+                        className="jp-kubechat-detail"
+                        data-column={c}
+                      >
+                        <td
+                          colSpan={plain.length + (investigable ? 1 : 0)}
+                          title={String(r[j])}
                         >
-                          Investigate
-                        </button>
-                      )}
-                    </td>
+                          <div className="jp-kubechat-clamp">
+                            {cell(c, r[j])}
+                          </div>
+                        </td>
+                      </tr>
+                    ) : null
                   )}
-                </tr>
+                </React.Fragment>
               ))}
             </tbody>
           </table>
