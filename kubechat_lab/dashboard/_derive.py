@@ -185,8 +185,8 @@ def _not_running(made: _Tiles, pods: list[dict[str, Any]]) -> Tile:
     shown = found[:MAX_ROWS]
     return made.make(
         "not-running", "Pods not running", ("pods",), total=len(found),
-        columns=("namespace", "name", "reason", "ready", "restarts", "node", "age"),
-        rows=[(p["namespace"], p["name"], p.get("status"), p.get("ready"), p.get("restarts"),
+        columns=("reason", "namespace", "name", "ready", "restarts", "node", "age"),
+        rows=[(p.get("status"), p["namespace"], p["name"], p.get("ready"), p.get("restarts"),
                p.get("node"), p.get("age")) for p in shown],
         counts=(("pods", len(found)),), targets=tuple(_pod_target(p) for p in shown))
 
@@ -246,8 +246,8 @@ def _restarters(made: _Tiles, pods: list[dict[str, Any]]) -> Tile:
     shown = found[:MAX_RESTARTERS]
     return made.make(
         "restarts", "Top restarters", ("pods",), total=len(found),
-        columns=("namespace", "name", "restarts", "status"),
-        rows=[(p["namespace"], p["name"], p.get("restarts"), p.get("status")) for p in shown],
+        columns=("restarts", "namespace", "name", "status"),
+        rows=[(p.get("restarts"), p["namespace"], p["name"], p.get("status")) for p in shown],
         counts=(("pods", len(found)),), targets=tuple(_pod_target(p) for p in shown))
 
 
