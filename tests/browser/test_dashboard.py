@@ -247,6 +247,14 @@ def test_widget_and_insert_as_cell_in_a_notebook(lab_page: LabPage) -> None:
     assert widget.locator(".jp-kubechat-tile").count() == 7
     widget.locator(".jp-kubechat-dash-status", has_text="Updated").wait_for()
     lab.shot("dashboard widget in a cell")
+    # A cell whose output is collapsed (off screen) does not refresh; shown again, it does.
+    cell = lab.page.locator(".jp-Notebook:visible .jp-Cell").nth(1)
+    cell.locator(".jp-Cell-outputCollapser").click()
+    widget.wait_for(state="hidden")
+    assert_no_refresh(lab)
+    cell.locator(".jp-Cell-outputCollapser, .jp-OutputPlaceholder").first.click()
+    widget.wait_for(state="visible")
+    wait_refresh(lab)
 
     open_cluster_tab(lab)
     t = open_tile(lab, "nodes")
@@ -267,26 +275,40 @@ def test_widget_and_insert_as_cell_in_a_notebook(lab_page: LabPage) -> None:
     lab.shot("nodes tile inserted as a cell and run")
 
 
+def audit_head(lab: LabPage) -> int:
+    return int(lab.server.api("GET", "health")[1]["database"]["head_seq"])
+
+
+def assert_no_refresh(lab: LabPage) -> None:
+    """No ``dashboard_read`` event for three refresh intervals (what is hidden is paused)."""
+    lab.page.wait_for_timeout(1000)  # a refresh already on its way may still land
+    head = audit_head(lab)
+    lab.page.wait_for_timeout(3 * REFRESH * 1000)
+    later = lab.server.api("GET", "audit", params={"after": head, "type": "dashboard_read"})
+    assert later[1]["records"] == [], "a hidden dashboard went on refreshing"
+
+
+def wait_refresh(lab: LabPage) -> None:
+    """Wait for a ``dashboard_read`` event after the current head."""
+    head = audit_head(lab)
+    for _ in range(60):
+        records = lab.server.api("GET", "audit", params={"after": head,
+                                                         "type": "dashboard_read"})[1]
+        if records["records"]:
+            return
+        lab.page.wait_for_timeout(500)
+    pytest.fail("the dashboard shown again did not refresh")
+
+
 def test_a_hidden_tab_does_not_refresh(lab_page: LabPage) -> None:
     lab = lab_page
     open_cluster_tab(lab)
     lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status",
                      has_text="Updated").wait_for()
     lab.page.locator(".jp-kubechat-tab", has_text="Conversation").click()
-    lab.page.wait_for_timeout(1000)  # a refresh already on its way may still land
-    head = lab.server.api("GET", "health")[1]["database"]["head_seq"]
-    lab.page.wait_for_timeout(3 * REFRESH * 1000)
-    later = lab.server.api("GET", "audit", params={"after": head, "type": "dashboard_read"})
-    assert later[1]["records"] == [], "the hidden Cluster tab went on refreshing"
+    assert_no_refresh(lab)
     lab.page.locator(".jp-kubechat-tab", has_text="Cluster").click()
-    for _ in range(30):
-        records = lab.server.api("GET", "audit", params={"after": head,
-                                                         "type": "dashboard_read"})[1]
-        if records["records"]:
-            break
-        lab.page.wait_for_timeout(500)
-    else:
-        pytest.fail("showing the Cluster tab again did not refresh it")
+    wait_refresh(lab)
 
 
 def test_stale_when_the_api_server_stops(lab_page: LabPage, proxy: TcpProxy) -> None:
