@@ -11,6 +11,7 @@ import {
   IAskReply,
   IAuditPage,
   IExecuted,
+  IDashboard,
   IHealth,
   IInvestigation,
   IProposal,
@@ -178,6 +179,13 @@ export class KubechatApi {
       )
       .join('&');
     return this.request<IAuditPage>(params ? `audit?${params}` : 'audit');
+  }
+
+  /** One refresh of the dashboard (its safe reads, one audit event) on `context`. */
+  dashboard(context?: string): Promise<IDashboard> {
+    return this.request<IDashboard>(
+      context ? `dashboard?context=${encodeURIComponent(context)}` : 'dashboard'
+    );
   }
 
   verify(): Promise<IVerifyReport> {

@@ -258,6 +258,33 @@ export interface IVerifyReport {
   head_hash?: string;
 }
 
+/** One tile of the dashboard: rows derived from its reads, the exact reads, its cell. */
+export interface ITile {
+  id: string;
+  title: string;
+  commands: string[];
+  columns: string[];
+  rows: unknown[][];
+  total: number;
+  counts: [string, number][];
+  targets: (string | null)[];
+  error: string | null;
+  alarming: boolean;
+  cell: string;
+}
+
+/** `GET dashboard`: one refresh of the cluster at a glance. */
+export interface IDashboard {
+  context: string | null;
+  generated_at: string;
+  seconds: number;
+  commands: string[];
+  tiles: ITile[];
+  errors: { command: string; message: string }[];
+  audit_seq: number | null;
+  refresh_seconds: number;
+}
+
 /** What the level badge says: text, never colour alone. */
 export function levelLabel(level: string): string {
   return level.toUpperCase();

@@ -10,6 +10,7 @@ import * as React from 'react';
 import { KubechatApi, KubechatApiError } from './api';
 import { AuditView } from './components/AuditView';
 import { Card, ICardActions, ITurn } from './components/Card';
+import { Dashboard } from './components/Dashboard';
 import { Header } from './components/Header';
 import {
   BADGE_EVERY_MS,
@@ -19,6 +20,7 @@ import {
 } from './components/WaitingView';
 import { IWhyActions, WhyTurn } from './components/WhyTurn';
 import {
+  IChoice,
   IHealth,
   IInvestigation,
   IProposal,
@@ -137,10 +139,11 @@ interface IAppProps {
   tabRequest?: ITabRequest | null;
 }
 
-export type Tab = 'chat' | 'waiting' | 'audit';
+export type Tab = 'chat' | 'waiting' | 'cluster' | 'audit';
 const TAB_NAMES: Record<Tab, string> = {
   chat: 'Conversation',
   waiting: 'Waiting',
+  cluster: 'Cluster',
   audit: 'Audit'
 };
 
@@ -355,6 +358,37 @@ function App(props: IAppProps): JSX.Element {
     }
   };
 
+  // A next command (a finding's or a dashboard row's) becomes its own turn, proposed like a
+  // typed command (a write waits for approval).
+  const proposeNext = async (choice: IChoice) => {
+    const id = `t${Date.now().toString(36)}-${++counter.current}`;
+    const question = `Next step: ${choice.why}`;
+    setTurns(ts => [
+      ...ts,
+      {
+        id,
+        question,
+        proposal: null,
+        status: 'working',
+        message: 'Proposing…',
+        confirmText: '',
+        ran: false
+      }
+    ]);
+    try {
+      const p = await api.propose(choice.command);
+      update(id, {
+        proposal: p,
+        translation: { explanation: `From the finding: ${choice.why}` },
+        status: 'ready',
+        message: ''
+      });
+      await proposed(id, p);
+    } catch (e) {
+      update(id, { status: 'error', message: message(e) });
+    }
+  };
+
   const whyActions: IWhyActions = {
     investigate: (turn, target) => {
       update(turn.id, {
@@ -368,34 +402,7 @@ function App(props: IAppProps): JSX.Element {
       void investigate(turn.id, target);
     },
     // A finding's next command becomes its own turn, proposed like a typed command.
-    propose: async (turn, choice) => {
-      const id = `t${Date.now().toString(36)}-${++counter.current}`;
-      const question = `Next step: ${choice.why}`;
-      setTurns(ts => [
-        ...ts,
-        {
-          id,
-          question,
-          proposal: null,
-          status: 'working',
-          message: 'Proposing…',
-          confirmText: '',
-          ran: false
-        }
-      ]);
-      try {
-        const p = await api.propose(choice.command);
-        update(id, {
-          proposal: p,
-          translation: { explanation: `From the finding: ${choice.why}` },
-          status: 'ready',
-          message: ''
-        });
-        await proposed(id, p);
-      } catch (e) {
-        update(id, { status: 'error', message: message(e) });
-      }
-    },
+    propose: async (_turn, choice) => proposeNext(choice),
     save: host.saveNotebook
       ? async turn => {
           if (!turn.investigation || !host.saveNotebook) {
@@ -560,7 +567,7 @@ function App(props: IAppProps): JSX.Element {
         role="tablist"
         aria-label="KubeChat views"
       >
-        {(['chat', 'waiting', 'audit'] as const).map(name => (
+        {(['chat', 'waiting', 'cluster', 'audit'] as const).map(name => (
           <button
             key={name}
             role="tab"
@@ -663,6 +670,22 @@ function App(props: IAppProps): JSX.Element {
         aria-label="Waiting for your decision"
       >
         <WaitingView api={api} waiting={waiting} />
+      </div>
+      <div
+        role="tabpanel"
+        hidden={tab !== 'cluster'}
+        className="jp-kubechat-cluster-panel"
+        aria-label="Cluster"
+      >
+        <Dashboard
+          api={api}
+          active={tab === 'cluster' && props.visible !== false}
+          insertCell={async source => host.insertCell(source)}
+          onPropose={choice => {
+            setTab('chat');
+            void proposeNext(choice);
+          }}
+        />
       </div>
       <div
         role="tabpanel"

@@ -33,6 +33,7 @@ __all__ = [
     "CapabilityRef",
     "ClientRef",
     "CommandEvent",
+    "DashboardReadEvent",
     "EventKind",
     "ExecutedEvent",
     "ExecutingEvent",
@@ -57,6 +58,7 @@ class EventKind(enum.StrEnum):
     WATCH_STARTED = "watch_started"
     WATCH_STOPPED = "watch_stopped"
     CAPABILITY_MINTED = "capability_minted"
+    DASHBOARD_READ = "dashboard_read"
 
 
 def utc_now() -> str:
@@ -349,3 +351,18 @@ class CapabilityMintedEvent(AuditEvent):
     label: str
     scopes: tuple[str, ...]
     expires: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DashboardReadEvent(AuditEvent):
+    """A dashboard refresh is about to run its safe reads: one event lists them all.
+
+    Appended before the reads touch the cluster (fail closed), once per refresh, so a live
+    dashboard adds one row per refresh rather than one per read.
+    """
+
+    kind: ClassVar[EventKind] = EventKind.DASHBOARD_READ
+    commands: tuple[str, ...]
+    level: str = "safe"
+    context: str | None = None
+    cluster: str | None = None

@@ -55,6 +55,7 @@ HELP = """\
 | `%kubechat sql SELECT ...` / `%%kubechat sql` | DuckDB over this kernel's frames |
 | `%kubechat watch get pods -n NS [--for 60s]` | a live table (Stop, interrupt, `--for`) |
 | `%kubechat why OBJECT [--save F.ipynb]` | investigate one object: safe reads, findings |
+| `%kubechat dashboard [--context NAME]` | the cluster at a glance, refreshed while shown |
 | `%kubechat audit [-n N]` | recent audit events as a frame |
 | `%kubechat status` | server, cluster, provider and database health |
 | `%kubechat chat` | the chat panel (`kubechat_lab.kernel.ChatPanel()`) |
@@ -166,6 +167,8 @@ class KubechatMagics(Magics):
             return self._audit(tail)
         if cell is None and head == "why":
             return self._why(tail)
+        if cell is None and head == "dashboard":
+            return self._dashboard(tail)
         if not text:
             show_markdown(HELP)
             return None
@@ -310,6 +313,14 @@ class KubechatMagics(Magics):
                                       client=self.client, context=opts.context))
         self.namespace["_kc"] = report.findings
         return report
+
+    def _dashboard(self, tail: str) -> Any:
+        from kubechat_lab.widgets import DashboardWidget
+
+        rest, opts = split_options(tail, kubectl=False)
+        if rest:
+            raise UsageError(f"%kubechat dashboard takes only --context NAME, not {rest!r}")
+        return DashboardWidget(context=opts.context or "")
 
     def _simple(self, what: str) -> Any:
         if what == "help":

@@ -184,6 +184,22 @@ class KubechatSettings(ExtensionApp):
         "and each of their kernels on its own, so a kernel cannot use up the page's. More "
         "are answered 429.",
     )
+    dashboard_refresh_seconds = Float(
+        5.0,
+        config=True,
+        help="Seconds between refreshes of the Cluster tab and %kubechat dashboard (default "
+        "5; at least 1). Each refresh runs the dashboard's fixed safe reads once and appends "
+        "one audit event; a hidden tab or cell does not refresh.",
+    )
+
+    @validate("dashboard_refresh_seconds")
+    def _check_refresh(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if value < 1.0:
+            msg = (f"KubechatApp.dashboard_refresh_seconds is {value}; it must be at least 1 "
+                   "(e.g. c.KubechatApp.dashboard_refresh_seconds = 5)")
+            raise TraitError(msg)
+        return value
 
     # -- audit -----------------------------------------------------------------------------
     audit_dsn = Unicode(

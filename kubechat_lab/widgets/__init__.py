@@ -1,4 +1,4 @@
-"""anywidget widgets: the command card and the live table.
+"""anywidget widgets: the command card, the live table and the dashboard.
 
 They share one ES module, ``static/kubechat.js`` (it picks its view from the ``view`` trait),
 with the chat panel (``kubechat_lab.kernel.ChatPanel``, which composes the kernel's client with
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from kubechat_lab.widgets._cards import CardState, InvalidTransition
 from kubechat_lab.widgets.command_card import CommandCard
+from kubechat_lab.widgets.dashboard import DashboardWidget
 from kubechat_lab.widgets.live_table import LiveTable
 
-__all__ = ["CardState", "CommandCard", "InvalidTransition", "LiveTable"]
+__all__ = ["CardState", "CommandCard", "DashboardWidget", "InvalidTransition", "LiveTable"]

@@ -15,8 +15,15 @@ const TYPES = [
   'refused',
   'executing',
   'executed',
-  'failed'
+  'failed',
+  'dashboard_read'
 ];
+
+/** A dashboard refresh's reads (`dashboard_read` lists them in `commands`). */
+function reads(e: Record<string, unknown>): string {
+  const commands = e['commands'];
+  return Array.isArray(commands) ? commands.join(' · ') : '';
+}
 
 function field(e: Record<string, unknown>, name: string): string {
   const v = e[name];
@@ -193,7 +200,7 @@ export function AuditView(props: {
                   : ''}
               </div>
               <div className="jp-kubechat-audit-what">
-                {field(e, 'command') || field(e, 'question')}
+                {field(e, 'command') || field(e, 'question') || reads(e)}
               </div>
             </li>
           );

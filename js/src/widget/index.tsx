@@ -1,7 +1,8 @@
 /**
  * The notebook widgets' ES module (anywidget `_esm`), bundled with React by esbuild into
  * kubechat_lab/widgets/static/kubechat.js (`jlpm build:widget`). The view is chosen by the
- * `view` trait: card (CommandCard), chat (ChatPanel) or live (LiveTable).
+ * `view` trait: card (CommandCard), chat (ChatPanel), live (LiveTable) or dashboard
+ * (DashboardWidget).
  */
 
 import '../../style/base.css';
@@ -13,6 +14,7 @@ import { createRoot } from 'react-dom/client';
 
 import { IRenderProps } from './model';
 import { pageApi } from './page';
+import { DashboardView } from './dashboard';
 import { CardView, ChatView, LiveView } from './views';
 
 function render({ model, el, experimental }: IRenderProps): () => void {
@@ -22,6 +24,8 @@ function render({ model, el, experimental }: IRenderProps): () => void {
   root.render(
     view === 'chat' ? (
       <ChatView model={model} experimental={experimental} api={api} />
+    ) : view === 'dashboard' ? (
+      <DashboardView model={model} api={api} />
     ) : view === 'live' ? (
       <LiveView model={model} api={api} />
     ) : (
