@@ -171,7 +171,7 @@ def first_paint(kubeconfig: str, repeat: int) -> list[float]:
                 panel.wait_for(state="visible")
                 t0 = time.perf_counter()
                 page.locator(".jp-kubechat-tab", has_text="Cluster").click()
-                page.locator(".jp-kubechat-tile[data-tile=phases] .jp-kubechat-count").first \
+                page.locator(".jp-kubechat-tile[data-tile=phases] .jp-kubechat-tile-count").first \
                     .wait_for()
                 times.append(time.perf_counter() - t0)
                 context.close()

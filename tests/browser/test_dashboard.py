@@ -177,7 +177,7 @@ def test_counts_are_the_apis_and_follow_changes(lab_page: LabPage, sandbox: Sand
     nodes = kjson(sandbox, "get", "nodes")["items"]
     ready = sum(any(c["type"] == "Ready" and c["status"] == "True"
                     for c in n["status"]["conditions"]) for n in nodes)
-    count = tile(lab, "nodes").locator(".jp-kubechat-count[data-count=Ready] b").inner_text()
+    count = tile(lab, "nodes").locator(".jp-kubechat-tile-count[data-count=Ready] b").inner_text()
     assert count == str(ready)
 
     # Live: scaling a deployment, and a pod that cannot be scheduled, show within seconds.
