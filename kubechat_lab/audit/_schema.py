@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Final
 
 from psycopg import errors, sql
 
+from kubechat_lab.audit._state_schema import STATE_GRANTS, STATE_MIGRATION
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -232,6 +234,7 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
     (1, "audit chain tables", _V1_TABLES),
     (2, "append/sync functions and append-only triggers", _V1_FUNCTIONS),
     (3, "durable append procedure (group commit in one CALL)", _V3_DURABLE_APPEND),
+    STATE_MIGRATION,
 )
 """``(version, name, SQL)`` in order; applied once each, recorded in ``schema_migrations``."""
 
@@ -245,6 +248,7 @@ _GRANTS = (
     " kubechat_audit.kubechat_audit_sync() TO {role}",
     "GRANT EXECUTE ON PROCEDURE kubechat_audit.kubechat_audit_append_durable("
     "bytea, bigint, bytea, bytea, timestamptz) TO {role}",
+    *STATE_GRANTS,
 )
 
 
