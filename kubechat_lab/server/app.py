@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kubechat_lab.pipeline import Identity, Limits, Pipeline
+from kubechat_lab.errors import AuditError
+from kubechat_lab.pipeline import Identity, Limits, PgProposalStore, Pipeline
 from kubechat_lab.server._approval_origin import ApprovalOrigin, origin_of
 from kubechat_lab.server._audit_log import AuditLog, embedded_audit_dsn
 from kubechat_lab.server._capabilities import CapabilityStore
@@ -19,7 +20,7 @@ from kubechat_lab.server._clusters import ClusterPool
 from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
-from kubechat_lab.server._proposals import MemoryProposalStore
+from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._providers import TranslatorAdapter
 from kubechat_lab.server._quotas import Slots
 from kubechat_lab.server._service import KubechatService
@@ -71,7 +72,6 @@ class KubechatApp(KubechatSettings):
     def initialize_settings(self) -> None:
         """Build the long-lived services (read secrets once, open nothing remote yet)."""
         self.metrics = Metrics()
-        self.capabilities = CapabilityStore()
         self.executor = ThreadPoolExecutor(
             max_workers=self.max_workers, thread_name_prefix="kubechat"
         )
@@ -98,6 +98,13 @@ class KubechatApp(KubechatSettings):
             connect_timeout=self.audit_connect_timeout,
             on_append=self.webhooks.submit,
         )
+        # The shared state lives in the audit database (docs/operator-guide.md, "Several
+        # processes"): proposals on the audit connection (a transition and its audit event
+        # commit together), capabilities on a second one, so that a kernel's request never
+        # waits behind an audit transaction.
+        self.state_db = AuditLog(self._audit_dsn, connect_timeout=self.audit_connect_timeout)
+        self.capabilities: CapabilityStore | PgCapabilityStore = PgCapabilityStore(
+            self.state_db)
         self.clusters = ClusterPool(
             kubeconfig=self.kubeconfig or None,
             default_context=self.context or None,
@@ -127,7 +134,7 @@ class KubechatApp(KubechatSettings):
             limits=Limits(max_block_seconds=self.max_block_seconds),
             translate=self.translator.translate,
         )
-        self.proposals = MemoryProposalStore(ttl=self.proposal_ttl)
+        self.proposals = PgProposalStore(self.audit, ttl=self.proposal_ttl)
         self.conversations = ConversationStore()
         self.approval = ApprovalOrigin(url=self._approval_url(),
                                        session_ttl=self.approval_session_ttl)
@@ -241,11 +248,15 @@ class KubechatApp(KubechatSettings):
             await self._mcp.close()
         self.watches.stop_all()
         self.approval.close()
-        self.capabilities.clear()
+        try:
+            self.capabilities.clear()
+        except AuditError as exc:  # the database is gone: the capabilities expire by their TTL
+            self.log.warning("kubechat: could not revoke this server's capabilities: %s", exc)
         self.webhooks.close()
         self.clusters.close()
         self.translator.close()
         self.audit.close()
+        self.state_db.close()
         for pool in (self.executor, self.blocking_executor, self.translate_executor):
             pool.shutdown(wait=False, cancel_futures=True)
         if self._embedded is not None:

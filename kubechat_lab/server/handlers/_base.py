@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from kubechat_lab.server._audit_log import AuditLog
     from kubechat_lab.server._capabilities import CapabilityStore
     from kubechat_lab.server._metrics import Metrics
+    from kubechat_lab.server._pg_capabilities import PgCapabilityStore
     from kubechat_lab.server._service import KubechatService
     from kubechat_lab.server.app import KubechatApp
 
@@ -67,7 +68,7 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         return self.kubechat.service
 
     @property
-    def capabilities(self) -> CapabilityStore:
+    def capabilities(self) -> CapabilityStore | PgCapabilityStore:
         """Capability registry."""
         return self.kubechat.capabilities
 
@@ -150,7 +151,8 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
                 "new one, or mint one with `kubechat token`"
             )
             raise PolicyViolation(msg, rule_id="capability-invalid")
-        if cap.kernel_id is not None and not self.kubechat.kernel_alive(cap.kernel_id):
+        if (cap.kernel_id is not None and self.capabilities.minted_here(cap)
+                and not self.kubechat.kernel_alive(cap.kernel_id)):
             self.capabilities.revoke_kernel(cap.kernel_id)
             msg = f"the kernel {cap.kernel_id} of this capability is gone; it was revoked"
             raise PolicyViolation(msg, rule_id="capability-invalid")
