@@ -23,7 +23,14 @@ if TYPE_CHECKING:
 
     from kubechat_lab.cluster import Result
 
-__all__ = ["has_secret_values", "proposal_from_doc", "proposal_to_doc", "withheld_secrets"]
+__all__ = [
+    "command_from_doc",
+    "command_to_doc",
+    "has_secret_values",
+    "proposal_from_doc",
+    "proposal_to_doc",
+    "withheld_secrets",
+]
 
 
 def has_secret_values(plan: Plan) -> bool:
@@ -36,14 +43,16 @@ def withheld_secrets(plan: Plan) -> bool:
     return any(spot.value == REDACTED for spot in secret_spots(plan.command))
 
 
-def _command_doc(command: Command) -> dict[str, Any]:
+def command_to_doc(command: Command) -> dict[str, Any]:
+    """Return the JSON document of ``command`` with its secret values redacted."""
     doc = redact_command(command).to_dict()
     doc.pop("canonical", None)
     return doc
 
 
-def _command(doc: Mapping[str, Any]) -> Command:
-    # Written by _command_doc from a parsed command: rebuilt as it was, not re-parsed (a
+def command_from_doc(doc: Mapping[str, Any]) -> Command:
+    """Rebuild a command from :func:`command_to_doc`'s document."""
+    # Written by command_to_doc from a parsed command: rebuilt as it was, not re-parsed (a
     # custom resource would need the cluster's table, and a redacted value is no input).
     return Command(
         verb=str(doc["verb"]),
@@ -65,7 +74,7 @@ def _command(doc: Mapping[str, Any]) -> Command:
 def _plan_doc(plan: Plan) -> dict[str, Any]:
     target = plan.target
     return {
-        "command": _command_doc(plan.command),
+        "command": command_to_doc(plan.command),
         "target": {"context": target.context, "cluster": target.cluster,
                    "namespace": target.namespace, "user": target.user,
                    "identity": [target.identity[0], list(target.identity[1])],
@@ -84,9 +93,9 @@ def _plan(doc: Mapping[str, Any]) -> Plan:
     identity = (t["identity"][0], tuple(t["identity"][1]))
     target = Target(context=t["context"], cluster=t["cluster"], namespace=t["namespace"],
                     user=t["user"], identity=identity, problems=tuple(t.get("problems", ())))
-    return Plan(_command(doc["command"]), target, Level(doc["level"]), tuple(doc["reasons"]),
-                tuple(doc["rule_ids"]), doc.get("confirm"), tuple(doc.get("assumptions", ())),
-                doc.get("blocking"))
+    return Plan(command_from_doc(doc["command"]), target, Level(doc["level"]),
+                tuple(doc["reasons"]), tuple(doc["rule_ids"]), doc.get("confirm"),
+                tuple(doc.get("assumptions", ())), doc.get("blocking"))
 
 
 def _result(doc: Any) -> Result | None:

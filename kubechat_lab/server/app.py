@@ -17,10 +17,10 @@ from kubechat_lab.server._approval_origin import ApprovalOrigin, origin_of
 from kubechat_lab.server._audit_log import AuditLog, embedded_audit_dsn
 from kubechat_lab.server._capabilities import CapabilityStore
 from kubechat_lab.server._clusters import ClusterPool
-from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
 from kubechat_lab.server._pg_capabilities import PgCapabilityStore
+from kubechat_lab.server._pg_conversations import PgConversationStore
 from kubechat_lab.server._providers import TranslatorAdapter
 from kubechat_lab.server._quotas import Slots
 from kubechat_lab.server._service import KubechatService
@@ -135,7 +135,7 @@ class KubechatApp(KubechatSettings):
             translate=self.translator.translate,
         )
         self.proposals = PgProposalStore(self.audit, ttl=self.proposal_ttl)
-        self.conversations = ConversationStore()
+        self.conversations = PgConversationStore(self.state_db)
         self.approval = ApprovalOrigin(url=self._approval_url(),
                                        session_ttl=self.approval_session_ttl)
         self.service = KubechatService(
