@@ -21,8 +21,8 @@ from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
 from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._pg_conversations import PgConversationStore
+from kubechat_lab.server._pg_quotas import PgSlots
 from kubechat_lab.server._providers import TranslatorAdapter
-from kubechat_lab.server._quotas import Slots
 from kubechat_lab.server._service import KubechatService
 from kubechat_lab.server._settings import KubechatSettings, read_secret_file
 from kubechat_lab.server._watches import WatchRegistry
@@ -83,9 +83,6 @@ class KubechatApp(KubechatSettings):
         self.translate_executor = ThreadPoolExecutor(
             max_workers=max(1, self.max_workers), thread_name_prefix="kubechat-translate"
         )
-        self.blocking_slots = Slots(
-            "blocking commands (wait, rollout status, drain)",
-            per_owner=self.max_blocking_per_user, options=("max_blocking_per_user", ""))
         self._openai_api_key = self._read_api_key()
         self._embedded: Any = None
         self._mcp: HttpMcp | None = None
@@ -105,6 +102,14 @@ class KubechatApp(KubechatSettings):
         self.state_db = AuditLog(self._audit_dsn, connect_timeout=self.audit_connect_timeout)
         self.capabilities: CapabilityStore | PgCapabilityStore = PgCapabilityStore(
             self.state_db)
+        self.blocking_slots = PgSlots(
+            "blocking commands (wait, rollout status, drain)",
+            per_owner=self.max_blocking_per_user, options=("max_blocking_per_user", ""),
+            dsn=self._audit_dsn, connect_timeout=self.audit_connect_timeout)
+        self.watch_slots = PgSlots(
+            "watches", per_owner=self.max_watches_per_owner, total=self.max_watches,
+            options=("max_watches_per_owner", "max_watches"), dsn=self._audit_dsn,
+            connect_timeout=self.audit_connect_timeout)
         self.clusters = ClusterPool(
             kubeconfig=self.kubeconfig or None,
             default_context=self.context or None,
@@ -153,7 +158,8 @@ class KubechatApp(KubechatSettings):
             page_url=self.approval_open_url,
         )
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
-                                     max_watches_per_owner=self.max_watches_per_owner)
+                                     max_watches_per_owner=self.max_watches_per_owner,
+                                     slots=self.watch_slots)
         self.kernels = KernelAccess(self)
         self._start_approval_origin()
         self.started = time.time()
@@ -257,6 +263,8 @@ class KubechatApp(KubechatSettings):
         self.translator.close()
         self.audit.close()
         self.state_db.close()
+        self.blocking_slots.close()
+        self.watch_slots.close()
         for pool in (self.executor, self.blocking_executor, self.translate_executor):
             pool.shutdown(wait=False, cancel_futures=True)
         if self._embedded is not None:

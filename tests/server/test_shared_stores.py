@@ -19,6 +19,9 @@ from kubechat_lab.server._audit_log import AuditLog
 from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._pg_conversations import PgConversationStore
+from kubechat_lab.server._pg_quotas import PgSlots
+from kubechat_lab.server._proposals import BusyError
+from kubechat_lab.server._quotas import Slots
 from kubechat_lab.translate import Turn
 
 
@@ -155,3 +158,54 @@ def test_a_follow_up_reads_the_turn_another_process_wrote(
     with psycopg.connect(audit_db.dsn) as conn:
         kept = conn.execute("SELECT count(*) FROM kubechat_state.conversation_turn").fetchone()
     assert kept == (10,)  # max_turns
+
+
+# -- quotas --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def slot_sets(audit_db: Any) -> Iterator[Callable[..., PgSlots]]:
+    made: list[PgSlots] = []
+
+    def make(**kw: Any) -> PgSlots:
+        made.append(PgSlots("watches", dsn=audit_db.app_dsn, connect_timeout=3, **kw))
+        return made[-1]
+
+    yield make
+    for slots in made:
+        slots.close()
+
+
+def test_slots_check_and_take_in_one_step(kind: str, request: pytest.FixtureRequest) -> None:
+    slots = (Slots("watches", per_owner=2, total=3) if kind == "memory"
+             else request.getfixturevalue("slot_sets")(per_owner=2, total=3))
+    assert slots.try_take("page:alice") is None and slots.try_take("page:alice") is None
+    assert slots.try_take("page:alice") == "owner"
+    with pytest.raises(BusyError, match="already runs 2 watches"):
+        slots.take("page:alice")
+    assert slots.try_take("kernel:k1") is None
+    assert slots.try_take("kernel:k2") == "total"
+    assert slots.held("page:alice") == 2 and slots.held() == 3
+    slots.release("page:alice")
+    slots.release("page:bob")  # never taken: ignored
+    assert slots.held("page:alice") == 1 and slots.held() == 2
+    with slots.hold("page:alice"):
+        assert slots.held("page:alice") == 2
+    assert slots.held("page:alice") == 1
+
+
+@pytest.mark.postgres
+def test_an_owners_slots_count_over_every_process_and_die_with_one(
+        slot_sets: Callable[..., PgSlots]) -> None:
+    one, other = slot_sets(per_owner=2), slot_sets(per_owner=2)
+    assert one.try_take("page:alice") is None
+    assert other.try_take("page:alice") is None
+    assert one.try_take("page:alice") == "owner" and other.try_take("page:alice") == "owner"
+    assert one.held("page:alice") == 2 and other.held("page:alice") == 2
+    assert other.try_take("page:bob") is None  # another owner has slots of its own
+    one.release("page:alice")
+    assert other.try_take("page:alice") is None  # the slot given back in one is free in other
+    assert one.try_take("page:alice") == "owner"
+    other.close()  # a process that dies gives its slots back (its session ends)
+    assert one.try_take("page:alice") is None and one.try_take("page:alice") is None
+    assert one.held("page:alice") == 2
