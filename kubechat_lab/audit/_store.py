@@ -143,13 +143,23 @@ class AuditStore(AuditConnection):
         AuditError
             The database failed (the transaction is rolled back; nothing was appended).
         """
-        with self._lock, self._translated("transaction"):
+        with self._lock, self._translated("transaction"), contextlib.ExitStack() as stack:
             conn = self._connection()
             outer = self._in_transaction
+            try:
+                stack.enter_context(conn.transaction())
+            except psycopg.OperationalError:
+                if outer:
+                    raise
+                # The connection died while idle (a database restart): BEGIN failed, so
+                # nothing was sent; begin once more on a new connection.
+                logger.info("audit connection lost while idle; reconnecting")
+                conn.close()
+                conn = self._connection()
+                stack.enter_context(conn.transaction())
             self._in_transaction = True
             try:
-                with conn.transaction():
-                    yield conn
+                yield conn
             finally:
                 self._in_transaction = outer
 
