@@ -29,8 +29,11 @@ __all__ = ["STATE_GRANTS", "STATE_MIGRATION", "STATE_SCHEMA"]
 STATE_SCHEMA: Final = "kubechat_state"
 """The PostgreSQL schema of the shared state."""
 
+# Applied once per chain (its version is recorded in kubechat_audit.schema_migrations): a
+# kubechat_state left over from a chain that was dropped refers to events that are gone.
 _SQL = """
-CREATE SCHEMA IF NOT EXISTS kubechat_state;
+DROP SCHEMA IF EXISTS kubechat_state CASCADE;
+CREATE SCHEMA kubechat_state;
 REVOKE ALL ON SCHEMA kubechat_state FROM PUBLIC;
 
 CREATE TABLE kubechat_state.proposal (

@@ -238,3 +238,13 @@ def test_a_database_that_goes_away_changes_nothing(dedicated_pg: Any) -> None:
     finally:
         a.close()
     _verified(dedicated_pg.dsn)
+
+
+def test_the_app_role_may_write_exactly_the_state_tables(audit_db: Any) -> None:
+    with psycopg.connect(audit_db.dsn) as conn:
+        granted = conn.execute(
+            "SELECT table_name, privilege_type FROM information_schema.role_table_grants"
+            " WHERE grantee = 'kubechat_app' AND table_schema = 'kubechat_state'"
+            " ORDER BY 1, 2").fetchall()
+    tables = ("capability", "conversation_turn", "proposal")
+    assert granted == [(t, p) for t in tables for p in ("DELETE", "INSERT", "SELECT", "UPDATE")]
