@@ -77,11 +77,16 @@ class PgProposalStore:
         Seconds a proposal stays actionable.
     clock
         Wall clock (``time.time``); every process of a hub compares expiry with its own.
+    reader
+        Another connection for :meth:`get` and :meth:`waiting` (reads then never wait behind
+        a transition being audited on ``db``; they see what is committed). Default: ``db``.
     """
 
     def __init__(self, db: Transactional, *, ttl: float,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 reader: Transactional | None = None) -> None:
         self._db = db
+        self._reader = reader if reader is not None else db
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
@@ -161,7 +166,7 @@ class PgProposalStore:
 
     def get(self, proposal_id: str) -> Proposal:
         """Return a proposal or raise :class:`ProposalNotFoundError`."""
-        with self._db.transaction() as conn:
+        with self._reader.transaction() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM kubechat_state.proposal WHERE id = %s",
                                [proposal_id]).fetchone()
         if row is None:
@@ -210,7 +215,7 @@ class PgProposalStore:
 
     def waiting(self) -> list[Proposal]:
         """Return the proposals still waiting for a decision (not expired), newest first."""
-        with self._db.transaction() as conn:
+        with self._reader.transaction() as conn:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM kubechat_state.proposal"
                 " WHERE state = %s AND expires > %s ORDER BY created DESC",

@@ -96,9 +96,9 @@ class KubechatApp(KubechatSettings):
             on_append=self.webhooks.submit,
         )
         # The shared state lives in the audit database (docs/operator-guide.md, "Several
-        # processes"): proposals on the audit connection (a transition and its audit event
-        # commit together), capabilities on a second one, so that a kernel's request never
-        # waits behind an audit transaction.
+        # processes"): proposals change on the audit connection (a transition and its audit
+        # event commit together); reads, capabilities and conversations use a second one, so
+        # that they never wait behind an audit transaction.
         self.state_db = AuditLog(self._audit_dsn, connect_timeout=self.audit_connect_timeout)
         self.capabilities: CapabilityStore | PgCapabilityStore = PgCapabilityStore(
             self.state_db)
@@ -139,7 +139,8 @@ class KubechatApp(KubechatSettings):
             limits=Limits(max_block_seconds=self.max_block_seconds),
             translate=self.translator.translate,
         )
-        self.proposals = PgProposalStore(self.audit, ttl=self.proposal_ttl)
+        self.proposals = PgProposalStore(self.audit, ttl=self.proposal_ttl,
+                                         reader=self.state_db)
         self.conversations = PgConversationStore(self.state_db)
         self.approval = ApprovalOrigin(url=self._approval_url(),
                                        session_ttl=self.approval_session_ttl)
