@@ -12,6 +12,8 @@ process's memory:
   token itself is never stored. Revoking deletes the row, for every process at once.
 - ``conversation_turn``: the last turns of each (owner, conversation), redacted as the
   translator sees them.
+- ``approval_login``: the approval page's one-time login codes and sessions, by the sha256
+  of their token, so a code minted by one process is redeemed by another.
 
 Quotas of concurrent work need no table: a slot is a session-level advisory lock, which
 PostgreSQL releases by itself when the process holding it dies (``kubechat_lab/server/_quotas.py``).
@@ -71,17 +73,26 @@ CREATE TABLE kubechat_state.conversation_turn (
 CREATE INDEX conversation_turn_key ON kubechat_state.conversation_turn (owner, conversation, n);
 CREATE INDEX conversation_turn_proposal ON kubechat_state.conversation_turn (proposal);
 
+CREATE TABLE kubechat_state.approval_login (
+    digest    text             PRIMARY KEY CHECK (digest ~ '^[0-9a-f]{64}$'),
+    kind      text             NOT NULL CHECK (kind IN ('code', 'session')),
+    user_name text             NOT NULL,
+    expires   double precision NOT NULL,
+    xsrf      text
+);
+
 REVOKE ALL ON ALL TABLES IN SCHEMA kubechat_state FROM PUBLIC;
 """
 
 STATE_MIGRATION: Final = (
-    4, "shared state: proposals, capabilities (sha256), conversation turns", _SQL)
+    4, "shared state: proposals, capabilities, conversation turns, approval logins", _SQL)
 """``(version, name, SQL)`` of the shared-state migration (appended to ``MIGRATIONS``)."""
 
 STATE_GRANTS: Final = (
     "GRANT USAGE ON SCHEMA kubechat_state TO {role}",
     "GRANT SELECT, INSERT, UPDATE, DELETE ON kubechat_state.proposal,"
-    " kubechat_state.capability, kubechat_state.conversation_turn TO {role}",
+    " kubechat_state.capability, kubechat_state.conversation_turn,"
+    " kubechat_state.approval_login TO {role}",
     "GRANT USAGE ON SEQUENCE kubechat_state.conversation_turn_n_seq TO {role}",
 )
 """Grants of the application role on the shared state (applied with the audit grants)."""

@@ -19,6 +19,7 @@ from kubechat_lab.server._capabilities import CapabilityStore
 from kubechat_lab.server._clusters import ClusterPool
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
+from kubechat_lab.server._pg_approval import PgLogins
 from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._pg_conversations import PgConversationStore
 from kubechat_lab.server._pg_quotas import PgSlots
@@ -143,7 +144,8 @@ class KubechatApp(KubechatSettings):
                                          reader=self.state_db)
         self.conversations = PgConversationStore(self.state_db)
         self.approval = ApprovalOrigin(url=self._approval_url(),
-                                       session_ttl=self.approval_session_ttl)
+                                       session_ttl=self.approval_session_ttl,
+                                       logins=PgLogins(self.state_db))
         self.service = KubechatService(
             pipeline=self.pipeline,
             proposals=self.proposals,

@@ -246,5 +246,5 @@ def test_the_app_role_may_write_exactly_the_state_tables(audit_db: Any) -> None:
             "SELECT table_name, privilege_type FROM information_schema.role_table_grants"
             " WHERE grantee = 'kubechat_app' AND table_schema = 'kubechat_state'"
             " ORDER BY 1, 2").fetchall()
-    tables = ("capability", "conversation_turn", "proposal")
+    tables = ("approval_login", "capability", "conversation_turn", "proposal")
     assert granted == [(t, p) for t in tables for p in ("DELETE", "INSERT", "SELECT", "UPDATE")]

@@ -9,11 +9,13 @@ restarted with a proposal pending still has it; a database that goes away stops 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from kubechat_lab.audit import AuditStore
@@ -29,11 +31,21 @@ def namespace(sandbox: Any) -> Iterator[str]:
         yield name
 
 
-def _labs(tmp_path: Path, dsn: str, kubeconfig: Path, n: int = 2) -> list[Lab]:
+def _labs(tmp_path: Path, dsn: str, kubeconfig: Path, n: int = 2,
+          approval: RoundRobinProxy | None = None) -> list[Lab]:
+    """``n`` processes of one hub; behind ``approval`` their approval pages are one origin."""
     token = secrets.token_hex(16)
     settings = {"audit_dsn": dsn, "kubeconfig": str(kubeconfig), "audit_connect_timeout": 3.0,
                 "request_timeout": 20.0}
-    return [Lab(tmp_path / f"lab{i}", free_port(), token, settings) for i in range(n)]
+    labs = []
+    for i in range(n):
+        own = dict(settings)
+        if approval is not None:
+            port = free_port()
+            approval.backends.append(f"http://127.0.0.1:{port}/")
+            own.update(approval_port=port, approval_url=approval.url)
+        labs.append(Lab(tmp_path / f"lab{i}", free_port(), token, own))
+    return labs
 
 
 def _exists(sandbox: Any, namespace: str, name: str) -> bool:
@@ -50,7 +62,9 @@ def _chain(dsn: str) -> dict[int, dict[str, Any]]:
 
 def test_two_processes_behind_a_proxy_serve_one_hub(
         tmp_path: Path, audit_db: Any, sandbox: Any, namespace: str) -> None:
-    labs = [lab.start() for lab in _labs(tmp_path, audit_db.app_dsn, sandbox.kubeconfig)]
+    approval = RoundRobinProxy([]).start()
+    labs = [lab.start() for lab in _labs(tmp_path, audit_db.app_dsn, sandbox.kubeconfig,
+                                         approval=approval)]
     proxy = RoundRobinProxy([lab.url for lab in labs]).start()
     hub = Page(proxy.url, labs[0].token)
     try:
@@ -71,6 +85,32 @@ def test_two_processes_behind_a_proxy_serve_one_hub(
         assert _exists(sandbox, namespace, name)
         code, again = hub.api("POST", f"proposals/{made['id']}/execute")
         assert code == 409  # ran once, whichever process is asked
+        # a dangerous one: the approval page's sign-in link of one process signs in on the
+        # other's approval page, and the session's form is accepted by either; it runs
+        code, doomed = hub.api("POST", "propose",
+                               {"command": f"kubectl delete configmap {name} -n {namespace}"})
+        assert code == 201 and doomed["level"] == "dangerous", doomed
+        link = hub.page.get(f"kubechat/api/proposals/{doomed['id']}/approval-page")
+        assert link.status_code == 302, link.text
+        assert link.headers["Location"].startswith(approval.url + "login?")
+        approval.next = 1 - proxy.backend_of("GET", "/approval-page")
+        with httpx.Client(timeout=60) as person:
+            signed = person.get(link.headers["Location"])  # the other process signs in
+            assert signed.status_code == 200, signed.text
+            shown = person.get(approval.url + f"proposals/{doomed['id']}")  # this one shows
+            assert shown.status_code == 200, shown.text
+            assert {i for _, _, i in approval.served} == {0, 1}  # one session, both pages
+            form = re.search(r"name=kubechat_xsrf value='([^']+)'", shown.text)
+            assert form is not None, shown.text[:2000]
+            decided = person.post(
+                approval.url + f"proposals/{doomed['id']}",
+                data={"kubechat_xsrf": form.group(1), "action": "approve",
+                      "confirm": doomed["confirm"]},
+                headers={"Origin": approval.url.rstrip("/")})
+            assert decided.status_code == 200, decided.text
+        code, ran = hub.api("GET", f"proposals/{doomed['id']}")  # the page ran it
+        assert code == 200 and ran["state"] == "executed", ran
+        assert not _exists(sandbox, namespace, name)
         # a capability minted by one process is accepted by the other, and revoked in both
         code, minted = hub.api("POST", "capabilities", {"scopes": ["propose"], "label": "ci"})
         assert code == 201, minted
@@ -96,6 +136,7 @@ def test_two_processes_behind_a_proxy_serve_one_hub(
     finally:
         hub.close()
         proxy.stop()
+        approval.stop()
         for lab in labs:
             lab.stop()
 

@@ -15,8 +15,10 @@ import pytest
 
 from kubechat_lab.command import parse
 from kubechat_lab.server import CapabilityStore, Scope
+from kubechat_lab.server._approval_origin import ApprovalOrigin, MemoryLogins
 from kubechat_lab.server._audit_log import AuditLog
 from kubechat_lab.server._conversations import ConversationStore
+from kubechat_lab.server._pg_approval import PgLogins
 from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._pg_conversations import PgConversationStore
 from kubechat_lab.server._pg_quotas import PgSlots
@@ -209,3 +211,46 @@ def test_an_owners_slots_count_over_every_process_and_die_with_one(
     other.close()  # a process that dies gives its slots back (its session ends)
     assert one.try_take("page:alice") is None and one.try_take("page:alice") is None
     assert one.held("page:alice") == 2
+
+
+# -- approval-page logins ------------------------------------------------------------------
+
+
+def test_a_login_code_is_spent_once_and_its_session_ends(
+        kind: str, request: pytest.FixtureRequest) -> None:
+    clock = Clock()
+    logins = (MemoryLogins() if kind == "memory"
+              else PgLogins(request.getfixturevalue("connections")()))
+    origin = ApprovalOrigin(url="http://127.0.0.1:1/", code_ttl=60, session_ttl=600,
+                            clock=clock, logins=logins)
+    code = origin.mint_code("alice")
+    token = origin.redeem(code)
+    assert token is not None and origin.redeem(code) is None  # once
+    session = origin.session(token)
+    assert session is not None and session.user == "alice" and len(session.xsrf) == 64
+    assert origin.session(token + "x") is None and origin.session(None) is None
+    late = origin.mint_code("bob")
+    clock.now += 61
+    assert origin.redeem(late) is None  # expired
+    origin.end(token)
+    assert origin.session(token) is None
+    again = origin.redeem(origin.mint_code("alice"))
+    clock.now += 601
+    assert origin.session(again) is None
+
+
+@pytest.mark.postgres
+def test_a_code_minted_by_one_process_signs_in_on_another(
+        connections: Callable[[], AuditLog], audit_db: Any) -> None:
+    one = ApprovalOrigin(url="http://127.0.0.1:1/", logins=PgLogins(connections()))
+    other = ApprovalOrigin(url="http://127.0.0.1:2/", logins=PgLogins(connections()))
+    code = one.mint_code("alice")
+    token = other.redeem(code)
+    assert token is not None and one.redeem(code) is None
+    here, there = one.session(token), other.session(token)
+    assert here is not None and here == there  # the same user, expiry and form token
+    with psycopg.connect(audit_db.dsn) as conn:
+        rows = conn.execute("SELECT * FROM kubechat_state.approval_login").fetchall()
+    assert token not in repr(rows) and code not in repr(rows)
+    one.end(token)
+    assert other.session(token) is None
