@@ -114,6 +114,7 @@ class RoundRobinProxy:
     #: The backend the next request goes to (a test may set it).
     next: int = 0
     _server: ThreadingHTTPServer | None = None
+    _client: httpx.Client | None = None
 
     @property
     def url(self) -> str:
@@ -123,7 +124,7 @@ class RoundRobinProxy:
     def start(self) -> RoundRobinProxy:
         proxy = self
         lock = threading.Lock()
-        client = httpx.Client(timeout=60, follow_redirects=False)
+        client = self._client = httpx.Client(timeout=60, follow_redirects=False)
 
         class Forward(BaseHTTPRequestHandler):
             def _forward(self) -> None:
@@ -158,6 +159,8 @@ class RoundRobinProxy:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        if self._client is not None:
+            self._client.close()
 
     def backend_of(self, method: str, path: str) -> int:
         """Which backend served the last request of ``method`` to a path ending ``path``."""
