@@ -85,7 +85,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA kubechat_state FROM PUBLIC;
 """
 
 STATE_MIGRATION: Final = (
-    4, "shared state: proposals, capabilities, conversation turns, approval logins", _SQL)
+    5, "shared state: proposals, capabilities, conversation turns, approval logins", _SQL)
 """``(version, name, SQL)`` of the shared-state migration (appended to ``MIGRATIONS``)."""
 
 STATE_GRANTS: Final = (

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from kubechat_lab.cluster import Result
 
 __all__ = [
+    "PLAN_FIELDS",
+    "PROPOSAL_FIELDS",
     "command_from_doc",
     "command_to_doc",
     "has_secret_values",
@@ -31,6 +33,17 @@ __all__ = [
     "proposal_to_doc",
     "withheld_secrets",
 ]
+
+
+#: The fields of :class:`Plan` and :class:`Proposal` this codec writes and reads back. A field
+#: added to either must be added here and to the functions below (a test compares them), or
+#: the shared store would drop it.
+PLAN_FIELDS = frozenset({"command", "target", "level", "reasons", "rule_ids", "confirm",
+                         "assumptions", "blocking"})
+PROPOSAL_FIELDS = frozenset({
+    "id", "plan", "user", "source", "created", "expires", "state", "owner", "question",
+    "provider", "explanation", "assumptions", "notes", "preview", "approver", "decided_via",
+    "audit_seqs", "result", "error", "conversation", "extra", "dry_run"})
 
 
 def has_secret_values(plan: Plan) -> bool:
