@@ -77,8 +77,9 @@ CREATE TABLE kubechat_state.approval_login (
     digest    text             PRIMARY KEY CHECK (digest ~ '^[0-9a-f]{64}$'),
     kind      text             NOT NULL CHECK (kind IN ('code', 'session')),
     user_name text             NOT NULL,
+    groups    text[]           NOT NULL DEFAULT '{}',
     expires   double precision NOT NULL,
-    xsrf      text
+    xsrf      text             NOT NULL DEFAULT ''
 );
 
 REVOKE ALL ON ALL TABLES IN SCHEMA kubechat_state FROM PUBLIC;

@@ -51,21 +51,20 @@ def _digest(token: str) -> str:
 class Logins(Protocol):
     """Where login codes and sessions are kept, by the sha256 of their token."""
 
-    def add_code(self, digest: str, user: str, now: float, expires: float) -> None:
+    def add_code(self, digest: str, login: ApprovalSession, now: float) -> None:
         """Keep a login code (forgetting expired ones)."""
         ...
 
-    def take_code(self, digest: str, now: float) -> str | None:
-        """Spend a live code once (atomically): return its user, or None."""
+    def take_code(self, digest: str, now: float) -> ApprovalSession | None:
+        """Spend a live code once (atomically): return what it signs in, or None."""
         ...
 
-    def add_session(self, digest: str, user: str, now: float, expires: float,
-                    xsrf: str) -> None:
-        """Keep a session and the XSRF token its forms carry (forgetting expired ones)."""
+    def add_session(self, digest: str, login: ApprovalSession, now: float) -> None:
+        """Keep a session, with the XSRF token its forms carry (forgetting expired ones)."""
         ...
 
-    def session(self, digest: str, now: float) -> tuple[str, float, str] | None:
-        """Return ``(user, expires, xsrf)`` of a live session, or None."""
+    def session(self, digest: str, now: float) -> ApprovalSession | None:
+        """Return a live session, or None."""
         ...
 
     def end(self, digest: str) -> None:
@@ -82,35 +81,34 @@ class MemoryLogins:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._codes: dict[str, tuple[str, float]] = {}
-        self._sessions: dict[str, tuple[str, float, str]] = {}
+        self._codes: dict[str, ApprovalSession] = {}
+        self._sessions: dict[str, ApprovalSession] = {}
 
-    def add_code(self, digest: str, user: str, now: float, expires: float) -> None:
+    def add_code(self, digest: str, login: ApprovalSession, now: float) -> None:
         """Keep a login code (forgetting expired ones)."""
         with self._lock:
-            for key in [k for k, (_, exp) in self._codes.items() if exp <= now]:
+            for key in [k for k, found in self._codes.items() if found.expires <= now]:
                 del self._codes[key]
-            self._codes[digest] = (user, expires)
+            self._codes[digest] = login
 
-    def take_code(self, digest: str, now: float) -> str | None:
-        """Spend a live code once: return its user, or None."""
+    def take_code(self, digest: str, now: float) -> ApprovalSession | None:
+        """Spend a live code once: return what it signs in, or None."""
         with self._lock:
             found = self._codes.pop(digest, None)
-        return found[0] if found is not None and found[1] > now else None
+        return found if found is not None and found.expires > now else None
 
-    def add_session(self, digest: str, user: str, now: float, expires: float,
-                    xsrf: str) -> None:
+    def add_session(self, digest: str, login: ApprovalSession, now: float) -> None:
         """Keep a session (forgetting expired ones)."""
         with self._lock:
-            for key in [k for k, (_, exp, _x) in self._sessions.items() if exp <= now]:
+            for key in [k for k, found in self._sessions.items() if found.expires <= now]:
                 del self._sessions[key]
-            self._sessions[digest] = (user, expires, xsrf)
+            self._sessions[digest] = login
 
-    def session(self, digest: str, now: float) -> tuple[str, float, str] | None:
-        """Return ``(user, expires, xsrf)`` of a live session, or None."""
+    def session(self, digest: str, now: float) -> ApprovalSession | None:
+        """Return a live session, or None."""
         with self._lock:
             found = self._sessions.get(digest)
-        return found if found is not None and found[1] > now else None
+        return found if found is not None and found.expires > now else None
 
     def end(self, digest: str) -> None:
         """Forget a session."""
@@ -135,12 +133,16 @@ class ApprovalSession:
     expires
         When the session ends (seconds since the epoch).
     xsrf
-        The token its forms carry (derived from the session, never a cookie).
+        The token its forms carry (random per session, written into its pages, never a
+        cookie); empty for a login code.
+    groups
+        The groups the identity provider gave the person when the code was minted.
     """
 
     user: str
     expires: float
     xsrf: str
+    groups: tuple[str, ...] = ()
 
 
 class ApprovalOrigin:
@@ -219,32 +221,31 @@ class ApprovalOrigin:
 
     # -- codes and sessions ------------------------------------------------------------------
 
-    def mint_code(self, user: str) -> str:
-        """Return a one-time login code for ``user`` (only its hash is kept)."""
+    def mint_code(self, user: str, groups: tuple[str, ...] = ()) -> str:
+        """Return a one-time login code for ``user`` in ``groups`` (only its hash is kept)."""
         code = secrets.token_urlsafe(32)
-        self._logins.add_code(_digest(code), user, self._clock(), self._clock() + self.code_ttl)
+        now = self._clock()
+        self._logins.add_code(_digest(code), ApprovalSession(
+            user=user, expires=now + self.code_ttl, xsrf="", groups=tuple(groups)), now)
         return code
 
     def redeem(self, code: str) -> str | None:
         """Spend a login code; return a new session token, or None if the code is not valid."""
         now = self._clock()
-        user = self._logins.take_code(_digest(code), now)
-        if user is None:
+        found = self._logins.take_code(_digest(code), now)
+        if found is None:
             return None
         token = secrets.token_urlsafe(32)
-        self._logins.add_session(_digest(token), user, now, now + self.session_ttl,
-                                 secrets.token_hex(32))
+        self._logins.add_session(_digest(token), ApprovalSession(
+            user=found.user, expires=now + self.session_ttl, xsrf=secrets.token_hex(32),
+            groups=found.groups), now)
         return token
 
     def session(self, token: str | None) -> ApprovalSession | None:
         """Return the live session of a cookie value, or None."""
         if not token:
             return None
-        found = self._logins.session(_digest(token), self._clock())
-        if found is None:
-            return None
-        user, expires, xsrf = found
-        return ApprovalSession(user=user, expires=expires, xsrf=xsrf)
+        return self._logins.session(_digest(token), self._clock())
 
     def end(self, token: str | None) -> None:
         """End a session (sign out)."""

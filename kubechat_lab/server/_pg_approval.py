@@ -10,7 +10,9 @@ two processes redeeming one code, one gets it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from kubechat_lab.server._approval_origin import ApprovalSession
 
 if TYPE_CHECKING:
     from kubechat_lab.pipeline import Transactional
@@ -18,6 +20,12 @@ if TYPE_CHECKING:
 __all__ = ["PgLogins"]
 
 _TABLE = "kubechat_state.approval_login"
+
+
+def _login(row: tuple[Any, ...]) -> ApprovalSession:
+    user, expires, xsrf, groups = row
+    return ApprovalSession(user=str(user), expires=float(expires), xsrf=str(xsrf or ""),
+                           groups=tuple(groups or ()))
 
 
 class PgLogins:
@@ -32,36 +40,38 @@ class PgLogins:
     def __init__(self, db: Transactional) -> None:
         self._db = db
 
-    def _add(self, kind: str, digest: str, user: str, now: float, expires: float,
-             xsrf: str | None) -> None:
+    def _add(self, kind: str, digest: str, login: ApprovalSession, now: float) -> None:
         with self._db.transaction() as conn:
             conn.execute(f"DELETE FROM {_TABLE} WHERE expires <= %s", [now])
-            conn.execute(f"INSERT INTO {_TABLE} (digest, kind, user_name, expires, xsrf)"
-                         " VALUES (%s, %s, %s, %s, %s)", [digest, kind, user, expires, xsrf])
+            conn.execute(
+                f"INSERT INTO {_TABLE} (digest, kind, user_name, groups, expires, xsrf)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                [digest, kind, login.user, list(login.groups), login.expires, login.xsrf])
 
-    def add_code(self, digest: str, user: str, now: float, expires: float) -> None:
+    def add_code(self, digest: str, login: ApprovalSession, now: float) -> None:
         """Keep a login code (forgetting expired codes and sessions)."""
-        self._add("code", digest, user, now, expires, None)
+        self._add("code", digest, login, now)
 
-    def take_code(self, digest: str, now: float) -> str | None:
-        """Spend a live code once, in every process: return its user, or None."""
+    def take_code(self, digest: str, now: float) -> ApprovalSession | None:
+        """Spend a live code once, in every process: return what it signs in, or None."""
         with self._db.transaction() as conn:
             row = conn.execute(f"DELETE FROM {_TABLE} WHERE digest = %s AND kind = 'code'"
-                               " RETURNING user_name, expires", [digest]).fetchone()
-        return str(row[0]) if row is not None and float(row[1]) > now else None
+                               " RETURNING user_name, expires, xsrf, groups",
+                               [digest]).fetchone()
+        found = _login(row) if row is not None else None
+        return found if found is not None and found.expires > now else None
 
-    def add_session(self, digest: str, user: str, now: float, expires: float,
-                    xsrf: str) -> None:
+    def add_session(self, digest: str, login: ApprovalSession, now: float) -> None:
         """Keep a session and its XSRF token."""
-        self._add("session", digest, user, now, expires, xsrf)
+        self._add("session", digest, login, now)
 
-    def session(self, digest: str, now: float) -> tuple[str, float, str] | None:
-        """Return ``(user, expires, xsrf)`` of a live session, or None."""
+    def session(self, digest: str, now: float) -> ApprovalSession | None:
+        """Return a live session, or None."""
         with self._db.transaction() as conn:
-            row = conn.execute(f"SELECT user_name, expires, xsrf FROM {_TABLE}"
+            row = conn.execute(f"SELECT user_name, expires, xsrf, groups FROM {_TABLE}"
                                " WHERE digest = %s AND kind = 'session' AND expires > %s",
                                [digest, now]).fetchone()
-        return (str(row[0]), float(row[1]), str(row[2])) if row is not None else None
+        return _login(row) if row is not None else None
 
     def end(self, digest: str) -> None:
         """Forget a session (sign out), in every process."""

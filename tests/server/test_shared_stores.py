@@ -223,11 +223,12 @@ def test_a_login_code_is_spent_once_and_its_session_ends(
               else PgLogins(request.getfixturevalue("connections")()))
     origin = ApprovalOrigin(url="http://127.0.0.1:1/", code_ttl=60, session_ttl=600,
                             clock=clock, logins=logins)
-    code = origin.mint_code("alice")
+    code = origin.mint_code("alice", ("sre", "dba"))
     token = origin.redeem(code)
     assert token is not None and origin.redeem(code) is None  # once
     session = origin.session(token)
     assert session is not None and session.user == "alice" and len(session.xsrf) == 64
+    assert session.groups == ("sre", "dba")
     assert origin.session(token + "x") is None and origin.session(None) is None
     late = origin.mint_code("bob")
     clock.now += 61
@@ -244,11 +245,12 @@ def test_a_code_minted_by_one_process_signs_in_on_another(
         connections: Callable[[], AuditLog], audit_db: Any) -> None:
     one = ApprovalOrigin(url="http://127.0.0.1:1/", logins=PgLogins(connections()))
     other = ApprovalOrigin(url="http://127.0.0.1:2/", logins=PgLogins(connections()))
-    code = one.mint_code("alice")
+    code = one.mint_code("alice", ("sre",))
     token = other.redeem(code)
     assert token is not None and one.redeem(code) is None
     here, there = one.session(token), other.session(token)
-    assert here is not None and here == there  # the same user, expiry and form token
+    assert here is not None and here == there  # the same user, groups, expiry, form token
+    assert here.groups == ("sre",)
     with psycopg.connect(audit_db.dsn) as conn:
         rows = conn.execute("SELECT * FROM kubechat_state.approval_login").fetchall()
     assert token not in repr(rows) and code not in repr(rows)
