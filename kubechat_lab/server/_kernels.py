@@ -176,7 +176,12 @@ class KernelAccess:
 
     def kernel_revoke(self, kernel_id: str) -> None:
         """Revoke the capabilities of ``kernel_id``."""
-        n = self.app.capabilities.revoke_kernel(kernel_id)
+        try:
+            n = self.app.capabilities.revoke_kernel(kernel_id)
+        except AuditError as exc:  # the database is away: the capability ends at its TTL
+            self.app.log.warning("kubechat capability of kernel=%s not revoked: %s",
+                                 kernel_id, exc)
+            return
         if n:
             self.app.log.info("kubechat capability revoked kernel=%s count=%d", kernel_id, n)
 
