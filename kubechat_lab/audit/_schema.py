@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Final
 
 from psycopg import errors, sql
 
+from kubechat_lab.audit._state_schema import STATE_GRANTS, STATE_MIGRATION
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -255,6 +257,7 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
     (2, "append/sync functions and append-only triggers", _V1_FUNCTIONS),
     (3, "durable append procedure (group commit in one CALL)", _V3_DURABLE_APPEND),
     (4, "LLM answer cache table", _V4_ANSWER_CACHE),
+    STATE_MIGRATION,
 )
 """``(version, name, SQL)`` in order; applied once each, recorded in ``schema_migrations``."""
 
@@ -270,6 +273,7 @@ _GRANTS = (
     "bytea, bigint, bytea, bytea, timestamptz) TO {role}",
     # the answer cache: read and bump a hit, store and replace, evict (never TRUNCATE)
     "GRANT SELECT, INSERT, UPDATE, DELETE ON kubechat_audit.answer_cache TO {role}",
+    *STATE_GRANTS,
 )
 
 

@@ -20,12 +20,14 @@ lock is never held across a client round trip.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import orjson
+import psycopg
 import tenacity
 from psycopg import errors, sql
 from psycopg.types.json import Jsonb
@@ -90,6 +92,7 @@ class AuditStore(AuditConnection):
         )
         self._group_commit = group_commit
         self._retries = max(1, retries)
+        self._in_transaction = False
 
     # -- schema ----------------------------------------------------------------------------
 
@@ -119,6 +122,46 @@ class AuditStore(AuditConnection):
             )
 
     # -- writing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        """Hold the connection in one transaction; appends of this thread join it.
+
+        The shared state (``kubechat_lab/pipeline/_pg_proposals.py``) changes a row and
+        appends the change's audit event in one transaction: both become visible, and
+        durable, at the synchronous commit when the block ends, or neither does. Inside the
+        block :meth:`append` calls the append function itself (the durable procedure commits
+        and cannot run inside a transaction), and is not retried.
+
+        Yields
+        ------
+        psycopg.Connection
+            The connection, inside the transaction (other threads wait for the block).
+
+        Raises
+        ------
+        AuditError
+            The database failed (the transaction is rolled back; nothing was appended).
+        """
+        with self._lock, self._translated("transaction"), contextlib.ExitStack() as stack:
+            conn = self._connection()
+            outer = self._in_transaction
+            try:
+                stack.enter_context(conn.transaction())
+            except psycopg.OperationalError:
+                if outer:
+                    raise
+                # The connection died while idle (a database restart): BEGIN failed, so
+                # nothing was sent; begin once more on a new connection.
+                logger.info("audit connection lost while idle; reconnecting")
+                conn.close()
+                conn = self._connection()
+                stack.enter_context(conn.transaction())
+            self._in_transaction = True
+            try:
+                yield conn
+            finally:
+                self._in_transaction = outer
 
     def append(self, event: Mapping[str, JSONValue]) -> AuditRecord:
         """Append one event to the chain and return it once it is durable.
@@ -150,13 +193,14 @@ class AuditStore(AuditConnection):
                 f"audit event of type {event.get('type')!r} is {len(payload)} bytes, over the "
                 f"{MAX_PAYLOAD_BYTES}-byte limit; store a digest of large results instead"
             )
-        statement = _APPEND_DURABLE_SQL if self._group_commit else _APPEND_SQL
         with self._lock, self._translated("append"):
+            joined = self._in_transaction  # commits with the caller's transaction
+            statement = _APPEND_DURABLE_SQL if self._group_commit and not joined else _APPEND_SQL
             conn = self._connection()
             row = None
             for attempt in tenacity.Retrying(
                 retry=tenacity.retry_if_exception_type(_RETRYABLE),
-                stop=tenacity.stop_after_attempt(self._retries),
+                stop=tenacity.stop_after_attempt(1 if joined else self._retries),
                 wait=tenacity.wait_random_exponential(multiplier=0.005, max=0.2),
                 before_sleep=_log_retry,
                 reraise=True,

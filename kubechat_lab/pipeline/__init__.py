@@ -15,6 +15,7 @@ from kubechat_lab.pipeline._explicit import BLOCKING_DEFAULTS, blocking_seconds,
 from kubechat_lab.pipeline._gate import Authority, Denial, Refusal, check_approval
 from kubechat_lab.pipeline._grounding import Grounding
 from kubechat_lab.pipeline._life import AUTO_SAFE, Lifecycle, Outcome, WatchRefusedError
+from kubechat_lab.pipeline._pg_proposals import PgProposalStore, Transactional
 from kubechat_lab.pipeline._pipeline import (
     AuditSink,
     Execution,
@@ -52,6 +53,7 @@ __all__ = [
     "Limits",
     "MemoryProposalStore",
     "Outcome",
+    "PgProposalStore",
     "Pipeline",
     "Plan",
     "Proposal",
@@ -64,6 +66,7 @@ __all__ = [
     "ResultWithheldError",
     "State",
     "Target",
+    "Transactional",
     "TranslateFn",
     "WatchRefusedError",
     "blocking_seconds",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from kubechat_lab.audit.events import WatchStartedEvent, WatchStoppedEvent
 from kubechat_lab.errors import AuditError, ClusterError, PolicyViolation
 from kubechat_lab.pipeline._pipeline import ResultWithheldError
+from kubechat_lab.pipeline._proposal_codec import withheld_secrets
 from kubechat_lab.pipeline._proposals import (
     Proposal,
     ProposalConflictError,
@@ -203,7 +204,9 @@ class Lifecycle:
         Raises
         ------
         PolicyViolation
-            ``not-approved``, or the forbidding rule.
+            ``not-approved``, the forbidding rule, or ``secret-values-elsewhere`` (a command
+            that writes secret values, read back from the shared store by a process that does
+            not hold them: they are never stored).
         """
         if proposal.state is State.PROPOSED:
             msg = (f"proposal {proposal.id} ({proposal.level}) is not approved yet; approve it "
@@ -213,6 +216,11 @@ class Lifecycle:
         if proposal.state is State.REFUSED:
             msg = f"{proposal.text!r} is forbidden by policy and never runs"
             raise PolicyViolation(msg, rule_id=(proposal.rule_ids or ("forbidden",))[0])
+        if withheld_secrets(proposal.plan):
+            msg = (f"proposal {proposal.id} writes secret values, which are never stored: only "
+                   "the server process that proposed it holds them (it restarted, or another "
+                   "process serves this request); propose the command again")
+            raise PolicyViolation(msg, rule_id="secret-values-elsewhere")
 
     def execute(self, actor: Actor, proposal_id: str) -> tuple[Proposal, Result]:
         """Run an approved proposal once; return it (executed or failed) and its result.

@@ -15,26 +15,25 @@ another origin instead (docs/security.md, "The approval page"):
   HTML, which only a page of the approval origin can read; a POST also needs an ``Origin`` of
   the approval origin. Its replies forbid framing.
 
-This module keeps the codes and sessions (in memory, hashed) and runs the listener; the pages
-are ``server/_approval_page.py``.
+This module keeps the codes and sessions (hashed; in memory, or shared through the audit database
+by ``server/_pg_approval.py``) and runs the listener; the pages are ``server/_approval_page.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from tornado.httpserver import HTTPServer
 
-__all__ = ["ApprovalOrigin", "ApprovalSession", "origin_of"]
+__all__ = ["ApprovalOrigin", "ApprovalSession", "Logins", "MemoryLogins", "origin_of"]
 
 
 def origin_of(url: str) -> str:
@@ -49,6 +48,80 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class Logins(Protocol):
+    """Where login codes and sessions are kept, by the sha256 of their token."""
+
+    def add_code(self, digest: str, login: ApprovalSession, now: float) -> None:
+        """Keep a login code (forgetting expired ones)."""
+        ...
+
+    def take_code(self, digest: str, now: float) -> ApprovalSession | None:
+        """Spend a live code once (atomically): return what it signs in, or None."""
+        ...
+
+    def add_session(self, digest: str, login: ApprovalSession, now: float) -> None:
+        """Keep a session, with the XSRF token its forms carry (forgetting expired ones)."""
+        ...
+
+    def session(self, digest: str, now: float) -> ApprovalSession | None:
+        """Return a live session, or None."""
+        ...
+
+    def end(self, digest: str) -> None:
+        """Forget a session."""
+        ...
+
+    def clear(self) -> None:
+        """Forget what this process keeps (its shutdown)."""
+        ...
+
+
+class MemoryLogins:
+    """:class:`Logins` in this process's memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._codes: dict[str, ApprovalSession] = {}
+        self._sessions: dict[str, ApprovalSession] = {}
+
+    def add_code(self, digest: str, login: ApprovalSession, now: float) -> None:
+        """Keep a login code (forgetting expired ones)."""
+        with self._lock:
+            for key in [k for k, found in self._codes.items() if found.expires <= now]:
+                del self._codes[key]
+            self._codes[digest] = login
+
+    def take_code(self, digest: str, now: float) -> ApprovalSession | None:
+        """Spend a live code once: return what it signs in, or None."""
+        with self._lock:
+            found = self._codes.pop(digest, None)
+        return found if found is not None and found.expires > now else None
+
+    def add_session(self, digest: str, login: ApprovalSession, now: float) -> None:
+        """Keep a session (forgetting expired ones)."""
+        with self._lock:
+            for key in [k for k, found in self._sessions.items() if found.expires <= now]:
+                del self._sessions[key]
+            self._sessions[digest] = login
+
+    def session(self, digest: str, now: float) -> ApprovalSession | None:
+        """Return a live session, or None."""
+        with self._lock:
+            found = self._sessions.get(digest)
+        return found if found is not None and found.expires > now else None
+
+    def end(self, digest: str) -> None:
+        """Forget a session."""
+        with self._lock:
+            self._sessions.pop(digest, None)
+
+    def clear(self) -> None:
+        """Forget every code and session."""
+        with self._lock:
+            self._codes.clear()
+            self._sessions.clear()
+
+
 @dataclass(frozen=True, slots=True)
 class ApprovalSession:
     """A person signed in on the approval origin.
@@ -60,7 +133,8 @@ class ApprovalSession:
     expires
         When the session ends (seconds since the epoch).
     xsrf
-        The token its forms carry (derived from the session, never a cookie).
+        The token its forms carry (random per session, written into its pages, never a
+        cookie); empty for a login code.
     groups
         The groups the identity provider gave the person when the code was minted.
     """
@@ -85,18 +159,20 @@ class ApprovalOrigin:
         Seconds a session lasts.
     clock
         Wall clock.
+    logins
+        Where codes and sessions are kept (hashed): this process's memory by default; the
+        server shares them through the audit database
+        (``kubechat_lab/server/_pg_approval.py``), so a code minted by one process is redeemed
+        by another and a session is valid in all.
     """
 
     def __init__(self, *, url: str = "", code_ttl: float = 60.0, session_ttl: float = 3600.0,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, logins: Logins | None = None) -> None:
         self.url = url
         self.code_ttl = code_ttl
         self.session_ttl = session_ttl
         self._clock = clock
-        self._lock = threading.Lock()
-        self._codes: dict[str, tuple[str, float, tuple[str, ...]]] = {}
-        self._sessions: dict[str, tuple[str, float, tuple[str, ...]]] = {}
-        self._secret = secrets.token_bytes(32)
+        self._logins: Logins = logins if logins is not None else MemoryLogins()
         self._server: HTTPServer | None = None
         self.port: int | None = None
 
@@ -120,9 +196,7 @@ class ApprovalOrigin:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        with self._lock:
-            self._codes.clear()
-            self._sessions.clear()
+        self._logins.clear()
 
     @property
     def origin(self) -> str:
@@ -151,39 +225,29 @@ class ApprovalOrigin:
         """Return a one-time login code for ``user`` in ``groups`` (only its hash is kept)."""
         code = secrets.token_urlsafe(32)
         now = self._clock()
-        with self._lock:
-            for key in [k for k, (_, exp, _) in self._codes.items() if exp <= now]:
-                del self._codes[key]
-            self._codes[_digest(code)] = (user, now + self.code_ttl, tuple(groups))
+        self._logins.add_code(_digest(code), ApprovalSession(
+            user=user, expires=now + self.code_ttl, xsrf="", groups=tuple(groups)), now)
         return code
 
     def redeem(self, code: str) -> str | None:
         """Spend a login code; return a new session token, or None if the code is not valid."""
         now = self._clock()
-        with self._lock:
-            found = self._codes.pop(_digest(code), None)
-            if found is None or found[1] <= now:
-                return None
-            for key in [k for k, (_, exp, _) in self._sessions.items() if exp <= now]:
-                del self._sessions[key]
-            token = secrets.token_urlsafe(32)
-            self._sessions[_digest(token)] = (found[0], now + self.session_ttl, found[2])
+        found = self._logins.take_code(_digest(code), now)
+        if found is None:
+            return None
+        token = secrets.token_urlsafe(32)
+        self._logins.add_session(_digest(token), ApprovalSession(
+            user=found.user, expires=now + self.session_ttl, xsrf=secrets.token_hex(32),
+            groups=found.groups), now)
         return token
 
     def session(self, token: str | None) -> ApprovalSession | None:
         """Return the live session of a cookie value, or None."""
         if not token:
             return None
-        key = _digest(token)
-        with self._lock:
-            found = self._sessions.get(key)
-        if found is None or found[1] <= self._clock():
-            return None
-        xsrf = hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
-        return ApprovalSession(user=found[0], expires=found[1], xsrf=xsrf, groups=found[2])
+        return self._logins.session(_digest(token), self._clock())
 
     def end(self, token: str | None) -> None:
         """End a session (sign out)."""
         if token:
-            with self._lock:
-                self._sessions.pop(_digest(token), None)
+            self._logins.end(_digest(token))

@@ -92,9 +92,10 @@ class _PageHandler(web.RequestHandler):
     def check_xsrf_cookie(self) -> None:
         """Unused: the form token is checked against the session (:meth:`check_form`)."""
 
-    def current_session(self) -> ApprovalSession | None:
-        """Return the session of this request's cookie, if any."""
-        return self.approval.session(self.get_cookie(self.approval.cookie_name))
+    async def current_session(self) -> ApprovalSession | None:
+        """Return the session of this request's cookie, if any (read off the event loop)."""
+        cookie = self.get_cookie(self.approval.cookie_name)
+        return await self.kubechat.run_blocking(self.approval.session, cookie)
 
     def page(self, title: str, body: str, status: int = 200) -> None:
         """Finish with an HTML page."""
@@ -128,9 +129,10 @@ class IndexHandler(_PageHandler):
 class LoginHandler(_PageHandler):
     """``GET /login?code=...&next=/proposals/ID``: spend a login code, set the session."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         """Exchange the code for an ``HttpOnly``, ``SameSite=Strict`` session cookie."""
-        token = self.approval.redeem(self.get_query_argument("code", ""))
+        code = self.get_query_argument("code", "")
+        token = await self.kubechat.run_blocking(self.approval.redeem, code)
         if token is None:
             self.page("Sign-in link used or expired", (
                 "<p>This sign-in link was already used or has expired (links work once, for "
@@ -158,12 +160,13 @@ class ProposalPageHandler(_PageHandler):
 
     async def get(self, proposal_id: str) -> None:
         """Show the proposal as the server holds it, with the form to decide on it."""
-        session = self.current_session()
+        session = await self.current_session()
         if session is None:
             self.signed_out()
             return
         try:
-            proposal = self.kubechat.service.owned(self.principal(session), proposal_id)
+            proposal = await self.kubechat.run_blocking(
+                self.kubechat.service.owned, self.principal(session), proposal_id)
         except KubechatError as exc:
             self._failed(exc)
             return
@@ -171,7 +174,7 @@ class ProposalPageHandler(_PageHandler):
 
     async def post(self, proposal_id: str) -> None:
         """Approve (``action=approve``, ``confirm``) or reject; checks origin and form token."""
-        session = self.current_session()
+        session = await self.current_session()
         if session is None:
             self.signed_out()
             return

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.errors import AuditError
 
 if TYPE_CHECKING:
+    import psycopg
+
     from kubechat_lab.audit import AuditRecord, AuditStore, VerifyReport
 
 __all__ = ["AuditLog", "embedded_audit_dsn"]
@@ -44,8 +47,10 @@ class AuditLog:
         self._dsn = dsn
         self._connect_timeout = connect_timeout
         self._on_append = on_append
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._store: AuditStore | None = None
+        #: Records appended inside the open transaction, notified once it commits.
+        self._pending: list[AuditRecord] | None = None
 
     def _open(self) -> AuditStore:
         from kubechat_lab.audit import AuditStore
@@ -72,15 +77,55 @@ class AuditLog:
 
     def _call(self, fn: Callable[[AuditStore], Any]) -> Any:
         with self._lock:
+            joined = self._pending is not None  # the transaction's owner resets on failure
             try:
                 return fn(self._open())
             except AuditError:
-                self._reset()
+                if not joined:
+                    self._reset()
                 raise
             except Exception as exc:
-                self._reset()
+                if not joined:
+                    self._reset()
                 msg = f"the audit database failed: {type(exc).__name__}: {exc}"
                 raise AuditError(msg) from exc
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        """Hold the audit connection in one transaction that this thread's appends join.
+
+        The shared state (proposals, capabilities, conversations) lives in the audit database;
+        a state change and its audit event commit together (``AuditStore.transaction``).
+        Webhooks hear of the appended events once the transaction has committed.
+
+        Raises
+        ------
+        AuditError
+            The database failed: the transaction rolled back, nothing was appended.
+        """
+        with self._lock:
+            outer = self._pending
+            pending: list[AuditRecord] = [] if outer is None else outer
+            self._pending = pending
+            try:
+                with self._open().transaction() as conn:
+                    yield conn
+            except AuditError:
+                if outer is None:
+                    self._reset()
+                raise
+            finally:
+                self._pending = outer
+        if outer is None:
+            for record in pending:
+                self._notify(record)
+
+    def _notify(self, record: AuditRecord) -> None:
+        if self._on_append is not None:
+            try:
+                self._on_append(record.to_dict())
+            except Exception:  # notifications never break the audited action
+                logger.warning("audit notification hook failed", exc_info=True)
 
     def append(self, event: Mapping[str, Any]) -> AuditRecord:
         """Append one event; return the durable record.
@@ -94,11 +139,12 @@ class AuditLog:
         logger.info(
             "audit append type=%s seq=%d user=%s", event.get("type"), record.seq, event.get("user")
         )
-        if self._on_append is not None:
-            try:
-                self._on_append(record.to_dict())
-            except Exception:  # notifications never break the audited action
-                logger.warning("audit notification hook failed", exc_info=True)
+        with self._lock:
+            pending = self._pending
+            if pending is not None:
+                pending.append(record)  # notified when the transaction commits
+                return record
+        self._notify(record)
         return record
 
     def records(self, *, after_seq: int = 0, limit: int = 100,

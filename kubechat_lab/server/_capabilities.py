@@ -193,6 +193,10 @@ class CapabilityStore:
                 return None
             return cap
 
+    def minted_here(self, cap: Capability) -> bool:
+        """Return whether this process minted ``cap``: always, for a store in its memory."""
+        return True
+
     def bind_kernel(self, capability_id: str, kernel_id: str) -> None:
         """Record the kernel a pending capability belongs to."""
         with self._lock:

@@ -19,6 +19,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from kubechat_lab.errors import AuditError
 from kubechat_lab.server._capabilities import Scope
 from kubechat_lab.server._identity import request_person
 from kubechat_lab.server._kernel_env import (
@@ -42,6 +43,12 @@ NO_STARTER = (
     "start, or by another extension). Start a new kernel yourself from JupyterLab (a new "
     "notebook, or Kernel > Change Kernel), or give a script its own capability with "
     "`kubechat token`"
+)
+
+NO_DATABASE = (
+    "this kernel has no kubechat capability: the server could not reach its audit database, "
+    "where capabilities are kept, when the kernel started. Check that PostgreSQL is running "
+    "(GET kubechat/api/health), then restart the kernel"
 )
 
 #: Values shorter than this are never matched by value (they would strip innocent variables).
@@ -151,20 +158,30 @@ class KernelAccess:
             app.log.warning("kubechat capability refused kernel=%s reason=unknown-starter",
                             kernel_id)
             return {"KUBECHAT_URL": self.public_url(), REFUSED_ENV: NO_STARTER}
-        token, cap = app.capabilities.mint(
-            user=user,
-            scopes=Scope.parse_all(app.kernel_scopes),
-            ttl=app.capability_ttl,
-            origin="kernel",
-            kernel_id=kernel_id,
-        )
+        try:
+            token, cap = app.capabilities.mint(
+                user=user,
+                scopes=Scope.parse_all(app.kernel_scopes),
+                ttl=app.capability_ttl,
+                origin="kernel",
+                kernel_id=kernel_id,
+            )
+        except AuditError as exc:  # capabilities live in the audit database
+            app.log.warning("kubechat capability refused kernel=%s reason=database: %s",
+                            kernel_id, exc)
+            return {"KUBECHAT_URL": self.public_url(), REFUSED_ENV: NO_DATABASE}
         app.log.info("kubechat capability minted id=%s kernel=%s user=%s", cap.id, kernel_id,
                      user)
         return {"KUBECHAT_URL": self.public_url(), "KUBECHAT_CAPABILITY": token}
 
     def kernel_revoke(self, kernel_id: str) -> None:
         """Revoke the capabilities of ``kernel_id``."""
-        n = self.app.capabilities.revoke_kernel(kernel_id)
+        try:
+            n = self.app.capabilities.revoke_kernel(kernel_id)
+        except AuditError as exc:  # the database is away: the capability ends at its TTL
+            self.app.log.warning("kubechat capability of kernel=%s not revoked: %s",
+                                 kernel_id, exc)
+            return
         if n:
             self.app.log.info("kubechat capability revoked kernel=%s count=%d", kernel_id, n)
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from kubechat_lab.server._clusters import ClusterPool
     from kubechat_lab.server._conversations import ConversationStore
     from kubechat_lab.server._metrics import Metrics
+    from kubechat_lab.server._pg_conversations import PgConversationStore
     from kubechat_lab.translate import Translation
 
 __all__ = ["KubechatService"]
@@ -86,7 +87,7 @@ class KubechatService:
     """
 
     def __init__(self, *, pipeline: Pipeline, proposals: ProposalStore, clusters: ClusterPool,
-                 metrics: Metrics, conversations: ConversationStore,
+                 metrics: Metrics, conversations: ConversationStore | PgConversationStore,
                  identity_for: Callable[[str], Identity], auto_approve_safe: bool = True,
                  capability_may_approve_warning: bool = True, dry_run_writes: bool = True,
                  approvers: Iterable[str] = (), on_page_levels: Iterable[str] = ("dangerous",),

@@ -105,15 +105,20 @@ class WatchRegistry:
         Watches one owner (``Principal.owner``) may run at once.
     max_seconds : float
         Longest watch; a request may ask for less.
+    slots : Slots, optional
+        The watch quotas (the server's count each owner over every process,
+        ``kubechat_lab/server/_pg_quotas.py``); made from the two maxima when not given.
     """
 
     def __init__(self, service: KubechatService, *, max_watches: int = 16,
-                 max_watches_per_owner: int = 4, max_seconds: float = 3600.0) -> None:
+                 max_watches_per_owner: int = 4, max_seconds: float = 3600.0,
+                 slots: Slots | None = None) -> None:
         self.service = service
         self.max_watches = max_watches
         self.max_seconds = max_seconds
-        self.slots = Slots("watches", per_owner=max_watches_per_owner, total=max_watches,
-                           options=("max_watches_per_owner", "max_watches"))
+        self.slots = slots if slots is not None else Slots(
+            "watches", per_owner=max_watches_per_owner, total=max_watches,
+            options=("max_watches_per_owner", "max_watches"))
         self._lock = threading.Lock()
         self._live: dict[str, LiveWatch] = {}
 

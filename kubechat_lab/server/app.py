@@ -11,18 +11,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kubechat_lab.pipeline import Identity, Limits, Pipeline
+from kubechat_lab.errors import AuditError
+from kubechat_lab.pipeline import Identity, Limits, PgProposalStore, Pipeline
 from kubechat_lab.server._answers import AnswerStore
 from kubechat_lab.server._approval_origin import ApprovalOrigin, origin_of
 from kubechat_lab.server._audit_log import AuditLog, embedded_audit_dsn
 from kubechat_lab.server._capabilities import CapabilityStore
 from kubechat_lab.server._clusters import ClusterPool
-from kubechat_lab.server._conversations import ConversationStore
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
-from kubechat_lab.server._proposals import MemoryProposalStore
+from kubechat_lab.server._pg_approval import PgLogins
+from kubechat_lab.server._pg_capabilities import PgCapabilityStore
+from kubechat_lab.server._pg_conversations import PgConversationStore
+from kubechat_lab.server._pg_quotas import PgSlots
 from kubechat_lab.server._providers import TranslatorAdapter
-from kubechat_lab.server._quotas import Slots
 from kubechat_lab.server._service import KubechatService
 from kubechat_lab.server._settings import KubechatSettings, read_secret_file
 from kubechat_lab.server._watches import WatchRegistry
@@ -75,7 +77,6 @@ class KubechatApp(KubechatSettings):
             self._initialize_hub_user_side()
             return
         self.metrics = Metrics()
-        self.capabilities = CapabilityStore()
         self.executor = ThreadPoolExecutor(
             max_workers=self.max_workers, thread_name_prefix="kubechat"
         )
@@ -87,9 +88,6 @@ class KubechatApp(KubechatSettings):
         self.translate_executor = ThreadPoolExecutor(
             max_workers=max(1, self.max_workers), thread_name_prefix="kubechat-translate"
         )
-        self.blocking_slots = Slots(
-            "blocking commands (wait, rollout status, drain)",
-            per_owner=self.max_blocking_per_user, options=("max_blocking_per_user", ""))
         self._openai_api_key = self._read_api_key()
         self._embedded: Any = None
         self._mcp: HttpMcp | None = None
@@ -102,6 +100,21 @@ class KubechatApp(KubechatSettings):
             connect_timeout=self.audit_connect_timeout,
             on_append=self.webhooks.submit,
         )
+        # The shared state lives in the audit database (docs/operator-guide.md, "Several
+        # processes"): proposals change on the audit connection (a transition and its audit
+        # event commit together); reads, capabilities and conversations use a second one, so
+        # that they never wait behind an audit transaction.
+        self.state_db = AuditLog(self._audit_dsn, connect_timeout=self.audit_connect_timeout)
+        self.capabilities: CapabilityStore | PgCapabilityStore = PgCapabilityStore(
+            self.state_db)
+        self.blocking_slots = PgSlots(
+            "blocking commands (wait, rollout status, drain)",
+            per_owner=self.max_blocking_per_user, options=("max_blocking_per_user", ""),
+            dsn=self._audit_dsn, connect_timeout=self.audit_connect_timeout)
+        self.watch_slots = PgSlots(
+            "watches", per_owner=self.max_watches_per_owner, total=self.max_watches,
+            options=("max_watches_per_owner", "max_watches"), dsn=self._audit_dsn,
+            connect_timeout=self.audit_connect_timeout)
         self.clusters = ClusterPool(
             kubeconfig=self.kubeconfig or None,
             default_context=self.context or None,
@@ -133,10 +146,12 @@ class KubechatApp(KubechatSettings):
             limits=Limits(max_block_seconds=self.max_block_seconds),
             translate=self.translator.translate,
         )
-        self.proposals = MemoryProposalStore(ttl=self.proposal_ttl)
-        self.conversations = ConversationStore()
+        self.proposals = PgProposalStore(self.audit, ttl=self.proposal_ttl,
+                                         reader=self.state_db)
+        self.conversations = PgConversationStore(self.state_db)
         self.approval = ApprovalOrigin(url=self._approval_url(),
-                                       session_ttl=self.approval_session_ttl)
+                                       session_ttl=self.approval_session_ttl,
+                                       logins=PgLogins(self.state_db))
         self.service = KubechatService(
             pipeline=self.pipeline,
             proposals=self.proposals,
@@ -153,7 +168,8 @@ class KubechatApp(KubechatSettings):
             groups=self.groups,
         )
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
-                                     max_watches_per_owner=self.max_watches_per_owner)
+                                     max_watches_per_owner=self.max_watches_per_owner,
+                                     slots=self.watch_slots)
         self.kernels = KernelAccess(self)
         if self.as_hub_service:
             self._initialize_hub_service()
@@ -304,13 +320,19 @@ class KubechatApp(KubechatSettings):
             await self._mcp.close()
         self.watches.stop_all()
         self.approval.close()
-        self.capabilities.clear()
+        try:
+            self.capabilities.clear()
+        except AuditError as exc:  # the database is gone: the capabilities expire by their TTL
+            self.log.warning("kubechat: could not revoke this server's capabilities: %s", exc)
         self.webhooks.close()
         self.clusters.close()
         self.translator.close()
         if self.answers is not None:
             self.answers.close()
         self.audit.close()
+        self.state_db.close()
+        self.blocking_slots.close()
+        self.watch_slots.close()
         for pool in (self.executor, self.blocking_executor, self.translate_executor):
             pool.shutdown(wait=False, cancel_futures=True)
         if self._embedded is not None:

@@ -17,6 +17,7 @@ from kubechat_lab.audit import (
     AuditStoreStateError,
     redact_dsn,
 )
+from kubechat_lab.audit._schema import MIGRATIONS
 from tests.plugins.postgres import AuditDb
 
 pytestmark = pytest.mark.postgres
@@ -81,14 +82,14 @@ def test_migrate_is_idempotent(audit_db: AuditDb) -> None:
         versions = conn.execute(
             "SELECT version FROM kubechat_audit.schema_migrations ORDER BY version"
         ).fetchall()
-    assert versions == [(1,), (2,), (3,), (4,)]
+    assert versions == [(version,) for version, _, _ in MIGRATIONS]
 
 
 def test_migrate_on_an_empty_database_creates_everything(audit_db: AuditDb) -> None:
     with psycopg.connect(audit_db.dsn, autocommit=True) as conn:
         conn.execute("DROP SCHEMA kubechat_audit CASCADE")
     with AuditStore(audit_db.dsn) as store:
-        assert store.migrate() == [1, 2, 3, 4]
+        assert store.migrate() == [version for version, _, _ in MIGRATIONS]
     with AuditStore(audit_db.app_dsn) as store:
         assert store.append({"type": "ask"}).seq == 1
 

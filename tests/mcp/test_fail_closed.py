@@ -3,13 +3,14 @@ nothing runs (the cluster is real; the audit database is not there)."""
 
 from __future__ import annotations
 
+import secrets
 import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kubechat_lab.server._capabilities import Scope
+from kubechat_lab.server._capabilities import TOKEN_PREFIX
 from tests.mcp.conftest import agent
 from tests.plugins.sandbox import SandboxInfo, kubectl
 from tests.server.conftest import Api
@@ -39,10 +40,9 @@ async def test_without_its_audit_database_the_server_refuses_every_call(
     code, minted = await api.call("POST", "capabilities",
                                   {"scopes": ["ask", "propose", "execute"], "label": "agent"})
     assert code == 503, minted  # minting is audited too: refused
-    # a capability the server holds all the same (as a kernel's, minted at its start)
-    token, _ = kubechat_app.capabilities.mint(
-        user=str(kubechat_app.kernel_user), scopes=Scope.parse_all(["ask", "propose", "execute"]),
-        ttl=600, origin="token", label="agent")
+    # capabilities live in the audit database too: without it the server cannot tell a valid
+    # one from a forged one, so every call is refused as unavailable (never run)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with agent(server_url, token, tmp_path) as session:
         read = await session.call_tool("kubectl", {"command": "kubectl get pods -n shop"})
         delete = await session.call_tool(

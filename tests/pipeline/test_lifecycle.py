@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from kubechat_lab.audit import AuditStore
 from kubechat_lab.audit.events import Actor, AuditEvent
 from kubechat_lab.errors import AuditError, PolicyViolation
 from kubechat_lab.pipeline import (
     Lifecycle,
     MemoryProposalStore,
+    PgProposalStore,
     Pipeline,
     ProposalConflictError,
     ProposalNotFoundError,
+    ProposalStore,
     State,
 )
 from kubechat_lab.policy import default_policy
@@ -49,12 +54,29 @@ class Sink:
             return len(self.kinds)
 
 
+#: Makes the store each test runs over: in memory, then in PostgreSQL (the same contract).
+_STORES: dict[str, Callable[..., ProposalStore]] = {}
+
+
+@pytest.fixture(autouse=True, params=["memory",
+                                      pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "memory":
+        _STORES["new"] = MemoryProposalStore
+        yield "memory"
+        return
+    dsn = request.getfixturevalue("audit_db").app_dsn
+    with AuditStore(dsn) as audit, AuditStore(dsn) as reader:
+        _STORES["new"] = functools.partial(PgProposalStore, audit, reader=reader)
+        yield "postgres"
+
+
 def make(*, clock: Any = None, ttl: float = 600.0) -> tuple[Lifecycle, Sink, list[str]]:
     log: list[str] = []
     sink = Sink()
     pipeline = Pipeline(policy=default_policy(), clients=Recording(log), sink=sink)
-    store = (MemoryProposalStore(ttl=ttl) if clock is None
-             else MemoryProposalStore(ttl=ttl, clock=clock))
+    store = (_STORES["new"](ttl=ttl) if clock is None
+             else _STORES["new"](ttl=ttl, clock=clock))
     return Lifecycle(pipeline, store), sink, log
 
 
@@ -154,7 +176,7 @@ def test_a_proposal_runs_once_and_executing_comes_first() -> None:
     assert not [e for e in log if e.startswith("cluster:")]
     sink.broken.clear()
     done, result = life.execute(ACTOR, pid)
-    assert done.state is State.EXECUTED and done.result is result and len(result) == 2
+    assert done.state is State.EXECUTED and done.result == result and len(result) == 2
     assert sink.kinds == ["proposed", "approved", "executing", "executed"]
     assert done.audit_seqs == (1, 2, 3, 4)
     with pytest.raises(ProposalConflictError, match="'executed'"):
@@ -223,7 +245,7 @@ def make_watching() -> tuple[Lifecycle, Sink, Watching]:
     sink = Sink()
     client = Watching(log)
     pipeline = Pipeline(policy=default_policy(), clients=client, sink=sink)
-    return Lifecycle(pipeline, MemoryProposalStore(ttl=600.0),
+    return Lifecycle(pipeline, _STORES["new"](ttl=600.0),
                      auto_approve_safe=False), sink, client
 
 

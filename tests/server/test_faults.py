@@ -142,15 +142,20 @@ async def test_postgres_stopped_mid_run(api: Api, dedicated_pg: Any, sandbox: An
         code, body = await api.call("POST", f"proposals/{pending['id']}/reject")
         assert code == 503 and body["reason"] == "audit-unavailable", body
         code, body = await api.call("POST", f"proposals/{write['id']}/reject")
-        assert code == 409 and body["reason"] == "proposal-conflict"  # decided once, approved
+        assert code == 503 and body["reason"] == "audit-unavailable"  # its state is there too
         code, body = await api.call("GET", "health")
         assert code == 503 and body["database"]["ok"] is False
+        code, body = await api.call("GET", f"proposals/{write['id']}")
+        assert code == 503  # proposals live in the database: no answer without it
+
+        dedicated_pg.start()
+
         code, state = await api.call("GET", f"proposals/{write['id']}")
         assert state["state"] == "approved"  # nothing happened to it
         code, state = await api.call("GET", f"proposals/{pending['id']}")
         assert state["state"] == "proposed"  # the unaudited rejection did not happen
-
-        dedicated_pg.start()
+        code, body = await api.call("POST", f"proposals/{write['id']}/reject")
+        assert code == 409 and body["reason"] == "proposal-conflict"  # decided once, approved
 
         code, done = await api.call("POST", f"proposals/{write['id']}/execute")
         assert code == 200, done

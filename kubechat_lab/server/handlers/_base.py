@@ -20,7 +20,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from kubechat_lab.errors import PolicyViolation
+from kubechat_lab.errors import AuditError, PolicyViolation
 from kubechat_lab.server._capabilities import (
     CAPABILITY_HEADER,
     CLIENT_NAME_HEADER,
@@ -35,8 +35,9 @@ from kubechat_lab.server._proposals import BadRequestError, Principal
 
 if TYPE_CHECKING:
     from kubechat_lab.server._audit_log import AuditLog
-    from kubechat_lab.server._capabilities import CapabilityStore
+    from kubechat_lab.server._capabilities import Capability, CapabilityStore
     from kubechat_lab.server._metrics import Metrics
+    from kubechat_lab.server._pg_capabilities import PgCapabilityStore
     from kubechat_lab.server._service import KubechatService
     from kubechat_lab.server.app import KubechatApp
 
@@ -53,6 +54,8 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = "kubechat_lab:api"
     #: The route's name in metrics (``ask``, ``proposal.approve``, ...).
     route = "unknown"
+    #: The capability header looked up by :meth:`lookup_capability` (a 1-tuple once done).
+    _looked_up: tuple[Capability | None] | None = None
 
     # -- typed services --------------------------------------------------------------------
 
@@ -67,7 +70,7 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
         return self.kubechat.service
 
     @property
-    def capabilities(self) -> CapabilityStore:
+    def capabilities(self) -> CapabilityStore | PgCapabilityStore:
         """Capability registry."""
         return self.kubechat.capabilities
 
@@ -145,6 +148,17 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
             return False
         return True
 
+    async def lookup_capability(self) -> None:
+        """Look the capability header up off the event loop (the database); kept per request.
+
+        Raises
+        ------
+        AuditError
+            The database that keeps capabilities is unavailable (503: nothing is done).
+        """
+        token = self.capability_token or ""
+        self._looked_up = (await self.kubechat.run_blocking(self.capabilities.lookup, token),)
+
     def capability_principal(self, scope: Scope | None = None) -> Principal:
         """Check the capability header and return its principal.
 
@@ -154,15 +168,17 @@ class KubechatHandler(ExtensionHandlerMixin, APIHandler):
             For a forged, expired or revoked capability, one whose kernel is gone, or one
             lacking ``scope``.
         """
-        token = self.capability_token or ""
-        cap = self.capabilities.lookup(token)
+        looked_up = self._looked_up
+        cap = (looked_up[0] if looked_up is not None
+               else self.capabilities.lookup(self.capability_token or ""))
         if cap is None:
             msg = (
                 f"{CAPABILITY_HEADER} is unknown, expired or revoked; restart the kernel for a "
                 "new one, or mint one with `kubechat token`"
             )
             raise PolicyViolation(msg, rule_id="capability-invalid")
-        if cap.kernel_id is not None and not self.kubechat.kernel_alive(cap.kernel_id):
+        if (cap.kernel_id is not None and self.capabilities.minted_here(cap)
+                and not self.kubechat.kernel_alive(cap.kernel_id)):
             self.capabilities.revoke_kernel(cap.kernel_id)
             msg = f"the kernel {cap.kernel_id} of this capability is gone; it was revoked"
             raise PolicyViolation(msg, rule_id="capability-invalid")
@@ -304,8 +320,9 @@ def browser_or_kernel(
         self.prepare_timing()
         if self.capability_token is not None:
             try:
+                await self.lookup_capability()
                 principal = self.capability_principal()
-            except (PolicyViolation, BadRequestError) as exc:
+            except (PolicyViolation, BadRequestError, AuditError) as exc:
                 self.fail(exc)
                 return
             await _run_guarded(self, method(self, principal, *args, **kwargs))

@@ -46,9 +46,11 @@ class OpenApprovalHandler(KubechatHandler):
             msg = ("the approval page signs in only a person's browser: open this link from "
                    "JupyterLab (signed in with the login cookie), not with the Jupyter token")
             raise PolicyViolation(msg, rule_id="approval-needs-browser")
-        self.service.owned(principal, proposal_id)  # 404 unless theirs (or an approver's)
+        # 404 unless theirs (or an approver's); both read the database, off the event loop
+        await self.kubechat.run_blocking(self.service.owned, principal, proposal_id)
         approval = self.kubechat.approval
-        code = approval.mint_code(principal.user, principal.groups)
+        code = await self.kubechat.run_blocking(approval.mint_code, principal.user,
+                                                principal.groups)
         self.log.info("kubechat approval sign-in link user=%s proposal=%s", principal.user,
                       proposal_id)
         query = urlencode({"code": code, "next": f"/proposals/{proposal_id}"})

@@ -27,7 +27,7 @@ class CapabilitiesHandler(_CapabilitiesBase):
     @browser_only
     async def get(self, principal: Principal) -> None:
         """Return ``{"capabilities": [...]}``."""
-        caps = [c.to_dict() for c in self.capabilities.list()]
+        caps = [c.to_dict() for c in await self.kubechat.run_blocking(self.capabilities.list)]
         self.reply({"capabilities": caps})
 
     @browser_only
@@ -45,9 +45,9 @@ class CapabilitiesHandler(_CapabilitiesBase):
         app = self.kubechat
         ttl = min(req.ttl or app.token_ttl, app.token_ttl)
         origin = "mcp" if req.agent else "token"
-        token, cap = self.capabilities.mint(
+        token, cap = await app.run_blocking(lambda: self.capabilities.mint(
             user=principal.user, scopes=scopes, ttl=ttl, origin=origin, label=req.label
-        )
+        ))
         event = CapabilityMintedEvent(
             actor=principal.actor(),
             capability_id=cap.id,
@@ -59,7 +59,7 @@ class CapabilitiesHandler(_CapabilitiesBase):
         try:
             await app.run_blocking(self.service.record, event)
         except Exception:
-            self.capabilities.revoke(cap.id)  # fail closed: an unaudited token never exists
+            await app.run_blocking(self.capabilities.revoke, cap.id)  # no unaudited token
             raise
         self.reply(
             {**cap.to_dict(), "token": token, "url": app.public_url()},
@@ -75,7 +75,7 @@ class CapabilityHandler(_CapabilitiesBase):
     @browser_only
     async def delete(self, principal: Principal, capability_id: str) -> None:
         """Revoke; 404 if unknown."""
-        if not self.capabilities.revoke(capability_id):
+        if not await self.kubechat.run_blocking(self.capabilities.revoke, capability_id):
             raise ProposalNotFoundError(f"no live capability {capability_id!r}")
         self.kubechat.log.info(
             "kubechat capability revoked id=%s by=%s", capability_id, principal.user

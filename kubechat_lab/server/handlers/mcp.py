@@ -13,7 +13,7 @@ from typing import Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 
-from kubechat_lab.errors import PolicyViolation
+from kubechat_lab.errors import AuditError, PolicyViolation
 from kubechat_lab.server._proposals import BadRequestError
 from kubechat_lab.server.handlers._base import KubechatHandler
 
@@ -62,8 +62,9 @@ class McpHandler(KubechatHandler):
                 msg = ("the MCP endpoint needs a kubechat capability in the "
                        "X-Kubechat-Capability header (mint one with `kubechat token`)")
                 raise PolicyViolation(msg, rule_id="capability-invalid")
+            await self.lookup_capability()
             self.capability_principal()
-        except (PolicyViolation, BadRequestError) as exc:
+        except (PolicyViolation, BadRequestError, AuditError) as exc:
             self.fail(exc)
             return
         req = self.request

@@ -52,7 +52,7 @@ class ProposalHandler(_ProposalsBase):
     @browser_or_kernel
     async def get(self, principal: Principal, proposal_id: str) -> None:
         """Return the proposal."""
-        proposal = self.service.get(principal, proposal_id)
+        proposal = await self.kubechat.run_blocking(self.service.get, principal, proposal_id)
         self.reply(self.service.view(proposal, principal))
 
 
@@ -103,7 +103,7 @@ class ExecuteHandler(_ProposalsBase):
             return run_with_progress(app.proposals, proposal_id,
                                      lambda: self.service.execute(principal, proposal_id))
 
-        if self.service.blocks(principal, proposal_id):  # wait, rollout status, drain
+        if await app.run_blocking(self.service.blocks, principal, proposal_id):  # wait, drain
             proposal = await app.run_long(principal.owner, run)
         else:
             proposal = await app.run_blocking(run)
