@@ -157,3 +157,29 @@ def test_a_name_shortening_several_objects_asks_which_with_each_offered() -> Non
 def test_an_ordinary_word_where_the_cluster_lists_the_kind_is_refused(word: str) -> None:
     translation = RULES.translate(f"describe nodes {word}", CTX)
     assert translation.command is None or word not in translation.command.names
+
+
+@pytest.mark.parametrize(("question", "command"), [
+    # a question that needs its start is read whole, not as "did it complete" about pods
+    ("the seed job, did it complete",
+     "kubectl get jobs nightly-report-seed -n ci --field-selector=status.successful=1"),
+    ("which shop pods go first under memory pressure? show their qos class",
+     "kubectl get pods -n shop -o custom-columns=NAME:.metadata.name,QOS:.status.qosClass"),
+    ("postgres pods, only two cols: pod name and the node it landed on",
+     "kubectl get pods -n data -l app=postgres "
+     "-o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName"),
+    ("nodes + internal ip, os image and kernel version", "kubectl get nodes -o wide"),
+])
+def test_shapes_people_ask_for(question: str, command: str) -> None:
+    assert RULES.translate(question, CTX).text == command
+
+
+def test_a_refusal_offers_no_object_the_cluster_lacks() -> None:
+    # "new-cart" is a flag in a ConfigMap, not a lease; "1.0.4" is a version, not a pod
+    for question in ("flip dark-mode on in the frontend feature flags, leave new-cart alone",
+                     "roll it to 1.0.4"):
+        translation = RULES.translate(question, CTX)
+        for choice in translation.choices:
+            for kind in choice.command.resources:
+                if CTX.inventory.get(kind):
+                    assert all(CTX.locate(n, kind) for n in choice.command.names), choice

@@ -220,6 +220,7 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             draft.resources.append("pods")
             if not draft.names:
                 draft.assumptions.append("the question names no resource: listing pods")
+                draft.extra["default-kind"] = "pods"
         else:
             raise CantTranslateError(
                 "no resource named",
@@ -274,9 +275,10 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     shaped = shape_output(draft, resource)
     if shaped and (names or "columns" in draft.extra):
         draft.output = shaped
-    elif shaped and draft.extra.get("field") == "resources":
-        # "memory limits of the pods in shop": one row per object, its containers' resources
-        draft.output = "custom-columns=NAME:.metadata.name,RESOURCES:" + shaped[10:-1]
+    elif shaped and draft.extra.get("field") in ("resources", "qos"):
+        # "memory limits of the pods in shop": one row per object and the field asked for
+        field = str(draft.extra["field"]).upper()
+        draft.output = f"custom-columns=NAME:.metadata.name,{field}:" + shaped[10:-1]
     elif draft.extra.get("field") == "resources":
         raise CantTranslateError(f"{resource} have no containers' requests or limits",
                                  "name a pod or a workload: 'memory limits of pod NAME'")

@@ -8,6 +8,7 @@ question that asks only to look is offered only reads.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from kubechat_lab.command import Command, parse
@@ -24,6 +25,23 @@ def _parse(argv: list[str] | tuple[str, ...], ctx: TranslationContext) -> Comman
         return parse(shlex.join(["kubectl", *argv]), resources=ctx.resources)
     except CommandError:
         return None
+
+
+def _plausible(command: Command, ctx: TranslationContext) -> bool:
+    """Return False for a reading the cluster says is no object: a choice is never a guess.
+
+    A namespace the cluster does not have, or a name the inventory lacks for a kind it lists
+    ("describe pods 1.0.4", "get leases new-cart"), is no reading worth offering.
+    """
+    if command.namespace and ctx.namespaces and not ctx.knows_namespace(command.namespace):
+        return False
+    for resource in command.resources:
+        if ctx.inventory.get(resource) and any(
+                not ctx.locate(name, resource) for name in command.names):
+            return False
+    return not (command.names and any(not ctx.locate(n) for n in command.names)
+                and any(not ctx.inventory.get(r) for r in command.resources)
+                and any(not re.search(r"[a-z]-[a-z0-9]|\d", n) for n in command.names))
 
 
 def choices_for(exc: NotUnderstoodError, ctx: TranslationContext, *,
@@ -45,7 +63,7 @@ def choices_for(exc: NotUnderstoodError, ctx: TranslationContext, *,
 
     def offer(argv: list[str] | tuple[str, ...], why: str) -> None:
         command = _parse(argv, ctx)
-        if command is None or (looks_only and command.is_write):
+        if command is None or (looks_only and command.is_write) or not _plausible(command, ctx):
             return
         if any(c.command == command for c in found):
             return

@@ -378,6 +378,9 @@ def _near_name(name: str, draft: Draft, ctx: TranslationContext) -> str:
     if "-" in name or "." in name:
         return name  # written as a name ("worker-3"): as typed, even where none has it yet
     near = [obj for obj in pool if _abbreviates(name, obj[2], loose=kind is not None)]
+    if not near and kind is not None:  # "the seed job": the one job with "seed" in its name
+        part = _one_with_segment(name, kind, namespace, ctx, first=True)
+        near = [obj for obj in pool if obj[2] == part]
     if not near:
         near = [obj for obj in pool
                 if difflib.SequenceMatcher(None, name, obj[2]).ratio() >= 0.85]

@@ -203,6 +203,14 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             draft.assumptions.append("-o wide shows each workload's container images")
             scan.take(match)
     if draft.output is None:
+        # a node's -o wide columns: "internal ip, os image and kernel version"
+        columns = list(scan.finditer(r"\b(?:internal|external) ips?\b|\bos[- ]?images?\b"
+                                     r"|\bkernel(?: versions?)?\b|\bcontainer[- ]?runtimes?\b"))
+        if columns:
+            draft.output = "wide"
+            for each in columns:
+                scan.take(each)
+    if draft.output is None:
         match = scan.search(r"\b(?:pod |node )?ips?\b|\bip addresses\b")
         if match:
             draft.output = "wide"

@@ -519,9 +519,12 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     parts = split_narrative(question, WRITE_WORDS | _LOOK_VERBS)
     if parts is not None and not _asks_change(Scan(parts[0]).words):
         try:
-            return _understand(parts[1], ctx, parts[0])
+            draft, argv = _understand(parts[1], ctx, parts[0])
         except CantTranslateError:
             pass
+        else:  # "the seed job, did it complete": a question that needs its start is one
+            if "default-kind" not in draft.extra:
+                return draft, argv
     return _understand(question, ctx)
 
 

@@ -35,6 +35,8 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("restarts", r"\brestart count\b", True),
     ("selector", r"\b(?:(?:with|including|and|plus|show|showing) )?(?:its|their|the) "
                  r"(?:label )?selectors?\b", False),
+    ("qos", r"\b(?:(?:with|including|and|plus|show|showing) )?(?:its |their |the )?"
+            r"(?:qos(?: class(?:es)?)?|quality of service(?: class(?:es)?)?)\b", False),
     ("resources", r"\b(?:(?:cpu|memory|mem|ram|resource) )?(?:limits?|requests)"
                   r"(?: (?:and|&|/) (?:limits?|requests))?\b", False),
     ("ready-replicas", r"\breplicas? (?:are |is )?ready\b|\bready replicas\b", True),
@@ -146,9 +148,10 @@ def _label_columns(scan: Scan, draft: Draft) -> None:
 
 
 def _columns(scan: Scan, draft: Draft) -> bool:
-    found = scan.search(r"\b(?:table|columns?) (?:of|with) (?:the )?(?:pod |pods )?"
-                        r"(name|image|node|ip|namespace|status)s? (?:and|,) (?:the )?"
-                        r"(name|images?|node|ip|namespace|status)s?\b")
+    found = scan.search(r"\b(?:(?:\w+ )?(?:table|columns?|cols?))(?: of| with| :)? (?:the )?"
+                        r"(?:pod |pods )?(name|image|node|ip|namespace|status)s? (?:and|,|\+) "
+                        r"(?:the )?(name|images?|node|ip|namespace|status)s?"
+                        r"(?: (?:it|they) (?:landed|runs?|is|are|sits?|lives?) on)?\b")
     if found is None:
         return False
     draft.extra["columns"] = f"{found.group(1)},{found.group(2).rstrip('s')}"
@@ -201,6 +204,7 @@ def _field_path(field: str, resource: str, spec: str | None) -> str | None:
         "restarts": ".status.containerStatuses[*].restartCount" if resource == "pods" else None,
         "resources": f"{spec}.containers[*].resources" if spec else None,
         "selector": ".spec.selector" if resource in ("services", *_WORKLOADS) else None,
+        "qos": ".status.qosClass" if resource == "pods" else None,
         "ready-replicas": ".status.readyReplicas" if resource in _WORKLOADS else None,
     }
     return paths.get(field)
