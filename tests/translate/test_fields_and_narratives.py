@@ -21,7 +21,7 @@ from kubernetes.client import models
 
 from kubechat_lab.cluster import ClusterClient, ClusterConfig
 from kubechat_lab.sandbox import demo_grounding
-from kubechat_lab.translate import RulesTranslator, TranslationContext
+from kubechat_lab.translate import RulesTranslator, TranslationContext, Turn
 from kubechat_lab.translate.rules.account import FILLERS
 from tests.plugins.sandbox import SandboxInfo
 
@@ -183,3 +183,30 @@ def test_a_refusal_offers_no_object_the_cluster_lacks() -> None:
             for kind in choice.command.resources:
                 if CTX.inventory.get(kind):
                     assert all(CTX.locate(n, kind) for n in choice.command.names), choice
+
+
+@pytest.mark.parametrize(("before", "question", "command"), [
+    ("kubectl get deployment api -n payments", "double it, traffic is coming",
+     "kubectl scale deployments/api -n payments --replicas={double}"),
+    ("kubectl logs deployment/checkout -n shop", "w/ timestamps, and only the last 15 min",
+     "kubectl logs deployments/checkout -n shop --since=15m --timestamps"),
+    ("kubectl top pods -n payments", "break that down per container",
+     "kubectl top pods -n payments --containers"),
+])
+def test_follow_ups_change_what_they_name(before: str, question: str, command: str) -> None:
+    replicas = next(r for (kind, ns, name), (r, _) in CTX.workloads.items()
+                    if (kind, ns, name) == ("deployments", "payments", "api"))
+    turn = Turn.from_dict({"question": "earlier", "command": before})
+    translation = RULES.translate(question, CTX.with_previous(turn))
+    assert translation.text == command.format(double=2 * replicas), translation.explanation
+
+
+@pytest.mark.parametrize("question", ("leave the running pods alone and list nodes",
+                                      "what is landing on kwok-worker-2"))
+def test_an_english_word_is_never_corrected_into_a_kind_or_state(question: str) -> None:
+    translation = RULES.translate(question, CTX)
+    assert not any("as lease" in a or "as pending" in a for a in translation.assumptions)
+
+
+def test_a_slip_of_a_kind_after_a_listing_verb_is_the_kind() -> None:
+    assert RULES.translate("list nods", CTX).text == "kubectl get nodes"

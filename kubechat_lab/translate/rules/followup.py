@@ -193,13 +193,26 @@ def modify_previous(scan: Scan, draft: Draft, ctx: TranslationContext,
             command = dataclasses.replace(command, field_selector=",".join(merged))
             changed.append(f"only {', '.join(draft.states)}")
     if command.verb == "logs":
+        stamps = "true" if scan.has(r"\btimestamps?\b|\btimestamped\b") else None
+        prefix = "true" if "prefix" in draft.extra else None
         for name, value in (("tail", draft.tail), ("since", draft.since),
                             ("previous", "true" if draft.previous else None),
-                            ("container", draft.container)):
+                            ("container", draft.container), ("timestamps", stamps),
+                            ("prefix", prefix)):
             if value is not None:
                 command = _flag(command, name, value)
                 changed.append(f"--{name}" + ("" if value == "true" else f"={value}"))
+    if command.verb == "top" and scan.has(r"\b(?:per|by|each) container\b|\bcontainers\b"):
+        command = _flag(command, "containers", "true")  # "break that down per container"
+        changed.append("per container")
     count = number(draft.extra["replicas"].lower()) if "replicas" in draft.extra else None
+    factor = scan.search(r"\b(double|triple|halve)\b")
+    if command.verb == "scale" and count is None and factor:  # "double it": from what it was
+        was = command.flag("replicas")
+        if was is not None and was.isdigit():
+            count = {"double": 2 * int(was), "triple": 3 * int(was),
+                     "halve": max(1, int(was) // 2)}[factor.group(1)]
+            scan.take(factor)
     if command.verb == "scale" and count is None and scan.has(r"\bback\b"):
         count = _count_before(turn, command)
     if command.verb == "scale" and (count is not None or (count := _count(scan)) is not None):

@@ -171,6 +171,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"to \d+\b|\bscale (?:it|them) back\b"
         r"|\b(?:trim|shrink|cut|reduce|grow) \S+ by (?:\d+|one|two|three)\b"
         r"|\bpark \S+ (?:at|to) (?:zero|0)\b|\b(?:switch|turn) (?:it|them|\S+) off\b"
+        r"|\b(?:double|triple|halve) (?:it|them|\S+)\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
         r"|\bstop (?:the )?(?:deployment|statefulset|replicaset)\b|\b(?:run|have) (?:\d+|one|"
@@ -208,7 +209,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "set-image",
         r"\b(?:set|update|change|upgrade|bump|switch|swap|replace|point|move|roll)\b.{0,60}"
         r"\bimage\b|\bimage\b.{0,60} to \S+[:@/]\S*|\bupgrade\b.{0,60} to \S+:\S+"
-        r"|\b(?:ship|deploy|release|upgrade|bump|move) (?:\S+ ){0,3}(?:to |version |tag )?v?\d+"
+        r"|\b(?:ship|deploy|release|upgrade|bump|move|roll) (?:\S+ ){0,3}(?:to |version |tag )?"
+        r"v?\d+"
         r"(?:\.\d+)+\b",
     ),
     (

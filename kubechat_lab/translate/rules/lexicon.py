@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = [
     "NAME_RE",
@@ -11,6 +12,7 @@ __all__ = [
     "RESOURCE_WORDS",
     "REWRITES",
     "TOKEN_RE",
+    "is_english",
     "number",
 ]
 
@@ -216,3 +218,17 @@ def number(word: str) -> int | None:
     if word.isdigit():
         return int(word)
     return NUMBER_WORDS.get(word)
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    from english_words import get_english_words_set  # about 0.15 s, once, when first needed
+
+    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+
+
+def is_english(word: str) -> bool:
+    """Return True for an ordinary English word, plurals included ("workers", "heartbeats")."""
+    words = _english_words()
+    return any(form in words for form in (word, word[:-1] if word.endswith("s") else "",
+                                          word[:-2] if word.endswith("es") else ""))

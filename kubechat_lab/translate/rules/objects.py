@@ -13,7 +13,7 @@ from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
 from kubechat_lab.translate.rules.draft import NAME, Draft
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS, WRITE_INTENTS, WRITE_WORDS
-from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS, is_english
 from kubechat_lab.translate.rules.scan import Scan
 
 __all__ = [
@@ -398,25 +398,11 @@ def _near_name(name: str, draft: Draft, ctx: TranslationContext) -> str:
     return name  # "statefulset db": a name in kubectl's own slot, as typed
 
 
-@lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    from english_words import get_english_words_set  # about 0.15 s, once, when first needed
-
-    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
-
-
 def _english_compound(word: str) -> bool:
     """Return True for words joined by dashes ("tidy-up", "follow-up"), not a generated name."""
     parts = word.split("-")
     return len(parts) > 1 and all(len(part) > 1 and part.isalpha() and is_english(part)
                                   for part in parts)
-
-
-def is_english(word: str) -> bool:
-    """Return True for an ordinary English word, plurals included ("workers", "heartbeats")."""
-    words = _english_words()
-    return any(form in words for form in (word, word[:-1] if word.endswith("s") else "",
-                                          word[:-2] if word.endswith("es") else ""))
 
 
 def _abbreviates(short: str, name: str, *, loose: bool) -> bool:

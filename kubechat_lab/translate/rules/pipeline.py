@@ -346,8 +346,16 @@ def _relative_count(draft: Draft, ctx: TranslationContext) -> None:
     if key is None:
         return  # the scale builder refuses: a relative change needs the current count
     current = ctx.workloads[key][0]
-    delta = number(draft.extra["delta"][1:]) or 0
-    wanted = current + delta if draft.extra["delta"][0] == "+" else current - delta
+    sign, amount = draft.extra["delta"][0], draft.extra["delta"][1:]
+    if sign == "*":  # "double it": the factor times what it runs
+        factor = {"double": 2.0, "triple": 3.0, "halve": 0.5}[amount]
+        wanted = max(1, int(current * factor))
+        draft.extra["replicas"] = str(wanted)
+        draft.assumptions.append(f"{key[0][:-1]} {key[2]} runs {current} replicas now: "
+                                 f"{amount} is {wanted}")
+        return
+    delta = number(amount) or 0
+    wanted = current + delta if sign == "+" else current - delta
     if wanted < 0:
         raise CantTranslateError(f"{key[2]} runs {current} replicas; {wanted} is not a count",
                                  f"'scale {key[2]} to 0' to stop it")
@@ -491,6 +499,11 @@ def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] |
             draft.assumptions.append(f"about {about or 'what'} the previous question showed")
         if draft.namespace is None and not draft.all_namespaces:
             draft.namespace = namespace
+        # "double it", "roll it to 1.0.4": counts and tags relative to the object just named
+        if draft.intent == "scale" and "delta" in draft.extra and "replicas" not in draft.extra:
+            _relative_count(draft, ctx)
+        if draft.intent == "set-image" and "tag" in draft.extra and "image" not in draft.extra:
+            _new_tag(draft, ctx)
         return _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
     if previous.verb == "logs" and not draft.previous:
         _extract_previous(scan, draft)

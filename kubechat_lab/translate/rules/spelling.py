@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 from kubechat_lab.translate._types import TranslationContext
 from kubechat_lab.translate.rules.account import FILLERS, SYMPTOMS
 from kubechat_lab.translate.rules.intents import WRITE_WORDS
-from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS, REWRITES
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS, REWRITES, is_english
 
 __all__ = ["VOCABULARY", "correct_spelling"]
 
@@ -150,6 +150,10 @@ def _join_spaced_names(question: str, tokens: list[tuple[str, int, int]],
     return question, [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(question)]
 
 
+#: Verbs (and words) after which a kind is what comes next: "list nods" is "list nodes".
+_LISTING = frozenset("list get show describe display watch all".split())
+
+
 def _correct(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
     for pattern, repl in REWRITES:  # "replica sets" is one word before it is judged
         question = pattern.sub(repl, question)
@@ -187,6 +191,14 @@ def _correct(question: str, ctx: TranslationContext) -> tuple[str, list[str]]:
             fixed = _closest(word, names, _limit(word))
             found = ctx.resources.lookup(kind)
             what = f"{found[1].singular if found else kind} " if fixed else ""
+        if fixed is None and is_english(word):
+            # "landing", "leave": words, not typos of "pending" or "lease"; but right after a
+            # verb that lists, a word one slip from a kind is the kind ("list nods")
+            listed = _closest(word, tuple(RESOURCE_WORDS), _limit(word)) if (
+                previous in _LISTING and len(word) >= 4) else None
+            if listed is None:
+                continue
+            fixed, what = listed, ""
         if fixed is None and "-" not in word and any(n.startswith(word) for n in ctx.object_names):
             continue  # "the fron deployment": the start of a name, read as one later
         if fixed is None and len(word) >= 4:

@@ -58,6 +58,11 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
         delta = scan.search(r"\b" + _COUNT + r" (more|extra|additional|fewer|less)\b"
                             r"|\b(?:scale )?(up|down) by " + _COUNT + r"\b"
                             r"|\b(add|remove|drop) " + _COUNT + r"\b")
+        factor = scan.search(r"\b(double|triple|halve)\b")
+        if factor and not delta:  # "double it": a factor of what it runs now
+            draft.extra["delta"] = "*" + factor.group(1)
+            draft.extra["relative"] = "1"
+            scan.take(factor)
         trim = scan.search(r"\b(trim|shrink|cut|reduce|grow) (?:\S+ )by " + _COUNT + r"\b")
         if trim and not delta:
             # "trim checkout by one pod": the verb and its count, the name left for the objects
