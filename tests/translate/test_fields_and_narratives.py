@@ -210,3 +210,10 @@ def test_an_english_word_is_never_corrected_into_a_kind_or_state(question: str) 
 
 def test_a_slip_of_a_kind_after_a_listing_verb_is_the_kind() -> None:
     assert RULES.translate("list nods", CTX).text == "kubectl get nodes"
+
+
+@pytest.mark.parametrize("question", ("restart checkout, give it more memory",
+                                      "slap an hpa on checkout, 2-6 pods. scale it to 70"))
+def test_a_second_change_is_never_dropped_nor_read_as_a_narrative(question: str) -> None:
+    translation = RULES.translate(question, CTX)
+    assert translation.command is None, translation.text

@@ -57,6 +57,15 @@ FAMILIES: dict[str, tuple[tuple[str, ...], str]] = {
                            "as env vars"),
                           "kubectl set env deployment/fraud-detector -n payments "
                           "--from=secret/api-credentials"),
+    "autoscale": (("slap an hpa on checkout, 2-6 pods, scale out at 70% cpu",
+                   "autoscale checkout between 2 and 6 replicas at 70% cpu"),
+                  "kubectl autoscale deployment/checkout -n shop --min=2 --max=6 "
+                  "--cpu-percent=70"),
+    "more headroom": (("checkout keeps getting cpu throttled, give it more headroom - limits "
+                       "of 2 cores and 1Gi mem",
+                       "set the limits of checkout to 2 cores and 1Gi memory"),
+                      "kubectl set resources deployment/checkout -n shop "
+                      "--limits=cpu=2,memory=1Gi"),
     "set a variable": (("set env LOG_LEVEL=debug on checkout",
                         "set the environment variable LOG_LEVEL=debug on the checkout deployment"),
                        "kubectl set env deployment/checkout -n shop LOG_LEVEL=debug"),

@@ -149,13 +149,20 @@ def _forms(word: str) -> tuple[str, ...]:
 _WHY = frozenset("for because cause cuz since so as coz".split())
 
 
+#: A clause that asks for something, though no rule read it: never commentary to skip.
+_REQUEST = re.compile(r"^(?:and |then |also |pls |please )*(?:give|add|grant|make|set|put|"
+                      r"bump|raise|lower|let|allow|turn|switch|take|move|copy|open)\b"
+                      r"|\b(?:give|add|grant) (?:it|them|\S+) (?:more|less|extra|another)\b")
+
+
 def _commentary(scan: Scan) -> set[int]:
     """Return the token indices of commentary: clauses (or trailing reasons) nothing read."""
     found: set[int] = set(scan.aside)
     touched = [(u or s) and i not in scan.aside
                for i, (u, s) in enumerate(zip(scan.used, scan.seen, strict=True))]
     for number, (first, end) in enumerate(scan.clauses()):
-        if number > 0 and not any(touched[first:end]):
+        if number > 0 and not any(touched[first:end]) and not _REQUEST.search(
+                " ".join(scan.words[first:end])):
             found.update(range(first, end))
             continue
         # "drain kwok-worker-2 for maintenance": a trailing reason nothing read

@@ -171,6 +171,28 @@ def _build_set_env(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             *([f"--from={source}"] if source else [])]
 
 
+def _build_autoscale(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    resource = one_resource(draft, "deployments", "", "")
+    names = _names(draft, resource, "'autoscale deployment web between 2 and 6 pods at 70% cpu'")
+    if "max" not in draft.extra:
+        raise CantTranslateError("no maximum given",
+                                 "'autoscale deployment web between 2 and 6 pods at 70% cpu'")
+    return ["autoscale", *_typed(resource, names[:1]), *scope(draft, table, resource),
+            f"--min={draft.extra['min']}", f"--max={draft.extra['max']}",
+            *([f"--cpu-percent={draft.extra['cpu-percent']}"]
+              if "cpu-percent" in draft.extra else [])]
+
+
+def _build_set_resources(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    resource = one_resource(draft, "deployments", "", "")
+    names = _names(draft, resource, "'set the cpu limit of deployment web to 500m'")
+    flags = [f"--{key}={draft.extra[key]}" for key in ("limits", "requests") if key in draft.extra]
+    if not flags:
+        raise CantTranslateError("no quantity given",
+                                 "'limits of 2 cores and 1Gi memory on deployment web'")
+    return ["set", "resources", *_typed(resource, names), *scope(draft, table, resource), *flags]
+
+
 def _build_env_list(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     """``set env --list``: the read form of the env verb ("what env vars does web have")."""
     resource = one_resource(draft, "deployments", "", "")
@@ -313,6 +335,8 @@ WRITE_BUILDERS: dict[str, Builder] = {
     "unannotate": _build_label,
     "set-image": _build_set_image,
     "set-env": _build_set_env,
+    "set-resources": _build_set_resources,
+    "autoscale": _build_autoscale,
     "env": _build_env_list,
     "delete": _build_delete,
     "create": _build_create,

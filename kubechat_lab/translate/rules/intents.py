@@ -160,6 +160,19 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\bcycle\b|\bnudge\b",
     ),
     (
+        "autoscale",
+        r"\bautoscale\b|\b(?:put|slap|add|set up|attach|create|give)\b (?:it |\S+ )?(?:an? )?"
+        r"(?:hpa|autoscaler|horizontalpodautoscaler)\b",
+    ),
+    (
+        "set-resources",
+        r"\bset resources\b|\b(?:more|less) headroom\b|\b(?:set|bump|raise|lower|change|update|"
+        r"give|increase|decrease)\b.{0,40}\b(?:cpu|memory|mem) (?:limits?|requests?)\b"
+        r"(?=.{0,30}\b\d)|\b(?:limits?|requests?) (?:of|to) \d"
+        r"|\b(?:set|bump|raise|lower|change|update|increase|decrease) (?:the )?(?:cpu |memory |"
+        r"mem )?(?:limits?|requests?)\b(?=.{0,40}\d)",
+    ),
+    (
         "scale",
         r"\b(?:spin up|add|bring up|launch|start|remove|drop|kill) (?:\d+|one|two|three|four|"
         r"five) (?:more|extra|additional|fewer|less)\b|\b(?:\d+|one|two|three) (?:more|fewer) "
@@ -287,7 +300,8 @@ WRITE_INTENTS: frozenset[str] = frozenset(
     {
         "delete", "scale", "rollout-restart", "rollout-undo", "rollout-pause", "rollout-resume",
         "cordon", "uncordon", "drain", "taint", "untaint", "label", "unlabel", "annotate",
-        "unannotate", "set-image", "set-env", "create", "create-job", "set-key",
+        "unannotate", "set-image", "set-env", "set-resources", "autoscale", "create",
+        "create-job", "set-key",
     }
 )
 # "why was it scaled down", "who deleted the pod": a question about a past change is a read.

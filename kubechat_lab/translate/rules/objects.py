@@ -31,6 +31,7 @@ NEEDS_NAME = frozenset(
     {
         "describe", "logs", "delete", "scale", "cordon", "uncordon", "drain", "taint", "untaint",
         "label", "unlabel", "annotate", "unannotate", "set-image", "set-env", "env", "create",
+        "set-resources", "autoscale",
         "rollout-restart",
         "rollout-undo", "rollout-history", "rollout-status", "rollout-pause", "rollout-resume",
         *FORBIDDEN_INTENTS,
@@ -42,6 +43,8 @@ _KIND_PREFERENCE: dict[str, tuple[str, ...]] = {
     "scale": ("deployments", "statefulsets", "replicasets"),
     "set-image": ("deployments", "statefulsets", "daemonsets"),
     "set-env": ("deployments", "statefulsets", "daemonsets"),
+    "set-resources": ("deployments", "statefulsets", "daemonsets"),
+    "autoscale": ("deployments", "statefulsets"),
     "env": ("deployments", "statefulsets", "daemonsets", "pods"),
     "cordon": ("nodes",),
     "uncordon": ("nodes",),

@@ -9,6 +9,7 @@ and the kind of a bare name.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from kubechat_lab.command import Command
@@ -200,6 +201,8 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     pre_extract(scan, draft)
     extract_selectors(scan, draft)
     find_objects(scan, draft, ctx, words)
+    if draft.intent == "autoscale":  # "slap an hpa on checkout": the hpa is what it makes
+        draft.resources[:] = [r for r in draft.resources if r != "horizontalpodautoscalers"]
     if draft.namespace_object:
         if draft.intent in _OBJECT_INTENTS and (
             draft.resources == ["namespaces"] or (not draft.resources and not draft.names)
@@ -260,6 +263,12 @@ _LOOK_VERBS = frozenset("show list get describe check display print tail find gi
 #: Words that open a reason inside a clause ("... till the nodes show up").
 _SUBORDINATORS = frozenset("till til until while because since".split())
 
+#: "give it more memory": a change, whatever else read its words.
+_MORE_OF = r"\b(?:give|add|grant) (?:it|them|\S+) (?:more|less|extra|another)\b"
+
+#: Words that turn a change into its refusal ("don't actually change anything").
+_NEGATIONS = frozenset("dont don't not never without no nothing".split())
+
 #: Words after which a verb is a noun ("the last deploy", "a restart", "that rollout").
 _NOUN_MARKERS = frozenset("the a an this that last latest previous recent new my our your its "
                           "their".split())
@@ -271,8 +280,14 @@ def _asks_change(words: list[str]) -> bool:
     "the last deploy broke the page" (a noun after a determiner) and "it restarted twice" (a
     report of the past) ask for nothing.
     """
+    text = " ".join(words)
+    if re.search(_MORE_OF, text):
+        return True  # "give it more memory": a change, whatever the verb
+    if re.search(INTENT_PATTERNS["autoscale"] + "|" + INTENT_PATTERNS["set-resources"], text):
+        return True  # "slap an hpa on checkout": a request, though no write word says so
     return any(word in WRITE_WORDS and not word.endswith("ed")
                and (index == 0 or words[index - 1] not in _NOUN_MARKERS)
+               and not _NEGATIONS & set(words[max(0, index - 3):index])  # "don't change it"
                for index, word in enumerate(words))
 
 
@@ -549,6 +564,20 @@ def _understand(question: str, ctx: TranslationContext,
         if argv is not None:
             return draft, argv
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
+    if draft.intent in WRITE_INTENTS:
+        for first, end in scan.clauses()[1:]:
+            words = scan.words[first:end]
+            more = re.search(_MORE_OF, " ".join(words)) and draft.intent not in (
+                "set-resources", "scale", "autoscale")  # where "more" is the change itself
+            touched = any(scan.seen[first:end]) or any(scan.used[first:end])
+            if (more or (_asks_change(words) and not touched)) and not (
+                    set(range(first, end)) & scan.aside):
+                # "restart checkout, give it more memory": a second change, never dropped
+                raise CantTranslateError(
+                    f"this asks for a second change ({' '.join(words)!r}) beside the "
+                    f"{draft.intent.replace('-', ' ')}; kubechat proposes one command at a "
+                    "time, so what you approve is all that runs",
+                    "ask for each change on its own")
     if "dry-run" in draft.extra and draft.intent in WRITE_INTENTS:
         argv.append("--dry-run=server")
     known = _known_words(draft, ctx)

@@ -64,8 +64,9 @@ def split_narrative(text: str, requests: frozenset[str] = frozenset()) -> tuple[
     "postgres-1 got OOMKilled (exit code 137), what memory limits does it have": the first
     part tells what happened, the last clause asks. Only when that last clause opens like a
     question and the narrative does not (two questions are one request each, not one). A
-    sentence that opens with one of ``requests`` ("... paging us every 10 min. switch it
-    off") is the request after a narrative too, when a sentence (not a comma) divides them.
+    clause that opens with one of ``requests`` ("... paging us every 10 min. switch it off")
+    is the request after a narrative too: the caller checks that the narrative asks for no
+    change of its own.
     """
     blanked, _ = split_evidence(text)
     for found in reversed(list(_SEPARATOR.finditer(blanked))):
@@ -73,9 +74,8 @@ def split_narrative(text: str, requests: frozenset[str] = frozenset()) -> tuple[
         cut = found.start(1) if found.group(1) else found.end()  # after a paste, keep it
         narrative = text[:cut].strip()
         opening = TOKEN_RE.findall(question.lower())[:1]
-        sentence = found.group(1) is not None and found.group(1) not in (",",)
-        if not opening or (opening[0].replace("'", "") not in _ASKING and not (
-                sentence and opening[0] in requests)):
+        if not opening or (opening[0].replace("'", "") not in _ASKING
+                           and opening[0] not in requests):
             continue
         first = TOKEN_RE.findall(blanked[:found.start()].lower())[:1]
         if not first or first[0].replace("'", "") in _ASKING or "?" in blanked[:found.start()]:

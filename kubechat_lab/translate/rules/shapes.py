@@ -63,10 +63,13 @@ def extract_shapes(scan: Scan, draft: Draft) -> None:
             scan.take(cue)
         return
     just = scan.search(_JUST) is not None
+    setting = scan.has(r"\b(?:set|bump|raise|lower|give|change|update|increase|decrease)\b")
     for field, pattern, needs_just in _FIELDS:
         found = scan.search(pattern)
         if found is None or (needs_just and not just):
             continue
+        if field == "resources" and setting and scan.has(r"\d"):
+            continue  # "set the cpu limit of web to 500m" changes it: not a read of it
         draft.extra["field"] = field
         for each in list(scan.finditer(pattern)):
             scan.take(each)

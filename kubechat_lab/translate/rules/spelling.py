@@ -60,7 +60,7 @@ _KNOWN = (NOT_NAMES | WRITE_WORDS | _ENGLISH | FILLERS | SYMPTOMS | frozenset(VO
           | frozenset("""
     columns column table string value values expression field fields tier tidy tiny teeny
     tweak suspend suspended preview protection policy rotation pool evenly spread common
-    reasons reason tally rank installed lately bottom
+    reasons reason tally rank installed lately bottom autoscale headroom throttled
     """.split()))
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")

@@ -117,6 +117,38 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             _take_first(scan, draft, "replicas", (
                 r"\b(?:with )?" + _COUNT + r" (?:replicas?|instances|copies)\b",
             ))
+    elif intent == "autoscale":
+        # "2-6 pods", "between 2 and 6", "min 2 max 6"; "at 70% cpu"
+        bounds = scan.search(r"\b(?:between |from |min(?:imum)? )?(\d+) ?(?:-|to|and|max(?:imum)?"
+                             r"|,) ?(\d+)(?: pods| replicas)?\b")
+        if bounds:
+            draft.extra["min"], draft.extra["max"] = bounds.group(1), bounds.group(2)
+            scan.take(bounds)
+        _take_first(scan, draft, "cpu-percent", (
+            r"\b(?:scale out |target |at |above |over )?(?:at )?(\d+) ?% ?(?:cpu)?\b",
+            r"\bcpu (?:at |target |of )?(\d+) ?%"))
+    elif intent == "set-resources":
+        cpu = scan.search(r"\b(\d+(?:\.\d+)?) ?(cores?|cpus?|vcpus?|m\b|millicores?)")
+        memory = scan.search(r"\b(\d+(?:\.\d+)?) ?(gi|mi|gib|mib|gb|mb|g|m)"
+                             r"(?:\s+(?:of )?(?:mem|memory|ram))?\b")
+        if cpu and memory and cpu.start() == memory.start():
+            memory = None
+        parts = []
+        if cpu:
+            unit = cpu.group(2)
+            parts.append(f"cpu={cpu.group(1)}" + ("m" if unit.startswith("m") else ""))
+            scan.take(cpu)
+        if memory:
+            unit = {"gi": "Gi", "gib": "Gi", "gb": "Gi", "g": "Gi", "mi": "Mi", "mib": "Mi",
+                    "mb": "Mi", "m": "Mi"}[memory.group(2)]
+            parts.append(f"memory={memory.group(1)}{unit}")
+            scan.take(memory)
+        which = "requests" if scan.has(r"\brequests?\b") and not scan.has(r"\blimits?\b") \
+            else "limits"
+        if parts:
+            draft.extra[which] = ",".join(parts)
+        for each in list(scan.finditer(r"\b(?:limits?|requests?|headroom|cpu|memory|mem|ram)\b")):
+            scan.take(each)
     elif intent == "set-env":
         # "set env LOG_LEVEL=debug", "--from=secret/api-credentials": as typed
         for found in list(scan.finditer(r"(?:^| )([a-z_][a-z0-9_]*)=(\S+)")):
