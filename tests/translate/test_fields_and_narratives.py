@@ -169,6 +169,8 @@ def test_an_ordinary_word_where_the_cluster_lists_the_kind_is_refused(word: str)
      "kubectl get pods -n data -l app=postgres "
      "-o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName"),
     ("nodes + internal ip, os image and kernel version", "kubectl get nodes -o wide"),
+    ("deployment annotations of checkout",
+     "kubectl get deployments checkout -n shop -o 'jsonpath={.metadata.annotations}'"),
 ])
 def test_shapes_people_ask_for(question: str, command: str) -> None:
     assert RULES.translate(question, CTX).text == command

@@ -275,7 +275,7 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     shaped = shape_output(draft, resource)
     if shaped and (names or "columns" in draft.extra):
         draft.output = shaped
-    elif shaped and draft.extra.get("field") in ("resources", "qos"):
+    elif shaped and draft.extra.get("field") in ("resources", "qos", "annotations"):
         # "memory limits of the pods in shop": one row per object and the field asked for
         field = str(draft.extra["field"]).upper()
         draft.output = f"custom-columns=NAME:.metadata.name,{field}:" + shaped[10:-1]

@@ -35,6 +35,7 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("restarts", r"\brestart count\b", True),
     ("selector", r"\b(?:(?:with|including|and|plus|show|showing) )?(?:its|their|the) "
                  r"(?:label )?selectors?\b", False),
+    ("annotations", r"\b(?:its |their |the )?annotations\b(?! \S*=)", False),
     ("qos", r"\b(?:(?:with|including|and|plus|show|showing) )?(?:its |their |the )?"
             r"(?:qos(?: class(?:es)?)?|quality of service(?: class(?:es)?)?)\b", False),
     ("resources", r"\b(?:(?:cpu|memory|mem|ram|resource) )?(?:limits?|requests)"
@@ -208,6 +209,7 @@ def _field_path(field: str, resource: str, spec: str | None) -> str | None:
         "resources": f"{spec}.containers[*].resources" if spec else None,
         "selector": ".spec.selector" if resource in ("services", *_WORKLOADS) else None,
         "qos": ".status.qosClass" if resource == "pods" else None,
+        "annotations": ".metadata.annotations",
         "ready-replicas": ".status.readyReplicas" if resource in _WORKLOADS else None,
     }
     return paths.get(field)
