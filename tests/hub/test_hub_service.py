@@ -15,7 +15,10 @@ sandbox's RBAC and the test PostgreSQL, driven in Chromium (tests/hub/_hub.py). 
   group ``sre-leads`` (bob's), alice's delete is refused to her (API and approval page); the
   service, killed and restarted by the hub, still has it pending (PostgreSQL); bob finds it in
   his waiting-for-me list and approves it on the approval page; it runs, the audit names both,
-  and the chain verifies.
+  and the chain verifies;
+- the LLM answer cache with the service's model (the wire-level OpenAI fake): alice's second
+  ask is served from the cache; after the restart bob's still is (the cache is in PostgreSQL),
+  alice's misses because her inventory changed. The side panel's questions go to the model.
 
 Needs root (CI has it): under ``CI=true`` a missing requirement fails instead of skipping.
 """
@@ -37,6 +40,7 @@ import yaml
 from tests.browser.test_red_team_approval import ATTACK
 from tests.hub._hub import Hub, missing_requirements, notebook, os_users, start_hub, stop_hub
 from tests.plugins.browser import ARTIFACTS
+from tests.plugins.llm_servers import FakeLLMServer
 from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl, scratch_namespace
 from tests.plugins.services import skip_or_fail
 
@@ -44,6 +48,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
 #: the hub group of the two-person approvers (bob's; tests/hub/_hub.py's hub config)
 APPROVERS = "sre-leads"
+#: a question to the service's model (the fake) whose answer is cached
+QUESTION = "Which deployments run in my scratch namespace?"
 
 SHOP_ROLE = """\
 apiVersion: rbac.authorization.k8s.io/v1
@@ -61,6 +67,22 @@ subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: %(group)s}
 """
 
+#: alice's group lists deployments everywhere, so her grounding (inventory) shows them
+LIST_DEPLOYMENTS = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: %(name)s}
+rules:
+- {apiGroups: [apps], resources: [deployments], verbs: [list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: %(name)s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %(name)s}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: %(group)s}
+"""
+
 
 @pytest.fixture(scope="module")
 def two_person(sandbox: SandboxInfo) -> Iterator[str]:
@@ -70,7 +92,15 @@ def two_person(sandbox: SandboxInfo) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def hub(sandbox: SandboxInfo, lab_database: str, two_person: str,
+def llm() -> Iterator[FakeLLMServer]:
+    """The service's model: a wire-level OpenAI fake on 127.0.0.1 (scripted by each test)."""
+    server = FakeLLMServer("openai").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def hub(sandbox: SandboxInfo, lab_database: str, two_person: str, llm: FakeLLMServer,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """A real JupyterHub with alice, bob and the kubechat service as three OS users.
 
@@ -89,7 +119,7 @@ def hub(sandbox: SandboxInfo, lab_database: str, two_person: str,
          "namespaces": [two_person], "approvers": APPROVERS}]})
     with os_users(f"kca{suffix}", f"kcb{suffix}", f"kcs{suffix}") as users:
         hub = start_hub(base, users, group=group, kubeconfig_text=kubeconfig,
-                        audit_dsn=lab_database, policy_text=policy)
+                        audit_dsn=lab_database, policy_text=policy, llm_url=llm.url)
         try:
             yield hub
         finally:
@@ -106,10 +136,14 @@ def grants(hub: Hub, sandbox: SandboxInfo, two_person: str) -> Iterator[str]:
         for ns in ("shop", scratch, two_person):
             kubectl(sandbox, "apply", "-f", "-",
                     stdin=SHOP_ROLE % {"name": name, "ns": ns, "group": hub.group})
+        kubectl(sandbox, "apply", "-f", "-", stdin=LIST_DEPLOYMENTS % {
+            "name": name, "group": hub.group})
         try:
             yield scratch
         finally:
             kubectl(sandbox, "delete", "rolebinding,role", name, "-n", "shop",
+                    "--ignore-not-found", check=False)
+            kubectl(sandbox, "delete", "clusterrolebinding,clusterrole", name,
                     "--ignore-not-found", check=False)
 
 
@@ -424,7 +458,7 @@ def test_the_hub_service_serves_its_documented_routes() -> None:
 
 
 def test_alice_side_panel_talks_to_the_service_as_alice(
-        hub: Hub, grants: str, alice_page: Any) -> None:
+        hub: Hub, grants: str, alice_page: Any, llm: FakeLLMServer) -> None:
     from tests.browser.test_panel import INPUT, PANEL_TAB
 
     page = alice_page
@@ -436,10 +470,12 @@ def test_alice_side_panel_talks_to_the_service_as_alice(
         page.click(PANEL_TAB)
     panel.wait_for(state="visible")
     turns = page.locator(".jp-kubechat-turn")
-    for question in ("list pods in shop", "list pods in payments"):
-        page.fill(INPUT, question)
-        page.press(INPUT, "Enter")
     shop, payments = turns.nth(0), turns.nth(1)
+    for ns, turn in (("shop", shop), ("payments", payments)):  # one at a time: one script
+        llm.answer(f"kubectl get pods -n {ns}", f"Lists the pods in {ns}.")
+        page.fill(INPUT, f"list pods in {ns}")
+        page.press(INPUT, "Enter")
+        turn.locator(".jp-kubechat-card, .jp-kubechat-error").first.wait_for(timeout=60_000)
     shop.locator(".jp-kubechat-result").wait_for(timeout=60_000)
     rows = shop.locator(".jp-kubechat-rowcount").inner_text()
     assert rows.endswith("rows") and not rows.startswith("0 "), rows
@@ -488,10 +524,15 @@ def _restart_service(hub: Hub) -> None:
     eventually(up, "the hub restarted the kubechat service", timeout=120)
 
 
-def test_two_person_on_the_hub_survives_a_service_restart(
-        hub: Hub, grants: str, two_person: str, chromium: Any, sandbox: SandboxInfo) -> None:
+def test_two_person_and_the_answer_cache_survive_a_service_restart(
+        hub: Hub, grants: str, two_person: str, chromium: Any, sandbox: SandboxInfo,
+        llm: FakeLLMServer) -> None:
     """alice proposes a delete that needs ``sre-leads``; she cannot approve it; the service
-    restarts with it pending; bob (in the hub group) finds it, approves it, it runs."""
+    restarts with it pending; bob (in the hub group) finds it, approves it, it runs.
+
+    Around the restart, an LLM answer: the second ask is served from the cache (the model
+    hears one request); after the restart bob's (unchanged grounding) still hits, alice's
+    misses because her inventory changed (a deployment appeared that her group lists)."""
     alice, bob = hub.users["alice"], hub.users["bob"]
     kubectl(sandbox, "create", "deployment", "recommendations", "-n", two_person,
             "--image=nginx:1.27")
@@ -500,6 +541,23 @@ def test_two_person_on_the_hub_survives_a_service_restart(
 
     def api(role: str, method: str, path: str, **kw: Any) -> httpx.Response:
         return httpx.request(method, service + path, headers=tokens[role], timeout=60, **kw)
+
+    def ask(role: str) -> dict[str, Any]:
+        done = api(role, "POST", "ask", json={"question": QUESTION})
+        assert done.status_code == 200, done.text
+        return dict(done.json())
+
+    for _ in range(3):
+        llm.answer(f"kubectl get deployments -n {grants}", "Lists the deployments.")
+    heard = len(llm.received)
+    first = ask("alice")
+    assert first["translation"]["cached"] is False and len(llm.received) == heard + 1, first
+    again = ask("alice")
+    assert again["translation"]["cached"] is True and len(llm.received) == heard + 1, again
+    assert again["proposal"]["cached"] is True and again["proposal"]["user"] == alice
+    assert ask("bob")["translation"]["cached"] is False  # another grounding: his own answer
+    assert len(llm.received) == heard + 2
+    kubectl(sandbox, "create", "deployment", "cache-probe", "-n", grants, "--image=nginx:1.27")
 
     made = api("alice", "POST", "propose", json={
         "command": f"kubectl delete deployment recommendations -n {two_person}"})
@@ -536,6 +594,12 @@ def test_two_person_on_the_hub_survives_a_service_restart(
     _restart_service(hub)
     still = api("alice", "GET", f"proposals/{pid}")
     assert still.status_code == 200 and still.json()["state"] == "proposed", still.text
+    # the answer cache is in PostgreSQL too: bob's grounding is as it was, his ask hits;
+    # alice's inventory changed (cache-probe), hers misses and the model hears of it
+    assert ask("bob")["translation"]["cached"] is True and len(llm.received) == heard + 2
+    changed = ask("alice")
+    assert changed["translation"]["cached"] is False and len(llm.received) == heard + 3
+    assert "cache-probe" in llm.received[-1].prompt
 
     # bob (hub group sre-leads) finds it waiting for him, as himself through the service
     waiting = api("bob", "GET", "proposals", params={"for": "me"})
