@@ -13,7 +13,8 @@ sandbox's RBAC and the test PostgreSQL, driven in Chromium (tests/hub/_hub.py). 
   nothing; alice approving on the approval page (the service's own host) does;
 - two-person approval with the hub's groups: in a scratch namespace the policy gives to the hub
   group ``sre-leads`` (bob's), alice's delete is refused to her (API and approval page); the
-  service, killed and restarted by the hub, still has it pending (PostgreSQL); bob finds it in
+  service, killed and restarted by the hub, still has it pending (PostgreSQL) and still honours
+  a capability minted before the restart; bob finds it in
   his waiting-for-me list and approves it on the approval page; it runs, the audit names both,
   and the chain verifies;
 - the LLM answer cache with the service's model (the wire-level OpenAI fake): alice's second
@@ -590,8 +591,14 @@ def test_two_person_and_the_answer_cache_survive_a_service_restart(
     assert pid not in {p["id"] for p in api("alice", "GET", "proposals",
                                             params={"for": "me"}).json()["proposals"]}
 
-    # the service restarts with it pending (its state is in PostgreSQL): still there
+    # the service restarts with it pending (its state is in PostgreSQL): still there, and a
+    # capability minted before the restart still works after it
+    minted = api("alice", "POST", "capabilities", json={"scopes": ["propose"], "label": "t"})
+    assert minted.status_code == 201, minted.text
     _restart_service(hub)
+    kept = httpx.post(service + "propose", json={"command": "kubectl get pods -n shop"},
+                      headers={"X-Kubechat-Capability": minted.json()["token"]}, timeout=60)
+    assert kept.status_code == 201 and kept.json()["user"] == alice, kept.text
     still = api("alice", "GET", f"proposals/{pid}")
     assert still.status_code == 200 and still.json()["state"] == "proposed", still.text
     # the answer cache is in PostgreSQL too: bob's grounding is as it was, his ask hits;
