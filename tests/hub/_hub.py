@@ -156,7 +156,8 @@ class Hub:
 
 
 def hub_config(*, ports: dict[str, int], base: Path, users: dict[str, str], group: str,
-               password: str, admin_token: str, service_config: Path, approval_url: str) -> str:
+               password: str, admin_token: str, service_config: Path, approval_url: str,
+               approvers: str = "sre-leads") -> str:
     """Return the ``jupyterhub_config.py`` of the test (docs/jupyterhub.md's example shape)."""
     hub_url = f"http://127.0.0.1:{ports['public']}"
     env = {"PYTHONPATH": str(REPO), "JUPYTER_PATH": str(REPO / ".jpath"),
@@ -199,7 +200,8 @@ def hub_config(*, ports: dict[str, int], base: Path, users: dict[str, str], grou
         "  {'name': 'kubechat-test-admin', 'scopes': ['admin:users', 'admin:servers', 'tokens',"
         " 'access:services', 'access:servers', 'read:users'], 'services': ['kubechat-test']},",
         "]",
-        f"c.JupyterHub.load_groups = {{{group!r}: {{'users': [{users['alice']!r}]}}}}",
+        f"c.JupyterHub.load_groups = {{{group!r}: {{'users': [{users['alice']!r}]}},",
+        f"  {approvers!r}: {{'users': [{users['bob']!r}]}}}}",  # the two-person approvers
         f"c.JupyterHub.services = [{service!r},",
         f"  {{'name': 'kubechat-test', 'api_token': {admin_token!r}}}]",
         "c.JupyterHub.cleanup_servers = True",
@@ -208,7 +210,7 @@ def hub_config(*, ports: dict[str, int], base: Path, users: dict[str, str], grou
 
 
 def service_config(*, kubeconfig: Path, key_file: Path, audit_dsn: str, approval_port: int,
-                   approval_url: str) -> str:
+                   approval_url: str, policy_file: Path | None = None, llm_url: str = "") -> str:
     """Return the kubechat service's own config file (readable by its OS user only)."""
     return "\n".join([
         "c = get_config()  # noqa",
@@ -221,12 +223,25 @@ def service_config(*, kubeconfig: Path, key_file: Path, audit_dsn: str, approval
         f"c.KubechatApp.approval_port = {approval_port}",
         "c.KubechatApp.approval_ip = '127.0.0.1'",
         f"c.KubechatApp.approval_url = {approval_url!r}",
+        f"c.KubechatApp.policy_file = {str(policy_file or '')!r}",
+        *([  # an OpenAI-compatible model (the test's wire-level fake), answers cached
+            "c.KubechatApp.llm_provider = 'openai'",
+            f"c.KubechatApp.openai_base_url = {llm_url!r}",
+            "c.KubechatApp.openai_model = 'kube-model'",
+            "c.KubechatApp.llm_timeout = 10.0",
+        ] if llm_url else []),
     ]) + "\n"
 
 
 def start_hub(base: Path, users: dict[str, pwd.struct_passwd], *, group: str,
-              kubeconfig_text: str, audit_dsn: str) -> Hub:
-    """Write the service's private files and the hub's config, start the hub, wait for both."""
+              kubeconfig_text: str, audit_dsn: str, policy_text: str = "",
+              llm_url: str = "") -> Hub:
+    """Write the service's private files and the hub's config, start the hub, wait for both.
+
+    ``policy_text`` (YAML, docs/policy.md) becomes the service's policy file when given; bob is
+    in the hub group ``sre-leads`` (two-person approvers), alice in ``group``. With
+    ``llm_url`` the service translates with the ``openai`` provider at that base URL.
+    """
     names = {role: entry.pw_name for role, entry in
              zip(("alice", "bob", "service"), users.values(), strict=True)}
     svc = users[names["service"]]
@@ -240,9 +255,12 @@ def start_hub(base: Path, users: dict[str, pwd.struct_passwd], *, group: str,
         "key": write_private(private / "openai.key", "sk-kubechat-hub-test-"
                              + secrets.token_hex(16), svc),
     }
+    if policy_text:
+        files["policy"] = write_private(private / "policy.yaml", policy_text, svc)
     files["config"] = write_private(private / "kubechat_config.py", service_config(
         kubeconfig=files["kubeconfig"], key_file=files["key"], audit_dsn=audit_dsn,
-        approval_port=ports["approval"], approval_url=approval_url), svc)
+        approval_port=ports["approval"], approval_url=approval_url,
+        policy_file=files.get("policy"), llm_url=llm_url), svc)
     password, admin_token = secrets.token_urlsafe(12), secrets.token_hex(24)
     config = base / "jupyterhub_config.py"
     config.write_text(hub_config(ports=ports, base=base, users=names, group=group,

@@ -10,7 +10,16 @@ sandbox's RBAC and the test PostgreSQL, driven in Chromium (tests/hub/_hub.py). 
   to that group in ``shop`` lets her list pods there, and listing ``payments`` is a clear 403;
 - the red-team attack (kernel JavaScript in alice's JupyterLab page posting the approval with
   the page's cookie and XSRF, reading the approval page's redirect, framing it) approves
-  nothing; alice approving on the approval page (the service's own host) does.
+  nothing; alice approving on the approval page (the service's own host) does;
+- two-person approval with the hub's groups: in a scratch namespace the policy gives to the hub
+  group ``sre-leads`` (bob's), alice's delete is refused to her (API and approval page); the
+  service, killed and restarted by the hub, still has it pending (PostgreSQL) and still honours
+  a capability minted before the restart; bob finds it in
+  his waiting-for-me list and approves it on the approval page; it runs, the audit names both,
+  and the chain verifies;
+- the LLM answer cache with the service's model (the wire-level OpenAI fake): alice's second
+  ask is served from the cache; after the restart bob's still is (the cache is in PostgreSQL),
+  alice's misses because her inventory changed. The side panel's questions go to the model.
 
 Needs root (CI has it): under ``CI=true`` a missing requirement fails instead of skipping.
 """
@@ -27,14 +36,21 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from tests.browser.test_red_team_approval import ATTACK
 from tests.hub._hub import Hub, missing_requirements, notebook, os_users, start_hub, stop_hub
 from tests.plugins.browser import ARTIFACTS
+from tests.plugins.llm_servers import FakeLLMServer
 from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl, scratch_namespace
 from tests.plugins.services import skip_or_fail
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
+
+#: the hub group of the two-person approvers (bob's; tests/hub/_hub.py's hub config)
+APPROVERS = "sre-leads"
+#: a question to the service's model (the fake) whose answer is cached
+QUESTION = "Which deployments run in my scratch namespace?"
 
 SHOP_ROLE = """\
 apiVersion: rbac.authorization.k8s.io/v1
@@ -52,21 +68,59 @@ subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: %(group)s}
 """
 
+#: alice's group lists deployments everywhere, so her grounding (inventory) shows them
+LIST_DEPLOYMENTS = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: %(name)s}
+rules:
+- {apiGroups: [apps], resources: [deployments], verbs: [list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: %(name)s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %(name)s}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: %(group)s}
+"""
+
 
 @pytest.fixture(scope="module")
-def hub(sandbox: SandboxInfo, lab_database: str,
+def two_person(sandbox: SandboxInfo) -> Iterator[str]:
+    """A scratch namespace whose dangerous commands need a second person of ``sre-leads``."""
+    with scratch_namespace(sandbox, "kc-hub-2p") as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeLLMServer]:
+    """The service's model: a wire-level OpenAI fake on 127.0.0.1 (scripted by each test)."""
+    server = FakeLLMServer("openai").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def hub(sandbox: SandboxInfo, lab_database: str, two_person: str, llm: FakeLLMServer,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """A real JupyterHub with alice, bob and the kubechat service as three OS users."""
+    """A real JupyterHub with alice, bob and the kubechat service as three OS users.
+
+    The service's policy sends dangerous commands in ``two_person`` to the hub group
+    ``sre-leads`` (bob's) (docs/policy.md, "Two-person approval").
+    """
     why = missing_requirements()
     if why:
         skip_or_fail(why)
     suffix = secrets.token_hex(3)
     group = f"kc-hub-{suffix}"
     base = tmp_path_factory.mktemp("hub")
+    kubeconfig = Path(sandbox.kubeconfig).read_text()
+    policy = yaml.safe_dump({"version": 1, "two_person": [
+        {"levels": ["dangerous"], "contexts": [yaml.safe_load(kubeconfig)["current-context"]],
+         "namespaces": [two_person], "approvers": APPROVERS}]})
     with os_users(f"kca{suffix}", f"kcb{suffix}", f"kcs{suffix}") as users:
-        hub = start_hub(base, users, group=group,
-                        kubeconfig_text=Path(sandbox.kubeconfig).read_text(),
-                        audit_dsn=lab_database)
+        hub = start_hub(base, users, group=group, kubeconfig_text=kubeconfig,
+                        audit_dsn=lab_database, policy_text=policy, llm_url=llm.url)
         try:
             yield hub
         finally:
@@ -76,17 +130,21 @@ def hub(sandbox: SandboxInfo, lab_database: str,
 
 
 @pytest.fixture(scope="module")
-def grants(hub: Hub, sandbox: SandboxInfo) -> Iterator[str]:
-    """alice's hub group may read pods in ``shop`` and delete deployments in a scratch one."""
+def grants(hub: Hub, sandbox: SandboxInfo, two_person: str) -> Iterator[str]:
+    """alice's hub group may read pods in ``shop`` and delete deployments in scratch ones."""
     with scratch_namespace(sandbox, "kc-hub") as scratch:
         name = f"kc-hub-{hub.group}"
-        for ns in ("shop", scratch):
+        for ns in ("shop", scratch, two_person):
             kubectl(sandbox, "apply", "-f", "-",
                     stdin=SHOP_ROLE % {"name": name, "ns": ns, "group": hub.group})
+        kubectl(sandbox, "apply", "-f", "-", stdin=LIST_DEPLOYMENTS % {
+            "name": name, "group": hub.group})
         try:
             yield scratch
         finally:
             kubectl(sandbox, "delete", "rolebinding,role", name, "-n", "shop",
+                    "--ignore-not-found", check=False)
+            kubectl(sandbox, "delete", "clusterrolebinding,clusterrole", name,
                     "--ignore-not-found", check=False)
 
 
@@ -401,7 +459,7 @@ def test_the_hub_service_serves_its_documented_routes() -> None:
 
 
 def test_alice_side_panel_talks_to_the_service_as_alice(
-        hub: Hub, grants: str, alice_page: Any) -> None:
+        hub: Hub, grants: str, alice_page: Any, llm: FakeLLMServer) -> None:
     from tests.browser.test_panel import INPUT, PANEL_TAB
 
     page = alice_page
@@ -413,10 +471,12 @@ def test_alice_side_panel_talks_to_the_service_as_alice(
         page.click(PANEL_TAB)
     panel.wait_for(state="visible")
     turns = page.locator(".jp-kubechat-turn")
-    for question in ("list pods in shop", "list pods in payments"):
-        page.fill(INPUT, question)
-        page.press(INPUT, "Enter")
     shop, payments = turns.nth(0), turns.nth(1)
+    for ns, turn in (("shop", shop), ("payments", payments)):  # one at a time: one script
+        llm.answer(f"kubectl get pods -n {ns}", f"Lists the pods in {ns}.")
+        page.fill(INPUT, f"list pods in {ns}")
+        page.press(INPUT, "Enter")
+        turn.locator(".jp-kubechat-card, .jp-kubechat-error").first.wait_for(timeout=60_000)
     shop.locator(".jp-kubechat-result").wait_for(timeout=60_000)
     rows = shop.locator(".jp-kubechat-rowcount").inner_text()
     assert rows.endswith("rows") and not rows.startswith("0 "), rows
@@ -425,3 +485,157 @@ def test_alice_side_panel_talks_to_the_service_as_alice(
         timeout=60_000)
     assert hub.users["alice"] in payments.inner_text()
     page.screenshot(path=str(ARTIFACTS / "hub" / "side-panel.png"))
+
+
+def _person_page(chromium: Any, hub: Hub, role: str, url: str) -> tuple[Any, Any]:
+    """A fresh Chromium context of ``role`` opening ``url`` (the hub's login on the way)."""
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    if page.locator("#username_input").count():
+        page.fill("#username_input", hub.users[role])
+        page.fill("#password_input", hub.password)
+        page.click("#login_submit")
+    page.wait_for_selector("[data-testid=command]", timeout=90_000)
+    assert page.url.startswith(hub.approval_url), page.url
+    return context, page
+
+
+def _restart_service(hub: Hub) -> None:
+    """Kill the kubechat service; the hub starts it again (it polls its services)."""
+    import signal
+
+    old = hub.service_pid()
+    os.kill(old, signal.SIGKILL)
+    health = f"{hub.service_url}kubechat/api/health"
+
+    def up() -> bool:
+        try:
+            pid = hub.service_pid()
+        except AssertionError:
+            return False
+        if pid == old:
+            return False
+        try:
+            return httpx.get(health, timeout=5, headers={
+                "Authorization": f"token {hub.admin_token}"}).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    eventually(up, "the hub restarted the kubechat service", timeout=120)
+
+
+def test_two_person_and_the_answer_cache_survive_a_service_restart(
+        hub: Hub, grants: str, two_person: str, chromium: Any, sandbox: SandboxInfo,
+        llm: FakeLLMServer) -> None:
+    """alice proposes a delete that needs ``sre-leads``; she cannot approve it; the service
+    restarts with it pending; bob (in the hub group) finds it, approves it, it runs.
+
+    Around the restart, an LLM answer: the second ask is served from the cache (the model
+    hears one request); after the restart bob's (unchanged grounding) still hits, alice's
+    misses because her inventory changed (a deployment appeared that her group lists)."""
+    alice, bob = hub.users["alice"], hub.users["bob"]
+    kubectl(sandbox, "create", "deployment", "recommendations", "-n", two_person,
+            "--image=nginx:1.27")
+    service = f"{hub.service_url}kubechat/api/"
+    tokens = {role: {"Authorization": f"token {hub.token_for(role)}"} for role in ("alice", "bob")}
+
+    def api(role: str, method: str, path: str, **kw: Any) -> httpx.Response:
+        return httpx.request(method, service + path, headers=tokens[role], timeout=60, **kw)
+
+    def ask(role: str) -> dict[str, Any]:
+        done = api(role, "POST", "ask", json={"question": QUESTION})
+        assert done.status_code == 200, done.text
+        return dict(done.json())
+
+    for _ in range(3):
+        llm.answer(f"kubectl get deployments -n {grants}", "Lists the deployments.")
+    heard = len(llm.received)
+    first = ask("alice")
+    assert first["translation"]["cached"] is False and len(llm.received) == heard + 1, first
+    again = ask("alice")
+    assert again["translation"]["cached"] is True and len(llm.received) == heard + 1, again
+    assert again["proposal"]["cached"] is True and again["proposal"]["user"] == alice
+    assert ask("bob")["translation"]["cached"] is False  # another grounding: his own answer
+    assert len(llm.received) == heard + 2
+    kubectl(sandbox, "create", "deployment", "cache-probe", "-n", grants, "--image=nginx:1.27")
+
+    made = api("alice", "POST", "propose", json={
+        "command": f"kubectl delete deployment recommendations -n {two_person}"})
+    assert made.status_code == 201, made.text
+    proposal = made.json()
+    pid = proposal["id"]
+    assert proposal["user"] == alice and proposal["level"] == "dangerous", proposal
+    assert proposal["approvers"] == APPROVERS, proposal
+
+    # alice cannot approve her own: not through the API, not on the approval page
+    refused = api("alice", "POST", f"proposals/{pid}/approve",
+                  json={"confirm": proposal["confirm"]})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["reason"] == "two-person-self", refused.text
+    artifacts = ARTIFACTS / "hub-two-person"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    context, page = _person_page(chromium, hub, "alice",
+                                 f"{service}proposals/{pid}/approval-page")
+    try:
+        assert APPROVERS in page.inner_text("[data-testid=two-person]")
+        page.fill("[data-testid=confirm]", proposal["confirm"])
+        page.click("[data-testid=approve]")
+        refusal = page.inner_text("[data-testid=error]")
+        assert "you cannot approve your own proposal" in refusal, refusal
+        page.screenshot(path=str(artifacts / "alice-refused.png"))
+    finally:
+        context.close()
+    assert api("alice", "GET", f"proposals/{pid}").json()["state"] == "proposed"
+    assert _exists(sandbox, two_person)
+    assert pid not in {p["id"] for p in api("alice", "GET", "proposals",
+                                            params={"for": "me"}).json()["proposals"]}
+
+    # the service restarts with it pending (its state is in PostgreSQL): still there, and a
+    # capability minted before the restart still works after it
+    minted = api("alice", "POST", "capabilities", json={"scopes": ["propose"], "label": "t"})
+    assert minted.status_code == 201, minted.text
+    _restart_service(hub)
+    kept = httpx.post(service + "propose", json={"command": "kubectl get pods -n shop"},
+                      headers={"X-Kubechat-Capability": minted.json()["token"]}, timeout=60)
+    assert kept.status_code == 201 and kept.json()["user"] == alice, kept.text
+    still = api("alice", "GET", f"proposals/{pid}")
+    assert still.status_code == 200 and still.json()["state"] == "proposed", still.text
+    # the answer cache is in PostgreSQL too: bob's grounding is as it was, his ask hits;
+    # alice's inventory changed (cache-probe), hers misses and the model hears of it
+    assert ask("bob")["translation"]["cached"] is True and len(llm.received) == heard + 2
+    changed = ask("alice")
+    assert changed["translation"]["cached"] is False and len(llm.received) == heard + 3
+    assert "cache-probe" in llm.received[-1].prompt
+
+    # bob (hub group sre-leads) finds it waiting for him, as himself through the service
+    waiting = api("bob", "GET", "proposals", params={"for": "me"})
+    assert waiting.status_code == 200, waiting.text
+    item = {p["id"]: p for p in waiting.json()["proposals"]}[pid]
+    assert item["waiting_for_me"] is True and item["user"] == alice, item
+
+    # bob approves on the approval page: it runs
+    context, page = _person_page(chromium, hub, "bob", f"{service}proposals/{pid}/approval-page")
+    try:
+        page.fill("[data-testid=confirm]", proposal["confirm"])
+        page.click("[data-testid=approve]")
+        page.wait_for_selector("[data-testid=done]", timeout=60_000)
+        page.screenshot(path=str(artifacts / "bob-approved.png"))
+    finally:
+        context.close()
+    final = api("alice", "GET", f"proposals/{pid}").json()
+    assert final["state"] == "executed" and final["approver"] == bob, final
+    assert not _exists(sandbox, two_person) or kjson(
+        sandbox, "get", "deployment", "recommendations", "-n", two_person
+    )["metadata"].get("deletionTimestamp")
+
+    # the audit names both, and the chain verifies after the restart
+    records = api("alice", "GET", "audit", params={"proposal": pid, "limit": 100}).json()
+    events = {r["event"]["type"]: r["event"] for r in records["records"]}
+    assert list(events) == ["proposed", "approved", "executing", "executed"], list(events)
+    assert events["proposed"]["user"] == alice
+    approved = events["approved"]
+    assert approved["approver"] == bob and approved["proposer"] == alice, approved
+    assert approved["approvers"] == APPROVERS and approved["via"] == "approval-page", approved
+    verified = api("bob", "GET", "audit/verify")
+    assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
