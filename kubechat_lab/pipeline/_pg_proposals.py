@@ -18,7 +18,6 @@ does not hold.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +38,7 @@ from kubechat_lab.pipeline._proposals import (
     ProposalNotFoundError,
     Recorder,
     State,
+    StoreClock,
 )
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class Transactional(Protocol):
         ...
 
 
-class PgProposalStore:
+class PgProposalStore(StoreClock):
     """A :class:`~kubechat_lab.pipeline.ProposalStore` in the ``kubechat_state`` schema.
 
     Parameters
@@ -85,26 +85,12 @@ class PgProposalStore:
     def __init__(self, db: Transactional, *, ttl: float,
                  clock: Callable[[], float] = time.time,
                  reader: Transactional | None = None) -> None:
+        super().__init__(ttl=ttl, clock=clock)
         self._db = db
         self._reader = reader if reader is not None else db
-        self._ttl = ttl
-        self._clock = clock
         self._lock = threading.Lock()
         #: Full plans (with secret values) of the proposals this process made: never stored.
         self._held: dict[str, tuple[float, Proposal]] = {}
-
-    @property
-    def ttl(self) -> float:
-        """Seconds a proposal stays actionable."""
-        return self._ttl
-
-    def new_id(self) -> str:
-        """Return a fresh unguessable proposal id."""
-        return "p_" + secrets.token_hex(10)
-
-    def now(self) -> float:
-        """Return the store's clock."""
-        return self._clock()
 
     # -- rows ------------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ __all__ = [
     "ProposalStore",
     "Recorder",
     "State",
+    "StoreClock",
 ]
 
 
@@ -259,23 +260,12 @@ class ProposalStore(Protocol):
         ...
 
 
-class MemoryProposalStore:
-    """Thread-safe in-memory :class:`ProposalStore` with expiry.
-
-    Parameters
-    ----------
-    ttl : float
-        Seconds a proposal stays actionable.
-    clock : callable, optional
-        Wall clock (``time.time``).
-    """
+class StoreClock:
+    """What every :class:`ProposalStore` shares: its time to live, its clock and new ids."""
 
     def __init__(self, *, ttl: float, clock: Callable[[], float] = time.time) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._lock = threading.Lock()
-        self._items: dict[str, Proposal] = {}
-        self._claims: dict[str, threading.Lock] = {}
 
     @property
     def ttl(self) -> float:
@@ -289,6 +279,24 @@ class MemoryProposalStore:
     def now(self) -> float:
         """Return the store's clock."""
         return self._clock()
+
+
+class MemoryProposalStore(StoreClock):
+    """Thread-safe in-memory :class:`ProposalStore` with expiry.
+
+    Parameters
+    ----------
+    ttl : float
+        Seconds a proposal stays actionable.
+    clock : callable, optional
+        Wall clock (``time.time``).
+    """
+
+    def __init__(self, *, ttl: float, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(ttl=ttl, clock=clock)
+        self._lock = threading.Lock()
+        self._items: dict[str, Proposal] = {}
+        self._claims: dict[str, threading.Lock] = {}
 
     def add(self, proposal: Proposal) -> None:
         """Store a proposal (forgetting ones that expired an hour ago)."""

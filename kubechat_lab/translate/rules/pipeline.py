@@ -255,8 +255,8 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
 _REASON_OPENERS = frozenset("theyre they its it because since as cause cuz bc seems looks "
                             "think till til until while so we i".split())
 
-#: Verbs that open a request to look ("... it is paging us. show me its events").
-_LOOK_VERBS = frozenset("show list get describe check display print tail find give switch "
+#: Verbs that open a request after a narrative ("... it is paging us. switch it off").
+_REQUEST_VERBS = frozenset("show list get describe check display print tail find give switch "
                         "turn put take let bring make stop start pause resume roll bounce cycle "
                         "kick".split())
 
@@ -544,7 +544,7 @@ def understand(question: str, ctx: TranslationContext) -> tuple[Draft, list[str]
     CantTranslateError
         When the rules cannot map the question; its ``hint`` says what to try.
     """
-    parts = split_narrative(question, WRITE_WORDS | _LOOK_VERBS)
+    parts = split_narrative(question, WRITE_WORDS | _REQUEST_VERBS)
     if parts is not None and not _asks_change(Scan(parts[0]).words):
         try:
             draft, argv = _understand(parts[1], ctx, parts[0])
