@@ -58,7 +58,13 @@ def test_watch_shows_a_new_pod_and_stops_on_the_button(lab_page: LabPage, sandbo
     run_cell(lab_page, 1)
     status = page.locator("[data-testid=kc-live-status]")
     status.wait_for(timeout=120_000)
-    page.wait_for_selector("[data-testid=kc-live-status]:has-text('watching')", timeout=60_000)
+    try:
+        page.wait_for_selector("[data-testid=kc-live-status]:has-text('watching')",
+                               timeout=120_000)
+    except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError: say what the page shows
+        outputs = page.locator(".jp-Notebook:visible .jp-OutputArea").all_inner_texts()
+        pytest.fail(f"the live table never said 'watching': status {status.inner_text()!r}; "
+                    f"cell outputs {outputs!r} ({exc})")
     pod = unique("seen")
     kubectl(sandbox, "apply", "-f", "-", stdin=json.dumps({
         "apiVersion": "v1", "kind": "Pod", "metadata": {"name": pod, "namespace": scratch},
