@@ -117,11 +117,11 @@ def unaccounted(scan: Scan, known: frozenset[str] = frozenset(),
         word = scan.words[index]
         if scan.seen[index] or index in commentary or word in ",;()":
             continue
-        if word in FILLERS or word.isdigit() or any(form in known for form in _forms(word)) or (
+        if word in FILLERS or any(form in known for form in _forms(word)) or (
                 len(word) >= 5 and word[:5] in flag_stems):
             continue
-        if not any(ch.isalpha() for ch in word):
-            continue
+        if not any(ch.isalnum() for ch in word):
+            continue  # punctuation; a count or a version ("1.26") no rule read is content
         if word.startswith("-") and index + 1 < len(scan.words) and scan.used[index + 1]:
             continue  # a typed flag whose value was read ("-l app=web")
         if any(name.startswith(word + "-") for name in names):
@@ -133,6 +133,7 @@ def unaccounted(scan: Scan, known: frozenset[str] = frozenset(),
     return left
 
 
+_VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
 _REASON_NAME = re.compile(r"^[A-Z][a-z]*[A-Z][A-Za-z0-9]*$")
 
 def _forms(word: str) -> tuple[str, ...]:

@@ -111,6 +111,15 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"\b(?:by|sorted by|order by|ordered by|sort by) (?:capacity|size|storage)\b",
         ),
     )
+    top = scan.search(r"\btop (\d+)\b|\b(\d+) (?=(?:most|least|biggest|largest|newest|oldest|"
+                      r"latest|highest|lowest|heaviest|recent|last)\b)")
+    if top is not None:
+        count = top.group(1) or top.group(2)
+        draft.extra["top-n"] = count
+        scan.take(top)
+        draft.assumptions.append(
+            f"all rows come back, sorted; keep the first {count} in the DataFrame with "
+            f".head({count}) (kubectl has no limit flag here)")
     for key, pattern in table:
         match = scan.search(pattern)
         if match:
@@ -121,15 +130,6 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
                     "kubectl sorts one way only: the least come last with top (highest first) "
                     "and first with --sort-by on get")
             break
-    top = scan.search(r"\btop (\d+)\b|\b(\d+) (?=(?:most|least|biggest|largest|newest|oldest|"
-                      r"latest|highest|lowest|heaviest)\b)")
-    if top is not None:
-        count = top.group(1) or top.group(2)
-        draft.extra["top-n"] = count
-        scan.take(top)
-        draft.assumptions.append(
-            f"all rows come back, sorted; keep the first {count} in the DataFrame with "
-            f".head({count}) (kubectl has no limit flag here)")
 
 
 _STATE_TABLE: tuple[tuple[str, str], ...] = (

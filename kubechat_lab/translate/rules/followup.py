@@ -139,9 +139,13 @@ def _flag(command: Command, name: str, value: str | None) -> Command:
 
 
 def _count(scan: Scan) -> int | None:
+    """Return the count a follow-up gives ("make it 6"), taking it."""
     match = scan.search(r"\b(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                         r"twelve|fifteen|twenty)\b")
-    return number(match.group(1)) if match else None
+    if match is None:
+        return None
+    scan.take(match)
+    return number(match.group(1))
 
 
 def _count_before(turn: Turn, command: Command) -> int | None:
@@ -192,6 +196,12 @@ def modify_previous(scan: Scan, draft: Draft, ctx: TranslationContext,
         if merged != old:
             command = dataclasses.replace(command, field_selector=",".join(merged))
             changed.append(f"only {', '.join(draft.states)}")
+    if command.verb == "logs" and draft.tail is None:
+        # "only the last 50" after a logs command: its lines
+        last = scan.search(r"\b(?:the )?(?:last|latest|final|newest) (\d+)\b(?! ?[a-z])")
+        if last is not None:
+            draft.tail = last.group(1)
+            scan.take(last)
     if command.verb == "logs":
         stamps = "true" if scan.has(r"\btimestamps?\b|\btimestamped\b") else None
         prefix = "true" if "prefix" in draft.extra else None

@@ -129,8 +129,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "rollout-undo",
-        r"\bundo\b|\broll ?back\b|\broll (?:it|them|\S+) back\b|\brevert\b|\bgo back to (?:the )?"
-        r"(?:previous|last|prior|old|earlier)\b",
+        r"\bundo\b|\broll ?back\b(?! to (?:\S+ )?v?\d+\.)|\broll (?:it|them|\S+) back\b"
+        r"(?! to (?:\S+ )?v?\d+\.)|\brevert\b(?! (?:\S+ )?to (?:\S+ )?v?\d+\.)"
+        r"|\bgo back to (?:the )?(?:previous|last|prior|old|earlier)\b",
     ),
     (
         "rollout-history",
@@ -142,7 +143,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ("rollout-pause", r"\bpause\b|\bsuspend\b|\bfreeze\b|\bhold (?:the |off )?(?:\S+ )?"
                       r"roll ?out\b"),
     ("rollout-resume", r"\bresume\b|\bunpause\b|\bunsuspend\b|\bunfreeze\b|\blet it run "
-                       r"again\b"),
+                       r"again\b|\b(?:let|allow) (?:the |its |their )?roll ?out (?:to )?(?:carry "
+                       r"on|continue|proceed|go on|finish|complete)\b|\b(?:continue|carry on with|"
+                       r"proceed with|unblock) (?:the |its |their )?(?:paused )?roll ?out\b"),
     (
         "rollout-status",
         r"\broll(?:-| )?out (?:status|progress)\b|\broll(?:-| )?out\b.{0,40}\b(?:finish|finished|"
@@ -183,7 +186,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"to (?:zero|0|nothing|none)\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
         r"|\b(?:trim|shrink|cut|reduce|grow) \S+ by (?:\d+|one|two|three)\b"
-        r"|\bpark \S+ (?:at|to) (?:zero|0)\b|\b(?:switch|turn) (?:it|them|\S+) off\b"
+        r"|\bpark\b|\b(?:switch|turn) (?:it|them|\S+) off\b"
+        r"|\b(?:shave|knock|take|lop|chop) (?:\d+|one|two|three|a) (?:\S+ )?(?:replicas?|pods?|"
+        r"instances?|copies) off\b"
         r"|\b(?:double|triple|halve) (?:it|them|\S+)\b"
         r"|\bto (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:replicas|copies|"
         r"instances)\b"
@@ -222,8 +227,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "set-image",
         r"\b(?:set|update|change|upgrade|bump|switch|swap|replace|point|move|roll)\b.{0,60}"
         r"\bimage\b|\bimage\b.{0,60} to \S+[:@/]\S*|\bupgrade\b.{0,60} to \S+:\S+"
-        r"|\b(?:ship|deploy|release|upgrade|bump|move|roll) (?:\S+ ){0,3}(?:to |version |tag )?"
-        r"v?\d+"
+        r"|\b(?:ship|deploy|release|upgrade|bump|move|roll|pin|downgrade|revert) (?:\S+ ){0,3}"
+        r"(?:back )?(?:to |version |tag )?(?:\S+ )?v?\d+"
         r"(?:\.\d+)+\b",
     ),
     (

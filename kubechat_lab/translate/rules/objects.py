@@ -105,6 +105,9 @@ def find_objects(
         found = False
         while after < count and not scan.used[after]:
             name = scan.words[after]
+            if _numbered(scan, after, canonical, draft, ctx):
+                found = True
+                break
             if _namespace_word(name, draft, ctx):
                 draft.namespace = name  # "po shop wide": a namespace, not a pod named shop
                 scan.take_token(after)
@@ -212,9 +215,14 @@ def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[
     Only when exactly one object of the kind asked for (in the namespace asked for) has it;
     the reading is shown as an assumption.
     """
-    if not draft.resources or not ctx.inventory:
+    preferred = _KIND_PREFERENCE.get(draft.intent, ())
+    kind = draft.resources[0] if draft.resources else (
+        preferred[0] if len(preferred) == 1 else None)
+    if kind is None or not ctx.inventory:
         return False
-    kind = draft.resources[0]
+    for index in free:  # "worker 2": the one node whose name ends with worker-2
+        if index + 1 in free and _numbered(scan, index, kind, draft, ctx):
+            return True
     # one word, or two written apart that the name writes as one ("front end": frontend)
     spans = [(index,) for index in free] + [(i, i + 1) for i in free if i + 1 in free]
     for span in spans:
@@ -230,6 +238,25 @@ def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[
                                      f"{kind[:-1]} {name}, the only one with that in its name")
             return True
     return False
+
+
+def _numbered(scan: Scan, index: int, kind: str, draft: Draft, ctx: TranslationContext) -> bool:
+    """Read "worker 2" as the one ``kind`` object whose name ends with ``worker-2``; take both."""
+    word, digits = scan.words[index], scan.words[index + 1] if index + 1 < len(scan.words) else ""
+    if not (digits.isdigit() and word.isalpha()) or scan.used[index + 1]:
+        return False
+    suffix = f"{word}-{digits}"
+    hits = {name for ns, name in ctx.inventory.get(kind, ())
+            if (name == suffix or name.endswith("-" + suffix))
+            and (draft.namespace is None or ns in (draft.namespace, ""))}
+    if len(hits) != 1:
+        return False
+    draft.names.append(found := hits.pop())
+    scan.take_token(index)
+    scan.take_token(index + 1)
+    draft.assumptions.append(f"'{word} {digits}' read as {kind[:-1]} {found}, the only one "
+                             "so named")
+    return True
 
 
 def _one_with_segment(word: str, kind: str, namespace: str | None, ctx: TranslationContext,

@@ -284,8 +284,8 @@ def extract_counts(scan: Scan, draft: Draft) -> None:
                 draft.tail = "1"
                 scan.take(match)
     _spoken_date(scan, draft)
-    stamp = scan.search(r"\b(?:since|after|from) (\d{4}-\d\d-\d\d)(?:[ t](\d{1,2}):(\d\d)"
-                        r"(?::(\d\d))?)?(?: ?(?:utc|z|gmt))?\b")
+    stamp = scan.search(r"\b(?:since|after|from|starting) (\d{4}-\d\d-\d\d)(?:[ t](\d{1,2}):"
+                        r"(\d\d)(?::(\d\d))?)?(?: ?(?:utc|z|gmt))?(?: onwards?| on)?(?!\S)")
     if "since-time" not in draft.extra and stamp:
         # an absolute start: kubectl takes RFC 3339 (UTC unless the question says otherwise)
         day, hour, minute, second = stamp.groups()

@@ -245,7 +245,7 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     if draft.intent == "scale" and "delta" in draft.extra:
         _relative_count(draft, ctx)
     if draft.intent == "set-image" and "tag" in draft.extra and "image" not in draft.extra:
-        _new_tag(draft, ctx)
+        _new_tag(draft, ctx, scan)
     if "events" in draft.resources and any(ctx.locate(n, "nodes") for n in draft.names):
         draft.extra["node-events"] = "1"
     return draft, scan
@@ -379,8 +379,11 @@ def _relative_count(draft: Draft, ctx: TranslationContext) -> None:
                              f"{current} {draft.extra['delta'][0]} {delta} = {wanted}")
 
 
-def _new_tag(draft: Draft, ctx: TranslationContext) -> None:
-    """Turn "ship checkout 2.4.2" into its image with the tag changed, registry kept."""
+def _new_tag(draft: Draft, ctx: TranslationContext, scan: Scan) -> None:
+    """Turn "ship checkout 2.4.2" into its image with the tag changed, registry kept.
+
+    The image's own name before the tag ("pin frontend to nginx 1.26") is part of it.
+    """
     key = _workload(draft, ctx)
     if key is None:
         return
@@ -394,6 +397,9 @@ def _new_tag(draft: Draft, ctx: TranslationContext) -> None:
     if ":" in repository.rsplit("/", 1)[-1]:
         repository = repository.rsplit(":", 1)[0]
     draft.extra["image"] = f"{repository}:{draft.extra['tag']}"
+    for index in scan.free():
+        if scan.words[index] == repository.rsplit("/", 1)[-1]:
+            scan.take_token(index)
     draft.container = container
     draft.assumptions.append(f"{key[2]} runs {image} now: same registry and repository, "
                              f"tag {draft.extra['tag']}")
@@ -518,7 +524,7 @@ def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] |
         if draft.intent == "scale" and "delta" in draft.extra and "replicas" not in draft.extra:
             _relative_count(draft, ctx)
         if draft.intent == "set-image" and "tag" in draft.extra and "image" not in draft.extra:
-            _new_tag(draft, ctx)
+            _new_tag(draft, ctx, scan)
         return _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
     if previous.verb == "logs" and not draft.previous:
         _extract_previous(scan, draft)
@@ -562,6 +568,7 @@ def _understand(question: str, ctx: TranslationContext,
     if ctx.previous is not None and is_followup(scan, ctx, resource_words(ctx.resources)):
         argv = _follow_up(draft, scan, ctx)
         if argv is not None:
+            _account(draft, scan, ctx, argv)
             return draft, argv
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
     if draft.intent in WRITE_INTENTS:
@@ -580,20 +587,7 @@ def _understand(question: str, ctx: TranslationContext,
                     "ask for each change on its own")
     if "dry-run" in draft.extra and draft.intent in WRITE_INTENTS:
         argv.append("--dry-run=server")
-    known = _known_words(draft, ctx)
-    if draft.intent in ("describe", "logs", "top") or draft.sort in ("cpu", "memory"):
-        known |= SYMPTOMS  # "most cpu hungry pods" is a top, whatever verb read it
-    if draft.intent not in WRITE_INTENTS:
-        known |= asked_about(scan) | FRAME_WORDS
-    else:
-        known |= _CHANGE_WORDS  # "small change: ...": a write restating that it changes
-    known |= frozenset(draft.names) | frozenset(n for n in (draft.namespace,) if n)
-    unread = unread_condition(scan)
-    if unread is not None and draft.intent not in WRITE_INTENTS:
-        known |= frozenset(unread.lower().split()) | SYMPTOMS  # "that restarted more than 3"
-    left = unaccounted(scan, known, tuple(draft.names), stems(argv))
-    if left and draft.intent not in FORBIDDEN_INTENTS:
-        raise NotUnderstoodError(left, draft, argv)
+    unread = _account(draft, scan, ctx, argv)
     if unread is not None and draft.intent not in WRITE_INTENTS:
         draft.assumptions.append(
             f"kubectl cannot select rows on {unread!r}: every row comes back; filter the "
@@ -601,12 +595,64 @@ def _understand(question: str, ctx: TranslationContext,
     return draft, argv
 
 
+def _account(draft: Draft, scan: Scan, ctx: TranslationContext, argv: list[str]) -> str | None:
+    """Refuse unless every content word is accounted for; return a condition left unread.
+
+    Raises
+    ------
+    NotUnderstoodError
+        Words no rule read, took or accounts for remain.
+    """
+    known = _known_words(draft, ctx)
+    if draft.intent in ("describe", "logs", "top") or argv[:1] in (["describe"], ["logs"], [
+            "top"]) or draft.sort in ("cpu", "memory"):
+        known |= SYMPTOMS  # "most cpu hungry pods" is a top, whatever verb read it
+    if draft.intent not in WRITE_INTENTS:
+        known |= asked_about(scan) | FRAME_WORDS
+    else:
+        known |= _CHANGE_WORDS  # "small change: ...": a write restating that it changes
+        # "worker 2 is patched, put it back": a state told of the object, not a request
+        known |= frozenset(word for before, word in zip(scan.words, scan.words[1:], strict=False)
+                           if before in _COPULAS and word.endswith("ed"))
+    known |= frozenset(draft.names) | frozenset(n for n in (draft.namespace,) if n)
+    unread = unread_condition(scan)
+    if unread is not None and draft.intent not in WRITE_INTENTS:
+        known |= frozenset(unread.lower().split()) | SYMPTOMS  # "that restarted more than 3"
+    known |= modifiers_acted_on(argv)
+    left = unaccounted(scan, known, tuple(draft.names), stems(argv))
+    if left and draft.intent not in FORBIDDEN_INTENTS:
+        raise NotUnderstoodError(left, draft, argv)
+    return unread
+
+
 def _known_words(draft: Draft, ctx: TranslationContext) -> frozenset[str]:
     """Words the reading accounts for without taking them: its intent's verbs, the lexicon."""
     intent = INTENT_PATTERNS.get(draft.intent)
-    return (intent_words(intent) if intent else frozenset()) | (NOT_NAMES - WRITE_WORDS) | (
-        frozenset(resource_words(ctx.resources)))
+    return (intent_words(intent) if intent else frozenset()) | (
+        NOT_NAMES - WRITE_WORDS - MODIFIERS) | frozenset(resource_words(ctx.resources))
 
+
+#: Words that change the answer (how many, which end, what order): a reading accounts for one
+#: only when its command carries a flag that acts on it ("only the last 50" is ``--tail``).
+_MODIFIERS: dict[str, frozenset[str]] = {
+    "order": frozenset("sorted sort order ordered ascending descending reverse sorting oldest "
+                       "newest youngest latest".split()),
+    "time": frozenset("last latest lines line minutes minute hours hour seconds second days day "
+                      "weeks week since ago today yesterday".split()),
+}
+MODIFIERS = frozenset().union(*_MODIFIERS.values())
+_ACTS_ON = {"order": ("--sort-by", "top", "events"),
+            "time": ("--tail", "--since", "--since-time", "--previous", "--sort-by", "-p")}
+
+
+def modifiers_acted_on(argv: list[str]) -> frozenset[str]:
+    """Return the modifier words the flags (or verb) of ``argv`` act on."""
+    heads = {arg.split("=", 1)[0] for arg in argv}
+    return frozenset().union(*(words for group, words in _MODIFIERS.items()
+                               if heads & set(_ACTS_ON[group])))
+
+
+_COPULAS = frozenset("is are was were been being got gets".split())
 
 #: Words that say a request is a change, whatever it changes.
 _CHANGE_WORDS = frozenset("change changes tweak update modify".split())

@@ -255,7 +255,8 @@ class Scan:
         """
         if word in NOT_NAMES or not NAME_RE.match(word) or word.isdigit():
             return False
-        if _DURATION.match(word) or _ADDRESS.match(word):  # "ip 10.244.1.7" is a value
+        if _DURATION.match(word) or _ADDRESS.match(word) or _DATE.match(word):
+            # "ip 10.244.1.7", "from 2025-03-14": values, not names
             return False
         return not strict or any(ch.isdigit() or ch in "-." for ch in word)
 
@@ -287,6 +288,7 @@ class Scan:
 
 
 _DURATION = re.compile(r"^\d+(s|m|h|ms)$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d(?:t[\d:]+z?)?$")
 #: A JSON object pasted from a log line: ``{"level":"warn","msg":"..."}``.
 _PASTED_JSON = re.compile(r"\{\s*\"[^{}]*\}")
 #: Text in quotes or backticks (backticks are rewritten to ``'`` first).

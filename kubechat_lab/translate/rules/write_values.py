@@ -57,7 +57,9 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             draft.extra["relative"] = "1"
         delta = scan.search(r"\b" + _COUNT + r" (more|extra|additional|fewer|less)\b"
                             r"|\b(?:scale )?(up|down) by " + _COUNT + r"\b"
-                            r"|\b(add|remove|drop) " + _COUNT + r"\b")
+                            r"|\b(add|remove|drop) " + _COUNT + r"\b"
+                            r"|\b(shave|knock|take|lop|chop) " + _COUNT
+                            + r" (?:\S+ )?(?:replicas?|pods?|instances?|copies) off\b")
         factor = scan.search(r"\b(double|triple|halve)\b")
         if factor and not delta:  # "double it": a factor of what it runs now
             draft.extra["delta"] = "*" + factor.group(1)
@@ -74,10 +76,10 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             if count_words:
                 scan.take(count_words)
         if delta:
-            count, word, direction, by, verb, added = delta.groups()
-            sign = "-" if (word in ("fewer", "less") or direction == "down"
+            count, word, direction, by, verb, added, off, taken = delta.groups()
+            sign = "-" if (word in ("fewer", "less") or direction == "down" or off
                            or verb in ("remove", "drop")) else "+"
-            draft.extra["delta"] = sign + (count or by or added or "").lower()
+            draft.extra["delta"] = sign + (count or by or added or taken or "").lower()
             draft.extra["relative"] = "1"
             scan.take(delta)
         _take_first(scan, draft, "replicas", (
@@ -86,9 +88,9 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             r"\b" + _COUNT + r" (?:replicas?|instances|copies|pods)\b",
             r"\breplicas?[= ](\d+)\b",
         ))
-        if "replicas" not in draft.extra and scan.has(r"\b(?:to|down to) (?:nothing|none)\b|"
-                                                      r"\bshut ?down\b|\bturn off\b|\bstop\b"
-                                                      r"|\b(?:switch|turn) \S+ off\b"):
+        if "replicas" not in draft.extra and "delta" not in draft.extra and scan.has(
+                r"\b(?:to|down to) (?:nothing|none)\b|\bshut ?down\b|\bturn off\b|\bstop\b"
+                r"|\bpark\b|\b(?:switch|turn) \S+ off\b"):
             draft.extra["replicas"] = "0"
             draft.extra["stop"] = "1"
             draft.assumptions.append("stopping a workload: scaled to 0 replicas")

@@ -1,0 +1,85 @@
+"""Counts, versions and order words are content; idioms of parking, trimming and resuming.
+
+- A number or a version no rule read is a word not understood: "describe worker 9" (no such
+  node) is refused, never ``describe nodes``; "roll frontend back to 1.26" is a new tag, never
+  ``rollout undo`` with the version dropped.
+- "only the last 50" after a logs command is ``--tail=50``; words of order and time count only
+  when the command carries the flag that acts on them.
+- "worker 2" is the one node whose name ends with ``worker-2``; "park", "shave one replica off",
+  "let the rollout carry on", "pin X to nginx 1.26" are the writes they say.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kubechat_lab.command import parse
+from kubechat_lab.sandbox import demo_grounding
+from kubechat_lab.translate import RulesTranslator, TranslationContext, Turn
+
+RULES = RulesTranslator()
+CTX = TranslationContext.from_dict(demo_grounding())
+
+
+def canonical(command: str) -> str:
+    """Return ``command`` as the translator renders it (its canonical form)."""
+    return parse(command).render()
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=st.one_of(st.integers(min_value=2, max_value=999).map(str),
+                       st.from_regex(r"v?[1-9]\.[0-9]{1,2}(\.[0-9])?", fullmatch=True)),
+       template=st.sampled_from(("describe the checkout deployment {v}",
+                                 "show pods in shop {v}", "describe node worker {v}0",
+                                 "events for postgres {v}")))
+def test_a_number_no_rule_reads_is_never_dropped(value: str, template: str) -> None:
+    question = template.format(v=value)
+    translation = RULES.translate(question, CTX)
+    if translation.command is not None:
+        assert value.lstrip("v") in translation.text, f"{question!r} -> {translation.text!r}"
+
+
+def test_a_version_after_roll_back_is_a_tag_not_an_undo() -> None:
+    assert RULES.translate("roll frontend back to 1.26", CTX).text == canonical(
+        "kubectl set image deployments/frontend -n shop frontend=nginx:1.26")
+    assert RULES.translate("roll back frontend", CTX).text == canonical(
+        "kubectl rollout undo deployments/frontend -n shop")
+    pinned = RULES.translate("pin frontend back to nginx 1.26, 1.27 is leaking mem", CTX)
+    assert pinned.text == canonical(
+        "kubectl set image deployments/frontend -n shop frontend=nginx:1.26")
+
+
+def test_last_n_after_logs_is_the_tail() -> None:
+    turn = Turn("payments api logs", parse("kubectl logs deployment/api -n payments"))
+    translation = RULES.translate("only the last 50, with timestamps",
+                                  CTX.with_previous(turn))
+    assert translation.text == canonical(
+        "kubectl logs deployments/api -n payments --tail=50 --timestamps")
+
+
+def test_an_absolute_start_is_since_time_and_no_name() -> None:
+    translation = RULES.translate("checkout logs from 2025-03-14 09:30Z onward", CTX)
+    assert translation.text == canonical(
+        "kubectl logs deployments/checkout -n shop --since-time=2025-03-14T09:30:00Z")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("worker 2 is patched, put it back in the pool", "kubectl uncordon kwok-worker-2"),
+    ("describe node worker 3", "kubectl describe nodes kwok-worker-3"),
+    ("park the recs deploy for now, it cant schedule anyway",
+     "kubectl scale deployments/recommendations -n shop --replicas=0"),
+    ("shave one replica off the payments api, its overprovisioned",
+     "kubectl scale deployments/api -n payments --replicas=1"),
+    ("new frontend pods look fine, let the rollout carry on",
+     "kubectl rollout resume deployments/frontend -n shop"),
+])
+def test_operational_idioms(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_a_number_that_names_nothing_is_refused() -> None:
+    translation = RULES.translate("describe worker 9", CTX)
+    assert translation.command is None
+    assert "9" in translation.explanation
