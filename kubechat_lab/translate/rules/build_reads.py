@@ -8,13 +8,14 @@ from collections.abc import Callable
 from kubechat_lab.command import DEFAULT_RESOURCES, ResourceTable
 from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.draft import Draft
-from kubechat_lab.translate.rules.fields import field_path
+from kubechat_lab.translate.rules.fields import field_jsonpath, field_path
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES
 from kubechat_lab.translate.rules.scan import Scan
 from kubechat_lab.translate.rules.shapes import shape_output
 
 __all__ = [
     "BUILDERS",
+    "read_model_field",
     "AmbiguousNameError",
     "Builder",
     "CantTranslateError",
@@ -257,6 +258,12 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         resource = "events"
     if names:
         draft.sort = None  # one named object: nothing to sort
+        if fields and draft.states and not draft.node:
+            # "did the seed job complete": the state of the one named is the question; its
+            # row answers it (a filter would answer with nothing)
+            draft.assumptions.append(f"the row of {names[0]} shows whether it is "
+                                     f"{' / '.join(draft.states)}")
+            fields = []
     if draft.node:
         if resource == "pods":
             fields.append(f"spec.nodeName={draft.node}")
@@ -275,9 +282,10 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
     shaped = shape_output(draft, resource)
     if shaped and (names or "columns" in draft.extra):
         draft.output = shaped
-    elif shaped and draft.extra.get("field") in ("resources", "qos", "annotations"):
+    elif shaped and (draft.extra.get("field") in ("resources", "qos", "annotations")
+                     or str(draft.extra.get("field")).startswith("path:")):
         # "memory limits of the pods in shop": one row per object and the field asked for
-        field = str(draft.extra["field"]).upper()
+        field = str(draft.extra["field"]).rsplit(".", 1)[-1].removeprefix("path:").upper()
         draft.output = f"custom-columns=NAME:.metadata.name,{field}:" + shaped[10:-1]
     elif draft.extra.get("field") == "resources":
         raise CantTranslateError(f"{resource} have no containers' requests or limits",
@@ -381,6 +389,57 @@ def _field_candidates(scan: Scan) -> list[tuple[tuple[int, ...], tuple[str, ...]
                             if scan.words[i] not in NOT_NAMES]
 
 
+def read_model_field(scan: Scan, draft: Draft, table: ResourceTable) -> None:
+    """Read a field the question names on its one kind ("its node selector", "the taints").
+
+    Only words no other rule read, and only a field of the kind's own model near its top
+    (:func:`~kubechat_lab.translate.rules.fields.field_jsonpath`): the read shows that field
+    (``-o jsonpath`` for one object, a column beside each name for a list). A word that is no
+    field stays unread, and the question is refused for it.
+    """
+    if draft.intent not in ("get", "describe") or len(draft.resources) != 1 or {
+            "field", "columns", "label-columns"} & set(draft.extra) or draft.output:
+        return
+    found = table.lookup(draft.resources[0])
+    if found is None:
+        return
+    candidates = _field_candidates(scan)
+    free = [i for i in scan.free() if re.fullmatch(r"[a-z]{2,}", scan.words[i])]
+    joined = [((i, i + 1), (scan.words[i] + scan.words[i + 1].capitalize(),))
+              for i in free if i + 1 in free]  # "node selector": nodeSelector
+    for indices, words in joined + candidates:
+        if len(words) == 1 and (words[0] in FILLERS or words[0].lower() in NOT_NAMES) or any(
+                scan.seen[i] for i in indices):  # the verb's own words ("exit code": describe)
+            continue
+        path = field_jsonpath(found[1].kind, found[1].version, words)
+        if path is not None:
+            for index in indices:
+                scan.take_token(index)
+            last = path.rsplit(".", 1)[-1]
+            if last in _IN_THE_TABLE.get(draft.resources[0], ()):
+                draft.assumptions.append(f"kubectl's own table shows {last}")
+                return  # "what port is the checkout svc on": the PORT(S) column
+            draft.extra["field"] = "path:" + path
+            draft.assumptions.append(f"{' '.join(words)!r} read as the field {path[1:]}")
+            return
+
+
+#: Fields kubectl's default table already shows as a column, per kind: a plain read answers.
+_IN_THE_TABLE: dict[str, frozenset[str]] = {
+    "services": frozenset({"ports", "type", "clusterIP", "externalIPs"}),
+    "persistentvolumeclaims": frozenset({"capacity", "storageClassName", "accessModes",
+                                         "volumeName"}),
+    "persistentvolumes": frozenset({"capacity", "accessModes", "storageClassName",
+                                    "persistentVolumeReclaimPolicy", "claimRef"}),
+    "cronjobs": frozenset({"schedule", "suspend"}),
+    "jobs": frozenset({"completions"}),
+    "deployments": frozenset({"replicas"}),
+    "statefulsets": frozenset({"replicas"}),
+    "nodes": frozenset({"conditions"}),
+    "pods": frozenset({"phase"}),
+}
+
+
 def _field_path_word(scan: Scan, draft: Draft, table: ResourceTable, resource: str) -> str | None:
     """Return the field path a question names (``spec.strategy``), checked against the kind.
 
@@ -470,7 +529,8 @@ def _build_simple(verb: str) -> Builder:
                 break
             if draft.output in ("wide", "name"):
                 argv += ["-o", draft.output]
-        if verb == "version" and scan.has(r"\bclient\b|\bkubectl version\b"):
+        if verb == "version" and scan.has(r"\bclient\b|\bkubectl version\b") and not scan.has(
+                r"\b(?:server|cluster|api ?server|control plane)\b"):  # "client and server"
             argv.append("--client")
         return argv
 

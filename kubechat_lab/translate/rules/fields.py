@@ -16,10 +16,19 @@ from collections import deque
 from functools import cache
 from typing import Any
 
-__all__ = ["field_path"]
+__all__ = ["field_jsonpath", "field_path"]
 
 #: How deep a path may go (``spec.template.spec.containers.resources.limits`` is 5).
 _MAX_DEPTH = 7
+#: How deep a field read names (``spec.template.spec.containers.ports`` is 5).
+_READ_DEPTH = 5
+#: Fields whose insides a read never reaches for by one word (a security context's ``level``,
+#: a volume's ``path``): named only as a whole.
+_NOT_READ_INTO = frozenset({"securityContext", "managedFields", "ephemeralContainers",
+                            "initContainers", "volumes", "volumeClaimTemplates", "dnsConfig",
+                            "affinity", "resourceClaims", "readinessGates", "os", "lifecycle",
+                            "livenessProbe", "readinessProbe", "startupProbe", "env", "envFrom",
+                            "volumeMounts", "ownerReferences", "topologySpreadConstraints"})
 _NESTED = re.compile(r"^(?:list\[|dict\(str, )?(V\d\w+)[\])]?$", re.IGNORECASE)
 
 
@@ -30,12 +39,13 @@ def _model(name: str) -> Any:
     return getattr(models, name, None)
 
 
-def _children(model: Any) -> list[tuple[str, str | None]]:
-    """Return ``(json name, nested model name or None)`` for each field of ``model``."""
+def _children(model: Any) -> list[tuple[str, str | None, bool]]:
+    """Return ``(json name, nested model name or None, is a list)`` per field of ``model``."""
     out = []
     for attribute, kind in model.openapi_types.items():
         nested = _NESTED.match(kind)
-        out.append((model.attribute_map[attribute], nested.group(1) if nested else None))
+        out.append((model.attribute_map[attribute], nested.group(1) if nested else None,
+                    kind.lower().startswith("list[")))
     return out
 
 
@@ -45,6 +55,33 @@ def _matches(segment: str, word: str) -> bool:
     return segment in (word, word + "s", word + "es") or segment.removesuffix("s") == word
 
 
+def _walk(kind: str, version: str, words: tuple[str, ...],
+          max_depth: int) -> tuple[tuple[str, bool], ...] | None:
+    """Return the shortest ``(segment, is a list)`` path under ``kind`` ending with ``words``."""
+    root = _model(f"{version.capitalize()}{kind}")
+    if root is None or not words:
+        return None
+    parents = words[:-1]
+    queue: deque[tuple[Any, tuple[tuple[str, bool], ...], int]] = deque([(root, (), 0)])
+    seen: set[tuple[str, int]] = set()  # a model, reached with so many parents matched
+    while queue:
+        model, path, matched = queue.popleft()
+        for name, nested, many in _children(model):
+            if name in ("apiVersion", "kind"):
+                continue
+            here = (*path, (name, many))
+            if matched == len(parents) and _matches(name, words[-1]):
+                return here
+            step = matched + (matched < len(parents) and _matches(name, parents[matched]))
+            if nested and len(here) < max_depth and (nested, step) not in seen and (
+                    max_depth == _MAX_DEPTH or name not in _NOT_READ_INTO):
+                seen.add((nested, step))
+                child = _model(nested)
+                if child is not None:
+                    queue.append((child, here, step))
+    return None
+
+
 def field_path(kind: str, version: str, words: tuple[str, ...]) -> str | None:
     """Return the shortest dotted path under ``kind`` whose last segments are ``words``.
 
@@ -52,24 +89,19 @@ def field_path(kind: str, version: str, words: tuple[str, ...]) -> str | None:
     "resources")``); each may stand for a segment anywhere above the next. None when the kind
     has no model here or no path fits (the caller refuses).
     """
-    root = _model(f"{version.capitalize()}{kind}")
-    if root is None or not words:
+    path = _walk(kind, version, words, _MAX_DEPTH)
+    return ".".join(name for name, _ in path) if path else None
+
+
+def field_jsonpath(kind: str, version: str, words: tuple[str, ...]) -> str | None:
+    """Return the JSONPath of the field ``words`` name on a ``kind`` object, lists as ``[*]``.
+
+    Only fields near the top (:data:`_READ_DEPTH`): "its node selector" is
+    ``.spec.template.spec.nodeSelector``; a word that only matches deep inside (a security
+    context's ``level``) is no field a person asked to read.
+    """
+    path = _walk(kind, version, words, _READ_DEPTH)
+    if path is None:
         return None
-    parents = words[:-1]
-    queue: deque[tuple[Any, tuple[str, ...], int]] = deque([(root, (), 0)])
-    seen: set[tuple[str, int]] = set()  # a model, reached with so many parents matched
-    while queue:
-        model, path, matched = queue.popleft()
-        for name, nested in _children(model):
-            if name in ("apiVersion", "kind"):
-                continue
-            here = (*path, name)
-            if matched == len(parents) and _matches(name, words[-1]):
-                return ".".join(here)
-            step = matched + (matched < len(parents) and _matches(name, parents[matched]))
-            if nested and len(here) < _MAX_DEPTH and (nested, step) not in seen:
-                seen.add((nested, step))
-                child = _model(nested)
-                if child is not None:
-                    queue.append((child, here, step))
-    return None
+    return "".join(f".{name}[*]" if many and index < len(path) - 1 else f".{name}"
+                   for index, (name, many) in enumerate(path))

@@ -59,7 +59,8 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
     table = (
         (
             "restarts",
-            r"\b(?:most|highest|many|max|maximum|top|biggest|largest|more|frequent) (?:number of )?"
+            r"\b(?:most|highest|(?<!how\x20)many|max|maximum|top|biggest|largest|more|frequent) "
+            r"(?:number of )?"
             r"(?:restarts|restart counts?|restarted)\b|\brestart(?:ed|ing|s)? (?:the )?most\b"
             r"|\b(?:by|sorted by|order by|ordered by|sort by|sort them by|sort it by) (?:the )?"
             r"(?:number of )?(?:restarts?|restart counts?)\b|\brestart counts?\b|\bmost often "

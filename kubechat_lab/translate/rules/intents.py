@@ -267,7 +267,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "describe",
         r"\bhow much (?:cpu|memory|ram) (?:is |are )?(?:already )?(?:requested|allocated|reserved)"
-        r"\b|\b(?:requested|allocated|reserved) (?:cpu|memory)\b",
+        r"\b|\b(?:requested|allocated|reserved) (?:cpu|memory)\b"
+        r"|\b(?:last )?exit(?:ed)? (?:code|status)\b|\blast state\b|\btermination (?:reason|"
+        r"message)\b",
     ),
     (
         "logs",
@@ -282,7 +284,10 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\bhogg?\w*\b|\bhow much "
         r"(?:cpu|memory|ram|mem)\b|\b(?:most|highest|heaviest|least|lowest|more|less|much) "
         r"(?:cpu|memory|ram|mem)\b|\b(?:by|sorted by|order by|ordered by) (?:cpu|memory|ram|mem)"
-        r"\b|\b(?:cpu|memory|ram)[- ]hungry\b|\busing (?:the )?most\b|\buse (?:the )?most\b",
+        r"\b|\b(?:cpu|memory|ram)[- ]hungry\b|\busing (?:the )?most\b|\buse (?:the )?most\b"
+        r"|\b(?:what|how much) (?:is|are) (?:it|they|\S+) (?:actually )?using\b"
+        r"(?! (?:the |a |an )?[a-z])"
+        r"|\b(?:what|how much) (?:is|are) (?:it|they|\S+) (?:actually )?using (?:right )?now\b",
     ),
     (
         "describe",

@@ -74,6 +74,11 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bname\s+spaces\b", "namespaces"),
     (r"\bport[\s-]forward(?:ing)?\b", "port-forward"),
     (r"\bincl\b\.?", "including"),
+    (r"\b(cpu|memory|mem|ram|restart|age|size)-wise\b", r"by \1"),  # "busiest node cpu-wise"
+    (r"\bnode[ -]?selectors?\b", "nodeSelector"),  # a field, not the kind node
+    (r"\bnode[ -]?affinity\b", "nodeAffinity"),
+    (r"\b(cpu|memory|mem)/(cpu|memory|mem)\b", r"\1 and \2"),  # "cpu/mem requests"
+    (r"(?<=\s)w(?=\s+(?:the|those|these|that|this|it|its|them)\b)", "with"),  # "w those pods"
     (r"\bvalidating\s+(?:admission\s+)?webhooks?(?:\s+configurations?)?\b",
      "validatingwebhookconfigurations"),
     (r"\bmutating\s+(?:admission\s+)?webhooks?(?:\s+configurations?)?\b",

@@ -114,8 +114,11 @@ def find_objects(
                 break
             if name in words or not scan.is_name(name) or not (
                     scan.is_written_name(after) or ctx.locate(name)
-                    or (not plural and name not in FILLERS and _opens_name_slot(scan, index))):
-                break  # an ordinary word after a kind is no name ("jobs hanging")
+                    or (not plural and name not in FILLERS and _opens_name_slot(scan, index)
+                        and not (_lists(canonical, draft, ctx) and is_english(name)))):
+                # an ordinary word after a kind is no name ("jobs hanging"), nor one the
+                # inventory lacks ("its node selector")
+                break
             draft.names.append(name)
             scan.take_token(after)
             found = True
@@ -151,6 +154,12 @@ def find_objects(
 _SLOT_OPENERS = frozenset(
     "of for about on to a an describe get show list display print inspect view check explain "
     "logs log tail watch status history down up from is in".split())
+
+
+def _lists(kind: str, draft: Draft, ctx: TranslationContext) -> bool:
+    """Return True when the inventory can say which ``kind`` objects exist where asked."""
+    return bool(ctx.inventory.get(kind)) and (draft.namespace is None
+                                              or ctx.knows_namespace(draft.namespace))
 
 
 def _opens_name_slot(scan: Scan, index: int) -> bool:
@@ -473,7 +482,35 @@ def _pods_of_workload(draft: Draft, ctx: TranslationContext) -> bool:
     return True
 
 
-def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
+#: What only a pod has: restarts, exit codes, OOM kills, containers, usage.
+_POD_PROPERTIES = re.compile(
+    r"\b(?:restarts?|restart count|restarted|exit(?:ed)? (?:code|status)|oom ?killed|"
+    r"crash(?:ing|es|ed|looping)?|containers?|qos)\b")
+
+
+def _of_another_kind(name: str, resource: str, draft: Draft, ctx: TranslationContext) -> bool:
+    """Read "checkout's PDB", "the nightly-report jobs": the ``resource`` list where it lives.
+
+    ``name`` is another kind's object (one namespace) and none of ``resource``: kubectl cannot
+    select by owner, so every one in that namespace comes back, said as an assumption.
+    """
+    if ctx.locate(name, resource) or len(draft.resources) != 1 or len(draft.names) != 1:
+        return False
+    owners = {(kind, ns) for kind, ns in ctx.locate(name) if ns and kind != resource}
+    if len({ns for _, ns in owners}) != 1:
+        return False
+    kind, namespace = sorted(owners)[0]
+    if draft.namespace not in (None, namespace):
+        return False
+    draft.names.clear()
+    draft.namespace = namespace
+    draft.assumptions.append(f"{name} is a {kind[:-1]}, not one of the {resource}: every one "
+                             f"in {namespace} comes back (kubectl cannot select {resource} by "
+                             "what they belong to)")
+    return True
+
+
+def resolve_inventory(draft: Draft, ctx: TranslationContext, scan: Scan | None = None) -> None:
     """Fill in the kind of a bare name and the namespace of a named object.
 
     Raises
@@ -493,6 +530,12 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
         name = _near_name(name, draft, ctx)
     if not draft.resources:
         _pick_kind(name, draft, ctx)
+        if scan is not None and draft.intent in ("get", "describe", "top") and draft.resources[
+                :1] in (["deployments"], ["statefulsets"], ["daemonsets"]) and (
+                draft.intent == "top" or _POD_PROPERTIES.search(scan.text)) and not scan.has(
+                r"\bwhy\b"):
+            # "how many restarts is fraud-detector at": restarts are its pods'
+            draft.resources[:] = ["pods"]
     if not ctx.inventory or not draft.resources or draft.all_namespaces:
         return
     resource = draft.resources[0]
@@ -512,6 +555,9 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext) -> None:
             draft.assumptions.append(f"{draft.names[0]}: the only {resource[:-1]} named "
                                      f"after {name.split('-')[0]!r}")
     found = ctx.resources.lookup(resource)
+    if found is not None and found[1].namespaced and draft.intent in ("get", "describe") and (
+            _of_another_kind(name, resource, draft, ctx)):
+        return
     if (found is not None and not found[1].namespaced) or draft.namespace:
         return
     # a Service's Endpoints share its name and namespace (the inventory lists the Service)

@@ -25,6 +25,7 @@ from kubechat_lab.translate.rules.build_reads import (
     BUILDERS,
     CantTranslateError,
     NotUnderstoodError,
+    read_model_field,
 )
 from kubechat_lab.translate.rules.build_writes import WRITE_BUILDERS
 from kubechat_lab.translate.rules.draft import Draft
@@ -241,7 +242,10 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         if len(spaces) == 1:  # "KubeJobFailed in ci. show me the jobs there": ci
             draft.namespace = spaces.pop()
             draft.assumptions.append(f"namespace {draft.namespace!r}: the one you told of")
-    resolve_inventory(draft, ctx)
+    resolve_inventory(draft, ctx, scan)
+    _one_kind_per_name(draft, ctx)
+    if unread_condition(scan) is None:  # "of type LoadBalancer" is a condition, not a field
+        read_model_field(scan, draft, ctx.resources)
     if draft.intent == "scale" and "delta" in draft.extra:
         _relative_count(draft, ctx)
     if draft.intent == "set-image" and "tag" in draft.extra and "image" not in draft.extra:
@@ -341,6 +345,33 @@ def _env_source(draft: Draft, scan: Scan, ctx: TranslationContext) -> None:
             draft.resources[:] = [r for r in draft.resources if r not in ("secrets",
                                                                           "configmaps")]
             return
+
+
+_RELATED_KINDS = frozenset({"pods", "events", "endpoints", "endpointslices"})
+
+
+def _one_kind_per_name(draft: Draft, ctx: TranslationContext) -> None:
+    """Refuse two kinds of one name where the cluster has only one of them.
+
+    "the image pull secrets of checkout" is no Secret called checkout. The builders' own
+    readings of two kinds (a workload's pods, an object's events, a service's endpoints) stand.
+
+    Raises
+    ------
+    CantTranslateError
+        A name the inventory has under one of the kinds only.
+    """
+    kinds = [k for k in draft.resources if k not in _RELATED_KINDS]
+    if len(draft.resources) < 2 or len(kinds) != len(draft.resources) or not draft.names or (
+            not ctx.inventory or (draft.namespace and not ctx.knows_namespace(draft.namespace))):
+        return
+    for name in draft.names:
+        missing = [kind for kind in kinds if not ctx.locate(name, kind)]
+        if missing and len(missing) < len(kinds):
+            raise CantTranslateError(
+                f"{name!r} is no {missing[0][:-1]} in the cluster; this reads as "
+                f"{' and '.join(k[:-1] for k in kinds)} {name}",
+                f"ask about one kind: '{kinds[0][:-1]} {name}'")
 
 
 def _workload(draft: Draft, ctx: TranslationContext) -> tuple[str, str, str] | None:

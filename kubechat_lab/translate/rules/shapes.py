@@ -42,8 +42,9 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
                   r"(?: (?:and|&|/) (?:limits?|requests))?\b", False),
     ("ready-replicas", r"\breplicas? (?:are |is )?ready\b|\bready replicas\b", True),
 )
-_JUST = (r"\b(?:just|only) (?:the )?(?:value|string|expression|ip|number|field|name|image|"
-         r"tag|one|it)(?: string| value| itself)?\b|\bnothing else\b|\b(?:just|only)\b")
+_JUST = (r"\b(?:just|only) (?:the |that |this )?(?:value|string|expression|ip|number|field|name|"
+         r"image|tag|one|it|bit|part|section)(?: string| value| itself)?\b|\bnothing else\b"
+         r"|\b(?:just|only)\b")
 #: A ConfigMap key as people write one: ``TIMEOUT_MS``, ``FEATURE_FLAGS``.
 _KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _SETTERS = frozenset("set change bump update raise lower make".split())
@@ -197,6 +198,8 @@ def _column_path(word: str, resource: str, spec: str | None) -> str | None:
 def _field_path(field: str, resource: str, spec: str | None) -> str | None:
     if field.startswith("data:"):
         return f".data.{field[5:]}" if resource == "configmaps" else None
+    if field.startswith("path:"):  # a field of the kind's model (build_reads.read_model_field)
+        return field[5:]
     paths = {
         "image": f"{spec}.containers[*].image" if spec else None,
         "cluster-ip": ".spec.clusterIP" if resource == "services" else None,

@@ -1,0 +1,79 @@
+"""A field asked of an object, an object of another kind, and what only pods have.
+
+- "recs deployment, whats its node selector set to": the field comes from the kind's model in
+  the kubernetes client (``-o jsonpath`` for one object, a column beside each name for a list);
+  a field kubectl's table already shows is a plain read ("what port is the checkout svc on").
+- "does checkout have a PDB?", "the nightly-report jobs": checkout is a Deployment and
+  nightly-report a CronJob, so the read lists that kind where they live, never an object
+  named after them (and never without a namespace).
+- "how many restarts is fraud-detector at": restarts, exit codes and usage are its pods'.
+- "did the seed job complete": the state of one named object is its row, not a filter.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from kubernetes.client import models
+
+from kubechat_lab.command import parse
+from kubechat_lab.sandbox import demo_grounding
+from kubechat_lab.translate import RulesTranslator, TranslationContext
+
+RULES = RulesTranslator()
+CTX = TranslationContext.from_dict(demo_grounding())
+#: camelCase fields of a pod template's spec that are no other word of the vocabulary.
+POD_SPEC_FIELDS = sorted(
+    field for field in models.V1PodSpec.attribute_map.values()
+    if re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)+", field) and not field.startswith("host")
+    and field not in ("serviceAccount", "serviceAccountName", "nodeName"))
+
+
+def canonical(command: str) -> str:
+    """Return ``command`` as the translator renders it."""
+    return parse(command).render()
+
+
+@pytest.mark.parametrize("field", POD_SPEC_FIELDS)
+def test_a_pod_spec_field_of_a_deployment_is_that_field(field: str) -> None:
+    spaced = re.sub(r"([A-Z])", lambda m: " " + m.group(1).lower(), field)
+    translation = RULES.translate(f"what is the {spaced} of the checkout deployment", CTX)
+    if translation.command is None:
+        return  # refused: never a different field
+    assert translation.text == canonical(
+        "kubectl get deployments checkout -n shop -o "
+        f"jsonpath={{.spec.template.spec.{field}}}"), translation.text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("recs deployment, whats its node selector set to",
+     "kubectl get deployments recommendations -n shop "
+     "-o jsonpath={.spec.template.spec.nodeSelector}"),
+    ("tolerations of the checkout deployment",
+     "kubectl get deployments checkout -n shop -o jsonpath={.spec.template.spec.tolerations}"),
+    ("what port is the checkout svc on", "kubectl get services checkout -n shop"),
+    ("before anyone drains anything: does checkout have a PDB?",
+     "kubectl get poddisruptionbudgets -n shop"),
+    ("nightly-report jobs oldest first",
+     "kubectl get jobs -n ci --sort-by=.metadata.creationTimestamp"),
+    ("did the nightly report seed job complete", "kubectl get jobs nightly-report-seed -n ci"),
+    ("pagerduty: `KubePodCrashLooping payments/fraud-detector` again. how many restarts is it at",
+     "kubectl get pods -n payments -l app=fraud-detector"),
+    ("what is the exit code of fraud-detector",
+     "kubectl describe pods -n payments -l app=fraud-detector"),
+    ("frontend containers getting OOMKilled?? what are they using right now",
+     "kubectl top pods -n shop -l app=frontend"),
+    ("busiest node cpu-wise?", "kubectl top nodes --sort-by=cpu"),
+    ("client + server version?", "kubectl version"),
+])
+def test_fields_relations_and_pod_properties(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_an_english_word_after_a_kind_the_inventory_lists_is_no_name() -> None:
+    translation = RULES.translate("describe deployment cart", CTX)
+    assert translation.command is None and "cart" in translation.explanation
+    # where the inventory cannot say (a namespace it does not know), kubectl's slot stands
+    assert RULES.translate("describe deployment cart in orders", CTX).text == canonical(
+        "kubectl describe deployments cart -n orders")
