@@ -83,3 +83,26 @@ def test_a_number_that_names_nothing_is_refused() -> None:
     translation = RULES.translate("describe worker 9", CTX)
     assert translation.command is None
     assert "9" in translation.explanation
+
+
+@pytest.mark.parametrize("write", ["roll back", "restart", "delete anything", "scale it",
+                                   "drain", "touch the replicas"])
+def test_a_clause_saying_what_not_to_do_asks_nothing(write: str) -> None:
+    translation = RULES.translate(f"show me the rollout history of api, dont {write} yet", CTX)
+    assert translation.text == canonical("kubectl rollout history deployments/api -n payments")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("show me the rollback options for api, dont roll back yet",
+     "kubectl rollout history deployments/api -n payments"),
+    ("list the taints on the workers, not adding any", "kubectl describe nodes"),
+    ("DiskPressure alert on kwok-worker-1 -- did the kubelet taint it?",
+     "kubectl describe nodes kwok-worker-1"),
+    ("node names only, nothing else", "kubectl get nodes -o name"),
+    ("node heartbeat leases, are they being renewed?", "kubectl get leases -n kube-node-lease"),
+    ("any evicted pods lying around cluster wide?",
+     "kubectl get pods -A --field-selector=status.phase=Failed"),
+    ("what api versions does this cluster serve", "kubectl api-versions"),
+])
+def test_how_people_ask_to_look(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

@@ -43,6 +43,8 @@ FILLERS: frozenset[str] = frozenset(
     please, thanks, ok, hey, hi, let, lemme, gimme, give, me
     tidy tiny teeny tweak little small minor installed lately sec bottom alert alerts
     fired firing paged says said cap keep keeps kept again appear appears appearing alone
+    lying laying sitting leftover serve serves served support supports supported
+    kubelet scheduler
     """.replace(",", " ").split()
 )
 

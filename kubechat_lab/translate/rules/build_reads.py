@@ -195,8 +195,10 @@ def sort_flag(draft: Draft, resource: str) -> list[str]:
 
 
 def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
-    if draft.extra.get("describe") and draft.names and not draft.output:
+    if draft.extra.get("describe") and not draft.output and draft.resources == ["nodes"]:
         draft.assumptions.append(f"{draft.extra['describe']} show in describe")
+        if not draft.names:  # "the taints on the workers": every node's
+            return ["describe", "nodes", *selector(draft)]
         return _build_describe(draft, scan, table)
     if draft.sort in ("memory", "cpu"):
         return _build_top(draft, scan, table)

@@ -205,7 +205,17 @@ def extract_node_details(scan: Scan, draft: Draft) -> None:
     """Node details only ``describe`` shows: "the taints on kwok-worker-1", "conditions of X"."""
     match = scan.search(r"\b(?:taints?|conditions|capacity|allocatable(?: resources)?|pressure)"
                         r" (?:on|of|for) (?:the )?(?:node )?" + NAME + r"\b")
-    if match is None or not scan.is_name(match.group(1)):
+    if match is None:
+        if scan.has(r"\b(?:taint(?:s|ed)?|(?:disk|memory|pid) ?pressure|conditions)\b"):
+            draft.extra["describe"] = "node details"  # shown only for a node (build_reads)
+        return
+    if match.group(1) in ("nodes", "workers", "machines"):  # "the taints on the workers"
+        draft.resources[:] = ["nodes"]
+        draft.extra["describe"] = "node details"
+        draft.intent = "describe" if draft.intent == "get" else draft.intent
+        scan.take(match)
+        return
+    if not scan.is_name(match.group(1)):
         return
     draft.resources[:] = ["nodes"]
     draft.names.append(match.group(1))

@@ -129,8 +129,10 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "rollout-undo",
-        r"\bundo\b|\broll ?back\b(?! to (?:\S+ )?v?\d+\.)|\broll (?:it|them|\S+) back\b"
-        r"(?! to (?:\S+ )?v?\d+\.)|\brevert\b(?! (?:\S+ )?to (?:\S+ )?v?\d+\.)"
+        r"\bundo\b(?! (?:options|targets|points|candidates|choices))"
+        r"|\broll ?back\b(?! to (?:\S+ )?v?\d+\.| (?:options|targets|points|candidates|choices))"
+        r"|\broll (?:it|them|\S+) back\b(?! to (?:\S+ )?v?\d+\.)"
+        r"|\brevert\b(?! (?:\S+ )?to (?:\S+ )?v?\d+\.)"
         r"|\bgo back to (?:the )?(?:previous|last|prior|old|earlier)\b",
     ),
     (
@@ -138,7 +140,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\b(?:rollout|roll-out|deployment|revision|release|deploy|version) history\b"
         r"|\bhistory of\b|\b(?:list|show|see|past|previous|all) (?:the )?(?:rollouts|revisions|"
         r"releases)\b|\brevisions of\b|\bwhat changed\b.{0,40}\broll(?:-| )?outs?\b"
-        r"|\brevisions\b|\b(?:show|see|display|list|describe|get) (?:me )?(?:the )?revision\b",
+        r"|\brevisions\b|\b(?:show|see|display|list|describe|get) (?:me )?(?:the )?revision\b"
+        r"|\b(?:rollback|roll back|revert|undo) (?:options|targets|points|candidates|choices)\b"
+        r"|\bwhat (?:can|could) (?:i|we) (?:roll ?back|revert|go back) to\b",
     ),
     ("rollout-pause", r"\bpause\b|\bsuspend\b|\bfreeze\b|\bhold (?:the |off )?(?:\S+ )?"
                       r"roll ?out\b"),
@@ -349,6 +353,8 @@ _PLANNED_INSIDE = (
 _QUESTION_LEAD = (
     r"^(?:and |so |ok |then |but )?(?:what|which|who|whose|why|when|where|how|is|are|was|were|"
     r"does|did|has|have|had|do (?=i|we|you|they|any|all|these|those|my|our|pods))\b"
+    # a clause that says what not to do ("dont roll back yet", "not adding any") asks nothing
+    r"|^(?:and |but |just |so )?(?:do not|never|not|no need to) (?!only\b|just\b)"
 )
 _PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "one", "ones"})
 
@@ -450,6 +456,17 @@ def is_permission_question(scan: Scan) -> bool:
     return rx(INTENT_PATTERNS["auth"]).search(scan.text) is not None
 
 
+def _asks_about_the_past(scan: Scan, at: int) -> bool:
+    """Return True when the clause holding character ``at`` asks about a past change."""
+    if rx(_ABOUT_THE_PAST).search(scan.text):
+        return True
+    for first, end in scan.clauses():
+        start, stop = scan.span_of(first, end)
+        if start <= at < stop:  # "DiskPressure on node-1 -- did the kubelet taint it?"
+            return rx(_ABOUT_THE_PAST).search(scan.text[start:stop]) is not None
+    return False
+
+
 def detect_intent(scan: Scan, *, unmask: bool = False) -> str:
     """Return the intent of the question.
 
@@ -469,7 +486,7 @@ def detect_intent(scan: Scan, *, unmask: bool = False) -> str:
         found = rx(pattern).search(masked if intent in WRITE_INTENTS else live)
         if found:
             scan.mark_seen(*found.span())
-            if intent in WRITE_INTENTS and rx(_ABOUT_THE_PAST).search(scan.text):
+            if intent in WRITE_INTENTS and _asks_about_the_past(scan, found.start()):
                 return "describe"
             return intent
     return "get"

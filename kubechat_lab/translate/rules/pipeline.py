@@ -693,7 +693,7 @@ _DRY_RUN = r"\bdry[- ]?run(?:ning)?(?: only)?\b|--dry-run(?:=server)?\b"
 #: Words that open a condition on rows ("older than a day", "without the tier label").
 _CONDITION_CUES = frozenset("without older newer younger more less fewer greater over under "
                             "above below exceeding having whose type not bigger larger smaller "
-                            "than".split())
+                            "than short lacking missing behind".split())
 
 
 def unread_condition(scan: Scan) -> str | None:

@@ -294,4 +294,4 @@ _PASTED_JSON = re.compile(r"\{\s*\"[^{}]*\}")
 #: Text in quotes or backticks (backticks are rewritten to ``'`` first).
 _QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])((?:(?!\1).)+?)\1(?=$|[\s).,:;?!\]-])""")
 _ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
-_CLAUSE_END = re.compile(r"\s*[?!.;]+(?:\s|$)")
+_CLAUSE_END = re.compile(r"\s*(?:[?!.;]+|\s--?|\s\u2014)(?:\s|$)")

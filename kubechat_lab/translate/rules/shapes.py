@@ -27,7 +27,7 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("image", r"\b(?:container )?images?(?: string| tags?| names?| versions?)?\b", True),
     ("cluster-ip", r"\bcluster[- ]?ips?\b", False),
     ("pod-ip", r"\bpod ips?\b", True),
-    ("node-name", r"\b(?:which|what) node\b|\bnode names?\b", True),
+    ("node-name", r"\b(?:which|what) node\b|\bnode name\b", True),
     ("schedule", r"\b(?:cron )?schedule\b|\bcron expression\b|\bcron\b", True),
     ("finalizers", r"\bfinali[sz]ers?\b|\b(?:delete|deletion) protection\b", False),
     ("grace", r"\b(?:termination )?grace ?period\b|\bhow long\b|\bbefore (?:it is |it gets |"
