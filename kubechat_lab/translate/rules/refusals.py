@@ -182,6 +182,11 @@ def _several_steps(question: str) -> Refusal | None:
         f"ask for each step on its own, starting with the {steps[0]!r}")
 
 
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_SHELLISH = re.compile(r"\$\(|\||;|&&|>|^`\s*(?:kubectl|rm|sudo|curl|wget|sh|bash|cat|echo|"
+                       r"chmod|chown|kill|dd|mv|cp|nc|python|perl)\b")
+
+
 def find_refusals(question: str, *, permission_question: bool = False) -> list[Refusal]:
     """Return the refused parts of ``question`` (empty when there are none).
 
@@ -200,6 +205,9 @@ def find_refusals(question: str, *, permission_question: bool = False) -> list[R
         if permission_question and kind in ("network", "secret-value"):
             continue
         text = question if kind in ("shell", "secret-value") else question.lower()
+        if kind == "shell":  # `CrashLoopBackOff`, `pull "img:1" failed`: code spans in prose
+            text = _CODE_SPAN.sub(lambda m: m.group(0) if _SHELLISH.search(m.group(0)) else " ",
+                                  text)
         match = pattern.search(text)
         if match is None and kind == "secret-value":
             match = pattern.search(question.lower().replace("_", " "))
