@@ -77,3 +77,20 @@ def test_an_english_word_after_a_kind_the_inventory_lists_is_no_name() -> None:
     # where the inventory cannot say (a namespace it does not know), kubectl's slot stands
     assert RULES.translate("describe deployment cart in orders", CTX).text == canonical(
         "kubectl describe deployments cart -n orders")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("describe the fraud detecter pod", "kubectl describe pods -n payments -l app=fraud-detector"),
+    ("show me the front end pods", "kubectl get pods -n shop -l app=frontend"),
+    ("hows the fraud detection thingy doing", "kubectl get deployments fraud-detector -n payments"),
+])
+def test_two_words_that_spell_one_name(question: str, expected: str) -> None:
+    translation = RULES.translate(question, CTX)
+    assert translation.text == canonical(expected)
+    assert any("read as" in a for a in translation.assumptions)
+
+
+def test_two_kinds_of_a_name_the_cluster_has_under_neither_are_refused() -> None:
+    translation = RULES.translate(
+        "before anyone drains a node - is there a disruption budget guarding postgres?", CTX)
+    assert translation.command is None

@@ -44,7 +44,8 @@ FILLERS: frozenset[str] = frozenset(
     tidy tiny teeny tweak little small minor installed lately sec bottom alert alerts
     fired firing paged says said cap keep keeps kept again appear appears appearing alone
     lying laying sitting leftover serve serves served support supports supported
-    kubelet scheduler
+    kubelet scheduler apiserver heartbeat heartbeats thingy thingies stuff guarding guards
+    protecting protects covering covers
     """.replace(",", " ").split()
 )
 

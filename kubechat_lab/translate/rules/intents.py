@@ -81,7 +81,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"(?:think|thinks|see|sees|take|takes) (?:i am|me)\b|\bwhat (?:user|identity|account) "
         r"(?:am i|do i (?:run|act) as)\b|\bmy (?:identity|user ?name|current user)\b|\bwhoami\b",
     ),
-    ("api-versions", r"\bapi[- ]?versions\b|\bapi groups\b|\bgroup ?versions\b"),
+    ("api-versions", r"\bapi[- ]?versions\b|\bapi groups\b|\bgroup ?versions\b"
+                     r"|\b(?:is|are) [a-z0-9.-]+/v\d[a-z0-9]* (?:served|available|supported|"
+                     r"enabled|there|on)\b"),
     (
         "api-resources",
         r"\b(?:resources|kinds|types)\b.{0,40}\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|"

@@ -78,6 +78,7 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bnode[ -]?selectors?\b", "nodeSelector"),  # a field, not the kind node
     (r"\b(?:node )?(?:heartbeat )?leases? (?:of|for) (?:the )?nodes\b|\bnode (?:heartbeat )?"
      r"leases\b|\bheartbeat leases\b", "leases in kube-node-lease"),  # where kubelets renew
+    (r"\bnode heartbeats?\b", "heartbeats"),  # the kubelets' leases, not the nodes
     (r"\bnode[ -]?affinity\b", "nodeAffinity"),
     (r"\b(cpu|memory|mem)/(cpu|memory|mem)\b", r"\1 and \2"),  # "cpu/mem requests"
     (r"(?<=\s)w(?=\s+(?:the|those|these|that|this|it|its|them)\b)", "with"),  # "w those pods"

@@ -206,7 +206,8 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
                            writes and i not in scan.quoted and _english_compound(scan.words[i])))
                        or scan.words[i] in WELL_KNOWN]
     if not picked and not draft.names:
-        if _segment_name(scan, draft, ctx, free) or _evidence_name(scan, draft, ctx):
+        if _segment_name(scan, draft, ctx, free) or _evidence_name(scan, draft, ctx) or (
+                _two_word_name(scan, draft, ctx, free)):
             return
     if not picked and draft.intent in NEEDS_NAME:
         # kubectl order: the word right after the verb ("redeploy cart in orders")
@@ -245,6 +246,35 @@ def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[
                 scan.take_token(index)
             draft.assumptions.append(f"{' '.join(scan.words[i] for i in span)!r} read as "
                                      f"{kind[:-1]} {name}, the only one with that in its name")
+            return True
+    return False
+
+
+def _two_word_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[int]) -> bool:
+    """Read "the fraud detecter pod" as fraud-detector: two words the one name spells, near.
+
+    Only one object's name (of the kind asked for, if any) may be that close; the reading is
+    shown as an assumption.
+    """
+    kinds = draft.resources[:1] or [k for k in ctx.inventory if k not in ("events",
+                                                                        "namespaces")]
+    if kinds == ["pods"]:  # "the fraud detecter pod": the pods of that workload
+        kinds += sorted(_WORKLOADS)
+    names = {n for kind in kinds for _, n in ctx.inventory.get(kind, ())}
+    for index in free:
+        if index + 1 not in free or not all(
+                scan.words[i].isalpha() and scan.words[i] not in FILLERS for i in (index,
+                                                                                   index + 1)):
+            continue
+        joined = f"{scan.words[index]}-{scan.words[index + 1]}"
+        near = {n for n in names if n.replace("-", "") == joined.replace("-", "")} or {
+            n for n in names if difflib.SequenceMatcher(None, joined, n).ratio() >= 0.85}
+        if len(near) == 1:
+            draft.names.append(found := near.pop())
+            scan.take_token(index)
+            scan.take_token(index + 1)
+            draft.assumptions.append(f"'{scan.words[index]} {scan.words[index + 1]}' read as "
+                                     f"{found}, the one name that close")
             return True
     return False
 

@@ -367,7 +367,7 @@ def _one_kind_per_name(draft: Draft, ctx: TranslationContext) -> None:
         return
     for name in draft.names:
         missing = [kind for kind in kinds if not ctx.locate(name, kind)]
-        if missing and len(missing) < len(kinds):
+        if missing and (len(missing) < len(kinds) or ctx.locate(name)):
             raise CantTranslateError(
                 f"{name!r} is no {missing[0][:-1]} in the cluster; this reads as "
                 f"{' and '.join(k[:-1] for k in kinds)} {name}",
@@ -686,7 +686,8 @@ def modifiers_acted_on(argv: list[str]) -> frozenset[str]:
 _COPULAS = frozenset("is are was were been being got gets".split())
 
 #: Words that say a request is a change, whatever it changes.
-_CHANGE_WORDS = frozenset("change changes tweak update modify".split())
+_CHANGE_WORDS = frozenset("change changes tweak update modify tidy-up clean-up cleanup "
+                          "housekeeping".split())
 
 _DRY_RUN = r"\bdry[- ]?run(?:ning)?(?: only)?\b|--dry-run(?:=server)?\b"
 
