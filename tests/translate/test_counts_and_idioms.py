@@ -106,3 +106,34 @@ def test_a_clause_saying_what_not_to_do_asks_nothing(write: str) -> None:
 ])
 def test_how_people_ask_to_look(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("park the nightly report cron for now, its hammering the warehouse",
+     "kubectl patch cronjob nightly-report -n ci -p '{\"spec\":{\"suspend\":true}}'"),
+    ("how many replicas is fraud-detector set to? number only",
+     "kubectl get deployments fraud-detector -n payments -o jsonpath={.spec.replicas}"),
+    ("recommendations has been Pending for an hour now. what is the scheduler complaining about?",
+     "kubectl describe pods -n shop -l app=recommendations"),
+    ("fraud-detector keeps backing off. pull up the BackOff events in payments",
+     "kubectl get events -n payments --field-selector=reason=BackOff"),
+    ("api keeps logging `level=WARN msg=\"fraud-detector unreachable\"`. is fraud-detector even "
+     "up? show its pods", "kubectl get pods -n payments -l app=fraud-detector"),
+    ("last 200 lines from every checkout pod, prefix each line with the pod name",
+     "kubectl logs -l app=checkout -n shop --tail=200 --prefix"),
+])
+def test_what_a_narrative_and_its_question_ask(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_halving_an_odd_count_is_a_question_back() -> None:
+    translation = RULES.translate("halve frontend", CTX)  # frontend runs 3
+    assert translation.command is None
+    assert "1 or 2" in translation.explanation
+
+
+def test_of_two_versions_the_one_asked_for_is_the_tag() -> None:
+    translation = RULES.translate("downgrade fraud-detector from 1.0.3 to 1.0.2", CTX)
+    assert translation.text == canonical(
+        "kubectl set image deployments/fraud-detector -n payments "
+        "fraud-detector=ghcr.io/example/fraud-detector:1.0.2")

@@ -45,7 +45,9 @@ FILLERS: frozenset[str] = frozenset(
     fired firing paged says said cap keep keeps kept again appear appears appearing alone
     lying laying sitting leftover serve serves served support supports supported
     kubelet scheduler apiserver heartbeat heartbeats thingy thingies stuff guarding guards
-    protecting protects covering covers
+    protecting protects covering covers fine good great stable happy patching kernel
+    maintenance overnight earlier tonight morning afternoon evening night build raw register
+    registered
     """.replace(",", " ").split()
 )
 
@@ -58,7 +60,8 @@ SYMPTOMS: frozenset[str] = frozenset(
     breaking fail fails failing failed failure flapping flaky erroring error errors timeout
     timeouts timing restart restarting restarted restarts oom oomkilled evicted unhealthy
     unready down up start starting started stop stopped stopping exit exited exiting exits
-    instance incarnation consumers consumer hungry hog hogs hogging
+    instance incarnation consumers consumer hungry hog hogs hogging load loaded complaining
+    complain complains
     """.split()
 )
 
@@ -69,7 +72,8 @@ FRAME_WORDS: frozenset[str] = frozenset(
     rank ranked tally count counts common frequent spread evenly distribution breakdown
     grouped group per each histogram completions duration age status ready restarts nominated
     readiness ports selector capacity schedule active available desired updated reason reasons
-    defined installed configured present exist exists existing
+    defined installed configured present exist exists existing pointing pointed listen listens
+    listening land landed lands live lives sits
     """.split()
 )
 

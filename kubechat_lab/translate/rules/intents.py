@@ -116,7 +116,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|^(?:please )?tag\b|\blabel (?:it|them)\b"
         r"|\b(?:add|put|stick|slap|attach) (?:on|to|onto)\b",
     ),
-    ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach)\b.{0,30}\bannotations?\b"),
+    ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach|stick|slap|pin)\b.{0,30}"
+                 r"\bannotations?\b"),
     (
         "create-job",
         r"\b(?:fire|kick|trigger|launch|start|run)(?: off)? (?:a |an )?(?:one-off |one off |"
@@ -275,7 +276,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\bhow much (?:cpu|memory|ram) (?:is |are )?(?:already )?(?:requested|allocated|reserved)"
         r"\b|\b(?:requested|allocated|reserved) (?:cpu|memory)\b"
         r"|\b(?:last )?exit(?:ed)? (?:code|status)\b|\blast state\b|\btermination (?:reason|"
-        r"message)\b",
+        r"message)\b|\b(?:what is|what's) (?:the )?(?:scheduler|kubelet|it|\S+) complaining about\b",
     ),
     (
         "logs",

@@ -79,6 +79,9 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\b(?:node )?(?:heartbeat )?leases? (?:of|for) (?:the )?nodes\b|\bnode (?:heartbeat )?"
      r"leases\b|\bheartbeat leases\b", "leases in kube-node-lease"),  # where kubelets renew
     (r"\bnode heartbeats?\b", "heartbeats"),  # the kubelets' leases, not the nodes
+    (r"\bgroup/versions?\b", "group versions"),
+    (r"\b(?:sorted|ordered|sort(?:ed)?|order(?:ed)?) by when (?:they|it) (?:were|was) "
+     r"(?:created|made|born)\b", "by age"),
     (r"\bnode[ -]?affinity\b", "nodeAffinity"),
     (r"\b(cpu|memory|mem)/(cpu|memory|mem)\b", r"\1 and \2"),  # "cpu/mem requests"
     (r"(?<=\s)w(?=\s+(?:the|those|these|that|this|it|its|them)\b)", "with"),  # "w those pods"
@@ -105,7 +108,7 @@ def _add(canonical: str, singular: tuple[str, ...], plural: tuple[str, ...]) -> 
 _add("pods", ("pod", "po"), ("pods",))
 _add("deployments", ("deployment", "deploy"), ("deployments", "deploys"))
 _add("services", ("service", "svc"), ("services", "svcs"))
-_add("nodes", ("node",), ("nodes", "machines", "workers"))
+_add("nodes", ("node", "worker", "machine"), ("nodes", "machines", "workers"))
 _add("namespaces", ("namespace", "ns"), ("namespaces",))
 _add("configmaps", ("configmap", "cm"), ("configmaps", "cms"))
 _add("secrets", ("secret",), ("secrets",))

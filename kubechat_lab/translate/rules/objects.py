@@ -98,6 +98,10 @@ def find_objects(
         if scan.used[index] or word not in words:
             continue
         canonical, plural = words[word]
+        if _numbered(scan, index, canonical, draft, ctx):  # "worker 2": kwok-worker-2
+            if canonical not in draft.resources:
+                draft.resources.append(canonical)
+            continue
         scan.take_token(index)
         if canonical not in draft.resources:
             draft.resources.append(canonical)
@@ -323,6 +327,8 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
     """
     if "owner-lookup" in draft.extra:
         return False  # "which service owns that ip?" asks which: a list, not the one named
+    if draft.namespace is not None and not scan.has(_BACK_REFERENCE):
+        return False  # "the BackOff events in payments": the list asked for, not the one told
     services = {(match.group(1), match.group(2)) for text in (*scan.evidence, scan.told)
                 for match in _SERVICE_DNS.finditer(text.lower())
                 if ("services", match.group(2)) in ctx.locate(match.group(1))}
@@ -356,12 +362,21 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
             draft.assumptions.append(f"namespace {draft.namespace!r}: where "
                                      f"{', '.join(sorted(found))} is")
         found = fits
+    if len(found) > 1 and scan.told:
+        # "api logs X. is fraud-detector even up? show its pods": the one told of last
+        last = re.split(r"[.?!;]\s", scan.told.lower())[-1]
+        found = {word for word in found if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])",
+                                                     last)} or found
     if len(found) != 1:
         return False
     name = found.pop()
     draft.names.append(name)
     draft.assumptions.append(f"{name}: the object the pasted message names")
     return True
+
+
+#: Words that point back at something said before the question.
+_BACK_REFERENCE = r"\b(?:it|its|it's|them|those|these|that|this|they|their|same)\b"
 
 
 #: Components every cluster runs, and where (used when the inventory does not list them).
@@ -515,7 +530,7 @@ def _pods_of_workload(draft: Draft, ctx: TranslationContext) -> bool:
 #: What only a pod has: restarts, exit codes, OOM kills, containers, usage.
 _POD_PROPERTIES = re.compile(
     r"\b(?:restarts?|restart count|restarted|exit(?:ed)? (?:code|status)|oom ?killed|"
-    r"crash(?:ing|es|ed|looping)?|containers?|qos)\b")
+    r"crash(?:ing|es|ed|looping)?|containers?|qos|pending|unschedulable|evicted)\b")
 
 
 def _of_another_kind(name: str, resource: str, draft: Draft, ctx: TranslationContext) -> bool:
@@ -562,7 +577,8 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext, scan: Scan | None =
         _pick_kind(name, draft, ctx)
         if scan is not None and draft.intent in ("get", "describe", "top") and draft.resources[
                 :1] in (["deployments"], ["statefulsets"], ["daemonsets"]) and (
-                draft.intent == "top" or _POD_PROPERTIES.search(scan.text)) and not scan.has(
+                draft.intent == "top" or _POD_PROPERTIES.search(f"{scan.text} {scan.told.lower()}")
+        ) and not scan.has(
                 r"\bwhy\b"):
             # "how many restarts is fraud-detector at": restarts are its pods'
             draft.resources[:] = ["pods"]

@@ -229,7 +229,7 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             extra = scan.search(r"\b(?:one|1) per line\b|\bno headers?\b|\bwithout headers?\b")
             if extra:
                 scan.take(extra)
-    if draft.output is None:
+    if draft.output in (None, "yaml", "json"):
         match = scan.search(r"\b(?:full |complete |raw )?(?:manifest|definition|full spec|"
                             r"full object|raw object)\b")
         if match:

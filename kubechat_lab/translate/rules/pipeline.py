@@ -162,7 +162,8 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         _extract_previous(scan, draft)
         prefix = scan.search(r"\b(?:prefixed|labell?ed|tagged|marked) (?:with|by) (?:which|the|"
                              r"its|their) (?:pod|pods|source)(?: names?)?\b|\bwith (?:the |a )?"
-                             r"pod (?:name )?prefix(?:es)?\b")
+                             r"pod (?:name )?prefix(?:es)?\b|\bprefix(?:ed)? (?:each |every )?(?:line )?"
+                             r"(?:with|by) (?:the |its |their )?pod(?: names?)?\b")
         if prefix:
             draft.extra["prefix"] = "1"
             scan.take(prefix)
@@ -262,7 +263,7 @@ _REASON_OPENERS = frozenset("theyre they its it because since as cause cuz bc se
 #: Verbs that open a request after a narrative ("... it is paging us. switch it off").
 _REQUEST_VERBS = frozenset("show list get describe check display print tail find give switch "
                         "turn put take let bring make stop start pause resume roll bounce cycle "
-                        "kick".split())
+                        "kick pull grab fetch dump see".split())
 
 #: Words that open a reason inside a clause ("... till the nodes show up").
 _SUBORDINATORS = frozenset("till til until while because since".split())
@@ -394,6 +395,11 @@ def _relative_count(draft: Draft, ctx: TranslationContext) -> None:
     current = ctx.workloads[key][0]
     sign, amount = draft.extra["delta"][0], draft.extra["delta"][1:]
     if sign == "*":  # "double it": the factor times what it runs
+        if amount == "halve" and current % 2:
+            raise CantTranslateError(
+                f"{key[2]} runs {current} replicas: half is {current / 2:g}, so 'halve' could "
+                f"mean {current // 2} or {current // 2 + 1}",
+                f"'scale {key[2]} to {current // 2}' or 'to {current // 2 + 1}'")
         factor = {"double": 2.0, "triple": 3.0, "halve": 0.5}[amount]
         wanted = max(1, int(current * factor))
         draft.extra["replicas"] = str(wanted)
@@ -640,6 +646,9 @@ def _account(draft: Draft, scan: Scan, ctx: TranslationContext, argv: list[str])
         known |= SYMPTOMS  # "most cpu hungry pods" is a top, whatever verb read it
     if draft.intent not in WRITE_INTENTS:
         known |= asked_about(scan) | FRAME_WORDS
+        # "leases in kube-node-lease, are they being renewed?": their rows answer it
+        known |= frozenset(m.group(1) for m in scan.finditer(
+            r"\b(?:are|is|were|was) (?:they|it|those|these) (?:being |getting |still )?([a-z]+ed)\b"))
     else:
         known |= _CHANGE_WORDS  # "small change: ...": a write restating that it changes
         # "worker 2 is patched, put it back": a state told of the object, not a request

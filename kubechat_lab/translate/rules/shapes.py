@@ -41,6 +41,7 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("resources", r"\b(?:(?:cpu|memory|mem|ram|resource) )?(?:limits?|requests)"
                   r"(?: (?:and|&|/) (?:limits?|requests))?\b", False),
     ("ready-replicas", r"\breplicas? (?:are |is )?ready\b|\bready replicas\b", True),
+    ("replicas", r"\b(?:how many )?replicas?(?: count)?\b", True),
 )
 _JUST = (r"\b(?:just|only) (?:the |that |this )?(?:value|string|expression|ip|number|field|name|"
          r"image|tag|one|it|bit|part|section)(?: string| value| itself)?\b|\bnothing else\b"
@@ -214,5 +215,6 @@ def _field_path(field: str, resource: str, spec: str | None) -> str | None:
         "qos": ".status.qosClass" if resource == "pods" else None,
         "annotations": ".metadata.annotations",
         "ready-replicas": ".status.readyReplicas" if resource in _WORKLOADS else None,
+        "replicas": ".spec.replicas" if resource in _WORKLOADS else None,
     }
     return paths.get(field)

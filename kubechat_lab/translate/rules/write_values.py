@@ -102,7 +102,8 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
         if intent == "set-image":
             # "ship checkout 2.4.2": a new tag for the image it runs (the pipeline keeps the rest)
             _take_first(scan, draft, "tag", (
-                r"\b(?:to |version |tag )?(v?\d+(?:\.\d+)+(?:-[a-z0-9.]+)?)(?=\s|$)",))
+                r"\bto (v?\d+(?:\.\d+)+(?:-[a-z0-9.]+)?)(?=\s|$)",  # "1.0.3 is broken, go to 1.0.2"
+                r"\b(?:version |tag )?(v?\d+(?:\.\d+)+(?:-[a-z0-9.]+)?)(?=\s|$)",))
         _take_first(scan, draft, "image", (
             r"(?:^| )--image[= ]" + _IMAGE,
             r"\b(?:to|with|use|using|running|runs|run|from|=|image) (" + _IMAGE[1:-1] + r"[:/@]"
