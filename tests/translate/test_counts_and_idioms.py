@@ -129,7 +129,7 @@ def test_what_a_narrative_and_its_question_ask(question: str, expected: str) -> 
 def test_halving_an_odd_count_is_a_question_back() -> None:
     translation = RULES.translate("halve frontend", CTX)  # frontend runs 3
     assert translation.command is None
-    assert "1 or 2" in translation.explanation
+    assert "'scale frontend to 1' or 'to 2'" in translation.explanation
 
 
 def test_of_two_versions_the_one_asked_for_is_the_tag() -> None:

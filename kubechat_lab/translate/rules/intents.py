@@ -276,7 +276,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\bhow much (?:cpu|memory|ram) (?:is |are )?(?:already )?(?:requested|allocated|reserved)"
         r"\b|\b(?:requested|allocated|reserved) (?:cpu|memory)\b"
         r"|\b(?:last )?exit(?:ed)? (?:code|status)\b|\blast state\b|\btermination (?:reason|"
-        r"message)\b|\b(?:what is|what's) (?:the )?(?:scheduler|kubelet|it|\S+) complaining about\b",
+        r"message)\b|\b(?:what is|what's) (?:the )?(?:scheduler|kubelet|it|\S+) complaining "
+        r"about\b",
     ),
     (
         "logs",

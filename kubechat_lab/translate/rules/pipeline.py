@@ -162,8 +162,8 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         _extract_previous(scan, draft)
         prefix = scan.search(r"\b(?:prefixed|labell?ed|tagged|marked) (?:with|by) (?:which|the|"
                              r"its|their) (?:pod|pods|source)(?: names?)?\b|\bwith (?:the |a )?"
-                             r"pod (?:name )?prefix(?:es)?\b|\bprefix(?:ed)? (?:each |every )?(?:line )?"
-                             r"(?:with|by) (?:the |its |their )?pod(?: names?)?\b")
+                             r"pod (?:name )?prefix(?:es)?\b|\bprefix(?:ed)? (?:each |every )?"
+                             r"(?:line )?(?:with|by) (?:the |its |their )?pod(?: names?)?\b")
         if prefix:
             draft.extra["prefix"] = "1"
             scan.take(prefix)
@@ -648,7 +648,8 @@ def _account(draft: Draft, scan: Scan, ctx: TranslationContext, argv: list[str])
         known |= asked_about(scan) | FRAME_WORDS
         # "leases in kube-node-lease, are they being renewed?": their rows answer it
         known |= frozenset(m.group(1) for m in scan.finditer(
-            r"\b(?:are|is|were|was) (?:they|it|those|these) (?:being |getting |still )?([a-z]+ed)\b"))
+            r"\b(?:are|is|were|was) (?:they|it|those|these) (?:being |getting |still )?"
+            r"([a-z]+ed)\b"))
     else:
         known |= _CHANGE_WORDS  # "small change: ...": a write restating that it changes
         # "worker 2 is patched, put it back": a state told of the object, not a request
