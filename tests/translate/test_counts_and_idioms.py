@@ -137,3 +137,15 @@ def test_of_two_versions_the_one_asked_for_is_the_tag() -> None:
     assert translation.text == canonical(
         "kubectl set image deployments/fraud-detector -n payments "
         "fraud-detector=ghcr.io/example/fraud-detector:1.0.2")
+
+
+@pytest.mark.parametrize("report", [
+    "someone ran rollout pause earlier", "we scaled it down yesterday",
+    "oncall already restarted it", "a teammate deleted a pod earlier",
+    "they drained a node this morning"])
+def test_a_report_of_what_someone_did_asks_for_no_write(report: str) -> None:
+    for question in (f"is the frontend rollout paused? {report}",
+                     f"{report}, what does the frontend deployment look like"):
+        translation = RULES.translate(question, CTX)
+        assert translation.command is None or not translation.command.is_write, (
+            question, translation.text)

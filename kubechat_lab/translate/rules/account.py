@@ -47,7 +47,7 @@ FILLERS: frozenset[str] = frozenset(
     kubelet scheduler apiserver heartbeat heartbeats thingy thingies stuff guarding guards
     protecting protects covering covers fine good great stable happy patching kernel
     maintenance overnight earlier tonight morning afternoon evening night build raw register
-    registered
+    registered busted flagged pagerduty pager slack grafana datadog ran docs documentation
     """.replace(",", " ").split()
 )
 
@@ -60,7 +60,7 @@ SYMPTOMS: frozenset[str] = frozenset(
     breaking fail fails failing failed failure flapping flaky erroring error errors timeout
     timeouts timing restart restarting restarted restarts oom oomkilled evicted unhealthy
     unready down up start starting started stop stopped stopping exit exited exiting exits
-    instance incarnation consumers consumer hungry hog hogs hogging load loaded complaining
+    instance incarnation consumers consumer hungry hog hogs hogging load loaded complaining burning
     complain complains
     """.split()
 )
@@ -73,7 +73,7 @@ FRAME_WORDS: frozenset[str] = frozenset(
     grouped group per each histogram completions duration age status ready restarts nominated
     readiness ports selector capacity schedule active available desired updated reason reasons
     defined installed configured present exist exists existing pointing pointed listen listens
-    listening land landed lands live lives sits
+    listening land landed lands live lives sits sum total avg average mean median
     """.split()
 )
 
@@ -154,7 +154,7 @@ def _forms(word: str) -> tuple[str, ...]:
 
 
 #: Words that open a clause of commentary: a reason or a purpose, not a request.
-_WHY = frozenset("for because cause cuz since so as coz".split())
+_WHY = frozenset("for because cause cuz since so as coz before".split())
 
 
 #: A clause that asks for something, though no rule read it: never commentary to skip.

@@ -144,7 +144,7 @@ def phase_fields(draft: Draft, resource: str) -> list[str]:
                 draft.assumptions.append(
                     "Terminating is no phase the API can filter on (a pod being deleted keeps "
                     "its phase): every pod comes back; those with a deletionTimestamp are it")
-            elif state == "crashlooping" and draft.sort is None:
+            elif state == "crashlooping" and draft.sort is None and not draft.selectors:
                 draft.sort = "restarts"
                 draft.assumptions.append(
                     "CrashLoopBackOff is not a field the API can filter on: pods sorted by "
@@ -181,7 +181,7 @@ def sort_flag(draft: Draft, resource: str) -> list[str]:
         return ["--sort-by=.lastTimestamp"]  # when it last happened, as kubectl events sorts
     if sort == "age":
         return [f"--sort-by={_AGE_SORT}"]
-    if sort == "start" and resource == "pods":
+    if sort == "start" and resource in ("pods", "jobs"):
         return ["--sort-by=.status.startTime"]
     if sort == "name":
         return ["--sort-by=.metadata.name"]

@@ -95,7 +95,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\bapi[- ]?resources\b|\bresource (?:types|kinds)\b|\b(?:kinds|types) of "
         r"(?:resources|objects)\b|\b(?:what|which) (?:kinds|types|resources|object types|crds)"
         r"\b.{0,40}\b(?:available|exist|supported|support|know|have|serve|offer|there)\b"
-        r"|\ball (?:the )?(?:kinds|resource types|object types)\b",
+        r"|\ball (?:the )?(?:kinds|resource types|object types)\b"
+        r"|\b(?:every|all|which|what) (?:the )?(?:resource types?|kinds?|types?|resources?)\b"
+        r".{0,20}\b(?:api ?group|group)\b",
     ),
     (
         "unlabel",
@@ -136,7 +138,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\broll ?back\b(?! to (?:\S+ )?v?\d+\.| (?:options|targets|points|candidates|choices))"
         r"|\broll (?:it|them|\S+) back\b(?! to (?:\S+ )?v?\d+\.)"
         r"|\brevert\b(?! (?:\S+ )?to (?:\S+ )?v?\d+\.)"
-        r"|\bgo back to (?:the )?(?:previous|last|prior|old|earlier)\b",
+        r"|\bgo back to (?:the )?(?:previous|last|prior|old|earlier)\b"
+        r"|\b(?:take|put|bring|send) (?:it|them|\S+) back to (?:rev|revision)\b"
+        r"|\bback to (?:rev|revision) \d+\b",
     ),
     (
         "rollout-history",
@@ -150,7 +154,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ("rollout-pause", r"\bpause\b|\bsuspend\b|\bfreeze\b|\bhold (?:the |off )?(?:\S+ )?"
                       r"roll ?out\b"),
     ("rollout-resume", r"\bresume\b|\bunpause\b|\bunsuspend\b|\bunfreeze\b|\blet it run "
-                       r"again\b|\b(?:let|allow) (?:the |its |their )?roll ?out (?:to )?(?:carry "
+                       r"again\b|\bwake (?:\S+ ){0,4}up\b"
+                       r"|\b(?:let|allow) (?:the |its |their )?roll ?out (?:to )?(?:carry "
                        r"on|continue|proceed|go on|finish|complete)\b|\b(?:continue|carry on with|"
                        r"proceed with|unblock) (?:the |its |their )?(?:paused )?roll ?out\b"),
     (
@@ -257,7 +262,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\bfields? (?:of|in|does|on|under)\b|\bschema (?:of|for)\b"
         r"|\bdocumentation (?:of|for|on)\b"
         r"|\bwhat (?:does|do) \S+ (?:on|in|of|for) (?:a |an |the )?\S+ (?:do|mean)\b"
-        r"|\bdocs (?:of|for|on)\b|\bwhat does (?:a |an )?\S+ (?:look like|contain|mean)\b",
+        r"|\bdocs (?:of|for|on)\b|\bwhat does (?:a |an )?\S+ (?:look like|contain|mean)\b"
+        r"|^(?:what|which) (?:is|are) (?:a |an )?\S+ (?:object|resource|kind)s?\b"
+        r"(?=.{0,40}\b(?:docs|documentation|explain|schema|fields?)\b)",
     ),
     (
         "version",
@@ -293,6 +300,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"(?:cpu|memory|ram|mem)\b|\b(?:most|highest|heaviest|least|lowest|more|less|much) "
         r"(?:cpu|memory|ram|mem)\b|\b(?:by|sorted by|order by|ordered by) (?:cpu|memory|ram|mem)"
         r"\b|\b(?:cpu|memory|ram)[- ]hungry\b|\busing (?:the )?most\b|\buse (?:the )?most\b"
+        r"|\b(?:avg|average|mean|sum|total|combined|summed) (?:of )?(?:the )?(?:cpu|memory|mem|"
+        r"ram)\b"
         r"|\b(?:what|how much) (?:is|are) (?:it|they|\S+) (?:actually )?using\b"
         r"(?! (?:the |a |an )?[a-z])"
         r"|\b(?:what|how much) (?:is|are) (?:it|they|\S+) (?:actually )?using (?:right )?now\b",
@@ -360,6 +369,12 @@ _QUESTION_LEAD = (
     # a clause that says what not to do ("dont roll back yet", "not adding any") asks nothing
     r"|^(?:and |but |just |so )?(?:do not|never|not|no need to) (?!only\b|just\b)"
 )
+#: A clause reporting what someone did: a past, never a request.
+_REPORT_LEAD = (
+    r"^(?:and |but |so |ok |because )?(?:someone|somebody|a teammate|my teammate|a colleague|"
+    r"ops|on-?call|oncall|i|we|they|he|she|ci|the pipeline|the bot)(?: already| just| earlier)?"
+    r" (?:[a-z]+ed|ran|did|had|went|made|set|put|took|hit|undid|rolled|kicked)\b"
+)
 _PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "one", "ones"})
 
 
@@ -421,11 +436,16 @@ def take_planned(scan: Scan, known: Callable[[str], bool] = _unknown) -> list[st
 
 
 def _masked(scan: Scan) -> str:
-    """Return the live text (literals blanked) with write words blanked in question clauses."""
+    """Return the live text (literals blanked), write words blanked where nothing is asked.
+
+    That is in question clauses and in reports of what someone did ("someone ran rollout
+    pause earlier").
+    """
     live = scan.words_only()
     for first, end in scan.clauses():
         start, stop = scan.span_of(first, end)
-        if not rx(_QUESTION_LEAD).search(scan.text[start:stop]):
+        clause = scan.text[start:stop]
+        if not rx(_QUESTION_LEAD).search(clause) and not rx(_REPORT_LEAD).search(clause):
             continue
         clause = _WRITE_WORD_RE.sub(lambda m: " " * len(m.group(0)), live[start:stop])
         live = live[:start] + clause + live[stop:]
@@ -440,7 +460,8 @@ def asked_about(scan: Scan) -> frozenset[str]:
     words: set[str] = set()
     for first, end in scan.clauses():
         start, stop = scan.span_of(first, end)
-        if rx(_QUESTION_LEAD).search(scan.text[start:stop]):
+        clause = scan.text[start:stop]
+        if rx(_QUESTION_LEAD).search(clause) or rx(_REPORT_LEAD).search(clause):
             words.update(w for w in scan.words[first:end] if w in WRITE_WORDS)
     return frozenset(words)
 

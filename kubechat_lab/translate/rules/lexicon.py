@@ -80,6 +80,8 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
      r"leases\b|\bheartbeat leases\b", "leases in kube-node-lease"),  # where kubelets renew
     (r"\bnode heartbeats?\b", "heartbeats"),  # the kubelets' leases, not the nodes
     (r"\bgroup/versions?\b", "group versions"),
+    (r"\bin the order (?:they|it) (?:were|was) (?:created|made)\b", "by age"),
+    (r"\bbreak (?:it |them |that )?down\b", "breakdown"),
     (r"\b(?:sorted|ordered|sort(?:ed)?|order(?:ed)?) by when (?:they|it) (?:were|was) "
      r"(?:created|made|born)\b", "by age"),
     (r"\bnode[ -]?affinity\b", "nodeAffinity"),

@@ -45,7 +45,7 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
 )
 _JUST = (r"\b(?:just|only) (?:the |that |this )?(?:value|string|expression|ip|number|field|name|"
          r"image|tag|one|it|bit|part|section)(?: string| value| itself)?\b|\bnothing else\b"
-         r"|\b(?:just|only)\b")
+         r"|\b(?:just|only)\b|\bbare(?: string| value)?\b")
 #: A ConfigMap key as people write one: ``TIMEOUT_MS``, ``FEATURE_FLAGS``.
 _KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _SETTERS = frozenset("set change bump update raise lower make".split())

@@ -96,8 +96,12 @@ def pre_extract(scan: Scan, draft: Draft) -> None:
             draft.assumptions.append("stopping a workload: scaled to 0 replicas")
     elif intent in ("rollout-undo", "rollout-history"):
         _take_first(scan, draft, "revision", (
-            r"\b(?:to )?(?:revision|rev) (?:number |no |#)?(\d+)\b", r"\bversion (\d+)\b",
+            r"\bto (?:revision|rev) (?:number |no |#)?(\d+)\b",  # "3 is busted, back to rev 2"
+            r"\b(?:revision|rev) (?:number |no |#)?(\d+)\b", r"\bversion (\d+)\b",
         ))
+        if "revision" in draft.extra:  # "revision 3 is busted": the one it leaves, told
+            for other in list(scan.finditer(r"\b(?:revision|rev) (?:number |no |#)?\d+\b")):
+                scan.take(other)
     elif intent in ("set-image", "create"):
         if intent == "set-image":
             # "ship checkout 2.4.2": a new tag for the image it runs (the pipeline keeps the rest)
