@@ -77,7 +77,7 @@ def test_translate_jsonl_from_stdin() -> None:
 
 def test_translate_exit_codes() -> None:
     code, out, err = _run("translate", "write me a poem")
-    assert code == 1 and out == "" and "I can't translate this; try" in err
+    assert code == 1 and out == "" and "I can't translate this: " in err and "; try " in err
     code, out, err = _run("translate", "open a shell in pod web-1")
     assert code == 3 and out == "" and "forbidden" in err
     code, _, err = _run("translate")

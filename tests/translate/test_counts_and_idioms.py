@@ -149,3 +149,25 @@ def test_a_report_of_what_someone_did_asks_for_no_write(report: str) -> None:
         translation = RULES.translate(question, CTX)
         assert translation.command is None or not translation.command.is_write, (
             question, translation.text)
+
+
+def test_a_change_to_an_english_compound_the_cluster_lacks_is_refused() -> None:
+    refused = RULES.translate("rollout restart the cart-service deployment", CTX)
+    assert refused.command is None and "cart-service" in refused.explanation
+    near = RULES.translate("restart deployment check-out", CTX)
+    assert near.command is None
+    assert [c.text for c in near.choices] == [
+        canonical("kubectl rollout restart deployments/checkout -n shop")]
+    # a generated name stays as typed: the cluster may have it since the inventory was read
+    assert RULES.translate("cordon worker-7", CTX).text == canonical("kubectl cordon worker-7")
+
+
+@pytest.mark.parametrize(("previous", "command", "question", "expected"), [
+    ("pods on kwok-worker-1", "kubectl get pods -A --field-selector=spec.nodeName=kwok-worker-1",
+     "and kwok-worker-2?", "kubectl get pods -A --field-selector=spec.nodeName=kwok-worker-2"),
+    ("top pods in data", "kubectl top pods -n data", "what about the nodes", "kubectl top nodes"),
+])
+def test_a_short_follow_up_keeps_the_verb(previous: str, command: str, question: str,
+                                          expected: str) -> None:
+    turn = Turn(previous, parse(command))
+    assert RULES.translate(question, CTX.with_previous(turn)).text == canonical(expected)

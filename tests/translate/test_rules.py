@@ -158,7 +158,8 @@ def test_crd_words_come_from_the_context_table() -> None:
 def test_cannot_translate_says_what_to_try() -> None:
     translation = RULES.translate("write me a poem about the sea")
     assert translation.command is None and translation.text == ""
-    assert translation.explanation.startswith("I can't translate this; try ")
+    assert translation.explanation.startswith("I can't translate this: ")
+    assert "; try " in translation.explanation
     assert assess_translation(translation) is None
 
 

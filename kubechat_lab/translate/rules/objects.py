@@ -459,6 +459,17 @@ def _near_name(name: str, draft: Draft, ctx: TranslationContext) -> str:
     pool = sorted({(k, ns, n) for k, items in ctx.inventory.items()
                    if (kind is None or k == kind) and k not in ("namespaces", "events")
                    for ns, n in items if namespace is None or ns in (namespace, "")})
+    if _english_compound(name) and draft.intent in WRITE_INTENTS and draft.intent not in (
+            "create", "create-job") and kind is not None:
+        # a change acts only on what the cluster has: "restart the cart-service deployment"
+        # (English words joined; a generated name such as worker-3 or api-7c9 stays as typed)
+        near = [obj for obj in pool
+                if difflib.SequenceMatcher(None, name, obj[2]).ratio() >= 0.6][:MAX_CHOICES]
+        if near:
+            raise AmbiguousNameError(name, near, f"{draft.intent.split('-')[-1]} {{}}")
+        raise CantTranslateError(f"the cluster has no {kind[:-1]} named {name!r}",
+                                 f"'get {kind}' lists them; a change acts only on one that "
+                                 "exists")
     if "-" in name or "." in name:
         return name  # written as a name ("worker-3"): as typed, even where none has it yet
     near = [obj for obj in pool if _abbreviates(name, obj[2], loose=kind is not None)]

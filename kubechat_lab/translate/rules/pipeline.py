@@ -244,6 +244,11 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
             draft.namespace = spaces.pop()
             draft.assumptions.append(f"namespace {draft.namespace!r}: the one you told of")
     resolve_inventory(draft, ctx, scan)
+    if draft.sort and not draft.names and draft.namespace is None and not draft.all_namespaces \
+            and scan.has(r"^(?:which|what) (?:one |\S+ )?(?:has|have|is|are|uses?|runs?|got)\b"):
+        # "which deployment has the most replicas": of all of them, not the current namespace's
+        draft.all_namespaces = True
+        draft.assumptions.append("the most of every namespace: -A")
     _one_kind_per_name(draft, ctx)
     if unread_condition(scan) is None:  # "of type LoadBalancer" is a condition, not a field
         read_model_field(scan, draft, ctx.resources)
@@ -472,6 +477,26 @@ def _the_other(scan: Scan, ctx: TranslationContext, kind: str | None, names: lis
 _ROLLED = ("deployments", "statefulsets", "daemonsets")
 
 
+def _on_another_node(scan: Scan, draft: Draft, ctx: TranslationContext,
+                     previous: Command) -> list[str] | None:
+    """Return the previous read for another node: "pods on kwok-worker-1" then "and kwok-worker-2?".
+
+    Only when the question names one node and nothing else, and the previous command selected
+    by a node (``spec.nodeName``).
+    """
+    selected = previous.field_selector or ""
+    if "spec.nodeName=" not in selected or len(draft.names) != 1 or draft.intent != "get" or (
+            not ctx.locate(draft.names[0], "nodes")) or draft.resources not in ([], ["nodes"]):
+        return None
+    old = re.search(r"spec\.nodeName=([^,]+)", selected)
+    if old is None or old.group(1) == draft.names[0]:
+        return None
+    draft.assumptions.append(f"the previous command ({previous.render()}) for node "
+                             f"{draft.names[0]}")
+    return [arg.replace(f"spec.nodeName={old.group(1)}", f"spec.nodeName={draft.names[0]}")
+            for arg in shlex.split(previous.render())[1:]]
+
+
 def _same_for(scan: Scan, draft: Draft, ctx: TranslationContext, kind: str | None,
               names: list[str], previous: Command) -> list[str] | None:
     """Return the previous command on another object: "same for kwok-worker-3", "... worker 3".
@@ -520,7 +545,8 @@ def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] |
         draft.node = names[0]
         draft.assumptions.append(f"the pods on node {names[0]} from the previous question")
         return _ALL_BUILDERS["get"](draft, scan, ctx.resources)
-    other = _the_other(scan, ctx, kind, names, previous)
+    other = _the_other(scan, ctx, kind, names, previous) or _on_another_node(
+        scan, draft, ctx, previous)
     if other is not None:
         return other
     again = _same_for(scan, draft, ctx, kind, names, previous)
@@ -536,6 +562,8 @@ def _follow_up(draft: Draft, scan: Scan, ctx: TranslationContext) -> list[str] |
                 *(["-n", namespace] if namespace else [])]
     new_verb = draft.intent != "get" and draft.intent != _intent_of(previous)
     new_kind = draft.intent == "get" and draft.resources and draft.resources[0] != kind
+    if new_kind and previous.verb == "top" and draft.resources == ["nodes"] and not draft.names:
+        draft.intent = "top"  # "top pods in data", then "what about the nodes": top nodes
     if new_verb or new_kind:
         if draft.names:
             return None  # a whole question of its own

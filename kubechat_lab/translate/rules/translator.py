@@ -104,7 +104,7 @@ class RulesTranslator:
                 f"I'm not sure what you want: {exc.why}.{offered} Or try {exc.hint}.", choices)
         except CantTranslateError as exc:
             return self._unsure(question, start, f"not understood: {exc.why}",
-                                f"I can't translate this; try {exc.hint}.")
+                                f"I can't translate this: {exc.why}; try {exc.hint}.")
         text = shlex.join(["kubectl", *argv])
         try:
             command = parse(text, resources=ctx.resources)
