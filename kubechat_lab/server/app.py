@@ -230,8 +230,15 @@ class KubechatApp(KubechatSettings):
             msg = ("c.KubechatApp.as_hub_service needs $JUPYTERHUB_API_URL and "
                    "$JUPYTERHUB_API_TOKEN: run `kubechat hub-service` as a JupyterHub service")
             raise TraitError(msg)
-        self.hub_kernels = HubKernels()
+        if not isinstance(self.capabilities, PgCapabilityStore):  # pragma: no cover - always
+            raise TypeError("the hub service keeps its kernels' capabilities in PostgreSQL")
+        self.hub_kernels = HubKernels(self.capabilities)
         self.hub_directory = HubDirectory(api_url, token)
+        # where browsers reach the service: its own host under subdomain_host (JupyterHub sets
+        # $JUPYTERHUB_PUBLIC_URL when it knows it), else its prefix on the hub's origin
+        base = self.serverapp.base_url if self.serverapp is not None else "/"
+        public = os.environ.get("JUPYTERHUB_PUBLIC_URL", "") or base
+        self.hub_public_url = public if public.endswith("/") else public + "/"
 
     def _approval_url(self) -> str:
         """``approval_url`` checked to be another origin than JupyterLab's (or empty)."""
@@ -420,8 +427,8 @@ class KubechatApp(KubechatSettings):
 
     def kernel_alive(self, kernel_id: str) -> bool:
         """Return whether the server (or, for the hub service, a user's server) runs it."""
-        if self.as_hub_service:
-            return self.hub_kernels.alive(kernel_id)
+        if self.as_hub_service:  # a stopped kernel's capabilities are deleted by its server
+            return True
         return self.kernels.kernel_alive(kernel_id)
 
     # -- threads ---------------------------------------------------------------------------
