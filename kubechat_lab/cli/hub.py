@@ -49,6 +49,10 @@ def service_argv(env: dict[str, str], config_file: str | None, root_dir: str,
         "--ServerApp.port_retries=0",
         f"--ServerApp.base_url={env['JUPYTERHUB_SERVICE_PREFIX']}",
         "--ServerApp.open_browser=False",
+        # behind the hub's proxy, on a host name of its own under subdomain_host (as
+        # jupyterhub-singleuser does): Host is not 127.0.0.1, and X-Forwarded-* are the proxy's
+        "--ServerApp.allow_remote_access=True",
+        "--ServerApp.trust_xheaders=True",
         "--ServerApp.terminals_enabled=False",
         f"--ServerApp.root_dir={root_dir}",
         "--ServerApp.identity_provider_class=kubechat_lab.server.hub._auth.HubIdentityProvider",

@@ -54,6 +54,7 @@ def test_the_service_runs_on_the_hub_s_address_with_kubechat_routes_only() -> No
     argv = service_argv(HUB_ENV, None, "/tmp/empty")
     assert "--ServerApp.ip=127.0.0.1" in argv and "--ServerApp.port=10101" in argv
     assert "--ServerApp.base_url=/services/kubechat/" in argv
+    assert "--ServerApp.allow_remote_access=True" in argv  # reached by a host name of its own
     authorizer = "kubechat_lab.server.hub._auth.KubechatOnlyAuthorizer"
     assert f"--ServerApp.authorizer_class={authorizer}" in argv
     assert "--KubechatApp.require_impersonation=True" in argv
