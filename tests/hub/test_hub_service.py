@@ -1,22 +1,27 @@
 """kubechat on a real JupyterHub: the service as its own OS user, hub mode in each server.
 
-A real ``jupyterhub`` (LocalProcessSpawner, configurable-http-proxy, the dummy authenticator)
-with two OS users the test creates (alice, bob) and the kubechat service as a third, against the
-sandbox's RBAC and the test PostgreSQL, driven in Chromium (tests/hub/_hub.py). It shows:
+A real ``jupyterhub`` (LocalProcessSpawner, configurable-http-proxy, the dummy authenticator,
+``subdomain_host`` on ``hub.localhost``) with two OS users the test creates (alice, bob) and the
+kubechat service as a third, in two processes behind one balancer (the hub's and a second one
+with its own ports and runtime folder), against the sandbox's RBAC and the test PostgreSQL,
+driven in Chromium (tests/hub/_hub.py). It shows:
 
 - alice's kernel cannot read the service's kubeconfig, LLM key file, config (audit DSN) or
-  environment (permission denied); its environment holds no credential and no hub token;
+  either process's environment (permission denied); it holds no credential and no hub token;
+- alice's kernel id is hers in both processes; stopping it through the other process than the
+  one that minted its capability revokes the capability in both;
 - alice's reads run as alice in the cluster, with her hub group carried through: a Role bound
   to that group in ``shop`` lets her list pods there, and listing ``payments`` is a clear 403;
 - the red-team attack (kernel JavaScript in alice's JupyterLab page posting the approval with
-  the page's cookie and XSRF, reading the approval page's redirect, framing it) approves
-  nothing; alice approving on the approval page (the service's own host) does;
+  the page's cookie and XSRF, reading the approval page's redirect, framing it; and against
+  the service's own host, with its OAuth cookie) approves, mints and reads nothing; neither
+  cookie is readable from her page; alice approving on the approval page (its own host) does;
 - two-person approval with the hub's groups: in a scratch namespace the policy gives to the hub
   group ``sre-leads`` (bob's), alice's delete is refused to her (API and approval page); the
   service, killed and restarted by the hub, still has it pending (PostgreSQL) and still honours
-  a capability minted before the restart; bob finds it in
-  his waiting-for-me list and approves it on the approval page; it runs, the audit names both,
-  and the chain verifies;
+  a capability minted before the restart; bob finds it in his waiting-for-me list, signs in
+  on the approval page through the first process, and, the first frozen, approves it through
+  the second (his sign-in holds there); it runs, the audit names both, the chain verifies;
 - the LLM answer cache with the service's model (the wire-level OpenAI fake): alice's second
   ask is served from the cache; after the restart bob's still is (the cache is in PostgreSQL),
   alice's misses because her inventory changed. The side panel's questions go to the model.
