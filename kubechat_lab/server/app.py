@@ -222,7 +222,7 @@ class KubechatApp(KubechatSettings):
         from traitlets import TraitError
 
         from kubechat_lab.server.hub._directory import HubDirectory
-        from kubechat_lab.server.hub._service_side import HubKernels
+        from kubechat_lab.server.hub._service_side import HubKernels, public_address
 
         api_url = os.environ.get("JUPYTERHUB_API_URL", "")
         token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
@@ -234,11 +234,8 @@ class KubechatApp(KubechatSettings):
             raise TypeError("the hub service keeps its kernels' capabilities in PostgreSQL")
         self.hub_kernels = HubKernels(self.capabilities)
         self.hub_directory = HubDirectory(api_url, token)
-        # where browsers reach the service: its own host under subdomain_host (JupyterHub sets
-        # $JUPYTERHUB_PUBLIC_URL when it knows it), else its prefix on the hub's origin
         base = self.serverapp.base_url if self.serverapp is not None else "/"
-        public = os.environ.get("JUPYTERHUB_PUBLIC_URL", "") or base
-        self.hub_public_url = public if public.endswith("/") else public + "/"
+        self.hub_public_url = public_address(os.environ, base)  # where browsers reach it
 
     def _approval_url(self) -> str:
         """``approval_url`` checked to be another origin than JupyterLab's (or empty)."""

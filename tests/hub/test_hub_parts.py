@@ -12,7 +12,7 @@ from kubechat_lab.server._audit_log import AuditLog
 from kubechat_lab.server._pg_capabilities import KernelTakenError, PgCapabilityStore
 from kubechat_lab.server.app import KubechatApp
 from kubechat_lab.server.hub._auth import shared_cookie_secret
-from kubechat_lab.server.hub._service_side import HubKernels
+from kubechat_lab.server.hub._service_side import HubKernels, public_address
 from kubechat_lab.server.hub._user_side import HubKernelAccess, HubUserSide
 from tests.plugins.postgres import AuditDb
 
@@ -72,6 +72,14 @@ def test_every_process_of_the_service_signs_cookies_alike() -> None:
     secret = shared_cookie_secret("a" * 32)
     assert secret == shared_cookie_secret("a" * 32) and len(secret) == 32
     assert secret != shared_cookie_secret("b" * 32) and b"a" * 32 not in secret
+
+
+def test_browsers_are_sent_to_the_service_s_public_address() -> None:
+    """Its own host under subdomain_host (the hub says so), else its prefix on the hub's origin."""
+    own = "http://kubechat--service.hub.localhost:8000/services/kubechat"
+    assert public_address({**HUB_ENV, "JUPYTERHUB_PUBLIC_URL": own},
+                          "/services/kubechat/") == own + "/"
+    assert public_address(HUB_ENV, "/services/kubechat/") == "/services/kubechat/"
 
 
 def test_the_service_outside_a_hub_says_what_is_missing() -> None:

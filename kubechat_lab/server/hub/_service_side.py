@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 
 from tornado import web
 
@@ -26,9 +27,21 @@ from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._proposals import BadRequestError, Principal, ProposalNotFoundError
 from kubechat_lab.server.handlers._base import KubechatHandler, browser_only
 
-__all__ = ["HubKernels", "default_handlers"]
+__all__ = ["HubKernels", "default_handlers", "public_address"]
 
 _KERNEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def public_address(env: Mapping[str, str], base_url: str) -> str:
+    """Return where browsers reach the service, ending in ``/``.
+
+    JupyterHub gives a service it starts ``$JUPYTERHUB_PUBLIC_URL`` when it knows its public
+    address (``public_url`` or ``subdomain_host`` set): under ``subdomain_host`` the service's
+    own host. Without it, the service's prefix ``base_url``, on whatever origin the browser is
+    on (the hub's).
+    """
+    public = env.get("JUPYTERHUB_PUBLIC_URL", "") or base_url or "/"
+    return public if public.endswith("/") else public + "/"
 
 
 class HubKernels:
