@@ -24,6 +24,7 @@ from kubechat_lab.server._pg_approval import PgLogins
 from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._pg_conversations import PgConversationStore
 from kubechat_lab.server._pg_quotas import PgSlots
+from kubechat_lab.server._pg_watch_stops import PgWatchStops
 from kubechat_lab.server._providers import TranslatorAdapter
 from kubechat_lab.server._service import KubechatService
 from kubechat_lab.server._settings import KubechatSettings, read_secret_file
@@ -169,7 +170,9 @@ class KubechatApp(KubechatSettings):
         )
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
                                      max_watches_per_owner=self.max_watches_per_owner,
-                                     slots=self.watch_slots)
+                                     slots=self.watch_slots, stops=PgWatchStops(
+                                         self._audit_dsn,
+                                         connect_timeout=self.audit_connect_timeout))
         self.kernels = KernelAccess(self)
         if self.as_hub_service:
             self._initialize_hub_service()

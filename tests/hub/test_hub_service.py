@@ -326,6 +326,24 @@ def test_alice_kernel_holds_no_credential_and_reads_as_alice(
         kinds = [json.loads(line)["type"] for line in stream.iter_lines() if line]
     assert kinds[0] == "start" and "snapshot" in kinds and kinds[-1] == "end", kinds
 
+    # a watch streams from the process its reader reached (the first); a stop sent through the
+    # other process ends it there
+    person = {"Authorization": f"token {hub.token_for('alice')}"}
+    first, second = (f"{hub.replica_url(i)}kubechat/api/" for i in (0, 1))
+    watched = httpx.post(first + "propose", json={"command": "kubectl get pods -n shop"},
+                         headers=person, timeout=60)
+    assert watched.status_code == 201, watched.text
+    route = f"proposals/{watched.json()['id']}/watch"
+    with httpx.stream("POST", first + route, json={"seconds": 300}, headers=person,
+                      timeout=60) as stream:
+        lines = (json.loads(line) for line in stream.iter_lines() if line)
+        assert next(lines)["type"] == "start"
+        stop = httpx.delete(second + route, headers=person, timeout=60)
+        assert stop.status_code == 200 and stop.json()["stopped"] is True, stop.text
+        end = [event for event in lines if event["type"] != "heartbeat"][-1]
+    assert end["type"] == "end" and end["reason"] == "stopped", end
+    assert httpx.delete(second + route, headers=person, timeout=60).status_code == 404
+
     # the capability is revoked when alice's kernel stops, though her server tells the other
     # process (the balancer now sends to the second) than the one that minted it
     def propose(replica: int) -> httpx.Response:
