@@ -25,8 +25,12 @@ _NEEDED = ("JUPYTERHUB_SERVICE_NAME", "JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_SERV
            "JUPYTERHUB_OAUTH_CALLBACK_URL")
 
 
-def service_argv(env: dict[str, str], config_file: str | None, root_dir: str) -> list[str]:
+def service_argv(env: dict[str, str], config_file: str | None, root_dir: str,
+                 extra: tuple[str, ...] = ()) -> list[str]:
     """Return the jupyter_server arguments of the service for the hub's environment ``env``.
+
+    ``extra`` arguments come last and replace a default of the same option (e.g.
+    ``--ServerApp.port=10102`` for a second process behind the address the hub knows).
 
     Raises
     ------
@@ -45,6 +49,10 @@ def service_argv(env: dict[str, str], config_file: str | None, root_dir: str) ->
         "--ServerApp.port_retries=0",
         f"--ServerApp.base_url={env['JUPYTERHUB_SERVICE_PREFIX']}",
         "--ServerApp.open_browser=False",
+        # behind the hub's proxy, on a host name of its own under subdomain_host (as
+        # jupyterhub-singleuser does): Host is not 127.0.0.1, and X-Forwarded-* are the proxy's
+        "--ServerApp.allow_remote_access=True",
+        "--ServerApp.trust_xheaders=True",
         "--ServerApp.terminals_enabled=False",
         f"--ServerApp.root_dir={root_dir}",
         "--ServerApp.identity_provider_class=kubechat_lab.server.hub._auth.HubIdentityProvider",
@@ -57,7 +65,8 @@ def service_argv(env: dict[str, str], config_file: str | None, root_dir: str) ->
         argv.append("--allow-root")
     if config_file:
         argv.append(f"--config={os.path.abspath(config_file)}")
-    return argv
+    replaced = {arg.partition("=")[0] for arg in extra if arg.startswith("--")}
+    return [arg for arg in argv if arg.partition("=")[0] not in replaced] + list(extra)
 
 
 @click.command(name="hub-service", context_settings={"ignore_unknown_options": True})
@@ -68,7 +77,8 @@ def service_argv(env: dict[str, str], config_file: str | None, root_dir: str) ->
 def hub_service(config_file: str | None, server_args: tuple[str, ...]) -> None:
     """Run kubechat as a JupyterHub service (started by the hub; see docs/jupyterhub.md).
 
-    Extra arguments go to the server (e.g. --KubechatApp.approval_port=8890).
+    Extra arguments go to the server and replace its defaults (e.g.
+    --KubechatApp.approval_port=8890, or --ServerApp.port=10102 for a second process).
     """
     import importlib.util
 
@@ -76,10 +86,15 @@ def hub_service(config_file: str | None, server_args: tuple[str, ...]) -> None:
         msg = ("kubechat hub-service needs the jupyterhub package (its OAuth client): "
                "pip install 'kubechat-lab[hub]'")
         raise UsageFailure(msg)
-    argv = service_argv(dict(os.environ), config_file, tempfile.mkdtemp(prefix="kubechat-hub-"))
-    argv.extend(server_args)
+    argv = service_argv(dict(os.environ), config_file, tempfile.mkdtemp(prefix="kubechat-hub-"),
+                        server_args)
     from jupyter_server.serverapp import ServerApp
 
+    from kubechat_lab.server.hub._auth import shared_cookie_secret
+
     app = ServerApp.instance(jpserver_extensions={"kubechat_lab": True})
+    # every process of the service signs its OAuth cookies alike (c.ServerApp.cookie_secret
+    # in the config file still wins)
+    app.cookie_secret = shared_cookie_secret(os.environ["JUPYTERHUB_API_TOKEN"])
     app.initialize(argv=argv, find_extensions=False)
     app.start()

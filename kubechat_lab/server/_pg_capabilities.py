@@ -21,13 +21,20 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.server._capabilities import TOKEN_PREFIX, Capability, Scope, _digest
+from kubechat_lab.server._proposals import ProposalConflictError
 
 if TYPE_CHECKING:
     from kubechat_lab.pipeline import Transactional
 
-__all__ = ["PgCapabilityStore"]
+__all__ = ["KernelTakenError", "PgCapabilityStore"]
 
 _COLUMNS = "digest, id, user_name, scopes, origin, kernel_id, label, created, expires"
+
+
+class KernelTakenError(ProposalConflictError):
+    """A kernel id another person already registered (409)."""
+
+    reason = "kernel-taken"
 
 
 def _capability(row: tuple[Any, ...]) -> Capability:
@@ -56,13 +63,19 @@ class PgCapabilityStore:
         self._mine: set[str] = set()
 
     def mint(self, *, user: str, scopes: Iterable[Scope], ttl: float, origin: str,
-             kernel_id: str | None = None, label: str = "") -> tuple[str, Capability]:
+             kernel_id: str | None = None, label: str = "",
+             exclusive: bool = False) -> tuple[str, Capability]:
         """Create a capability and return ``(token, capability)``; only its hash is stored.
+
+        With ``exclusive``, ``kernel_id`` must not be another person's: a live capability of
+        that kernel held by someone else refuses it (the hub service's kernels).
 
         Raises
         ------
         ValueError
             If ``ttl`` is not positive.
+        KernelTakenError
+            ``exclusive`` and another person holds a live capability of ``kernel_id``.
         AuditError
             The database failed (no capability exists).
         """
@@ -75,6 +88,8 @@ class PgCapabilityStore:
                          scopes=frozenset(scopes), origin=origin, kernel_id=kernel_id,
                          label=label, created=now, expires=now + ttl)
         with self._db.transaction() as conn:
+            if exclusive and kernel_id is not None:
+                self._claim_kernel(conn, kernel_id, user, now)
             conn.execute("DELETE FROM kubechat_state.capability WHERE expires <= %s", [now])
             conn.execute(
                 f"INSERT INTO kubechat_state.capability ({_COLUMNS})"
@@ -84,6 +99,22 @@ class PgCapabilityStore:
         with self._lock:
             self._mine.add(cap.id)
         return token, cap
+
+    @staticmethod
+    def _claim_kernel(conn: Any, kernel_id: str, user: str, now: float) -> None:
+        """Refuse ``kernel_id`` if another person holds a live capability of it.
+
+        A transaction-level advisory lock on the kernel id makes the check and the insert one
+        step for every process: two servers registering one id cannot both win.
+        """
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                     [f"kubechat-kernel:{kernel_id}"])
+        other = conn.execute(
+            "SELECT 1 FROM kubechat_state.capability WHERE kernel_id = %s AND user_name <> %s"
+            " AND expires > %s LIMIT 1", [kernel_id, user, now]).fetchone()
+        if other is not None:
+            msg = f"kernel {kernel_id} is registered by another person; start a new kernel"
+            raise KernelTakenError(msg)
 
     def lookup(self, token: str) -> Capability | None:
         """Return the live capability for ``token``, or None if unknown, revoked or expired."""
@@ -122,8 +153,10 @@ class PgCapabilityStore:
         """Revoke by public id, in every process; return whether something was revoked."""
         return bool(self._delete("id = %s", [capability_id]))
 
-    def revoke_kernel(self, kernel_id: str) -> int:
-        """Revoke every capability bound to ``kernel_id``; return how many."""
+    def revoke_kernel(self, kernel_id: str, user: str | None = None) -> int:
+        """Revoke every capability bound to ``kernel_id`` (of ``user`` only, if given)."""
+        if user is not None:
+            return len(self._delete("kernel_id = %s AND user_name = %s", [kernel_id, user]))
         return len(self._delete("kernel_id = %s", [kernel_id]))
 
     def purge_expired(self) -> int:

@@ -8,6 +8,9 @@ anything is read: fail closed) and when it stops (``watch_stopped``: why, how ma
 long). Secrets are never streamed. This module keeps what is the server's own: the cap on
 watches running at once, the deadline timer and the stream of events.
 
+A watch runs in the process its reader is connected to; with several processes, a stop that
+reaches another one is passed on through PostgreSQL (``kubechat_lab/server/_pg_watch_stops.py``).
+
 Watches count against two quotas (``kubechat_lab/server/_quotas.py``): the server's, and the
 owner's (a person's pages together, each of their kernels on its own). The slot is taken in the
 same atomic step as the check, before anything else happens, and given back if the start
@@ -24,11 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from kubechat_lab.errors import ClusterError, PolicyViolation
 from kubechat_lab.server._capabilities import Scope
-from kubechat_lab.server._proposals import BadRequestError, Principal, Proposal
+from kubechat_lab.server._proposals import BadRequestError, Principal, Proposal, State
 from kubechat_lab.server._quotas import Slots
 
 if TYPE_CHECKING:
     from kubechat_lab.cluster._watch import TableWatch
+    from kubechat_lab.server._pg_watch_stops import PgWatchStops
     from kubechat_lab.server._service import KubechatService
 
 __all__ = ["LiveWatch", "WatchRegistry"]
@@ -112,7 +116,7 @@ class WatchRegistry:
 
     def __init__(self, service: KubechatService, *, max_watches: int = 16,
                  max_watches_per_owner: int = 4, max_seconds: float = 3600.0,
-                 slots: Slots | None = None) -> None:
+                 slots: Slots | None = None, stops: PgWatchStops | None = None) -> None:
         self.service = service
         self.max_watches = max_watches
         self.max_seconds = max_seconds
@@ -121,6 +125,7 @@ class WatchRegistry:
             options=("max_watches_per_owner", "max_watches"))
         self._lock = threading.Lock()
         self._live: dict[str, LiveWatch] = {}
+        self.stops = stops
 
     def start(self, principal: Principal, proposal_id: str, seconds: float | None) -> LiveWatch:
         """Check, claim and audit the start of a watch (blocking).
@@ -152,6 +157,9 @@ class WatchRegistry:
             raise PolicyViolation(f"{current.text!r}: secrets are never streamed (their objects "
                                   "hold credentials)", rule_id="secrets-never-streamed")
         svc.life.check_runnable(current)
+        if self.stops is not None and not self.stops.listen(self._stop_here):
+            logger.warning("kubechat watch of %s: a stop sent through another process will "
+                           "not be heard here", proposal_id)
         owner = principal.owner
         self.slots.take(owner)  # check and take in one step; given back below if the start fails
         try:
@@ -187,13 +195,37 @@ class WatchRegistry:
         with self._lock:
             live = self._live.get(proposal_id)
         if live is None:
-            return False
+            return self._stop_elsewhere(principal, proposal_id)
         self.service.owned(principal, proposal_id)  # 404 for everyone else
         live.stop("stopped")
         return True
 
+    def _stop_here(self, proposal_id: str) -> None:
+        """End the watch of ``proposal_id`` if it runs here (asked through another process)."""
+        with self._lock:
+            live = self._live.get(proposal_id)
+        if live is not None:
+            live.stop("stopped")
+
+    def _stop_elsewhere(self, principal: Principal, proposal_id: str,
+                        wait: float = 5.0) -> bool:
+        """Ask the other processes (``stops``); True once the watch has ended somewhere."""
+        if self.stops is None:
+            return False
+        if self.service.owned(principal, proposal_id).state is not State.EXECUTING:
+            return False  # 404 for everyone else (owned), and no watch runs anywhere
+        self.stops.publish(proposal_id)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            if self.service.proposals.get(proposal_id).state is not State.EXECUTING:
+                return True
+        return False
+
     def stop_all(self) -> None:
         """Stop every watch (server shutdown)."""
+        if self.stops is not None:
+            self.stops.close()
         with self._lock:
             lives = list(self._live.values())
         for live in lives:

@@ -24,6 +24,7 @@ from kubechat_lab.server._pg_approval import PgLogins
 from kubechat_lab.server._pg_capabilities import PgCapabilityStore
 from kubechat_lab.server._pg_conversations import PgConversationStore
 from kubechat_lab.server._pg_quotas import PgSlots
+from kubechat_lab.server._pg_watch_stops import PgWatchStops
 from kubechat_lab.server._providers import TranslatorAdapter
 from kubechat_lab.server._service import KubechatService
 from kubechat_lab.server._settings import KubechatSettings, read_secret_file
@@ -169,7 +170,9 @@ class KubechatApp(KubechatSettings):
         )
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
                                      max_watches_per_owner=self.max_watches_per_owner,
-                                     slots=self.watch_slots)
+                                     slots=self.watch_slots, stops=PgWatchStops(
+                                         self._audit_dsn,
+                                         connect_timeout=self.audit_connect_timeout))
         self.kernels = KernelAccess(self)
         if self.as_hub_service:
             self._initialize_hub_service()
@@ -222,7 +225,7 @@ class KubechatApp(KubechatSettings):
         from traitlets import TraitError
 
         from kubechat_lab.server.hub._directory import HubDirectory
-        from kubechat_lab.server.hub._service_side import HubKernels
+        from kubechat_lab.server.hub._service_side import HubKernels, public_address
 
         api_url = os.environ.get("JUPYTERHUB_API_URL", "")
         token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
@@ -230,8 +233,12 @@ class KubechatApp(KubechatSettings):
             msg = ("c.KubechatApp.as_hub_service needs $JUPYTERHUB_API_URL and "
                    "$JUPYTERHUB_API_TOKEN: run `kubechat hub-service` as a JupyterHub service")
             raise TraitError(msg)
-        self.hub_kernels = HubKernels()
+        if not isinstance(self.capabilities, PgCapabilityStore):  # pragma: no cover - always
+            raise TypeError("the hub service keeps its kernels' capabilities in PostgreSQL")
+        self.hub_kernels = HubKernels(self.capabilities)
         self.hub_directory = HubDirectory(api_url, token)
+        base = self.serverapp.base_url if self.serverapp is not None else "/"
+        self.hub_public_url = public_address(os.environ, base)  # where browsers reach it
 
     def _approval_url(self) -> str:
         """``approval_url`` checked to be another origin than JupyterLab's (or empty)."""
@@ -420,8 +427,8 @@ class KubechatApp(KubechatSettings):
 
     def kernel_alive(self, kernel_id: str) -> bool:
         """Return whether the server (or, for the hub service, a user's server) runs it."""
-        if self.as_hub_service:
-            return self.hub_kernels.alive(kernel_id)
+        if self.as_hub_service:  # a stopped kernel's capabilities are deleted by its server
+            return True
         return self.kernels.kernel_alive(kernel_id)
 
     # -- threads ---------------------------------------------------------------------------

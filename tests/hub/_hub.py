@@ -2,8 +2,13 @@
 
 ``start_hub`` writes a ``jupyterhub_config.py`` (the shape docs/jupyterhub.md documents) and runs
 ``jupyterhub`` with configurable-http-proxy from ``.hubtools/`` (installed by ``make setup``),
-``LocalProcessSpawner`` and the dummy authenticator; the hub spawns ``kubechat hub-service`` as
-the service's OS user with a configuration only that user can read. Needs root (``useradd``,
+``LocalProcessSpawner``, the dummy authenticator and ``subdomain_host`` on ``hub.localhost``
+(people's servers and the service on hosts of their own: Chromium, and this test process through
+:func:`loopback_localhost`, resolve ``*.localhost`` to the loopback address). The hub spawns
+``kubechat hub-service`` as the service's OS user with a configuration only that user can read;
+:func:`start_second_service` runs a second process of it, with the same configuration and a
+runtime folder of its own (another pod, as it were), and both sit behind one address
+(``tests/hub/_balancer.py``) that the hub knows as the service's URL. Needs root (``useradd``,
 setuid spawning).
 """
 
@@ -26,11 +31,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from jupyterhub.utils import subdomain_hook_idna
+
+from tests.hub._balancer import Balancer
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHP = REPO / ".hubtools" / "node_modules" / ".bin" / "configurable-http-proxy"
 SERVICE = "kubechat"
+#: the hub's host; people's servers and services get subdomains of it (``subdomain_host``)
+DOMAIN = "hub.localhost"
 
 
 def free_port() -> int:
@@ -39,6 +49,23 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def loopback_localhost() -> Iterator[None]:
+    """Resolve ``*.localhost`` to 127.0.0.1 in this process, as Chromium does (RFC 6761)."""
+    original = socket.getaddrinfo
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.lower().rstrip(".").endswith(".localhost"):
+            host = "127.0.0.1"
+        return original(host, *args, **kwargs)
+
+    socket.getaddrinfo = resolve  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = original  # type: ignore[assignment]
 
 
 def missing_requirements() -> str | None:
@@ -89,7 +116,7 @@ def write_private(path: Path, text: str, owner: pwd.struct_passwd) -> Path:
 class Hub:
     """A running JupyterHub: its public URL, admin token, users, service files and log."""
 
-    url: str  # http://127.0.0.1:PORT/
+    url: str  # http://hub.localhost:PORT/ (subdomain_host)
     admin_token: str
     password: str
     users: dict[str, str]  # role (alice, bob, service) -> OS user name
@@ -98,11 +125,35 @@ class Hub:
     approval_url: str
     log_path: Path
     process: subprocess.Popen[bytes] = field(repr=False)
+    ports: dict[str, int] = field(default_factory=dict)
+    balancer: Balancer | None = field(default=None, repr=False)
+    second: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def service_url(self) -> str:
-        """The kubechat service through the hub's proxy."""
-        return f"{self.url}services/{SERVICE}/"
+        """The kubechat service's own address (the balancer in front of its processes).
+
+        What single-user servers and kernels use (``hub_service_url``): under
+        ``subdomain_host`` the hub's proxy routes the service by its host name, which only
+        browsers resolve.
+        """
+        return f"http://127.0.0.1:{self.ports['service']}/services/{SERVICE}/"
+
+    def replica_url(self, replica: int) -> str:
+        """One process of the service, bypassing the balancer (0: the one the hub started)."""
+        return f"http://127.0.0.1:{self.ports[f'service_{replica}']}/services/{SERVICE}/"
+
+    @property
+    def service_public_url(self) -> str:
+        """The kubechat service as a browser reaches it: its own host, through the hub's proxy."""
+        host = subdomain_hook_idna(SERVICE, DOMAIN, "service")
+        return f"http://{host}:{self.ports['public']}/services/{SERVICE}/"
+
+    def server_url(self, role: str) -> str:
+        """A person's single-user server, on the person's own host."""
+        name = self.users[role]
+        host = subdomain_hook_idna(name, DOMAIN, "user")
+        return f"http://{host}:{self.ports['public']}/user/{name}/"
 
     def hub_api(self, method: str, path: str, body: Any = None) -> httpx.Response:
         """Call the hub's REST API with the test's admin token."""
@@ -133,18 +184,20 @@ class Hub:
         msg = f"the server of {name} was not ready within {timeout:.0f} s\n{self.log_tail()}"
         raise AssertionError(msg)
 
-    def service_pid(self) -> int:
-        """Return the process id of the kubechat service."""
+    def service_pid(self, replica: int = 0) -> int:
+        """Return the process id of the kubechat service's process ``replica`` (0: the hub's)."""
         uid = pwd.getpwnam(self.users["service"]).pw_uid
+        port = f"--ServerApp.port={self.ports[f'service_{replica}']}".encode()
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
             try:
-                if proc.stat().st_uid == uid and b"hub-service" in (proc / "cmdline").read_bytes():
+                if proc.stat().st_uid == uid and port in (proc / "cmdline").read_bytes():
                     return int(proc.name)
             except OSError:
                 continue
-        raise AssertionError("the kubechat service is not running\n" + self.log_tail())
+        raise AssertionError(f"kubechat service process {replica} is not running\n"
+                             + self.log_tail())
 
     def log_tail(self, lines: int = 120) -> str:
         """The last lines of the hub's log (the service's and user servers' logs are in it)."""
@@ -158,14 +211,19 @@ class Hub:
 def hub_config(*, ports: dict[str, int], base: Path, users: dict[str, str], group: str,
                password: str, admin_token: str, service_config: Path, approval_url: str,
                approvers: str = "sre-leads") -> str:
-    """Return the ``jupyterhub_config.py`` of the test (docs/jupyterhub.md's example shape)."""
-    hub_url = f"http://127.0.0.1:{ports['public']}"
+    """Return the ``jupyterhub_config.py`` of the test (docs/jupyterhub.md's example shape).
+
+    The hub knows the service at the balancer's address (``ports['service']``); the process
+    it starts listens on ``ports['service_0']`` behind it.
+    """
+    service_url = f"http://127.0.0.1:{ports['service']}/services/{SERVICE}/"
     env = {"PYTHONPATH": str(REPO), "JUPYTER_PATH": str(REPO / ".jpath"),
            "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin"}
     service = {
         "name": SERVICE,
         "url": f"http://127.0.0.1:{ports['service']}",
-        "command": [str(BIN / "kubechat"), "hub-service", "--config", str(service_config)],
+        "command": [str(BIN / "kubechat"), "hub-service", "--config", str(service_config),
+                    f"--ServerApp.port={ports['service_0']}"],
         "user": users["service"],
         "cwd": pwd.getpwnam(users["service"]).pw_dir,
         "environment": env,
@@ -173,7 +231,8 @@ def hub_config(*, ports: dict[str, int], base: Path, users: dict[str, str], grou
     }
     return "\n".join([
         "c = get_config()  # noqa",
-        f"c.JupyterHub.bind_url = {hub_url + '/'!r}",
+        f"c.JupyterHub.bind_url = 'http://127.0.0.1:{ports['public']}/'",
+        f"c.JupyterHub.subdomain_host = 'http://{DOMAIN}:{ports['public']}'",
         f"c.JupyterHub.hub_bind_url = 'http://127.0.0.1:{ports['hub']}'",
         f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{ports['proxy_api']}'",
         f"c.ConfigurableHTTPProxy.command = [{str(CHP)!r}]",
@@ -185,7 +244,7 @@ def hub_config(*, ports: dict[str, int], base: Path, users: dict[str, str], grou
         f"c.Authenticator.allowed_users = {set(v for k, v in users.items() if k != 'service')!r}",
         "c.JupyterHub.spawner_class = 'localprocess'",
         f"c.Spawner.cmd = [{str(BIN / 'jupyterhub-singleuser')!r}]",
-        f"c.Spawner.args = ['--KubechatApp.hub_service_url={hub_url}/services/{SERVICE}/']",
+        f"c.Spawner.args = ['--KubechatApp.hub_service_url={service_url}']",
         f"c.Spawner.environment = {env!r}",
         "c.Spawner.default_url = '/lab'",
         "c.Spawner.start_timeout = 180",
@@ -248,8 +307,12 @@ def start_hub(base: Path, users: dict[str, pwd.struct_passwd], *, group: str,
     private = Path(svc.pw_dir) / "kubechat"
     private.mkdir(mode=0o700, exist_ok=True)
     os.chown(private, svc.pw_uid, svc.pw_gid)
-    ports = {k: free_port() for k in ("public", "hub", "proxy_api", "service", "approval")}
-    approval_url = f"http://approve.localhost:{ports['approval']}/"
+    ports = {k: free_port() for k in ("public", "hub", "proxy_api", "service", "approval",
+                                      "service_0", "approval_0", "service_1", "approval_1")}
+    # the approval page on a host of its own, a sibling of the people's servers' hosts
+    approval_url = f"http://kubechat-approve.{DOMAIN}:{ports['approval']}/"
+    balancer = Balancer({ports["service"]: (ports["service_0"], ports["service_1"]),
+                         ports["approval"]: (ports["approval_0"], ports["approval_1"])}).start()
     files = {
         "kubeconfig": write_private(private / "kubeconfig", kubeconfig_text, svc),
         "key": write_private(private / "openai.key", "sk-kubechat-hub-test-"
@@ -259,7 +322,7 @@ def start_hub(base: Path, users: dict[str, pwd.struct_passwd], *, group: str,
         files["policy"] = write_private(private / "policy.yaml", policy_text, svc)
     files["config"] = write_private(private / "kubechat_config.py", service_config(
         kubeconfig=files["kubeconfig"], key_file=files["key"], audit_dsn=audit_dsn,
-        approval_port=ports["approval"], approval_url=approval_url,
+        approval_port=ports["approval_0"], approval_url=approval_url,
         policy_file=files.get("policy"), llm_url=llm_url), svc)
     password, admin_token = secrets.token_urlsafe(12), secrets.token_hex(24)
     config = base / "jupyterhub_config.py"
@@ -274,9 +337,10 @@ def start_hub(base: Path, users: dict[str, pwd.struct_passwd], *, group: str,
         process = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=base,
                                    env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    hub = Hub(url=f"http://127.0.0.1:{ports['public']}/", admin_token=admin_token,
+    hub = Hub(url=f"http://{DOMAIN}:{ports['public']}/", admin_token=admin_token,
               password=password, users=names, group=group, service_files=files,
-              approval_url=approval_url, log_path=log_path, process=process)
+              approval_url=approval_url, log_path=log_path, process=process, ports=ports,
+              balancer=balancer)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -291,8 +355,55 @@ def start_hub(base: Path, users: dict[str, pwd.struct_passwd], *, group: str,
     raise AssertionError(f"the hub or its kubechat service did not start\n{hub.log_tail()}")
 
 
+def start_second_service(hub: Hub, base: Path) -> subprocess.Popen[bytes]:
+    """Start a second process of the kubechat service, as the hub's, behind the balancer.
+
+    The same command, configuration and environment (the hub's service token and OAuth client)
+    as the process the hub started, read from it, but ports and a Jupyter runtime folder of its
+    own: nothing it keeps on disk is shared with the first.
+    """
+    first = hub.service_pid(0)
+    raw = Path(f"/proc/{first}/environ").read_bytes().split(b"\0")
+    env = dict(e.decode().partition("=")[::2] for e in raw if e)
+    svc = pwd.getpwnam(hub.users["service"])
+    runtime = Path(svc.pw_dir) / "runtime-1"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.chown(runtime, svc.pw_uid, svc.pw_gid)
+    env["JUPYTER_RUNTIME_DIR"] = str(runtime)
+    log = (base / "service-1.log").open("wb")
+    process = subprocess.Popen(
+        [str(BIN / "kubechat"), "hub-service", "--config", str(hub.service_files["config"]),
+         f"--ServerApp.port={hub.ports['service_1']}",
+         f"--KubechatApp.approval_port={hub.ports['approval_1']}"],
+        cwd=svc.pw_dir, env=env, stdout=log, stderr=subprocess.STDOUT, user=svc.pw_uid,
+        group=svc.pw_gid, extra_groups=[], start_new_session=True)
+    log.close()
+    health = f"http://127.0.0.1:{hub.ports['service_1']}/services/{SERVICE}/kubechat/api/health"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(health, timeout=5, headers={
+                    "Authorization": f"token {hub.admin_token}"}).status_code == 200:
+                hub.second = process
+                return process
+        time.sleep(1.0)
+    process.kill()
+    text = (base / "service-1.log").read_text(errors="replace")[-4000:]
+    raise AssertionError(f"the second kubechat service process did not start\n{text}")
+
+
 def stop_hub(hub: Hub) -> None:
-    """Stop the hub (it stops the user servers and the service it started)."""
+    """Stop the second service process, the hub (its servers and service), the balancer."""
+    if hub.second is not None and hub.second.poll() is None:
+        hub.second.send_signal(signal.SIGCONT)
+        hub.second.terminate()
+        try:
+            hub.second.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            hub.second.kill()
+            hub.second.wait()
     if hub.process.poll() is None:
         hub.process.send_signal(signal.SIGTERM)
         try:
@@ -300,6 +411,8 @@ def stop_hub(hub: Hub) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(hub.process.pid, signal.SIGKILL)
             hub.process.wait()
+    if hub.balancer is not None:
+        hub.balancer.stop()
 
 
 def notebook(path: Path, owner: pwd.struct_passwd, *sources: str) -> None:

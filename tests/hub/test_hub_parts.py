@@ -7,10 +7,14 @@ from traitlets import TraitError
 
 from kubechat_lab.cli._errors import UsageFailure
 from kubechat_lab.cli.hub import service_argv
-from kubechat_lab.server._proposals import ProposalConflictError
+from kubechat_lab.server import Scope
+from kubechat_lab.server._audit_log import AuditLog
+from kubechat_lab.server._pg_capabilities import KernelTakenError, PgCapabilityStore
 from kubechat_lab.server.app import KubechatApp
-from kubechat_lab.server.hub._service_side import HubKernels
+from kubechat_lab.server.hub._auth import shared_cookie_secret
+from kubechat_lab.server.hub._service_side import HubKernels, public_address
 from kubechat_lab.server.hub._user_side import HubKernelAccess, HubUserSide
+from tests.plugins.postgres import AuditDb
 
 HUB_ENV = {
     "JUPYTERHUB_SERVICE_NAME": "kubechat",
@@ -23,25 +27,59 @@ HUB_ENV = {
 }
 
 
-def test_a_kernel_id_is_its_first_registrant_s() -> None:
-    kernels = HubKernels()
-    kernels.add("alice", "k1")
-    kernels.add("alice", "k1")  # the same server again: fine
-    with pytest.raises(ProposalConflictError, match="another person"):
-        kernels.add("bob", "k1")
-    assert not kernels.remove("bob", "k1") and kernels.alive("k1")
-    assert kernels.remove("alice", "k1") and not kernels.alive("k1")
-    assert not kernels.remove("alice", "k1")
+@pytest.mark.postgres
+def test_a_kernel_id_is_its_first_registrant_s_in_every_process(audit_db: AuditDb) -> None:
+    """Two processes of the service (two connections) see one registry of kernels."""
+    first, second = (AuditLog(audit_db.app_dsn, connect_timeout=3) for _ in range(2))
+    try:
+        one, two = (HubKernels(PgCapabilityStore(db)) for db in (first, second))
+        kernel = {"scopes": [Scope.PROPOSE], "ttl": 60.0}
+        token, cap = one.add("alice", "k1", **kernel)
+        assert cap.kernel_id == "k1" and cap.user == "alice"
+        two.add("alice", "k1", **kernel)  # the same server again, through the other: fine
+        with pytest.raises(KernelTakenError, match="another person"):
+            two.add("bob", "k1", **kernel)
+        assert two.remove("bob", "k1") == 0
+        assert PgCapabilityStore(second).lookup(token) is not None
+        assert two.remove("alice", "k1") == 2  # through the other process: both revoked
+        assert PgCapabilityStore(first).lookup(token) is None
+        assert one.remove("alice", "k1") == 0
+        one.add("bob", "k1", **kernel)  # a stopped kernel's id is nobody's
+    finally:
+        first.close()
+        second.close()
 
 
 def test_the_service_runs_on_the_hub_s_address_with_kubechat_routes_only() -> None:
     argv = service_argv(HUB_ENV, None, "/tmp/empty")
     assert "--ServerApp.ip=127.0.0.1" in argv and "--ServerApp.port=10101" in argv
     assert "--ServerApp.base_url=/services/kubechat/" in argv
+    assert "--ServerApp.allow_remote_access=True" in argv  # reached by a host name of its own
     authorizer = "kubechat_lab.server.hub._auth.KubechatOnlyAuthorizer"
     assert f"--ServerApp.authorizer_class={authorizer}" in argv
     assert "--KubechatApp.require_impersonation=True" in argv
     assert "--KubechatApp.as_hub_service=True" in argv
+
+
+def test_extra_arguments_replace_the_service_s_defaults() -> None:
+    argv = service_argv(HUB_ENV, None, "/tmp/empty", ("--ServerApp.port=10102", "--debug"))
+    assert "--ServerApp.port=10101" not in argv and argv[-2:] == ["--ServerApp.port=10102",
+                                                                  "--debug"]
+    assert "--ServerApp.ip=127.0.0.1" in argv
+
+
+def test_every_process_of_the_service_signs_cookies_alike() -> None:
+    secret = shared_cookie_secret("a" * 32)
+    assert secret == shared_cookie_secret("a" * 32) and len(secret) == 32
+    assert secret != shared_cookie_secret("b" * 32) and b"a" * 32 not in secret
+
+
+def test_browsers_are_sent_to_the_service_s_public_address() -> None:
+    """Its own host under subdomain_host (the hub says so), else its prefix on the hub's origin."""
+    own = "http://kubechat--service.hub.localhost:8000/services/kubechat"
+    assert public_address({**HUB_ENV, "JUPYTERHUB_PUBLIC_URL": own},
+                          "/services/kubechat/") == own + "/"
+    assert public_address(HUB_ENV, "/services/kubechat/") == "/services/kubechat/"
 
 
 def test_the_service_outside_a_hub_says_what_is_missing() -> None:

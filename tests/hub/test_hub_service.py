@@ -1,22 +1,27 @@
 """kubechat on a real JupyterHub: the service as its own OS user, hub mode in each server.
 
-A real ``jupyterhub`` (LocalProcessSpawner, configurable-http-proxy, the dummy authenticator)
-with two OS users the test creates (alice, bob) and the kubechat service as a third, against the
-sandbox's RBAC and the test PostgreSQL, driven in Chromium (tests/hub/_hub.py). It shows:
+A real ``jupyterhub`` (LocalProcessSpawner, configurable-http-proxy, the dummy authenticator,
+``subdomain_host`` on ``hub.localhost``) with two OS users the test creates (alice, bob) and the
+kubechat service as a third, in two processes behind one balancer (the hub's and a second one
+with its own ports and runtime folder), against the sandbox's RBAC and the test PostgreSQL,
+driven in Chromium (tests/hub/_hub.py). It shows:
 
 - alice's kernel cannot read the service's kubeconfig, LLM key file, config (audit DSN) or
-  environment (permission denied); its environment holds no credential and no hub token;
+  either process's environment (permission denied); it holds no credential and no hub token;
+- alice's kernel id is hers in both processes; stopping it through the other process than the
+  one that minted its capability revokes the capability in both;
 - alice's reads run as alice in the cluster, with her hub group carried through: a Role bound
   to that group in ``shop`` lets her list pods there, and listing ``payments`` is a clear 403;
 - the red-team attack (kernel JavaScript in alice's JupyterLab page posting the approval with
-  the page's cookie and XSRF, reading the approval page's redirect, framing it) approves
-  nothing; alice approving on the approval page (the service's own host) does;
+  the page's cookie and XSRF, reading the approval page's redirect, framing it; and against
+  the service's own host, with its OAuth cookie) approves, mints and reads nothing; neither
+  cookie is readable from her page; alice approving on the approval page (its own host) does;
 - two-person approval with the hub's groups: in a scratch namespace the policy gives to the hub
   group ``sre-leads`` (bob's), alice's delete is refused to her (API and approval page); the
   service, killed and restarted by the hub, still has it pending (PostgreSQL) and still honours
-  a capability minted before the restart; bob finds it in
-  his waiting-for-me list and approves it on the approval page; it runs, the audit names both,
-  and the chain verifies;
+  a capability minted before the restart; bob finds it in his waiting-for-me list, signs in
+  on the approval page through the first process, and, the first frozen, approves it through
+  the second (his sign-in holds there); it runs, the audit names both, the chain verifies;
 - the LLM answer cache with the service's model (the wire-level OpenAI fake): alice's second
   ask is served from the cache; after the restart bob's still is (the cache is in PostgreSQL),
   alice's misses because her inventory changed. The side panel's questions go to the model.
@@ -30,6 +35,8 @@ import json
 import os
 import secrets
 import shutil
+import signal
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,7 +46,16 @@ import pytest
 import yaml
 
 from tests.browser.test_red_team_approval import ATTACK
-from tests.hub._hub import Hub, missing_requirements, notebook, os_users, start_hub, stop_hub
+from tests.hub._hub import (
+    Hub,
+    loopback_localhost,
+    missing_requirements,
+    notebook,
+    os_users,
+    start_hub,
+    start_second_service,
+    stop_hub,
+)
 from tests.plugins.browser import ARTIFACTS
 from tests.plugins.llm_servers import FakeLLMServer
 from tests.plugins.sandbox import SandboxInfo, eventually, kjson, kubectl, scratch_namespace
@@ -49,6 +65,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
 #: the hub group of the two-person approvers (bob's; tests/hub/_hub.py's hub config)
 APPROVERS = "sre-leads"
+#: the hub's OAuth cookie of the service (its OAuth client id, services/auth.py of jupyterhub)
+SERVICE_COOKIE = "service-kubechat"
 #: a question to the service's model (the fake) whose answer is cached
 QUESTION = "Which deployments run in my scratch namespace?"
 
@@ -118,15 +136,19 @@ def hub(sandbox: SandboxInfo, lab_database: str, two_person: str, llm: FakeLLMSe
     policy = yaml.safe_dump({"version": 1, "two_person": [
         {"levels": ["dangerous"], "contexts": [yaml.safe_load(kubeconfig)["current-context"]],
          "namespaces": [two_person], "approvers": APPROVERS}]})
-    with os_users(f"kca{suffix}", f"kcb{suffix}", f"kcs{suffix}") as users:
+    with os_users(f"kca{suffix}", f"kcb{suffix}", f"kcs{suffix}") as users, \
+            loopback_localhost():
         hub = start_hub(base, users, group=group, kubeconfig_text=kubeconfig,
                         audit_dsn=lab_database, policy_text=policy, llm_url=llm.url)
         try:
+            start_second_service(hub, base)
             yield hub
         finally:
             stop_hub(hub)
             (ARTIFACTS / "hub").mkdir(parents=True, exist_ok=True)
             shutil.copy(hub.log_path, ARTIFACTS / "hub" / "hub.log")
+            if (base / "service-1.log").exists():
+                shutil.copy(base / "service-1.log", ARTIFACTS / "hub" / "service-1.log")
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +194,7 @@ def alice_page(hub: Hub, chromium: Any, request: pytest.FixtureRequest) -> Itera
 
 def _open_and_run(page: Any, hub: Hub, name: str, marker: str, cell: int = 0) -> str:
     """Open alice's notebook ``name`` in JupyterLab, run cell ``cell``, return its output."""
-    page.goto(f"{hub.url}user/{hub.users['alice']}/lab/tree/{name}?reset")
+    page.goto(f"{hub.server_url('alice')}lab/tree/{name}?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
     return _run(page, marker, cell)
@@ -253,7 +275,7 @@ def test_alice_kernel_holds_no_credential_and_reads_as_alice(
     home = Path("/home") / alice
     service_pid = hub.service_pid()
     paths = [str(hub.service_files[k]) for k in ("kubeconfig", "key", "config")]
-    paths.append(f"/proc/{service_pid}/environ")
+    paths += [f"/proc/{service_pid}/environ", f"/proc/{hub.service_pid(1)}/environ"]
     import pwd
 
     notebook(home / "probe.ipynb", pwd.getpwnam(alice), PROBE % {"paths": paths})
@@ -279,17 +301,19 @@ def test_alice_kernel_holds_no_credential_and_reads_as_alice(
     assert out["payments"]["body"]["reason"] == "cluster-forbidden", out["payments"]
     assert alice in out["payments"]["body"]["message"], out["payments"]
 
-    # the kernel's id is alice's at the service: bob can neither take it over nor revoke it
+    # the kernel's id is alice's at the service: bob can neither take it over nor revoke it,
+    # through either process (the first registered it; the second shares its PostgreSQL)
     kernel, capability = out["kernel"], env["KUBECHAT_CAPABILITY"]
-    service = f"{hub.service_url}kubechat/api/"
     bob = {"Authorization": f"token {hub.token_for('bob')}"}
-    taken = httpx.post(service + "hub/kernels", json={"kernel_id": kernel}, headers=bob)
-    assert taken.status_code == 409, taken.text
-    assert httpx.delete(service + f"hub/kernels/{kernel}", headers=bob).status_code == 404
+    for replica in (0, 1):
+        at = f"{hub.replica_url(replica)}kubechat/api/"
+        taken = httpx.post(at + "hub/kernels", json={"kernel_id": kernel}, headers=bob)
+        assert taken.status_code == 409, (replica, taken.text)
+        assert httpx.delete(at + f"hub/kernels/{kernel}", headers=bob).status_code == 404
 
     # the side panel's requests go through alice's server to the service, as alice
     own = hub.token_for("alice", f"access:servers!user={alice}")
-    panel = f"{hub.url}user/{alice}/kubechat/api/"
+    panel = f"{hub.server_url('alice')}kubechat/api/"
     health = httpx.get(panel + "health", headers={"Authorization": f"token {own}"}, timeout=60)
     assert health.status_code == 200, health.text
     made = httpx.post(panel + "propose", json={"command": "kubectl get pods -n shop"},
@@ -302,18 +326,45 @@ def test_alice_kernel_holds_no_credential_and_reads_as_alice(
         kinds = [json.loads(line)["type"] for line in stream.iter_lines() if line]
     assert kinds[0] == "start" and "snapshot" in kinds and kinds[-1] == "end", kinds
 
-    # the capability is revoked when alice's kernel stops
-    def propose() -> httpx.Response:
-        return httpx.post(service + "propose", json={"command": "kubectl get pods -n shop"},
+    # a watch streams from the process its reader reached (the first); a stop sent through the
+    # other process ends it there
+    person = {"Authorization": f"token {hub.token_for('alice')}"}
+    first, second = (f"{hub.replica_url(i)}kubechat/api/" for i in (0, 1))
+    watched = httpx.post(first + "propose", json={"command": "kubectl get pods -n shop"},
+                         headers=person, timeout=60)
+    assert watched.status_code == 201, watched.text
+    route = f"proposals/{watched.json()['id']}/watch"
+    with httpx.stream("POST", first + route, json={"seconds": 300}, headers=person,
+                      timeout=60) as stream:
+        lines = (json.loads(line) for line in stream.iter_lines() if line)
+        assert next(lines)["type"] == "start"
+        stop = httpx.delete(second + route, headers=person, timeout=60)
+        assert stop.status_code == 200 and stop.json()["stopped"] is True, stop.text
+        end = [event for event in lines if event["type"] != "heartbeat"][-1]
+    assert end["type"] == "end" and end["reason"] == "stopped", end
+    assert httpx.delete(second + route, headers=person, timeout=60).status_code == 404
+
+    # the capability is revoked when alice's kernel stops, though her server tells the other
+    # process (the balancer now sends to the second) than the one that minted it
+    def propose(replica: int) -> httpx.Response:
+        return httpx.post(f"{hub.replica_url(replica)}kubechat/api/propose",
+                          json={"command": "kubectl get pods -n shop"},
                           headers={"X-Kubechat-Capability": capability}, timeout=60)
 
-    assert propose().status_code == 201
-    stopped = httpx.delete(f"{hub.url}user/{alice}/api/kernels/{kernel}", timeout=60,
-                           headers={"Authorization": f"token {own}"})
-    assert stopped.status_code == 204, stopped.text
-    refused = eventually(lambda: (r := propose()).status_code == 403 and r,
-                         "the stopped kernel's capability is refused")
-    assert refused.json()["reason"] == "capability-invalid", refused.text
+    assert propose(0).status_code == 201 and propose(1).status_code == 201
+    assert hub.balancer is not None
+    hub.balancer.use(1)
+    try:
+        stopped = httpx.delete(f"{hub.server_url('alice')}api/kernels/{kernel}", timeout=60,
+                               headers={"Authorization": f"token {own}"})
+        assert stopped.status_code == 204, stopped.text
+        refused = eventually(lambda: (r := propose(0)).status_code == 403 and r,
+                             "the stopped kernel's capability is refused")
+        assert refused.json()["reason"] == "capability-invalid", refused.text
+        assert propose(1).status_code == 403
+        assert hub.balancer.connections[(hub.ports["service"], 1)] > 0
+    finally:
+        hub.balancer.use(0)
 
 
 PROPOSE = """\
@@ -328,12 +379,51 @@ print("PROPOSED", proposal["id"], proposal["level"])
 display(Javascript(%(attack)r %% {"pid": json.dumps(proposal["id"]),
                                  "name": json.dumps(proposal["confirm"]),
                                  "approval": json.dumps(%(approval)r)}))
+display(Javascript(%(service_attack)r %% {"pid": json.dumps(proposal["id"]),
+                                         "name": json.dumps(proposal["confirm"]),
+                                         "service": json.dumps(%(service)r)}))
+"""
+
+#: kernel JavaScript in alice's page (her server's host) against the service's own host, where
+#: her browser holds the service's OAuth cookie: read a proposal, mint a capability (a simple
+#: request: no preflight), approve. The cookie goes along (a sibling host is the same site);
+#: the service's XSRF check refuses it, and no reply can be read.
+SERVICE_ATTACK = r"""
+(async () => {
+  const pid = %(pid)s, name = %(name)s, S = %(service)s + 'kubechat/api/';
+  const out = {cookies: document.cookie};
+  const attempt = async (key, fn) => {
+    try { out[key] = await fn(); } catch (e) { out[key] = {error: String(e)}; }
+  };
+  await attempt('read', async () => {
+    const r = await fetch(S + 'proposals/' + pid, {credentials: 'include'});
+    return {status: r.status, body: await r.text()};
+  });
+  await attempt('mint', async () => {
+    const r = await fetch(S + 'capabilities', {method: 'POST', credentials: 'include',
+      headers: {'Content-Type': 'text/plain'},
+      body: JSON.stringify({scopes: ['propose', 'approve:warning'], label: 'service-attack'})});
+    return {status: r.status, body: await r.text()};
+  });
+  await attempt('approve', async () => {
+    const r = await fetch(S + 'proposals/' + pid + '/approve', {method: 'POST',
+      credentials: 'include', mode: 'no-cors', headers: {'Content-Type': 'text/plain'},
+      body: JSON.stringify({confirm: name})});
+    return {type: r.type};
+  });
+  document.body.setAttribute('data-service-attack', JSON.stringify(out));
+})();
 """
 
 EXECUTE = """\
 done = httpx.post(url + "proposals/%s/execute" % proposal["id"], headers=headers, timeout=120)
 print("EXECUTED", done.status_code, done.json()["state"])
 """
+
+
+def _approval_cookie(hub: Hub) -> str:
+    """The approval page's session cookie (it names the approval origin's port)."""
+    return f"kubechat-approval-{urllib.parse.urlsplit(hub.approval_url).port}"
 
 
 def _exists(sandbox: SandboxInfo, namespace: str) -> bool:
@@ -360,21 +450,45 @@ def test_red_team_from_alice_kernel_approves_nothing_alice_on_the_page_does(
     decoy = api("POST", "propose", json={
         "command": f"kubectl delete deployment nothing-here -n {scratch}"}).json()
     person = alice_page.context.new_page()
-    person.goto(f"{hub.url}user/{alice}/kubechat/api/proposals/{decoy['id']}/approval-page")
+    person.goto(f"{hub.server_url('alice')}kubechat/api/proposals/{decoy['id']}/approval-page")
     person.wait_for_selector("[data-testid=command]", timeout=60_000)
     assert person.url.startswith(hub.approval_url), person.url
     person.close()
 
     notebook(Path("/home") / alice / "redteam.ipynb", pwd.getpwnam(alice),
-             PROPOSE % {"ns": scratch, "attack": ATTACK, "approval": hub.approval_url},
+             PROPOSE % {"ns": scratch, "attack": ATTACK, "approval": hub.approval_url,
+                        "service_attack": SERVICE_ATTACK, "service": hub.service_public_url},
              EXECUTE)
     text = _open_and_run(alice_page, hub, "redteam.ipynb", "PROPOSED")
-    alice_page.wait_for_selector("body[data-redteam]", timeout=90_000)
+    alice_page.wait_for_selector("body[data-redteam][data-service-attack]", timeout=90_000)
     out = json.loads(alice_page.get_attribute("body", "data-redteam") or "{}")
+    on_service = json.loads(alice_page.get_attribute("body", "data-service-attack") or "{}")
     artifacts = ARTIFACTS / "hub-red-team"
     artifacts.mkdir(parents=True, exist_ok=True)
     (artifacts / "red-team.json").write_text(json.dumps(out, indent=1))
+    (artifacts / "service-attack.json").write_text(json.dumps(on_service, indent=1))
     pid = text.split("PROPOSED ", 1)[1].split()[0]
+
+    # three hosts (subdomain_host): alice's server, the service, the approval page. Her browser
+    # holds the service's OAuth cookie and an approval-page session, each bound to its own host
+    # (no Domain: no sibling gets them) and HttpOnly: her page's JavaScript reads neither
+    hosts = {name: urllib.parse.urlsplit(url).hostname for name, url in (
+        ("server", hub.server_url("alice")), ("service", hub.service_public_url),
+        ("approval", hub.approval_url))}
+    assert len(set(hosts.values())) == 3, hosts
+    jar = {c["name"]: c for c in alice_page.context.cookies()}
+    service_cookie, approval_cookie = jar[SERVICE_COOKIE], jar[_approval_cookie(hub)]
+    assert service_cookie["domain"] == hosts["service"] and service_cookie["httpOnly"], jar
+    assert approval_cookie["domain"] == hosts["approval"] and approval_cookie["httpOnly"]
+    assert approval_cookie["sameSite"] == "Strict", approval_cookie
+    for cookies in (out["cookies"], on_service["cookies"]):
+        assert SERVICE_COOKIE not in cookies and "kubechat-approval" not in cookies, cookies
+    # against the service's host: nothing read, nothing minted, nothing approved
+    assert "error" in on_service["read"], on_service["read"]
+    assert on_service["mint"].get("status") in (None, 403), on_service["mint"]
+    assert "token" not in json.dumps(on_service["mint"]), on_service["mint"]
+    labels = {c["label"] for c in api("GET", "capabilities").json()["capabilities"]}
+    assert "service-attack" not in labels, labels
 
     # the in-page approval (page cookie, _xsrf, typed name), through alice's server: refused
     assert out["inpage"]["status"] == 403, out["inpage"]
@@ -393,7 +507,7 @@ def test_red_team_from_alice_kernel_approves_nothing_alice_on_the_page_does(
 
     # alice approves on the approval page (the link of the card, through her server)
     person = alice_page.context.new_page()
-    person.goto(f"{hub.url}user/{alice}/kubechat/api/proposals/{pid}/approval-page")
+    person.goto(f"{hub.server_url('alice')}kubechat/api/proposals/{pid}/approval-page")
     person.wait_for_selector("[data-testid=command]", timeout=60_000)
     assert person.url.startswith(hub.approval_url), person.url
     person.fill("[data-testid=confirm]", proposal["confirm"])
@@ -463,7 +577,7 @@ def test_alice_side_panel_talks_to_the_service_as_alice(
     from tests.browser.test_panel import INPUT, PANEL_TAB
 
     page = alice_page
-    page.goto(f"{hub.url}user/{hub.users['alice']}/lab")
+    page.goto(f"{hub.server_url('alice')}lab")
     page.wait_for_selector(".jp-LabShell", timeout=120_000)
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
     panel = page.locator("#kubechat-lab-panel")
@@ -503,8 +617,6 @@ def _person_page(chromium: Any, hub: Hub, role: str, url: str) -> tuple[Any, Any
 
 def _restart_service(hub: Hub) -> None:
     """Kill the kubechat service; the hub starts it again (it polls its services)."""
-    import signal
-
     old = hub.service_pid()
     os.kill(old, signal.SIGKILL)
     health = f"{hub.service_url}kubechat/api/health"
@@ -575,8 +687,8 @@ def test_two_person_and_the_answer_cache_survive_a_service_restart(
     assert refused.json()["reason"] == "two-person-self", refused.text
     artifacts = ARTIFACTS / "hub-two-person"
     artifacts.mkdir(parents=True, exist_ok=True)
-    context, page = _person_page(chromium, hub, "alice",
-                                 f"{service}proposals/{pid}/approval-page")
+    link = f"{hub.service_public_url}kubechat/api/proposals/{pid}/approval-page"
+    context, page = _person_page(chromium, hub, "alice", link)
     try:
         assert APPROVERS in page.inner_text("[data-testid=two-person]")
         page.fill("[data-testid=confirm]", proposal["confirm"])
@@ -614,28 +726,48 @@ def test_two_person_and_the_answer_cache_survive_a_service_restart(
     item = {p["id"]: p for p in waiting.json()["proposals"]}[pid]
     assert item["waiting_for_me"] is True and item["user"] == alice, item
 
-    # bob approves on the approval page: it runs
-    context, page = _person_page(chromium, hub, "bob", f"{service}proposals/{pid}/approval-page")
+    # bob signs in on the approval page through the first process (the balancer sends there)
+    context, page = _person_page(chromium, hub, "bob", link)
+    first = hub.service_pid(0)
+    assert hub.balancer is not None
     try:
+        # the first process stops answering (frozen: a request to it would hang) and the
+        # balancer sends everything to the second, with its own ports and runtime folder. bob's
+        # hub sign-in, a cookie the first process set, holds there (no new OAuth round); the
+        # second signs him in on the approval page; he approves there, and it runs
+        os.kill(first, signal.SIGSTOP)
+        hub.balancer.use(1)
+        authorize: list[str] = []
+        page.on("request", lambda r: authorize.append(r.url) if "oauth2/authorize" in r.url
+                else None)
+        page.goto(link)
+        page.wait_for_selector("[data-testid=command]", timeout=90_000)
+        assert page.url.startswith(hub.approval_url) and not authorize, (page.url, authorize)
         page.fill("[data-testid=confirm]", proposal["confirm"])
         page.click("[data-testid=approve]")
         page.wait_for_selector("[data-testid=done]", timeout=60_000)
         page.screenshot(path=str(artifacts / "bob-approved.png"))
+        assert hub.balancer.connections[(hub.ports["approval"], 1)] > 0
+        assert hub.balancer.connections[(hub.ports["service"], 1)] > 0
+
+        final = api("alice", "GET", f"proposals/{pid}").json()
+        assert final["state"] == "executed" and final["approver"] == bob, final
+        assert not _exists(sandbox, two_person) or kjson(
+            sandbox, "get", "deployment", "recommendations", "-n", two_person
+        )["metadata"].get("deletionTimestamp")
+
+        # the audit names both, and the chain verifies (through the second process, after
+        # the first's restart)
+        records = api("alice", "GET", "audit", params={"proposal": pid, "limit": 100}).json()
+        events = {r["event"]["type"]: r["event"] for r in records["records"]}
+        assert list(events) == ["proposed", "approved", "executing", "executed"], list(events)
+        assert events["proposed"]["user"] == alice
+        approved = events["approved"]
+        assert approved["approver"] == bob and approved["proposer"] == alice, approved
+        assert approved["approvers"] == APPROVERS and approved["via"] == "approval-page"
+        verified = api("bob", "GET", "audit/verify")
+        assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
     finally:
         context.close()
-    final = api("alice", "GET", f"proposals/{pid}").json()
-    assert final["state"] == "executed" and final["approver"] == bob, final
-    assert not _exists(sandbox, two_person) or kjson(
-        sandbox, "get", "deployment", "recommendations", "-n", two_person
-    )["metadata"].get("deletionTimestamp")
-
-    # the audit names both, and the chain verifies after the restart
-    records = api("alice", "GET", "audit", params={"proposal": pid, "limit": 100}).json()
-    events = {r["event"]["type"]: r["event"] for r in records["records"]}
-    assert list(events) == ["proposed", "approved", "executing", "executed"], list(events)
-    assert events["proposed"]["user"] == alice
-    approved = events["approved"]
-    assert approved["approver"] == bob and approved["proposer"] == alice, approved
-    assert approved["approvers"] == APPROVERS and approved["via"] == "approval-page", approved
-    verified = api("bob", "GET", "audit/verify")
-    assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
+        os.kill(first, signal.SIGCONT)
+        hub.balancer.use(0)

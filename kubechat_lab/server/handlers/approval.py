@@ -41,7 +41,17 @@ class OpenApprovalHandler(KubechatHandler):
 
     @browser_only
     async def get(self, principal: Principal, proposal_id: str) -> None:
-        """302 to ``<approval origin>/login?code=...&next=/proposals/ID``."""
+        """302 to ``<approval origin>/login?code=...&next=/proposals/ID``.
+
+        On the hub service, a request with a token (a person's server forwarding the card's
+        link) is sent to this route on the service's public address instead, where the
+        browser signs in with the hub's OAuth.
+        """
+        if self.kubechat.as_hub_service and not await self._has_login_cookie(principal):
+            self.set_header("Cache-Control", "no-store")
+            self.redirect(f"{self.kubechat.hub_public_url}kubechat/api/proposals/"
+                          f"{proposal_id}/approval-page")
+            return
         if not await self._has_login_cookie(principal):
             msg = ("the approval page signs in only a person's browser: open this link from "
                    "JupyterLab (signed in with the login cookie), not with the Jupyter token")

@@ -100,7 +100,7 @@ class WatchHandler(KubechatHandler):
     @browser_or_kernel
     async def delete(self, principal: Principal, proposal_id: str) -> None:
         """Stop the running watch of this proposal (the stream ends with reason ``stopped``)."""
-        if not self.watches.stop(principal, proposal_id):
+        if not await self.kubechat.run_blocking(self.watches.stop, principal, proposal_id):
             raise ProposalNotFoundError(f"no running watch of proposal {proposal_id!r}")
         self.reply({"stopped": True, "proposal": proposal_id})
 

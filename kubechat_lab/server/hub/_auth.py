@@ -11,10 +11,14 @@ two classes replace its identity provider and authorizer:
 - :class:`KubechatOnlyAuthorizer` lets them reach kubechat's routes and nothing else of the
   server: no kernels, terminals or files, which would run as the service's OS user and read
   its credentials.
+
+:func:`shared_cookie_secret` signs the OAuth cookies alike in every process of the service.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from jupyterhub.singleuser.extension import (
@@ -23,7 +27,7 @@ from jupyterhub.singleuser.extension import (
     JupyterHubUser,
 )
 
-__all__ = ["HubIdentityProvider", "KubechatOnlyAuthorizer"]
+__all__ = ["HubIdentityProvider", "KubechatOnlyAuthorizer", "shared_cookie_secret"]
 
 #: The resource prefix of every kubechat route (``auth_resource`` of its handlers).
 KUBECHAT_RESOURCE = "kubechat_lab:"
@@ -54,3 +58,16 @@ class KubechatOnlyAuthorizer(JupyterHubAuthorizer):  # type: ignore[misc]
                              "route)", action, resource, getattr(user, "username", user))
             return False
         return bool(super().is_authorized(handler, user, action, resource))
+
+
+def shared_cookie_secret(api_token: str) -> bytes:
+    """Return the cookie secret every process of the service shares, derived from its token.
+
+    The hub's OAuth keeps a person's sign-in in a cookie signed with the server's cookie
+    secret, and the OAuth state and XSRF tokens likewise. jupyter_server's default secret is a
+    random file per process (per pod), so a sign-in made through one process of the service
+    would not be accepted by another. Every process holds the service's hub API token, so a
+    secret derived from it is shared without configuring anything, and changes with it.
+    """
+    return hmac.new(api_token.encode(), b"kubechat hub-service cookie secret v1",
+                    hashlib.sha256).digest()

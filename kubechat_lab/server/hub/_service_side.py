@@ -9,64 +9,73 @@ token (``Authorization: token $JUPYTERHUB_API_TOKEN``, the server's, never a per
   revoked, and the kernel is no longer alive for the service.
 
 A kernel id belongs to the first person who registered it; another person's server can neither
-take it over nor revoke it.
+take it over nor revoke it. Registrations are the capabilities themselves, in PostgreSQL
+(:class:`HubKernels`), so every process of the service sees the same kernels.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-import threading
+from collections.abc import Mapping
 
 from tornado import web
 
 from kubechat_lab.errors import PolicyViolation
-from kubechat_lab.server._capabilities import Scope
-from kubechat_lab.server._proposals import (
-    BadRequestError,
-    Principal,
-    ProposalConflictError,
-    ProposalNotFoundError,
-)
+from kubechat_lab.server._capabilities import Capability, Scope
+from kubechat_lab.server._pg_capabilities import PgCapabilityStore
+from kubechat_lab.server._proposals import BadRequestError, Principal, ProposalNotFoundError
 from kubechat_lab.server.handlers._base import KubechatHandler, browser_only
 
-__all__ = ["HubKernels", "default_handlers"]
+__all__ = ["HubKernels", "default_handlers", "public_address"]
 
 _KERNEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
+def public_address(env: Mapping[str, str], base_url: str) -> str:
+    """Return where browsers reach the service, ending in ``/``.
+
+    JupyterHub gives a service it starts ``$JUPYTERHUB_PUBLIC_URL`` when it knows its public
+    address (``public_url`` or ``subdomain_host`` set): under ``subdomain_host`` the service's
+    own host. Without it, the service's prefix ``base_url``, on whatever origin the browser is
+    on (the hub's).
+    """
+    public = env.get("JUPYTERHUB_PUBLIC_URL", "") or base_url or "/"
+    return public if public.endswith("/") else public + "/"
+
+
 class HubKernels:
-    """Which person runs which live kernel, as the single-user servers told the service."""
+    """Which person runs which live kernel, kept in the shared capability table.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._owner: dict[str, str] = {}
+    A kernel is registered by minting its capability (``exclusive``: the id must not be another
+    person's) and unregistered by deleting its capabilities, so every process of the service
+    sees the same kernels: a server's ``DELETE`` may reach another process than its ``POST``
+    (several replicas behind one address), and a restarted process forgets nothing.
 
-    def add(self, user: str, kernel_id: str) -> None:
-        """Record ``kernel_id`` as ``user``'s.
+    Parameters
+    ----------
+    capabilities
+        The service's capability store (PostgreSQL).
+    """
+
+    def __init__(self, capabilities: PgCapabilityStore) -> None:
+        self._capabilities = capabilities
+
+    def add(self, user: str, kernel_id: str, *, scopes: list[Scope], ttl: float,
+            label: str = "") -> tuple[str, Capability]:
+        """Register ``user``'s kernel and return its new capability ``(token, capability)``.
 
         Raises
         ------
-        ProposalConflictError
-            Another person already registered that kernel id.
+        KernelTakenError
+            Another person registered that kernel id (and it has not stopped).
         """
-        with self._lock:
-            owner = self._owner.setdefault(kernel_id, user)
-        if owner != user:
-            msg = f"kernel {kernel_id} is registered by another person; start a new kernel"
-            raise ProposalConflictError(msg)
+        return self._capabilities.mint(user=user, scopes=scopes, ttl=ttl, origin="kernel",
+                                       kernel_id=kernel_id, label=label, exclusive=True)
 
-    def remove(self, user: str, kernel_id: str) -> bool:
-        """Forget ``user``'s kernel; return whether it was theirs and known."""
-        with self._lock:
-            if self._owner.get(kernel_id) != user:
-                return False
-            del self._owner[kernel_id]
-        return True
-
-    def alive(self, kernel_id: str) -> bool:
-        """Return whether a single-user server reported ``kernel_id`` started and not stopped."""
-        with self._lock:
-            return kernel_id in self._owner
+    def remove(self, user: str, kernel_id: str) -> int:
+        """Unregister ``user``'s kernel: revoke its capabilities; return how many (0: none)."""
+        return self._capabilities.revoke_kernel(kernel_id, user=user)
 
 
 class _HubKernelsBase(KubechatHandler):
@@ -98,10 +107,10 @@ class HubKernelsHandler(_HubKernelsBase):
         label = body.get("label", "")
         label = label[:200] if isinstance(label, str) and label.isprintable() else ""
         app = self.kubechat
-        app.hub_kernels.add(principal.user, kernel_id)
-        token, cap = self.capabilities.mint(
-            user=principal.user, scopes=Scope.parse_all(app.kernel_scopes),
-            ttl=app.capability_ttl, origin="kernel", kernel_id=kernel_id, label=label)
+        token, cap = await app.run_blocking(functools.partial(
+            app.hub_kernels.add, principal.user, kernel_id,
+            scopes=list(Scope.parse_all(app.kernel_scopes)), ttl=app.capability_ttl,
+            label=label))
         app.log.info("kubechat capability minted id=%s kernel=%s user=%s via=hub", cap.id,
                      kernel_id, principal.user)
         self.reply({**cap.to_dict(), "token": token, "url": app.public_url()}, status=201)
@@ -117,12 +126,9 @@ class HubKernelHandler(_HubKernelsBase):
         """Revoke the caller's capabilities of ``kernel_id``; 404 if it is not theirs."""
         principal = self.server_principal(principal)
         app = self.kubechat
-        if not app.hub_kernels.remove(principal.user, kernel_id):
+        revoked = await app.run_blocking(app.hub_kernels.remove, principal.user, kernel_id)
+        if not revoked:
             raise ProposalNotFoundError(f"no live kernel {kernel_id!r} of {principal.user!r}")
-        revoked = 0
-        for cap in self.capabilities.list():
-            if cap.kernel_id == kernel_id and cap.user == principal.user:
-                revoked += int(self.capabilities.revoke(cap.id))
         app.log.info("kubechat capability revoked kernel=%s user=%s count=%d via=hub",
                      kernel_id, principal.user, revoked)
         self.set_status(204)

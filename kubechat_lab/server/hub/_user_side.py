@@ -10,8 +10,9 @@ builds no cluster client, audit log or translator and reads no kubeconfig, key o
 - a kernel started by anyone but the server's owner gets no capability (fail closed);
 - the side panel's requests to ``{base_url}kubechat/api/...`` are forwarded to the service
   with this server's hub token (:class:`ForwardHandler`): the service sees the owner, as the
-  page would. The approval-page link is sent to the service's own route instead, where the
-  person's browser signs in with hub OAuth (a token never signs in there).
+  page would. The approval-page link too: the service answers it with a redirect to the same
+  route on its own public address (its own host under ``subdomain_host``), where the person's
+  browser signs in with hub OAuth (a token never signs in there).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
-import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -76,11 +76,6 @@ class HubUserSide:
             # no read limit: forwarded replies include blocking verbs and watch streams
             timeout=httpx.Timeout(None, connect=10.0, write=60.0, pool=10.0),
         )
-
-    @property
-    def browser_prefix(self) -> str:
-        """The service's path as a browser on the hub's origin reaches it."""
-        return urllib.parse.urlsplit(self.service_url).path or "/"
 
     async def close(self) -> None:
         """Close the HTTP client."""
@@ -207,11 +202,7 @@ class ForwardHandler(ExtensionHandlerMixin, JupyterHandler):
     @web.authenticated
     @authorized
     async def get(self, path: str) -> None:
-        """Forward a GET (the approval-page link goes to the service's own route instead)."""
-        if path.endswith("/approval-page"):
-            query = f"?{self.request.query}" if self.request.query else ""
-            self.redirect(f"{self.side.browser_prefix}kubechat/api/{path}{query}")
-            return
+        """Forward a GET (the approval-page link: the service answers a redirect to itself)."""
         await self._forward(path)
 
     @web.authenticated
