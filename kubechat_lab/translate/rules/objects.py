@@ -550,8 +550,9 @@ def _of_another_kind(name: str, resource: str, draft: Draft, ctx: TranslationCon
     ``name`` is another kind's object (one namespace) and none of ``resource``: kubectl cannot
     select by owner, so every one in that namespace comes back, said as an assumption.
     """
-    if ctx.locate(name, resource) or len(draft.resources) != 1 or len(draft.names) != 1:
-        return False
+    if ctx.locate(name, resource) or len(draft.resources) != 1 or len(draft.names) != 1 or (
+            resource in ("endpoints", "endpointslices") and ctx.locate(name, "services")):
+        return False  # a Service's endpoints share its name
     owners = {(kind, ns) for kind, ns in ctx.locate(name) if ns and kind != resource}
     if len({ns for _, ns in owners}) != 1:
         return False

@@ -724,7 +724,7 @@ def modifiers_acted_on(argv: list[str]) -> frozenset[str]:
 _COPULAS = frozenset("is are was were been being got gets".split())
 
 #: Words that say a request is a change, whatever it changes.
-_CHANGE_WORDS = frozenset("change changes tweak update modify tidy-up clean-up cleanup "
+_CHANGE_WORDS = frozenset("change changes tweak update modify fix tidy-up clean-up cleanup "
                           "housekeeping".split())
 
 _DRY_RUN = r"\bdry[- ]?run(?:ning)?(?: only)?\b|--dry-run(?:=server)?\b"

@@ -13,7 +13,13 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from kubechat_lab.translate.rules.lexicon import NAME_RE, NOT_NAMES, REWRITES, TOKEN_RE
+from kubechat_lab.translate.rules.lexicon import (
+    NAME_RE,
+    NOT_NAMES,
+    RESOURCE_WORDS,
+    REWRITES,
+    TOKEN_RE,
+)
 
 __all__ = ["Scan", "rx", "split_evidence"]
 
@@ -77,9 +83,13 @@ def split_narrative(text: str, requests: frozenset[str] = frozenset()) -> tuple[
         if not opening or (opening[0].replace("'", "") not in _ASKING
                            and opening[0] not in requests):
             continue
-        first = TOKEN_RE.findall(blanked[:found.start()].lower())[:1]
-        if not first or first[0].replace("'", "") in _ASKING or "?" in blanked[:found.start()]:
+        told = TOKEN_RE.findall(blanked[:found.start()].lower())
+        if not told or told[0].replace("'", "") in _ASKING or "?" in blanked[:found.start()]:
             return None
+        asked = TOKEN_RE.findall(question.lower())
+        if len([w for w in told if w not in ",;()"]) < 3 and blanked[:found.start()] == text[
+                :found.start()] and not any(w in RESOURCE_WORDS for w in asked):
+            return None  # "postgress svc, what port": a topic the question is about
         return narrative, text[found.end():].strip()
     return None
 
