@@ -171,3 +171,25 @@ def test_a_short_follow_up_keeps_the_verb(previous: str, command: str, question:
                                           expected: str) -> None:
     turn = Turn(previous, parse(command))
     assert RULES.translate(question, CTX.with_previous(turn)).text == canonical(expected)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("kwok-worker-2 is healthy again, open it back up for scheduling",
+     "kubectl uncordon kwok-worker-2"),
+    ("ci jobs - how many succeeded vs failed", "kubectl get jobs -n ci"),
+    ("b4 I nuke them: which pods match app=frontend in shop? dont nuke anything yet",
+     "kubectl get pods -n shop -l app=frontend"),
+    ("namespaced resource types that support list",
+     "kubectl api-resources --namespaced=true --verbs=list"),
+    ("roll the postgres sts pls, one pod at a time like always",
+     "kubectl rollout restart statefulsets/postgres -n data"),
+    ("which 3 pods eat the most ram, any namespace", "kubectl top pods -A --sort-by=memory"),
+])
+def test_more_ways_people_ask(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_copying_an_object_elsewhere_is_refused() -> None:
+    translation = RULES.translate(
+        "copy api-credentials over into shop so checkout can mount it too", CTX)
+    assert translation.command is None and "two steps" in translation.explanation

@@ -48,6 +48,7 @@ FILLERS: frozenset[str] = frozenset(
     protecting protects covering covers fine good great stable happy patching kernel
     maintenance overnight earlier tonight morning afternoon evening night build raw register
     registered busted flagged pagerduty pager slack grafana datadog ran docs documentation
+    yep yup ahead emitting harmless vs versus match matches matching including pd
     """.replace(",", " ").split()
 )
 
@@ -69,7 +70,7 @@ SYMPTOMS: frozenset[str] = frozenset(
 #: "spread evenly") and the column names people ask for: a read accounts for them.
 FRAME_WORDS: frozenset[str] = frozenset(
     """
-    rank ranked tally count counts common frequent spread evenly distribution breakdown
+    rank ranked tally count counts common frequent spread evenly distribution breakdown split
     grouped group per each histogram completions duration age status ready restarts nominated
     readiness ports selector capacity schedule active available desired updated reason reasons
     defined installed configured present exist exists existing pointing pointed listen listens

@@ -163,8 +163,8 @@ def phase_fields(draft: Draft, resource: str) -> list[str]:
                 fields.append("type=Warning")
             elif state == "normal":
                 fields.append("type=Normal")
-        elif resource == "jobs" and state == "succeeded":
-            fields.append("status.successful=1")
+        elif resource == "jobs" and state == "succeeded" and "failed" not in draft.states:
+            fields.append("status.successful=1")  # "succeeded vs failed" compares: every job
     seen: list[str] = []
     for item in fields:
         if item not in seen:
@@ -516,6 +516,11 @@ def _build_simple(verb: str) -> Builder:
                 argv.append("--namespaced=false")
             elif scan.has(r"\bnamespaced\b"):
                 argv.append("--namespaced=true")
+            verbs = scan.search(r"\b(?:support|supports|supporting|allow|allows|with) (?:the )?"
+                                r"(list|watch|get|create|delete|patch|update)(?: verb)?\b")
+            if verbs:  # "resource types that support list"
+                argv.append(f"--verbs={verbs.group(1)}")
+                scan.take(verbs)
             dotted = [n for n in draft.names if re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", n)]
             if dotted:
                 argv.append(f"--api-group={dotted[0]}")  # "what does metrics.k8s.io serve"

@@ -72,7 +72,8 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"(?:memory|ram|mem)\b"
             r"|\b(?:memory|ram)[- ](?:hungry|hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|"
             r"ordered by|sort by) (?:memory|ram|mem)(?: usage| use| consumption)?\b"
-            r"|\b(?:hogging|eating|using|consuming|burning|uses|eats|consumes) (?:the most |a lot "
+            r"|\b(?:hogging|eating|using|consuming|burning|uses|eats|consumes|eat|use|burn) "
+            r"(?:the most |a lot "
             r"of |lots of |too much |most |the least |least )?(?:memory|ram)\b|\buse (?:the )?"
             r"(?:most|least) (?:memory|ram)\b|\b(?:memory|ram|mem) (?:users|consumers|eaters)\b",
         ),
@@ -82,7 +83,8 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"\b|\bcpu[- ](?:hungry|"
             r"hogs?|heavy|intensive)\b|\b(?:by|sorted by|order by|ordered by|sort by) cpu"
             r"(?: usage| use| consumption)?\b|\b(?:hogging|eating|using|consuming|burning|uses|"
-            r"eats|consumes) (?:the most |a lot of |lots of |too much |most |the least |least )?"
+            r"eats|consumes|eat|use|burn) (?:the most |a lot of |lots of |too much |most "
+            r"|the least |least )?"
             r"cpu\b|\b(?:biggest|largest|top|heaviest) cpu (?:consumers|users)\b"
             r"|\bcpu (?:users|consumers|hogs|eaters)\b"
             r"|\b(?:busiest|hottest)(?: first| on top)?\b",
@@ -113,9 +115,11 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
         ),
     )
     top = scan.search(r"\btop (\d+)\b|\b(\d+) (?=(?:most|least|biggest|largest|newest|oldest|"
-                      r"latest|highest|lowest|heaviest|recent|last)\b)")
+                      r"latest|highest|lowest|heaviest|recent|last)\b)"
+                      r"|\b(?:which|what|the|show|list) (\d+) (?=[a-z]+ (?:\S+ )?(?:the )?"
+                      r"(?:most|least|biggest|largest|highest|lowest|heaviest|newest|oldest)\b)")
     if top is not None:
-        count = top.group(1) or top.group(2)
+        count = top.group(1) or top.group(2) or top.group(3)
         draft.extra["top-n"] = count
         scan.take(top)
         draft.assumptions.append(

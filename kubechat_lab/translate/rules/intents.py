@@ -170,6 +170,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         "rollout-restart",
         r"(?<!most\x20)(?<!many\x20)(?<!by\x20)(?<!of\x20)(?<!highest\x20)(?<!no\x20)"
         r"\b(?:rolling )?restart\b"
+        r"|\broll (?:the )?(?:\S+ )?(?:sts|statefulsets?|deploy(?:ment)?s?|ds|daemonsets?)\b"
+        r"(?! back| to)"
         r"(?! count)|\bbounce\b|\bredeploy\b|\brecycle\b|\bcycle (?:the |all )?pods\b"
         r"|\bgive .{1,40} a (?:kick|bounce|restart|nudge)\b|\bkick\b|\bfresh pods\b"
         r"|\bcycle\b|\bnudge\b",
@@ -198,7 +200,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"to (?:zero|0|nothing|none)\b|\bbump (?:it|them|this|that) (?:up |down )?"
         r"to \d+\b|\bscale (?:it|them) back\b"
         r"|\b(?:trim|shrink|cut|reduce|grow) \S+ by (?:\d+|one|two|three)\b"
-        r"|\bpark\b|\b(?:switch|turn) (?:it|them|\S+) off\b"
+        r"|\bpark\b|\b(?:switch|turn) (?:it|them|\S+) off\b|\bdial (?:\S+ ){0,4}(?:down|up|back)\b"
         r"|\b(?:shave|knock|take|lop|chop) (?:\d+|one|two|three|a) (?:\S+ )?(?:replicas?|pods?|"
         r"instances?|copies) off\b"
         r"|\b(?:double|triple|halve) (?:it|them|\S+)\b"
@@ -213,7 +215,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"resume) scheduling\b|\bschedulable again\b|\bback (?:into|in|to) (?:the )?(?:service|"
         r"rotation|pool)\b|\b(?:take|accept|receive|serve|get) (?:traffic|pods|work|workloads?) "
         r"again\b|\bput (?:it|\S+) back(?: (?:in|into|to) (?:service|rotation|the pool))?$"
-        r"|\bback online\b",
+        r"|\bback online\b|\bopen (?:it|them|\S+) (?:back )?up\b(?= for| to|$)",
     ),
     (
         "cordon",
@@ -296,7 +298,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\busage\b|\butili[sz]ation\b|^(?:cpu|memory|ram|mem)\b|\b(?:cpu|memory|ram) (?:of|for|"
         r"used|use)\b|\bconsum\w*\b|\btop\b(?! and| says| said| shows| reports)"
         r"|\bmetrics\b(?![- ](?:server|api|apiservice))"
-        r"|\bhogg?\w*\b|\bhow much "
+        r"|\bhog(?:s|ging|ged|gers?)?\b|\bhow much "
         r"(?:cpu|memory|ram|mem)\b|\b(?:most|highest|heaviest|least|lowest|more|less|much) "
         r"(?:cpu|memory|ram|mem)\b|\b(?:by|sorted by|order by|ordered by) (?:cpu|memory|ram|mem)"
         r"\b|\b(?:cpu|memory|ram)[- ]hungry\b|\busing (?:the )?most\b|\buse (?:the )?most\b"

@@ -80,6 +80,10 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
      r"leases\b|\bheartbeat leases\b", "leases in kube-node-lease"),  # where kubelets renew
     (r"\bnode heartbeats?\b", "heartbeats"),  # the kubelets' leases, not the nodes
     (r"\bgroup/versions?\b", "group versions"),
+    (r"\bthru\b", "through"),
+    (r"\bb4\b", "before"),
+    (r"(?<=\s)em\b", "them"),
+    (r"(?<=[a-z])\s+n\s+(?=[a-z])", " and "),
     (r"\bin the order (?:they|it) (?:were|was) (?:created|made)\b", "by age"),
     (r"\bbreak (?:it |them |that )?down\b", "breakdown"),
     (r"\b(?:sorted|ordered|sort(?:ed)?|order(?:ed)?) by when (?:they|it) (?:were|was) "

@@ -236,7 +236,7 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             draft.output_hint = True
             scan.take(match)
     if draft.output is None:
-        match = scan.search(r"\bwhat(?: i)?s in\b|\bwhat is in\b|\bcontents? of\b")
+        match = scan.search(r"\bwhat(?: i)?s in\b|\bwhat is in\b|\bcontents?(?: of)?\b")
         if match:  # "what's in the api configmap": its data, the whole object
             draft.output_hint = True
             scan.take(match)
@@ -247,7 +247,8 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             draft.output_hint = True
             scan.take(match)
     match = scan.search(r"\b(?:show|showing|with|including|display|and|plus) (?:all )?(?:their |"
-                        r"the |its )?labels\b(?! \S*=)")
+                        r"the |its )?labels\b(?! \S*=)|\b(?:every|all(?: the)?|each) labels?\b"
+                        r"(?! \S*=)")
     if match:
         draft.show_labels = True
         scan.take(match)

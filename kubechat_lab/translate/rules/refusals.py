@@ -57,6 +57,15 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
         "Python (df[df.name.str.contains('fraud')]) instead of grep",
     ),
     (
+        "copy",
+        re.compile(r"\b(?:copy|clone|duplicate|mirror)\b(?: \S+){0,4} (?:over )?(?:in)?to (?:the )?"
+                   r"(?!clipboard|a file|my )\S+", _FLAGS),
+        "copying an object into another place is two steps (read it, then create it there), "
+        "and kubechat proposes one command at a time",
+        "read it first ('get secret NAME -o yaml' shows a Secret's keys, never its values) "
+        "and create the copy as its own change",
+    ),
+    (
         "credentials",
         re.compile(r"\b(?:use|using|with|via|pass(?:ing)?|and) (?:the |a |my |this )?"
                    r"(?:bearer )?token\b|\btoken[=: ]+(?:(?=\S*\d)\S{6,}|\S{16,})|--token\b"

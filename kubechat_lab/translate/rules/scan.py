@@ -131,7 +131,8 @@ class Scan:
                 orig.append(token)
                 if raw in ",;" or raw != token and raw[len(token):].strip(":") or (
                     _CLAUSE_END.match(rewritten, found.end())
-                ):
+                ) or raw.endswith(":") and _PLANNED_OPENER.match(question):
+                    # "b4 I nuke them: which pods ...": the plan ends at its colon
                     breaks.add(len(orig) - 1)
         self.orig = orig
         #: Indices of tokens after which a clause ends (``,``, ``;``, ``.``, ``?``, ``!``).
@@ -304,4 +305,5 @@ _PASTED_JSON = re.compile(r"\{\s*\"[^{}]*\}")
 #: Text in quotes or backticks (backticks are rewritten to ``'`` first).
 _QUOTED = re.compile(r"""(?:^|(?<=[\s(\[:,]))([`'"])((?:(?!\1).)+?)\1(?=$|[\s).,:;?!\]-])""")
 _ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
+_PLANNED_OPENER = re.compile(r"\s*(?:before|b4|if|once|after|when)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"\s*(?:[?!.;]+|\s--?|\s\u2014)(?:\s|$)")

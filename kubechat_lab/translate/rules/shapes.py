@@ -38,7 +38,8 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("annotations", r"\b(?:its |their |the )?annotations\b(?! \S*=)", False),
     ("qos", r"\b(?:(?:with|including|and|plus|show|showing) )?(?:its |their |the )?"
             r"(?:qos(?: class(?:es)?)?|quality of service(?: class(?:es)?)?)\b", False),
-    ("resources", r"\b(?:(?:cpu|memory|mem|ram|resource) )?(?:limits?|requests)"
+    ("resources", r"(?<!backoff\x20)(?<!history\x20)\b(?:(?:cpu|memory|mem|ram|resource) )?"
+                  r"(?:limits?|requests)"
                   r"(?: (?:and|&|/) (?:limits?|requests))?\b", False),
     ("ready-replicas", r"\breplicas? (?:are |is )?ready\b|\bready replicas\b", True),
     ("replicas", r"\b(?:how many )?replicas?(?: count)?\b", True),
