@@ -193,3 +193,23 @@ def test_copying_an_object_elsewhere_is_refused() -> None:
     translation = RULES.translate(
         "copy api-credentials over into shop so checkout can mount it too", CTX)
     assert translation.command is None and "two steps" in translation.explanation
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("let the frontend rollout carry on, I'm done looking at the new pods",
+     "kubectl rollout resume deployments/frontend -n shop"),
+    ("what did the crashed fraud-detector container say on its way out? timestamps please",
+     "kubectl logs deployments/fraud-detector -n payments --previous --timestamps"),
+    ("how many payments-api pods are up?", "kubectl get pods -n payments -l app=api"),
+    ("total replicas we're asking for across every deployment", "kubectl get deployments -A"),
+])
+def test_objects_as_people_name_them(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_a_bare_name_the_cluster_lacks_gets_no_change() -> None:
+    translation = RULES.translate("scale redis to 3", CTX)
+    assert translation.command is None and "redis" in translation.explanation
+    # named after its kind, in kubectl's order, it is taken as typed (it may be newer)
+    assert RULES.translate("scale statefulset db in data to 3", CTX).text == canonical(
+        "kubectl scale statefulsets/db -n data --replicas=3")

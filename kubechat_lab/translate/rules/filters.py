@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from kubechat_lab.translate._types import TranslationContext
+from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.draft import NAME, Draft
 from kubechat_lab.translate.rules.lexicon import RESOURCE_WORDS
 from kubechat_lab.translate.rules.scan import Scan, rx
@@ -227,8 +228,12 @@ def extract_node_details(scan: Scan, draft: Draft) -> None:
     scan.take(match)
 
 
-def extract_containers(scan: Scan, draft: Draft) -> None:
-    """Find the container (``-c proxy``, ``container proxy``, ``the proxy container``)."""
+def extract_containers(scan: Scan, draft: Draft, known: frozenset[str] = frozenset()) -> None:
+    """Find the container (``-c proxy``, ``container proxy``, ``the proxy container``).
+
+    ``known`` are the containers the inventory's workloads run: where there are some, an
+    English word after "container" is one of them or no container ("the container say").
+    """
     match = scan.search(r"\b(?:all|every|each) (?:of (?:its|the|their) )?(?:the )?containers\b")
     if match:
         draft.all_containers = True
@@ -241,6 +246,8 @@ def extract_containers(scan: Scan, draft: Draft) -> None:
     ):
         for match in scan.finditer(pattern):
             word = match.group(1)
+            if known and word not in known and word in FILLERS:
+                continue  # "the fraud-detector container say ...": a verb, no container
             if (scan.is_name(word) or word == "application") and word not in RESOURCE_WORDS:
                 draft.container = word
                 scan.take(match)

@@ -96,6 +96,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"(?:resources|objects)\b|\b(?:what|which) (?:kinds|types|resources|object types|crds)"
         r"\b.{0,40}\b(?:available|exist|supported|support|know|have|serve|offer|there)\b"
         r"|\ball (?:the )?(?:kinds|resource types|object types)\b"
+        r"|\bwhich (?:api ?)?group\b"
         r"|\b(?:every|all|which|what) (?:the )?(?:resource types?|kinds?|types?|resources?)\b"
         r".{0,20}\b(?:api ?group|group)\b",
     ),
@@ -155,7 +156,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
                       r"roll ?out\b"),
     ("rollout-resume", r"\bresume\b|\bunpause\b|\bunsuspend\b|\bunfreeze\b|\blet it run "
                        r"again\b|\bwake (?:\S+ ){0,4}up\b"
-                       r"|\b(?:let|allow) (?:the |its |their )?roll ?out (?:to )?(?:carry "
+                       r"|\b(?:let|allow) (?:the |its |their )?(?:\S+ )?roll ?out (?:to )?(?:carry "
                        r"on|continue|proceed|go on|finish|complete)\b|\b(?:continue|carry on with|"
                        r"proceed with|unblock) (?:the |its |their )?(?:paused )?roll ?out\b"),
     (

@@ -145,8 +145,12 @@ def find_objects(
             draft.names.append(name)
             scan.take_token(before)
         elif plural and draft.namespace is None and not draft.all_namespaces and (
+                _namespace_and_name(name, draft, ctx)):
+            scan.take_token(before)  # "payments-api pods": the api's pods in payments
+        elif plural and draft.namespace is None and not draft.all_namespaces and (
             ctx.knows_namespace(name)
-            or (scan.is_name(name, strict=True) and not ctx.locate(name))
+            # a namespace the cluster does not list is no guess where it lists them
+            or (scan.is_name(name, strict=True) and not ctx.locate(name) and not ctx.namespaces)
         ):
             draft.namespace = name
             scan.take_token(before)
@@ -158,6 +162,19 @@ def find_objects(
 _SLOT_OPENERS = frozenset(
     "of for about on to a an describe get show list display print inspect view check explain "
     "logs log tail watch status history down up from is in".split())
+
+
+def _namespace_and_name(word: str, draft: Draft, ctx: TranslationContext) -> bool:
+    """Read "payments-api" as the object api in namespace payments, when exactly that exists."""
+    for cut in range(1, word.count("-") + 1):
+        space, name = word.split("-", cut)[:cut], word.split("-", cut)[cut]
+        namespace = "-".join(space)
+        if ctx.knows_namespace(namespace) and any(ns == namespace for _, ns in ctx.locate(name)):
+            draft.namespace = namespace
+            draft.names.append(name)
+            draft.assumptions.append(f"{word!r} read as {name} in namespace {namespace}")
+            return True
+    return False
 
 
 def _lists(kind: str, draft: Draft, ctx: TranslationContext) -> bool:
@@ -490,7 +507,21 @@ def _near_name(name: str, draft: Draft, ctx: TranslationContext) -> str:
         what = kind[:-1] if kind else "object"
         raise CantTranslateError(f"no {what} is named {name!r}, an ordinary word",
                                  f"'{kind or 'get all'}' lists them; name one as the cluster does")
+    if kind is None and draft.intent in WRITE_INTENTS and draft.intent not in (
+            "create", "create-job") and not _generated(name):
+        # "scale redis to 3": a bare name the cluster has under no kind is no object to change
+        raise CantTranslateError(f"the cluster has no object named {name!r}",
+                                 "'get all -A' lists them; name the kind too ('scale deployment "
+                                 f"{name} in NAMESPACE') if it is newer than what kubechat saw")
     return name  # "statefulset db": a name in kubectl's own slot, as typed
+
+
+def _generated(word: str) -> bool:
+    """Return True for a name shaped as a controller or a numbering makes one.
+
+    ``api-7c9``, ``worker-3``, ``node-c``: such an object may be newer than the inventory.
+    """
+    return any(ch.isdigit() for ch in word) or any(len(part) == 1 for part in word.split("-"))
 
 
 def _english_compound(word: str) -> bool:

@@ -15,6 +15,7 @@ import shlex
 from kubechat_lab.command import Command
 from kubechat_lab.translate._types import TranslationContext
 from kubechat_lab.translate.rules.account import (
+    FILLERS,
     FRAME_WORDS,
     SYMPTOMS,
     intent_words,
@@ -198,7 +199,13 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         _set_asides_aside(scan, ctx)
     extract_states(scan, draft)
     if draft.intent in ("logs", "exec", "top", "set-image", "attach", "cp", "debug"):
-        extract_containers(scan, draft)
+        extract_containers(scan, draft, frozenset(
+            name for _, containers in ctx.workloads.values() for name, _ in containers))
+        if draft.container and draft.intent == "logs" and ctx.locate(draft.container) and not any(
+                scan.words[i] not in FILLERS and ctx.locate(scan.words[i]) for i in scan.free()):
+            # "the fraud-detector container": the workload of that name, its own container
+            draft.names.append(draft.container)
+            draft.container = None
     extract_nodes(scan, draft, ctx, target=draft.intent in _NODE_TARGETS)
     pre_extract(scan, draft)
     extract_selectors(scan, draft)

@@ -100,8 +100,9 @@ def extract_grouping(scan: Scan, draft: Draft) -> None:
         draft.assumptions.append("every row comes back; group the DataFrame by its node column")
         scan.take(found)
         return
-    across = scan.search(r"\bacross (?:all |every )?(?:the )?(?=(?:deployments|statefulsets|"
-                         r"daemonsets|pods|services|workloads|jobs|cronjobs|configmaps)\b)")
+    across = scan.search(r"\bacross (?:all |every |each )?(?:the )?(?=(?:deployments?|"
+                         r"statefulsets?|daemonsets?|pods?|services?|workloads?|jobs?|cronjobs?|"
+                         r"configmaps?)\b)")
     if across is not None and draft.namespace is None:
         draft.all_namespaces = True  # "images across deployments": every one of them
         scan.take(across)
