@@ -94,3 +94,25 @@ def test_two_kinds_of_a_name_the_cluster_has_under_neither_are_refused() -> None
     translation = RULES.translate(
         "before anyone drains a node - is there a disruption budget guarding postgres?", CTX)
     assert translation.command is None
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("shop deployments as a table: name, desired replicas, image",
+     "kubectl get deployments -n shop -o 'custom-columns=NAME:.metadata.name,"
+     "REPLICAS:.spec.replicas,IMAGE:.spec.template.spec.containers[*].image'"),
+    ("payments pods as columns: name | node | restarts",
+     "kubectl get pods -n payments -o 'custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,"
+     "RESTARTS:.status.containerStatuses[*].restartCount'"),
+    ("name + replica count table for the shop deploys",
+     "kubectl get deployments -n shop -o "
+     "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas"),
+    ("table: node name and its cpu capacity",
+     "kubectl get nodes -o custom-columns=NAME:.metadata.name,CPU:.status.capacity.cpu"),
+])
+def test_columns_people_list(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_a_pipe_to_a_program_is_still_shell_in_a_column_question() -> None:
+    translation = RULES.translate("pods as a table | grep checkout", CTX)
+    assert translation.command is None and "shell" in translation.explanation

@@ -192,6 +192,8 @@ def _several_steps(question: str) -> Refusal | None:
 
 
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
+_COLUMN_LIST = re.compile(r"\b(?:columns?|cols|table)\b", re.IGNORECASE)
+_PIPED_TO = re.compile(r"\|\s*(?:grep|awk|sed|sort|head|tail|wc|jq|xargs|cut|less|tee|sh|bash)\b")
 _SHELLISH = re.compile(r"\$\(|\||;|&&|>|^`\s*(?:kubectl|rm|sudo|curl|wget|sh|bash|cat|echo|"
                        r"chmod|chown|kill|dd|mv|cp|nc|python|perl)\b")
 
@@ -217,6 +219,8 @@ def find_refusals(question: str, *, permission_question: bool = False) -> list[R
         if kind == "shell":  # `CrashLoopBackOff`, `pull "img:1" failed`: code spans in prose
             text = _CODE_SPAN.sub(lambda m: m.group(0) if _SHELLISH.search(m.group(0)) else " ",
                                   text)
+            if _COLUMN_LIST.search(text) and not _PIPED_TO.search(text):
+                text = re.sub(r"(?<=\w) \| (?=\w)", ", ", text)  # "columns: name | node"
         match = pattern.search(text)
         if match is None and kind == "secret-value":
             match = pattern.search(question.lower().replace("_", " "))

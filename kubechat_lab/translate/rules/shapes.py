@@ -50,8 +50,6 @@ _JUST = (r"\b(?:just|only) (?:the |that |this )?(?:value|string|expression|ip|nu
 #: A ConfigMap key as people write one: ``TIMEOUT_MS``, ``FEATURE_FLAGS``.
 _KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _SETTERS = frozenset("set change bump update raise lower make".split())
-_COLUMN_WORDS = {"name": ".metadata.name", "image": None, "images": None, "node": None,
-                 "ip": None, "namespace": ".metadata.namespace", "status": ".status.phase"}
 
 
 def extract_shapes(scan: Scan, draft: Draft) -> None:
@@ -155,18 +153,60 @@ def _label_columns(scan: Scan, draft: Draft) -> None:
     scan.take(found)
 
 
+#: A column people ask for, as they write it; :func:`_column_path` says what it shows per kind.
+_COLUMN = (r"(?:the |its |their )?(?:(?:pod |node |deploy(?:ment)? )?names?|namespaces?|images?|"
+           r"nodes?|ips?|"
+           r"status|phase|restarts?(?: counts?)?|(?:desired |ready )?replicas?(?: counts?)?|"
+           r"replica counts?|(?:cpu|memory|mem) capacity|cpu|memory|schedule|qos(?: class)?|"
+           r"age|creation time|created)(?: (?:it|they) (?:landed|runs?|is|are|sits?|lives?) on)?")
+_LIST = _COLUMN + r"(?: ?(?:,|and|\+|\||/|&) ?" + _COLUMN + r")+"
+#: After "columns:" the items may stand apart with nothing between ("name | node": the bars go).
+_LOOSE_LIST = _COLUMN + r"(?: (?:(?:,|and|\+|\||/|&) )?" + _COLUMN + r")+"
+_TABLE = r"(?:as (?:a )?table|as columns?|in columns?|(?:\w+ )?(?:table|columns?|cols?))"
+
+
 def _columns(scan: Scan, draft: Draft) -> bool:
-    found = scan.search(r"\b(?:(?:\w+ )?(?:table|columns?|cols?))(?: of| with| :)? (?:the )?"
-                        r"(?:pod |pods )?(name|image|node|ip|namespace|status)s? (?:and|,|\+) "
-                        r"(?:the )?(name|images?|node|ip|namespace|status)s?"
-                        r"(?: (?:it|they) (?:landed|runs?|is|are|sits?|lives?) on)?\b")
+    """Read "as a table: name, desired replicas, image" (or "name + image table")."""
+    found = scan.search(_TABLE + r"(?: of| with| showing)? ?:? ?(" + _LOOSE_LIST + r")\b") or \
+        scan.search(r"(" + _LIST + r") " + _TABLE + r"\b")
     if found is None:
         return False
-    draft.extra["columns"] = f"{found.group(1)},{found.group(2).rstrip('s')}"
-    if "pod" in found.group(0) and "pods" not in draft.resources:
-        draft.resources.append("pods")
+    items = re.split(r" ?(?:,|\band\b|\+|\||/|&) ?", found.group(1))
+    if len(items) == 1 or any(" " in i.strip() and not re.search(r" (?:it|they) ", i)
+                              and not re.match(r"(?:the |its |their )?(?:pod|node|deploy|"
+                                               r"deployment|desired|ready|replica|restart|cpu|"
+                                               r"memory|mem|qos|creation) ", i.strip())
+                              for i in items):
+        items = re.findall(_COLUMN, found.group(1))  # "name node restarts": one word each
+    words = [_column_word(item) for item in items if item.strip()]
+    draft.extra["columns"] = ",".join(words)
+    owner = re.search(r"\b(pod|node)s? names?\b", found.group(0))
+    if owner and f"{owner.group(1)}s" not in draft.resources:  # "node name and its cpu"
+        draft.resources.append(f"{owner.group(1)}s")
     scan.take(found)
     return True
+
+
+def _column_word(item: str) -> str:
+    """Return the column key of one item people listed ("desired replicas" -> replicas)."""
+    item = re.sub(r" (?:it|they) \S+ on$", "", item.strip())  # "the node it landed on"
+    item = re.sub(r"^(?:the |its |their )", "", item)
+    item = re.sub(r"^(?:pod|node|deploy(?:ment)?) (?=names?$)", "", item)  # "pod name"
+    for key, pattern in _COLUMN_KEYS:
+        if re.fullmatch(pattern, item):
+            return key
+    return item
+
+
+_COLUMN_KEYS: tuple[tuple[str, str], ...] = (
+    ("name", r"names?"), ("namespace", r"namespaces?"), ("image", r"images?"),
+    ("node", r"nodes?"), ("ip", r"ips?"), ("status", r"status"), ("phase", r"phase"),
+    ("restarts", r"restarts?(?: counts?)?"), ("ready", r"ready replicas?(?: counts?)?"),
+    ("replicas", r"(?:desired )?replicas?(?: counts?)?|replica counts?"),
+    ("cpu", r"cpu(?: capacity)?"), ("memory", r"(?:memory|mem)(?: capacity)?"),
+    ("schedule", r"schedule"), ("qos", r"qos(?: class)?"),
+    ("created", r"age|creation time|created"),
+)
 
 
 def shape_output(draft: Draft, resource: str) -> str | None:
@@ -189,13 +229,25 @@ def shape_output(draft: Draft, resource: str) -> str | None:
 
 
 def _column_path(word: str, resource: str, spec: str | None) -> str | None:
-    if word in ("image", "images"):
-        return f"{spec}.containers[*].image" if spec else None
-    if word == "node":
-        return ".spec.nodeName" if resource == "pods" else None
-    if word == "ip":
-        return ".status.podIP" if resource == "pods" else None
-    return _COLUMN_WORDS.get(word)
+    """Return the path of column ``word`` on ``resource`` (None: that kind has no such column)."""
+    pods = resource == "pods"
+    paths = {
+        "name": ".metadata.name", "namespace": ".metadata.namespace",
+        "created": ".metadata.creationTimestamp",
+        "image": f"{spec}.containers[*].image" if spec else None,
+        "node": ".spec.nodeName" if pods else None,
+        "ip": ".status.podIP" if pods else None,
+        "status": ".status.phase" if pods else None,
+        "phase": ".status.phase" if pods else None,
+        "restarts": ".status.containerStatuses[*].restartCount" if pods else None,
+        "qos": ".status.qosClass" if pods else None,
+        "replicas": ".spec.replicas" if resource in _WORKLOADS else None,
+        "ready": ".status.readyReplicas" if resource in _WORKLOADS else None,
+        "cpu": ".status.capacity.cpu" if resource == "nodes" else None,
+        "memory": ".status.capacity.memory" if resource == "nodes" else None,
+        "schedule": ".spec.schedule" if resource == "cronjobs" else None,
+    }
+    return paths.get(word)
 
 
 def _field_path(field: str, resource: str, spec: str | None) -> str | None:
