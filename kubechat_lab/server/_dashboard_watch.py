@@ -149,8 +149,9 @@ class LiveDashboard:
             if self._stopped:
                 return None
             if self._broken is not None:
-                raise ClusterError(f"a watch of the dashboard broke: {self._broken}", status=0,
-                                   reason="Unreachable")
+                msg = (f"the dashboard could not read the cluster: {self._broken}; the tiles "
+                       "keep the last snapshot")
+                raise ClusterError(msg, status=0, reason="Unreachable")
             # Debounce: a burst of changes (a rollout) makes one update, not one per event.
             until = time.monotonic() + reg.debounce
             while not self._stopped and time.monotonic() < until:
