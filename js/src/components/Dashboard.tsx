@@ -80,8 +80,8 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
   /** A new watch once the one before ended normally (its deadline). */
   const [generation, setGeneration] = React.useState(0);
   const [heard, setHeard] = React.useState<Date | null>(null);
-  /** When polling may try the watch again (null: never, this server has none). */
-  const watchAgainAt = React.useRef<number | null>(0);
+  /** Good refreshes before polling tries the watch again (null: never, the server has none). */
+  const watchAgainAfter = React.useRef<number | null>(0);
   const lastGood = React.useRef<Date | null>(null);
   const visible = usePageVisible();
   const live = props.active && visible && !paused;
@@ -116,10 +116,10 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
     }
   }, [api, context, accept, fail]);
 
-  const poll = React.useCallback((why: string, retryAfter: number | null) => {
+  const poll = React.useCallback((why: string, refreshes: number | null) => {
     setWatching(null);
     setPollWhy(why);
-    watchAgainAt.current = retryAfter === null ? null : Date.now() + retryAfter;
+    watchAgainAfter.current = refreshes;
     setMode('poll');
   }, []);
 
@@ -166,7 +166,7 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
           }
           const status = e instanceof KubechatApiError ? e.status : 0;
           if (status === 429) {
-            poll('watch quota full', 60_000);
+            poll('watch quota full', 10); // someone's may end: try after ten refreshes
           } else if (status === 404 || status === 405) {
             poll('this server has no live dashboard', null);
           } else {
@@ -194,10 +194,13 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
       if (cancelled) {
         return;
       }
-      const again = watchAgainAt.current;
-      if (ok && again !== null && Date.now() >= again) {
-        setMode('watch');
-        return;
+      const again = watchAgainAfter.current;
+      if (ok && again !== null) {
+        if (again <= 0) {
+          setMode('watch');
+          return;
+        }
+        watchAgainAfter.current = again - 1;
       }
       timer = setTimeout(() => void tick(), everyRef.current * 1000);
     };
