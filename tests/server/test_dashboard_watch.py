@@ -174,3 +174,23 @@ async def test_a_capability_without_execute_gets_no_watch(api: Api, kubechat_app
     assert kubechat_app.watch_slots.held() == 0
     code, page = await api.call("GET", "audit", params={"type": "watch_started"})
     assert page["records"] == []
+
+
+async def test_no_audit_no_watch(api: Api, audit_db: Any, kubechat_app: Any,
+                                 caplog: pytest.LogCaptureFixture) -> None:
+    """The start cannot be appended: 503, nothing is read, the slot is given back."""
+    import psycopg
+
+    with psycopg.connect(audit_db.dsn, autocommit=True) as conn:  # superuser: appends fail
+        conn.execute("CREATE FUNCTION kubechat_audit.test_refuse() RETURNS trigger "
+                     "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit disk full'; END $$")
+        conn.execute("CREATE TRIGGER test_refuse BEFORE INSERT ON kubechat_audit.audit_event "
+                     "FOR EACH ROW EXECUTE FUNCTION kubechat_audit.test_refuse()")
+    with caplog.at_level("INFO", logger="kubechat_lab"):
+        code, reply = await api.call("GET", "dashboard/watch")
+    assert code == 503, (code, reply)
+    assert kubechat_app.watch_slots.held() == 0
+    read = [r.getMessage() for r in caplog.records
+            if r.getMessage().startswith("kubernetes request ")
+            and any(p in r.getMessage() for p in ("/pods", "/nodes", "/events", "watch"))]
+    assert read == [], read
