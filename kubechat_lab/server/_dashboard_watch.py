@@ -4,10 +4,12 @@ A dashboard watch is judged, impersonated and run exactly like one refresh
 (``kubechat_lab/server/_dashboards.py``), then kept open: each read of one resource type
 (``get nodes``, ``get pods -A``, ...) is followed by a watch of the same request, and a change
 re-runs the read that changed (its list, exactly as shown on the tiles; the others are kept)
-and sends the recomputed dashboard, at most once every ``debounce`` seconds. Reads the API
-cannot watch (``top nodes``: the metrics API has no watch) are re-read every
-``refresh_seconds``, and so is a read whose watch the API refuses (RBAC may allow ``list``
-without ``watch``).
+and sends the recomputed dashboard when its tiles differ. A quiet cluster's change shows
+after ``debounce`` seconds; under churn each read runs again at most once every
+``refresh_seconds``, so a live dashboard never lists more than polling would (on a busy cluster
+of 10,000 pods a list per event would cost far more). Reads the API cannot watch (``top nodes``:
+the metrics API has no watch) are re-read every ``refresh_seconds``, and so is a read whose
+watch the API refuses (RBAC may allow ``list`` without ``watch``).
 
 It takes one slot of the watch quotas (``kubechat_lab/server/_quotas.py``) like any watch, and
 it is audited twice, without flooding: ``watch_started`` before anything is read (fail closed:
@@ -70,6 +72,7 @@ class LiveDashboard:
         self._dirty: set[str] = set()
         self._broken: str | None = None
         self._held: dict[str, Result] = {}
+        self._read_at: dict[str, float] = {}
 
     def stop(self, reason: str) -> None:
         """Ask the watch to end (the first reason given is the one audited)."""
@@ -116,6 +119,7 @@ class LiveDashboard:
         def run(key: str) -> Result:
             if key in changed or key not in self._held:
                 self._held.pop(key, None)
+                self._read_at[key] = time.monotonic()
                 try:
                     self._held[key] = self.client.execute(reads.plans[key].command)
                 except ClusterError as exc:
@@ -139,28 +143,38 @@ class LiveDashboard:
                 "dashboard": {**snap.to_dict(),
                               "refresh_seconds": self.registry.refresh_seconds}}
 
+    def _ready(self, now: float) -> set[str]:
+        """Return the changed reads that may run again (each once per refresh interval)."""
+        every = self.registry.refresh_seconds
+        return {k for k in self._dirty if now >= self._read_at.get(k, 0.0) + every}
+
     def _next_changes(self, due: float) -> tuple[set[str], bool] | None:
-        """Wait for a change or the interval; return what changed (None: stop)."""
+        """Wait for a change or the interval; return the reads to run again (None: stop)."""
         reg = self.registry
         with self._cond:
-            while (not self._stopped and self._broken is None and not self._dirty
-                   and time.monotonic() < due):
-                self._cond.wait(timeout=max(0.0, due - time.monotonic()))
-            if self._stopped:
-                return None
-            if self._broken is not None:
-                msg = (f"the dashboard could not read the cluster: {self._broken}; the tiles "
-                       "keep the last snapshot")
-                raise ClusterError(msg, status=0, reason="Unreachable")
+            while True:
+                if self._stopped:
+                    return None
+                if self._broken is not None:
+                    msg = (f"the dashboard could not read the cluster: {self._broken}; the "
+                           "tiles keep the last snapshot")
+                    raise ClusterError(msg, status=0, reason="Unreachable")
+                now = time.monotonic()
+                if now >= due or self._ready(now):
+                    break
+                wake = min([due, *(self._read_at.get(k, 0.0) + reg.refresh_seconds
+                                   for k in self._dirty)])
+                self._cond.wait(timeout=max(0.0, wake - now))
             # Debounce: a burst of changes (a rollout) makes one update, not one per event.
             until = time.monotonic() + reg.debounce
             while not self._stopped and time.monotonic() < until:
                 self._cond.wait(timeout=max(0.0, until - time.monotonic()))
             if self._stopped:
                 return None
-            polling = time.monotonic() >= due
-            changed = set(self._dirty) | (set(self.polled) if polling else set())
-            self._dirty.clear()
+            now = time.monotonic()
+            polling = now >= due
+            changed = self._ready(now) | (set(self.polled) if polling else set())
+            self._dirty -= changed
             return changed, polling
 
     def run(self, emit: Emit) -> None:
@@ -237,7 +251,7 @@ class DashboardWatches:
     max_seconds : float
         Longest dashboard watch; the page opens a new one when it ends.
     debounce : float
-        Least seconds between two dashboards sent.
+        Seconds a change waits for the changes that come with it before its read runs.
     """
 
     def __init__(self, service: KubechatService, *, slots: Slots, refresh_seconds: float = 5.0,
