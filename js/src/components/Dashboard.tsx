@@ -131,10 +131,21 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
     }
     const ctrl = new AbortController();
     let broke = '';
+    let lastLine = Date.now();
+    // A stream that goes silent (no heartbeat) is given up: poll until a refresh succeeds.
+    const watchdog = setInterval(() => {
+      const silent = Math.round((Date.now() - lastLine) / 1000);
+      if (silent > 3 * HEARTBEAT) {
+        ctrl.abort();
+        fail(`the live dashboard sent nothing for ${silent} s`);
+        poll('the watch stopped', 0);
+      }
+    }, 1000);
     setLoading(true);
     api
       .dashboardWatch(
         event => {
+          lastLine = Date.now();
           setHeard(new Date());
           if (event.type === 'start') {
             setWatching(event);
@@ -175,8 +186,12 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
           }
         }
       )
-      .finally(() => setLoading(false));
+      .finally(() => {
+        clearInterval(watchdog);
+        setLoading(false);
+      });
     return () => {
+      clearInterval(watchdog);
       ctrl.abort();
       setWatching(null);
     };
