@@ -336,8 +336,8 @@ class WatchStartedEvent(CommandEvent):
     watch: str | None = None
     #: A live dashboard's watch: every read it covers, exactly as run.
     commands: tuple[str, ...] | None = None
-    #: Of :attr:`commands`, those followed through the watch API (the rest are re-read on
-    #: the refresh interval).
+    #: Of :attr:`commands`, those it opens a watch for (the rest, and any whose watch the API
+    #: refuses, are re-read on the refresh interval).
     watched: tuple[str, ...] | None = None
 
 

@@ -185,13 +185,21 @@ class LiveDashboard:
         error: str | None = None
         threads: list[threading.Thread] = []
         try:
-            for watch in self.watches.values():
-                watch.snapshot()  # where each watch starts: a change after it is an event
-            snap = self._snapshot(set(self.reads.plans))
             emit({"type": "start", "watch": self.name, "commands": list(self.reads.commands),
                   "watched": [self.reads.plans[k].display for k in self.watches],
                   "refresh_seconds": reg.refresh_seconds, "seconds": reg.max_seconds,
                   "audit_seq": self.audit_seq})
+            for key, watch in list(self.watches.items()):
+                try:
+                    watch.snapshot()  # where each watch starts: a change after it is an event
+                except ClusterError as exc:
+                    if exc.status == 0:
+                        raise
+                    # Refused (RBAC): its read fails on its tile, as in a refresh, and is tried
+                    # again on the interval.
+                    del self.watches[key]
+                    self.polled.add(key)
+            snap = self._snapshot(set(self.reads.plans))
             emit(self._dashboard(snap, set(self.reads.plans)))
             last = [t.to_dict() for t in snap.tiles]
             timer.start()

@@ -194,3 +194,33 @@ async def test_no_audit_no_watch(api: Api, audit_db: Any, kubechat_app: Any,
             if r.getMessage().startswith("kubernetes request ")
             and any(p in r.getMessage() for p in ("/pods", "/nodes", "/events", "watch"))]
     assert read == [], read
+
+
+class TestImpersonated:
+    """The live dashboard reads and watches as the caller's mapped identity, like a refresh."""
+
+    @pytest.fixture
+    def kubechat_settings(self, sandbox: Any, audit_db: Any, api_key_file: Path
+                          ) -> dict[str, Any]:
+        return {"audit_dsn": audit_db.app_dsn, "audit_dsn_env": "",
+                "kubeconfig": str(sandbox.kubeconfig),
+                "openai_api_key_file": str(api_key_file), "request_timeout": 20.0,
+                "impersonate": {"*": {"user": "kc-nobody-{username}", "groups": []}}}
+
+    async def test_an_identity_without_rbac_reads_nothing(
+        self, api: Api, kubechat_app: Any, jp_http_port: int, jp_base_url: str
+    ) -> None:
+        # The admin kubeconfig could read and watch it all; the impersonated identity cannot.
+        async with dashboard_watch(api, jp_http_port, jp_base_url) as stream:
+            start = await stream.next()
+            error = await stream.next()
+            end = await stream.next()
+        assert start["type"] == "start", start
+        assert error["type"] == "error" and "forbidden" in error["message"].lower(), error
+        assert end["type"] == "end" and end["reason"] == "error", end
+        started = await audit_of(api, "watch_started", start["watch"])
+        stopped = await audit_of(api, "watch_stopped", start["watch"])
+        assert started[0]["impersonate_user"].startswith("kc-nobody-"), started
+        assert len(stopped) == 1 and stopped[0]["reason"] == "error"
+        assert stopped[0]["impersonate_user"] == started[0]["impersonate_user"]
+        assert kubechat_app.watch_slots.held() == 0
