@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -224,3 +225,65 @@ class TestImpersonated:
         assert len(stopped) == 1 and stopped[0]["reason"] == "error"
         assert stopped[0]["impersonate_user"] == started[0]["impersonate_user"]
         assert kubechat_app.watch_slots.held() == 0
+
+
+LIST_ONLY = secrets.token_hex(3)
+LIST_ONLY_ROLE = {
+    "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+    "metadata": {"name": f"kc-dash-list-only-{LIST_ONLY}"},
+    "rules": [
+        {"apiGroups": [""], "resources": ["nodes", "pods", "events"], "verbs": ["get", "list"]},
+        {"apiGroups": ["apps"], "resources": ["deployments", "statefulsets", "daemonsets"],
+         "verbs": ["get", "list"]},
+        {"apiGroups": ["metrics.k8s.io"], "resources": ["nodes"], "verbs": ["get", "list"]},
+    ]}
+
+
+class TestListWithoutWatch:
+    """An identity that may list but not watch: each read is re-read on the interval."""
+
+    @pytest.fixture
+    def kubechat_settings(self, sandbox: SandboxInfo, audit_db: Any, api_key_file: Path
+                          ) -> Iterator[dict[str, Any]]:
+        user = f"kc-list-only-{LIST_ONLY}"
+        binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                   "metadata": {"name": user},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                               "name": LIST_ONLY_ROLE["metadata"]["name"]},
+                   "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                                 "name": user}]}
+        kubectl(sandbox, "apply", "-f", "-", stdin=json.dumps(
+            {"apiVersion": "v1", "kind": "List", "items": [LIST_ONLY_ROLE, binding]}))
+        try:
+            yield {"audit_dsn": audit_db.app_dsn, "audit_dsn_env": "",
+                   "kubeconfig": str(sandbox.kubeconfig),
+                   "openai_api_key_file": str(api_key_file), "request_timeout": 20.0,
+                   "dashboard_refresh_seconds": 2.0,
+                   "impersonate": {"*": {"user": user, "groups": []}}}
+        finally:
+            kubectl(sandbox, "delete", "clusterrolebinding", user, "--wait=false", check=False)
+            kubectl(sandbox, "delete", "clusterrole", LIST_ONLY_ROLE["metadata"]["name"],
+                    "--wait=false", check=False)
+
+    async def test_changes_still_show_on_the_interval(
+        self, api: Api, sandbox: SandboxInfo, scratch: str, jp_http_port: int,
+        jp_base_url: str
+    ) -> None:
+        async with dashboard_watch(api, jp_http_port, jp_base_url) as stream:
+            start = await stream.next()
+            first = await stream.next()
+            assert first["type"] == "dashboard", first
+            tiles = {t["id"]: t for t in first["dashboard"]["tiles"]}
+            assert tiles["phases"]["error"] is None and tiles["phases"]["rows"], tiles["phases"]
+            await asyncio.to_thread(kubectl, sandbox, "apply", "-f", "-",
+                                    stdin=deployment(scratch, "web", 2))
+            shown = await stream.until(lambda d: phases(d, scratch).get("total") == 2,
+                                       "the new pods, re-read on the interval")
+            assert "pods" in shown["changed"]
+        for _ in range(600):
+            stopped = await audit_of(api, "watch_stopped", start["watch"])
+            if stopped:
+                break
+            await asyncio.sleep(0.05)
+        assert len(stopped) == 1 and stopped[0]["events"] == 0, stopped  # no watch ran
+        assert stopped[0]["reason"] == "client-closed"
