@@ -128,6 +128,12 @@ async def test_the_stream_follows_changes_and_is_audited_once(
         code, busy = await api.call("GET", "dashboard/watch")
         assert code == 429, (code, busy)
         assert "max_watches_per_owner" in busy["message"]
+        # The same quotas as the watches of proposals: none of those starts either.
+        code, read = await api.call("POST", "propose",
+                                    {"command": f"kubectl get pods -n {scratch}"})
+        assert code == 201 and read["state"] == "approved", read
+        code, busy = await api.call("POST", f"proposals/{read['id']}/watch", {"seconds": 5})
+        assert code == 429 and "max_watches_per_owner" in busy["message"], (code, busy)
 
         await stream.until(lambda d: phases(d, scratch).get("Running") == 1, "web running")
         await asyncio.to_thread(kubectl, sandbox, "scale", "deployment/web", "-n", scratch,
