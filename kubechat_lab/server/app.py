@@ -171,10 +171,10 @@ class KubechatApp(KubechatSettings):
         self.watches = WatchRegistry(self.service, max_watches=self.max_watches,
                                      max_watches_per_owner=self.max_watches_per_owner,
                                      slots=self.watch_slots)
+        self.kernels = KernelAccess(self)
         self.dashboard_watches = DashboardWatches(
             self.service, slots=self.watch_slots,
             refresh_seconds=self.dashboard_refresh_seconds)
-        self.kernels = KernelAccess(self)
         if self.as_hub_service:
             self._initialize_hub_service()
         self._start_approval_origin()
