@@ -12,6 +12,7 @@ import {
   IAuditPage,
   IExecuted,
   IDashboard,
+  IDashboardWatchEvent,
   IHealth,
   IInvestigation,
   IProposal,
@@ -186,6 +187,83 @@ export class KubechatApi {
     return this.request<IDashboard>(
       context ? `dashboard?context=${encodeURIComponent(context)}` : 'dashboard'
     );
+  }
+
+  /**
+   * Follow the dashboard live (`GET dashboard/watch`, NDJSON): `onEvent` gets each line as it
+   * comes. Resolves when the stream ends or `signal` aborts it; rejects with a
+   * {@link KubechatApiError} when the server refuses it (429: the watch quotas are full) or
+   * the connection drops (status 0).
+   */
+  async dashboardWatch(
+    onEvent: (event: IDashboardWatchEvent) => void,
+    context?: string,
+    signal?: AbortSignal
+  ): Promise<void> {
+    const path = context
+      ? `dashboard/watch?context=${encodeURIComponent(context)}`
+      : 'dashboard/watch';
+    let response: Response;
+    try {
+      response = await this.transport.fetch(
+        apiUrl(this.transport.baseUrl, path),
+        {
+          signal
+        }
+      );
+    } catch (error) {
+      if (signal?.aborted) {
+        return;
+      }
+      throw new KubechatApiError(
+        0,
+        'network',
+        `cannot reach the Jupyter server: ${error}`
+      );
+    }
+    if (!response.ok || !response.body) {
+      let data: any = null;
+      try {
+        data = JSON.parse(await response.text());
+      } catch {
+        data = null;
+      }
+      throw new KubechatApiError(
+        response.status,
+        data?.reason ?? null,
+        data?.message || `HTTP ${response.status}`
+      );
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          break;
+        }
+        buffer += decoder.decode(value, { stream: true });
+        let nl = buffer.indexOf('\n');
+        while (nl >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (line) {
+            onEvent(JSON.parse(line) as IDashboardWatchEvent);
+          }
+          nl = buffer.indexOf('\n');
+        }
+      }
+    } catch (error) {
+      if (signal?.aborted) {
+        return;
+      }
+      throw new KubechatApiError(
+        0,
+        'network',
+        `the dashboard stream broke: ${error}`
+      );
+    }
   }
 
   verify(): Promise<IVerifyReport> {

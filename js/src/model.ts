@@ -285,6 +285,26 @@ export interface IDashboard {
   refresh_seconds: number;
 }
 
+/** One line of `GET dashboard/watch` (NDJSON): its `type` says which fields it has. */
+export interface IDashboardWatchEvent {
+  type: 'start' | 'dashboard' | 'heartbeat' | 'error' | 'end';
+  /** start: the watch id, every read it covers, those followed by watches, the interval. */
+  watch?: string;
+  commands?: string[];
+  watched?: string[];
+  refresh_seconds?: number;
+  /** dashboard: the recomputed dashboard and the reads that changed. */
+  dashboard?: IDashboard;
+  changed?: string[];
+  /** error: why it ended; end: why, changes seen, dashboards sent, seconds. */
+  message?: string;
+  reason?: string;
+  events?: number;
+  updates?: number;
+  seconds?: number;
+  audit_seq?: number | null;
+}
+
 /** What the level badge says: text, never colour alone. */
 export function levelLabel(level: string): string {
   return level.toUpperCase();

@@ -322,23 +322,41 @@ class ExecutedEvent(CommandEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WatchStartedEvent(CommandEvent):
-    """A live watch of an approved ``get`` is about to read the cluster."""
+    """A live watch is about to read the cluster: of an approved ``get``, or a dashboard's.
+
+    A live dashboard's watch has no proposal: it carries ``watch`` (its id), ``commands`` (the
+    dashboard's safe reads it covers) and ``watched`` (those followed by the watch API).
+    """
 
     kind: ClassVar[EventKind] = EventKind.WATCH_STARTED
     level: str
     approver: str | None = None
     seconds: float | None = None
+    #: A live dashboard's watch (no proposal): its id, pairing the start with its stop.
+    watch: str | None = None
+    #: A live dashboard's watch: every read it covers, exactly as run.
+    commands: tuple[str, ...] | None = None
+    #: Of :attr:`commands`, those it opens a watch for (the rest, and any whose watch the API
+    #: refuses, are re-read on the refresh interval).
+    watched: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WatchStoppedEvent(CommandEvent):
-    """A live watch ended: why, how many events it streamed, how long it ran."""
+    """A live watch ended: why, how many events it streamed, how long it ran.
+
+    A live dashboard's stop carries its ``watch`` id and ``updates`` (the dashboards it sent).
+    """
 
     kind: ClassVar[EventKind] = EventKind.WATCH_STOPPED
     reason: str
     events: int
     seconds: float
     error: str | None = None
+    #: A live dashboard's watch: its id (as in its ``watch_started``).
+    watch: str | None = None
+    #: A live dashboard's watch: the recomputed dashboards it sent.
+    updates: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

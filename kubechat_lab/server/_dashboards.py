@@ -10,6 +10,8 @@ few seconds adds one audit row per refresh, not one per read nor three per propo
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kubechat_lab.audit.events import DashboardReadEvent
@@ -21,25 +23,50 @@ from kubechat_lab.server._capabilities import Scope
 if TYPE_CHECKING:
     from kubechat_lab.cluster import Result
     from kubechat_lab.dashboard import Snapshot
-    from kubechat_lab.pipeline import Plan
+    from kubechat_lab.pipeline import Plan, Target
     from kubechat_lab.server._proposals import Principal
     from kubechat_lab.server._service import KubechatService
 
-__all__ = ["dashboard_snapshot"]
+__all__ = ["DashboardReads", "dashboard_reads", "dashboard_snapshot"]
 
 logger = logging.getLogger(__name__)
 
 
-def dashboard_snapshot(service: KubechatService, principal: Principal, *,
-                       context: str | None = None) -> Snapshot:
-    """Run the dashboard's reads on ``context`` as ``principal``; return the snapshot.
+@dataclass(frozen=True, slots=True)
+class DashboardReads:
+    """The dashboard's reads for one principal and context, judged by the policy.
+
+    Parameters
+    ----------
+    target
+        Where they run, as whom.
+    plans
+        The reads judged safe, by key (only these run).
+    shown
+        Every read's command as shown (context explicit), by key.
+    not_run
+        Why each read left out was left out, by key.
+    """
+
+    target: Target
+    plans: Mapping[str, Plan]
+    shown: Mapping[str, str]
+    not_run: Mapping[str, str]
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """Every read that runs, exactly as run (what an audit event lists)."""
+        return tuple(p.display for p in self.plans.values())
+
+
+def dashboard_reads(service: KubechatService, principal: Principal, *,
+                    context: str | None = None) -> DashboardReads:
+    """Make the dashboard's reads explicit for ``principal`` on ``context`` and judge them.
 
     Raises
     ------
-    AuditError
-        The refresh could not be audited (nothing ran).
-    AllReadsFailedError
-        No read succeeded (the API server is down or unreachable).
+    PolicyViolation
+        A capability without the ``propose`` and ``execute`` scopes.
     """
     service.require(principal, Scope.PROPOSE)
     service.require(principal, Scope.EXECUTE)
@@ -61,18 +88,34 @@ def dashboard_snapshot(service: KubechatService, principal: Principal, *,
                                  "only")
             continue
         plans[read.key] = plan
+    return DashboardReads(target, plans, shown, not_run)
+
+
+def dashboard_snapshot(service: KubechatService, principal: Principal, *,
+                       context: str | None = None) -> Snapshot:
+    """Run the dashboard's reads on ``context`` as ``principal``; return the snapshot.
+
+    Raises
+    ------
+    AuditError
+        The refresh could not be audited (nothing ran).
+    AllReadsFailedError
+        No read succeeded (the API server is down or unreachable).
+    """
+    reads = dashboard_reads(service, principal, context=context)
+    target, plans = reads.target, reads.plans
     # The fixed reads carry no value to redact; their display form names the context, as the
     # person sees them on the tiles.
     seq = service.record(DashboardReadEvent(
         actor=principal.actor(target.identity), context=target.context, cluster=target.cluster,
-        commands=tuple(p.display for p in plans.values())))
+        commands=reads.commands))
     client = service.pipeline.client(target)
 
     def run(key: str) -> Result:
         return client.execute(plans[key].command)
 
     snapshot = build_snapshot({k: p.display for k, p in plans.items()}, run,
-                              context=target.context, shown=shown, not_run=not_run,
+                              context=target.context, shown=reads.shown, not_run=reads.not_run,
                               audit_seq=seq)
     logger.debug("dashboard of %s for %s: %d reads in %.3fs", target.context, principal.user,
                  len(plans), snapshot.seconds)

@@ -187,9 +187,11 @@ class KubechatSettings(ExtensionApp):
     dashboard_refresh_seconds = Float(
         5.0,
         config=True,
-        help="Seconds between refreshes of the Cluster tab and %kubechat dashboard (default "
-        "5; at least 1). Each refresh runs the dashboard's fixed safe reads once and appends "
-        "one audit event; a hidden tab or cell does not refresh.",
+        help="Seconds between refreshes of the Cluster tab and %kubechat dashboard when they "
+        "poll (default 5; at least 1): live, they follow Kubernetes watches, and only reads "
+        "that cannot be watched (top nodes) are re-read this often. Each refresh runs the "
+        "dashboard's fixed safe reads once and appends one audit event; a hidden tab or cell "
+        "does not refresh.",
     )
 
     @validate("dashboard_refresh_seconds")

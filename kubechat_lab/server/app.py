@@ -18,6 +18,7 @@ from kubechat_lab.server._approval_origin import ApprovalOrigin, origin_of
 from kubechat_lab.server._audit_log import AuditLog, embedded_audit_dsn
 from kubechat_lab.server._capabilities import CapabilityStore
 from kubechat_lab.server._clusters import ClusterPool
+from kubechat_lab.server._dashboard_watch import DashboardWatches
 from kubechat_lab.server._kernels import KernelAccess, dsn_secrets, url_secrets
 from kubechat_lab.server._metrics import Metrics
 from kubechat_lab.server._pg_approval import PgLogins
@@ -174,6 +175,9 @@ class KubechatApp(KubechatSettings):
                                          self._audit_dsn,
                                          connect_timeout=self.audit_connect_timeout))
         self.kernels = KernelAccess(self)
+        self.dashboard_watches = DashboardWatches(
+            self.service, slots=self.watch_slots,
+            refresh_seconds=self.dashboard_refresh_seconds)
         if self.as_hub_service:
             self._initialize_hub_service()
         self._start_approval_origin()
@@ -326,6 +330,7 @@ class KubechatApp(KubechatSettings):
         if self._mcp is not None:
             await self._mcp.close()
         self.watches.stop_all()
+        self.dashboard_watches.stop_all()
         self.approval.close()
         try:
             self.capabilities.clear()

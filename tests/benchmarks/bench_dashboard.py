@@ -19,6 +19,14 @@ request; audit rows counted at the sink), interleaved in the same run:
 
 Each round runs all three, in a rotated order.
 
+Then the live dashboard against polling, in the same run, for ``--live-seconds`` each (default
+60), while a deployment in a scratch namespace is scaled every ``--churn`` seconds (default 10;
+0: no change of ours, only what else happens on the cluster): (p) polling, ``dashboard_snapshot``
+every 5 s, as the page does when it cannot watch; (w) ``GET dashboard/watch``'s server side
+(``DashboardWatches``: reads once, then watches, re-reading what changed). Kubernetes requests
+(lists; watches opened counted apart), audit rows and dashboards sent are reported per minute,
+with the ratio polling / watching.
+
 Per minute is at the server's default interval (``dashboard_refresh_seconds`` = 5 s, 12
 refreshes a minute) while the tab is shown; a hidden tab costs nothing. Then, unless
 ``--no-paint``: the time from clicking the Cluster tab to its first tiles in Chromium, against
@@ -56,9 +64,14 @@ class _Requests(logging.Handler):
         super().__init__(logging.INFO)
         self.count = 0
 
+        self.watches = 0
+
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("kubernetes request "):
+        message = record.getMessage()
+        if message.startswith("kubernetes request "):
             self.count += 1
+        elif message.startswith("kubernetes watch opened "):
+            self.watches += 1
 
 
 def service(kubeconfig: str) -> tuple[Any, list[Any]]:
@@ -142,6 +155,127 @@ def in_process(kubeconfig: str, refreshes: int) -> dict[str, list[dict[str, Any]
     return out
 
 
+class _Churn:
+    """Scale a deployment in a scratch namespace between 1 and 2 replicas every ``every`` s."""
+
+    def __init__(self, kubeconfig: str, every: float) -> None:
+        import secrets
+        import threading
+
+        self.kubeconfig = kubeconfig
+        self.every = every
+        self.namespace = "kc-bench-live-" + secrets.token_hex(3)
+        self.changes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _kubectl(self, *args: str, stdin: str | None = None) -> None:
+        subprocess.run([KUBECTL, f"--kubeconfig={self.kubeconfig}", *args], input=stdin,
+                       capture_output=True, text=True, timeout=120, check=True)
+
+    def __enter__(self) -> _Churn:
+        import json
+
+        self._kubectl("create", "namespace", self.namespace)
+        self._kubectl("apply", "-f", "-", stdin=json.dumps({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "churn", "namespace": self.namespace},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "churn"}},
+                     "template": {"metadata": {"labels": {"app": "churn"}},
+                                  "spec": {"containers": [{"name": "c",
+                                                           "image": "nginx:1.27"}]}}}}))
+        if self.every > 0:
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        replicas = 1
+        while not self._stop.wait(self.every):
+            replicas = 3 - replicas
+            self._kubectl("scale", "deployment/churn", "-n", self.namespace,
+                          f"--replicas={replicas}")
+            self.changes += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=130)
+        self._kubectl("delete", "namespace", self.namespace, "--wait=false")
+
+
+def live_vs_polling(kubeconfig: str, seconds: float, churn: float) -> dict[str, dict[str, Any]]:
+    """Polling every 5 s, then the live dashboard, ``seconds`` each, with the same churn."""
+    import threading
+
+    from kubechat_lab.server._dashboard_watch import DashboardWatches
+    from kubechat_lab.server._dashboards import dashboard_snapshot
+    from kubechat_lab.server._proposals import Principal
+    from kubechat_lab.server._quotas import Slots
+
+    svc, events = service(kubeconfig)
+    principal = Principal(user="bench", via="browser", auth="cookie")
+    requests = _Requests()
+    logging.getLogger("kubechat_lab").addHandler(requests)
+    logging.getLogger("kubechat_lab").setLevel(logging.INFO)
+    dashboard_snapshot(svc, principal)  # warm: discovery, connections
+    out: dict[str, dict[str, Any]] = {}
+
+    def counted(name: str, run: Any) -> None:
+        r0, w0, e0 = requests.count, requests.watches, len(events)
+        with _Churn(kubeconfig, churn) as changes:
+            t0 = time.monotonic()
+            sent = run()
+            took = time.monotonic() - t0
+        out[name] = {"seconds": took, "requests": requests.count - r0,
+                     "watches": requests.watches - w0, "audit_rows": len(events) - e0,
+                     "dashboards": sent, "changes": changes.changes}
+
+    def polling() -> int:
+        sent = 0
+        due = time.monotonic()
+        end = due + seconds
+        while due < end:
+            dashboard_snapshot(svc, principal)
+            sent += 1
+            due += REFRESH
+            time.sleep(max(0.0, due - time.monotonic()))
+        return sent
+
+    def watching() -> int:
+        live = DashboardWatches(svc, slots=Slots("watches", per_owner=4),
+                                refresh_seconds=REFRESH).start(principal, None)
+        lines: list[str] = []
+        thread = threading.Thread(target=live.run, args=(lambda e: lines.append(e["type"]),),
+                                  daemon=True)
+        thread.start()
+        time.sleep(seconds)
+        live.stop("stopped")
+        live.done.wait(60)
+        return lines.count("dashboard")
+
+    counted("polling", polling)
+    counted("watching", watching)
+    return out
+
+
+def report_live(out: dict[str, dict[str, Any]], churn: float) -> None:
+    print(f"\nLive dashboard vs polling every {REFRESH:.0f} s, per minute (same run; a scale "
+          f"every {churn:.0f} s in a scratch namespace{'' if churn else ': none'}):")
+    print(f"{'':10} {'seconds':>8} {'changes':>8} {'req/min':>8} {'watches':>8} "
+          f"{'audit/min':>9} {'dash/min':>9}")
+    rate: dict[str, dict[str, float]] = {}
+    for name, row in out.items():
+        per = 60.0 / row["seconds"]
+        rate[name] = {k: row[k] * per for k in ("requests", "audit_rows", "dashboards")}
+        print(f"{name:10} {row['seconds']:8.1f} {row['changes']:8d} "
+              f"{rate[name]['requests']:8.1f} {row['watches']:8d} "
+              f"{rate[name]['audit_rows']:9.1f} {rate[name]['dashboards']:9.1f}")
+    p, w = rate["polling"], rate["watching"]
+    print(f"polling / watching: requests x{p['requests'] / max(w['requests'], 1e-9):.1f}, "
+          f"audit rows x{p['audit_rows'] / max(w['audit_rows'], 1e-9):.1f} (the watch's rows "
+          "are its start and its stop)", flush=True)
+
+
 def first_paint(kubeconfig: str, repeat: int) -> list[float]:
     """Seconds from clicking the Cluster tab to its first tiles, in Chromium."""
     from playwright.sync_api import sync_playwright
@@ -216,6 +350,12 @@ def main() -> int:
     parser.add_argument("--no-paint", action="store_true")
     parser.add_argument("--keep", action="store_true", help="leave the bench pods in place")
     parser.add_argument("--skip-setup", action="store_true", help="the pods already exist")
+    parser.add_argument("--live-seconds", type=float, default=60.0,
+                        help="seconds of polling, then of the live dashboard")
+    parser.add_argument("--churn", type=float, default=10.0,
+                        help="seconds between scales of the churn deployment (0: none)")
+    parser.add_argument("--live-only", action="store_true",
+                        help="only the live dashboard against polling")
     args = parser.parse_args()
     from kubechat_lab.sandbox import SandboxManager
 
@@ -228,8 +368,10 @@ def main() -> int:
         if not args.skip_setup:
             print(f"making {args.pods} pods in namespace bench ...", flush=True)
             setup(kubeconfig, args.pods)
-        report(in_process(kubeconfig, args.refreshes), args.pods)
-        if not args.no_paint:
+        if not args.live_only:
+            report(in_process(kubeconfig, args.refreshes), args.pods)
+        report_live(live_vs_polling(kubeconfig, args.live_seconds, args.churn), args.churn)
+        if not args.no_paint and not args.live_only:
             report_paint(first_paint(kubeconfig, args.paint))
     finally:
         if not args.keep:

@@ -1,5 +1,9 @@
 """The Cluster tab in Chromium: right counts, live updates, "stale" when the API server stops.
 
+Live is the dashboard watch (``GET kubechat/api/dashboard/watch``): the tab says "Live
+(watching)" and shows a change without polling; with the watch quota full it polls and says
+"refreshing every N s".
+
 The lab reaches the sandbox through a TCP proxy this module owns (tests/browser/_tcp_proxy.py),
 so "the API server stops" is the proxy stopping: the shared sandbox keeps serving everyone
 else. Counts are checked against the API server itself (the real kubectl), for the seeded
@@ -9,6 +13,7 @@ at the same time). Screenshots: test-artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import Counter
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 import yaml
 
@@ -143,9 +149,10 @@ def test_counts_are_the_apis_and_follow_changes(lab_page: LabPage, sandbox: Sand
                                                 scratch: str) -> None:
     lab = lab_page
     kubectl(sandbox, "apply", "-f", "-", stdin=deployment(scratch, "web", 1))
+    head = audit_head(lab)
     open_cluster_tab(lab, widen=420)
-    lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status",
-                     has_text="Updated").wait_for()
+    status = lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status[data-mode=watch]")
+    status.filter(has_text="Live (watching)").wait_for()
     lab.shot("cluster tab")
 
     # Pods by phase, per demo namespace, as the API server counts them.
@@ -193,6 +200,12 @@ def test_counts_are_the_apis_and_follow_changes(lab_page: LabPage, sandbox: Sand
     stuck.locator("xpath=following-sibling::tr[1]").filter(
         has_text="node affinity/selector").wait_for(timeout=SHOWS_WITHIN)
     lab.shot("scaled and stuck pods shown")
+    # Shown by the watch: one watch_started for this tab, not one dashboard_read per change.
+    later = lab.server.api("GET", "audit", params={"after": head, "limit": 1000})[1]["records"]
+    kinds = Counter(r["event"]["type"] for r in later)
+    assert kinds["watch_started"] == 1 and kinds["dashboard_read"] == 0, kinds
+    started = next(r["event"] for r in later if r["event"]["type"] == "watch_started")
+    assert "kubectl --context=kubechat-sandbox get pods -A" in started["watched"]
     opened = lab.page.locator(".jp-kubechat-tile-head[aria-expanded=true]")
     if opened.count():  # one tile is open at a time: close it, to show them all
         opened.first.click()
@@ -245,16 +258,18 @@ def test_widget_and_insert_as_cell_in_a_notebook(lab_page: LabPage) -> None:
     widget.locator(".jp-kubechat-tile[data-tile=pending] tbody tr").first.wait_for(
         timeout=120_000)
     assert widget.locator(".jp-kubechat-tile").count() == 7
-    widget.locator(".jp-kubechat-dash-status", has_text="Updated").wait_for()
+    widget.locator(".jp-kubechat-dash-status", has_text="Live (watching)").wait_for()
     lab.shot("dashboard widget in a cell")
     # A cell whose output is collapsed (off screen) does not refresh; shown again, it does.
+    head = audit_head(lab)
     cell = lab.page.locator(".jp-Notebook:visible .jp-Cell").nth(1)
     cell.locator(".jp-Cell-outputCollapser").click()
     widget.wait_for(state="hidden")
-    assert_no_refresh(lab)
+    assert_no_refresh(lab, head)
+    head = audit_head(lab)
     cell.locator(".jp-Cell-outputCollapser, .jp-OutputPlaceholder").first.click()
     widget.wait_for(state="visible")
-    wait_refresh(lab)
+    wait_refresh(lab, head)
 
     open_cluster_tab(lab)
     t = open_tile(lab, "nodes")
@@ -279,22 +294,31 @@ def audit_head(lab: LabPage) -> int:
     return int(lab.server.api("GET", "health")[1]["database"]["head_seq"])
 
 
-def assert_no_refresh(lab: LabPage) -> None:
-    """No ``dashboard_read`` event for three refresh intervals (what is hidden is paused)."""
+def events_after(lab: LabPage, head: int, *kinds: str) -> list[dict[str, Any]]:
+    records = lab.server.api("GET", "audit", params={"after": head, "limit": 1000})[1]
+    return [r["event"] for r in records["records"] if r["event"]["type"] in kinds]
+
+
+def assert_no_refresh(lab: LabPage, since: int) -> None:
+    """The watch opened before ``since`` was closed, then nothing reads for three intervals."""
+    for _ in range(120):  # hidden, the page closes its stream: the server audits the stop
+        if any(e.get("reason") == "client-closed"
+               for e in events_after(lab, since, "watch_stopped")):
+            break
+        lab.page.wait_for_timeout(250)
+    else:
+        pytest.fail("a hidden dashboard kept its watch open")
     lab.page.wait_for_timeout(1000)  # a refresh already on its way may still land
     head = audit_head(lab)
     lab.page.wait_for_timeout(3 * REFRESH * 1000)
-    later = lab.server.api("GET", "audit", params={"after": head, "type": "dashboard_read"})
-    assert later[1]["records"] == [], "a hidden dashboard went on refreshing"
+    assert events_after(lab, head, "dashboard_read", "watch_started") == [], \
+        "a hidden dashboard went on refreshing"
 
 
-def wait_refresh(lab: LabPage) -> None:
-    """Wait for a ``dashboard_read`` event after the current head."""
-    head = audit_head(lab)
+def wait_refresh(lab: LabPage, head: int) -> None:
+    """Wait for a watch to start (or a refresh) after ``head`` (taken before it was shown)."""
     for _ in range(60):
-        records = lab.server.api("GET", "audit", params={"after": head,
-                                                         "type": "dashboard_read"})[1]
-        if records["records"]:
+        if events_after(lab, head, "dashboard_read", "watch_started"):
             return
         lab.page.wait_for_timeout(500)
     pytest.fail("the dashboard shown again did not refresh")
@@ -304,11 +328,52 @@ def test_a_hidden_tab_does_not_refresh(lab_page: LabPage) -> None:
     lab = lab_page
     open_cluster_tab(lab)
     lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status",
-                     has_text="Updated").wait_for()
+                     has_text="Live (watching)").wait_for()
+    head = audit_head(lab)
     lab.page.locator(".jp-kubechat-tab", has_text="Conversation").click()
-    assert_no_refresh(lab)
+    assert_no_refresh(lab, head)
+    head = audit_head(lab)
     lab.page.locator(".jp-kubechat-tab", has_text="Cluster").click()
-    wait_refresh(lab)
+    wait_refresh(lab, head)
+
+
+@contextlib.contextmanager
+def watch_quota_full(lab: LabServer) -> Iterator[int]:
+    """Hold every dashboard watch the page's owner may run (opened until one gets 429)."""
+    client = httpx.Client(timeout=60)
+    held: list[httpx.Response] = []
+    try:
+        for _ in range(16):
+            response = client.send(client.build_request(
+                "GET", f"{lab.url}kubechat/api/dashboard/watch",
+                headers={"Authorization": f"token {lab.token}"}), stream=True)
+            if response.status_code == 429:
+                response.read()
+                response.close()
+                break
+            assert response.status_code == 200, response.status_code
+            held.append(response)
+        else:
+            pytest.fail("the watch quota never filled")
+        yield len(held)
+    finally:
+        for response in held:
+            response.close()
+        client.close()
+
+
+def test_polls_on_an_interval_while_the_watch_quota_is_full(lab_page: LabPage) -> None:
+    lab = lab_page
+    with watch_quota_full(lab.server) as held:
+        assert held >= 1
+        open_cluster_tab(lab)
+        status = lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status[data-mode=poll]")
+        status.filter(has_text=f"refreshing every {REFRESH} s (watch quota full)").wait_for()
+        lab.shot("refreshing on an interval: watch quota full")
+        wait_refresh(lab, audit_head(lab))  # it polls: dashboard_read events go on
+    # The quota frees: after ten refreshes the page tries the watch again, and gets it.
+    lab.page.locator("#kubechat-lab-panel .jp-kubechat-dash-status[data-mode=watch]",
+                     has_text="Live (watching)").wait_for(timeout=20 * REFRESH * 1000)
 
 
 def test_stale_when_the_api_server_stops(lab_page: LabPage, proxy: TcpProxy) -> None:

@@ -98,7 +98,8 @@ def test_nested_reply_types_match_their_schemas() -> None:
     types = interfaces()
     schemas = SPEC["components"]["schemas"]
     for ts, name in (("IChoice", "Choice"), ("IProposal", "Proposal"), ("IHealth", "Health"),
-                     ("IProposer", "Proposer"), ("IWaitingProposal", "WaitingProposal")):
+                     ("IProposer", "Proposer"), ("IWaitingProposal", "WaitingProposal"),
+                     ("IDashboardWatchEvent", "DashboardWatchEvent")):
         schema = resolve(schemas[name])
         props = set(schema["properties"])
         assert set(types[ts]) <= props, (ts, set(types[ts]) - props)
@@ -115,3 +116,23 @@ def test_levels_and_states_are_the_spec_enums() -> None:
     proposal = SPEC["components"]["schemas"]["Proposal"]["properties"]
     assert union("Level") == set(proposal["level"]["enum"])
     assert union("ProposalState") == set(proposal["state"]["enum"])
+
+
+def test_the_dashboard_stream_is_an_operation_of_the_spec() -> None:
+    """``dashboardWatch`` reads a stream (not through ``request``): its path is the spec's."""
+    body = API[API.index("async dashboardWatch("):]
+    body = body[:body.index("\n  }\n")]
+    paths = set(re.findall(r"['`](dashboard/watch)[?'`]", body))
+    assert paths == {"dashboard/watch"}, paths
+    op = operation("get", "dashboard/watch")
+    events = resolve(op["responses"]["200"]["content"]["application/x-ndjson"]["schema"])
+    assert set(events["properties"]["type"]["enum"]) == union_of_field(
+        "IDashboardWatchEvent", "type")
+
+
+def union_of_field(interface: str, field: str) -> set[str]:
+    match = re.search(rf"export interface {interface} \{{\n(.*?)\n\}}", MODEL, re.S)
+    assert match, interface
+    line = re.search(rf"^  {field}\??: ([^;]+);", match.group(1), re.M)
+    assert line, (interface, field)
+    return set(re.findall(r"'(\w+)'", line.group(1)))

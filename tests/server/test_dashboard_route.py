@@ -60,3 +60,21 @@ async def test_an_unknown_context_is_refused(api: Api) -> None:
     assert "nowhere" in reply["message"]
     code, page = await api.call("GET", "audit", params={"type": "dashboard_read"})
     assert page["records"] == []  # nothing read, nothing recorded
+
+
+async def test_the_live_dashboard_watches_only_what_the_policy_judges_safe(
+    api: Api, jp_http_port: int, jp_base_url: str
+) -> None:
+    from tests.server.test_dashboard_watch import audit_of, dashboard_watch
+
+    async with dashboard_watch(api, jp_http_port, jp_base_url) as stream:
+        start = await stream.next()
+        first = await stream.next()
+    assert start["type"] == "start" and first["type"] == "dashboard", (start, first)
+    assert not any(" events " in f"{c} " for c in start["commands"]), start["commands"]
+    assert not any(" events " in f"{c} " for c in start["watched"]), start["watched"]
+    assert any(" get pods -A" in c for c in start["watched"])
+    tiles = {t["id"]: t for t in first["dashboard"]["tiles"]}
+    assert "not run: the policy judged it warning" in tiles["warnings"]["error"]
+    started = await audit_of(api, "watch_started", start["watch"])
+    assert len(started) == 1 and started[0]["commands"] == start["commands"]

@@ -1,7 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { describe, expect, it } from 'vitest';
 
-import { KubechatApiError } from '../api';
+import { KubechatApi, KubechatApiError } from '../api';
 import { labApi } from '../transport';
 
 interface ISent {
@@ -105,5 +105,51 @@ describe('KubechatApi', () => {
     expect(sent[1].url).toBe(
       'http://127.0.0.1:8888/base/kubechat/api/audit?after=10&limit=200&type=executed'
     );
+  });
+});
+
+describe('KubechatApi.dashboardWatch', () => {
+  function streaming(status: number, chunks: string[]) {
+    const urls: string[] = [];
+    const api = new KubechatApi({
+      baseUrl: 'http://127.0.0.1:8888/base/',
+      fetch: async url => {
+        urls.push(url);
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) {
+              controller.enqueue(new TextEncoder().encode(chunk));
+            }
+            controller.close();
+          }
+        });
+        return new Response(body, { status });
+      }
+    });
+    return { api, urls };
+  }
+
+  it('hands over each NDJSON line, also one split across chunks', async () => {
+    const { api, urls } = streaming(200, [
+      '{"type":"start","watch":"dw_1","watched":["kubectl get pods -A"]}\n{"type":"dash',
+      'board","changed":["pods"],"dashboard":{"tiles":[]}}\n\n',
+      '{"type":"heartbeat"}\n{"type":"end","reason":"deadline"}\n'
+    ]);
+    const seen: string[] = [];
+    await api.dashboardWatch(e => seen.push(e.type), 'kind-a');
+    expect(seen).toEqual(['start', 'dashboard', 'heartbeat', 'end']);
+    expect(urls[0]).toBe(
+      'http://127.0.0.1:8888/base/kubechat/api/dashboard/watch?context=kind-a'
+    );
+  });
+
+  it('rejects with the status when the watch quota is full', async () => {
+    const { api } = streaming(429, [
+      '{"reason":"busy","message":"alice already runs 4 watches"}'
+    ]);
+    const error = await api.dashboardWatch(() => undefined).catch(e => e);
+    expect(error).toBeInstanceOf(KubechatApiError);
+    expect(error.status).toBe(429);
+    expect(error.message).toContain('4 watches');
   });
 });

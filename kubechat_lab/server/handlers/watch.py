@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from tornado.iostream import StreamClosedError
@@ -22,10 +23,61 @@ from kubechat_lab.server.handlers._base import KubechatHandler, browser_or_kerne
 if TYPE_CHECKING:
     from kubechat_lab.server._watches import LiveWatch, WatchRegistry
 
-__all__ = ["HEARTBEAT", "WatchHandler", "default_handlers"]
+__all__ = ["HEARTBEAT", "Streamed", "WatchHandler", "default_handlers", "stream_ndjson"]
 
 #: Seconds between heartbeat lines when nothing changes.
 HEARTBEAT = 5.0
+
+
+class Streamed(Protocol):
+    """A running watch a reply streams: a proposal's, or a live dashboard's."""
+
+    events: int
+    started: float
+    done: threading.Event
+
+    def run(self, emit: Callable[[dict[str, Any]], None]) -> None:
+        """Stream events to ``emit`` until stopped; emit ``end`` last."""
+
+    def stop(self, reason: str) -> None:
+        """Ask the watch to end."""
+
+
+async def stream_ndjson(handler: KubechatHandler, live: Streamed, name: str) -> None:
+    """Run ``live`` in a thread named ``name``; write its events as NDJSON lines, with heartbeats.
+
+    The client closing the connection stops it (``client-closed``).
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def emit(event: dict[str, Any]) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    thread = threading.Thread(target=live.run, args=(emit,), daemon=True, name=name)
+    thread.start()
+    handler.set_status(200)
+    handler.set_header("Content-Type", "application/x-ndjson")
+    handler.set_header("Cache-Control", "no-cache")
+    handler.set_header("X-Accel-Buffering", "no")
+    try:
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT)
+            except TimeoutError:
+                event = {"type": "heartbeat", "events": live.events,
+                         "elapsed": round(time.monotonic() - live.started, 3)}
+            handler.write(orjson.dumps(event) + b"\n")
+            await handler.flush()
+            if event["type"] == "end":
+                break
+    except StreamClosedError:
+        live.stop("client-closed")
+    finally:
+        live.stop("client-closed")
+        await asyncio.get_running_loop().run_in_executor(None, live.done.wait, 30.0)
+    if not handler._finished:
+        handler.finish(set_content_type="application/x-ndjson")
 
 
 class WatchHandler(KubechatHandler):
@@ -56,40 +108,7 @@ class WatchHandler(KubechatHandler):
             lambda: self.watches.start(principal, proposal_id,
                                        float(seconds) if seconds is not None else None))
         self._live = live
-        await self._stream(live)
-
-    async def _stream(self, live: LiveWatch) -> None:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-
-        def emit(event: dict[str, Any]) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, event)
-
-        thread = threading.Thread(target=live.run, args=(emit,), daemon=True,
-                                  name=f"kubechat-watch-{live.proposal.id}")
-        thread.start()
-        self.set_status(200)
-        self.set_header("Content-Type", "application/x-ndjson")
-        self.set_header("Cache-Control", "no-cache")
-        self.set_header("X-Accel-Buffering", "no")
-        try:
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT)
-                except TimeoutError:
-                    event = {"type": "heartbeat", "events": live.events,
-                             "elapsed": round(time.monotonic() - live.started, 3)}
-                self.write(orjson.dumps(event) + b"\n")
-                await self.flush()
-                if event["type"] == "end":
-                    break
-        except StreamClosedError:
-            live.stop("client-closed")
-        finally:
-            live.stop("client-closed")
-            await asyncio.get_running_loop().run_in_executor(None, live.done.wait, 30.0)
-        if not self._finished:
-            self.finish(set_content_type="application/x-ndjson")
+        await stream_ndjson(self, live, f"kubechat-watch-{live.proposal.id}")
 
     def on_connection_close(self) -> None:
         """Stop the watch when the client goes away."""
