@@ -116,3 +116,16 @@ def test_columns_people_list(question: str, expected: str) -> None:
 def test_a_pipe_to_a_program_is_still_shell_in_a_column_question() -> None:
     translation = RULES.translate("pods as a table | grep checkout", CTX)
     assert translation.command is None and "shell" in translation.explanation
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("short names for every resource type", "kubectl api-resources"),
+    ("is metrics.k8s.io available", "kubectl api-resources --api-group=metrics.k8s.io"),
+    ("what apis are served", "kubectl api-versions"),
+    ("what fields does a toleration have?", "kubectl explain pods.spec.tolerations"),
+    ("what does spec.replicas mean on a statefulset", "kubectl explain statefulsets.spec.replicas"),
+    ("explain the hpa metrics field", "kubectl explain horizontalpodautoscalers.spec.metrics"),
+    ("explain deployments", "kubectl explain deployments"),
+])
+def test_questions_about_the_api(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

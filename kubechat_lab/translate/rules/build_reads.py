@@ -381,14 +381,21 @@ def _field_candidates(scan: Scan) -> list[tuple[tuple[int, ...], tuple[str, ...]
     container's resources", "the pod spec's tolerations"), then one word ("strategy").
     """
     free = [i for i in scan.free() if re.fullmatch(r"[a-z][a-z0-9]{2,}", scan.words[i])
-            and scan.words[i] not in FILLERS and scan.words[i] not in _KIND_WORDS]
+            and scan.words[i] not in FILLERS and scan.words[i] not in _KIND_WORDS
+            and scan.words[i] not in _FIELD_WORDS]
     Candidate = tuple[tuple[int, ...], tuple[str, ...]]
     camel: list[Candidate] = [((i,), (scan.orig[i],)) for i in free
              if re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", scan.orig[i])]
     pairs: list[Candidate] = [((i, i + 1), (scan.words[i], scan.words[i + 1]))
                               for i in free if i + 1 in free]
     return camel + pairs + [((i,), (scan.words[i],)) for i in free
-                            if scan.words[i] not in NOT_NAMES]
+                            if scan.words[i] not in NOT_NAMES] + [
+        ((i,), (scan.words[i],)) for i in free if scan.words[i] in NOT_NAMES]  # "metrics"
+
+
+#: Words that say "a field" without naming one ("the hpa metrics field").
+_FIELD_WORDS = frozenset("field fields property properties attribute attributes setting "
+                         "settings section".split())
 
 
 def read_model_field(scan: Scan, draft: Draft, table: ResourceTable) -> None:
@@ -453,8 +460,8 @@ def _field_path_word(scan: Scan, draft: Draft, table: ResourceTable, resource: s
     for index in range(len(scan.words)):
         word = scan.orig[index]
         if re.fullmatch(r"(?:spec|status|metadata)(?:\.[a-zA-Z][a-zA-Z0-9]*)*", word) and (
-                index + 1 == len(scan.words) or not scan.is_name(scan.words[index + 1])
-                or scan.used[index + 1]):
+                "." in word or index + 1 == len(scan.words)
+                or not scan.is_name(scan.words[index + 1]) or scan.used[index + 1]):
             scan.take_token(index)
             if draft.names and draft.names[-1] == word.lower():
                 draft.names.pop()
@@ -473,7 +480,10 @@ def _field_path_word(scan: Scan, draft: Draft, table: ResourceTable, resource: s
             if not indices:
                 draft.names.remove(words[0])
             return path
-    asked = " ".join(candidates[0][1])
+    named = [words for _, words in candidates if not all(w in NOT_NAMES for w in words)]
+    if not named:
+        return None  # only words of the vocabulary ("explain deployments"): no field named
+    asked = " ".join(named[0])
     raise CantTranslateError(
         f"{resource} have no field {asked!r} that kubechat knows of",
         f"'explain {resource}' lists its fields; 'explain {resource}.spec --recursive' all of "
@@ -497,7 +507,9 @@ def _build_explain(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
         scan.take(each)
     if path is None:
         # a container's fields live in a pod's spec (and in every pod template)
-        default = "pods" if scan.has(r"\bcontainers?\b") else None
+        default = "pods" if scan.has(r"\bcontainers?\b") or (not draft.resources and any(
+            field_path("Pod", "v1", (scan.words[i],)) for i in scan.free()
+            if scan.words[i] not in FILLERS and len(scan.words[i]) > 3)) else None
         resource = one_resource(draft, default, "no resource named",
                                 "'explain deployments' or 'explain pod.spec.containers'")
         field = _field_path_word(scan, draft, table, resource)

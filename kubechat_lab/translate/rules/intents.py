@@ -82,6 +82,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"(?:am i|do i (?:run|act) as)\b|\bmy (?:identity|user ?name|current user)\b|\bwhoami\b",
     ),
     ("api-versions", r"\bapi[- ]?versions\b|\bapi groups\b|\bgroup ?versions\b"
+                     r"|\b(?:what|which) apis\b"
+                     r"|\bapis (?:are |does it |do we )?(?:served|serve|available|enabled)\b"
                      r"|\b(?:is|are) [a-z0-9.-]+/v\d[a-z0-9]* (?:served|available|supported|"
                      r"enabled|there|on)\b"),
     (
@@ -96,7 +98,9 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"(?:resources|objects)\b|\b(?:what|which) (?:kinds|types|resources|object types|crds)"
         r"\b.{0,40}\b(?:available|exist|supported|support|know|have|serve|offer|there)\b"
         r"|\ball (?:the )?(?:kinds|resource types|object types)\b"
-        r"|\bwhich (?:api ?)?group\b"
+        r"|\bwhich (?:api ?)?group\b|\bshort ?names?\b"
+        r"|\b(?:is|are) (?:the )?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net) (?:api )?"
+        r"(?:available|served|installed|registered|enabled|there|on)\b"
         r"|\b(?:every|all|which|what) (?:the )?(?:resource types?|kinds?|types?|resources?)\b"
         r".{0,20}\b(?:api ?group|group)\b",
     ),

@@ -66,6 +66,7 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bresource\s+quota(s?)\b", r"resourcequota\1"),
     (r"\blimit\s+range(s?)\b", r"limitrange\1"),
     (r"\bcustom\s+resource\s+definition(s?)\b", r"crd\1"),
+    (r"\bcustom\s+resources\b", "crds"),
     (r"\bcertificate\s+signing\s+request(s?)\b", r"csr\1"),
     (r"\bworker\s+node(s?)\b", r"node\1"),
     (r"(?<![\w.=/-])k8s(?![\w.=/-])", "kubernetes"),
