@@ -129,3 +129,15 @@ def test_a_pipe_to_a_program_is_still_shell_in_a_column_question() -> None:
 ])
 def test_questions_about_the_api(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("recs pods -- which nodes did they land on, if any",
+     "kubectl get pods -n shop -l app=recommendations -o wide"),
+    ("which node is checkout running on", "kubectl get pods -n shop -l app=checkout -o wide"),
+    ("postgres zero, which node did it land on", "kubectl get pods postgres-0 -n data -o wide"),
+    ("describe postgres one", "kubectl describe pods postgres-1 -n data"),
+    ("what version is recs on", "kubectl get deployments recommendations -n shop -o wide"),
+])
+def test_where_and_which_version(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

@@ -13,7 +13,7 @@ from kubechat_lab.translate.rules.account import FILLERS
 from kubechat_lab.translate.rules.build_reads import AmbiguousNameError, CantTranslateError
 from kubechat_lab.translate.rules.draft import NAME, Draft
 from kubechat_lab.translate.rules.intents import FORBIDDEN_INTENTS, WRITE_INTENTS, WRITE_WORDS
-from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS, is_english
+from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS, is_english, number
 from kubechat_lab.translate.rules.scan import Scan
 
 __all__ = [
@@ -210,6 +210,8 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
                     words: Mapping[str, tuple[str, bool]]) -> None:
     """Bare names with no resource word around them (``drain node-c``, ``logs of gw-0``)."""
     free = [i for i in scan.free() if scan.words[i] not in words]
+    if not draft.names and _numbered_any(scan, draft, ctx, free):
+        return  # "postgres zero": postgres-0, before postgres alone
     known = [i for i in free if scan.is_name(scan.words[i]) and ctx.locate(scan.words[i])]
     if draft.names:
         return
@@ -227,8 +229,9 @@ def leftover_names(scan: Scan, draft: Draft, ctx: TranslationContext,
                            writes and i not in scan.quoted and _english_compound(scan.words[i])))
                        or scan.words[i] in WELL_KNOWN]
     if not picked and not draft.names:
-        if _segment_name(scan, draft, ctx, free) or _evidence_name(scan, draft, ctx) or (
-                _two_word_name(scan, draft, ctx, free)):
+        if _segment_name(scan, draft, ctx, free) or (
+                _evidence_name(scan, draft, ctx) or _two_word_name(scan, draft, ctx, free)
+                or _shortened(scan, draft, ctx, free)):
             return
     if not picked and draft.intent in NEEDS_NAME:
         # kubectl order: the word right after the verb ("redeploy cart in orders")
@@ -271,6 +274,32 @@ def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[
     return False
 
 
+def _numbered_any(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[int]) -> bool:
+    """Read "postgres zero" as postgres-0 whatever its kind, when exactly one object is so named."""
+    kinds = draft.resources[:1] or [k for k in ctx.inventory if k not in ("events", "namespaces")]
+    return any(index + 1 in free and _numbered(scan, index, kind, draft, ctx)
+               for index in free for kind in kinds)
+
+
+def _shortened(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[int]) -> bool:
+    """Read "recs", "reco" as the one object whose name they shorten (not an English word)."""
+    for index in free:
+        word = scan.words[index]
+        if len(word) < 3 or not word.isalpha() or word in FILLERS or word in NOT_NAMES or (
+                is_english(word)):
+            continue
+        hits = {(k, n) for k, items in ctx.inventory.items() if k not in ("events", "namespaces")
+                and (not draft.resources or k == draft.resources[0] or draft.resources == ["pods"])
+                for _, n in items if _abbreviates(word, n, loose=False)}
+        if len({n for _, n in hits}) == 1:
+            name = next(iter(hits))[1]
+            draft.names.append(name)
+            scan.take_token(index)
+            draft.assumptions.append(f"{word!r} read as {name}, the one object it shortens")
+            return True
+    return False
+
+
 def _two_word_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[int]) -> bool:
     """Read "the fraud detecter pod" as fraud-detector: two words the one name spells, near.
 
@@ -303,8 +332,10 @@ def _two_word_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list
 def _numbered(scan: Scan, index: int, kind: str, draft: Draft, ctx: TranslationContext) -> bool:
     """Read "worker 2" as the one ``kind`` object whose name ends with ``worker-2``; take both."""
     word, digits = scan.words[index], scan.words[index + 1] if index + 1 < len(scan.words) else ""
-    if not (digits.isdigit() and word.isalpha()) or scan.used[index + 1]:
+    count = number(digits) if digits not in ("a", "an", "no", "couple", "single") else None
+    if count is None or not word.isalpha() or scan.used[index + 1]:
         return False
+    digits = str(count)  # "postgres zero": postgres-0
     suffix = f"{word}-{digits}"
     hits = {name for ns, name in ctx.inventory.get(kind, ())
             if (name == suffix or name.endswith("-" + suffix))
@@ -362,8 +393,12 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
              for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text.lower())
              if ctx.locate(word) and not ctx.knows_namespace(word)
              and scan.is_name(word, strict=True)}  # "API" in a message is no object name
-    # what the person told in their own words names objects as they say them ("checkout")
-    found |= {word for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", scan.told.lower())
+    # what the person told in their own words names objects as they say them ("checkout",
+    # "postgres zero": postgres-0)
+    told = re.sub(r"\b([a-z][a-z0-9-]*) (zero|one|two|three|four|five|\d+)\b",
+                  lambda m: f"{m.group(1)}-{number(m.group(2))}" if ctx.locate(
+                      f"{m.group(1)}-{number(m.group(2))}") else m.group(0), scan.told.lower())
+    found |= {word for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", told)
               if ctx.locate(word) and not ctx.knows_namespace(word) and scan.is_name(word)
               and word not in FILLERS}
     if draft.resources:  # "... what labels do the nodes carry?": only an object of that kind
@@ -537,6 +572,8 @@ def _abbreviates(short: str, name: str, *, loose: bool) -> bool:
         return False
     if len(short) >= 3 and name.startswith(short):
         return True
+    if len(short) >= 4 and short.endswith("s") and name.startswith(short[:-1]):
+        return True  # "recs": the recommendations
     flat = short.replace("-", "")
     if any(ch.isdigit() for ch in flat) and len(flat) >= 4 and name.replace("-", "").endswith(
             flat):
@@ -620,7 +657,8 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext, scan: Scan | None =
         _pick_kind(name, draft, ctx)
         if scan is not None and draft.intent in ("get", "describe", "top") and draft.resources[
                 :1] in (["deployments"], ["statefulsets"], ["daemonsets"]) and (
-                draft.intent == "top" or _POD_PROPERTIES.search(f"{scan.text} {scan.told.lower()}")
+                draft.intent == "top" or "placement" in draft.extra
+                or _POD_PROPERTIES.search(f"{scan.text} {scan.told.lower()}")
         ) and not scan.has(
                 r"\bwhy\b"):
             # "how many restarts is fraud-detector at": restarts are its pods'

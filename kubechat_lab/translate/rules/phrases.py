@@ -195,6 +195,8 @@ def extract_output(scan: Scan, draft: Draft) -> None:
         )
         if match:
             draft.output = "wide"
+            if re.search(r"\bnodes?\b|\bwhere\b", match.group(0)):
+                draft.extra["placement"] = "1"  # where pods run: the pods' NODE column
             scan.take(match)
     if draft.output is None:
         match = scan.search(r"\b(?:what|which) (?:container )?(?:image versions?|images?)\b")

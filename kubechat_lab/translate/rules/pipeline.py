@@ -71,6 +71,7 @@ from kubechat_lab.translate.rules.scan import Scan, rx, split_evidence, split_na
 from kubechat_lab.translate.rules.shapes import (
     extract_grouping,
     extract_owner_lookup,
+    extract_placement,
     extract_shapes,
 )
 from kubechat_lab.translate.rules.spelling import correct_spelling
@@ -151,6 +152,7 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         draft.extra["planned"] = " ".join(planned)
     extract_shapes(scan, draft)
     extract_output(scan, draft)
+    extract_placement(scan, draft)
     extract_grouping(scan, draft)
     extract_namespaces(scan, draft, ctx, words)
     extract_owner_lookup(scan, draft)
@@ -642,6 +644,11 @@ def _understand(question: str, ctx: TranslationContext,
         if argv is not None:
             _account(draft, scan, ctx, argv)
             return draft, argv
+    if draft.intent == "version" and draft.names and draft.resources:
+        # "what version is recs on": the version an object runs is its image's tag
+        draft.intent = "get"
+        draft.output = draft.output or "wide"
+        draft.assumptions.append("an object's version is its image tag (the IMAGES column)")
     argv = _ALL_BUILDERS[draft.intent](draft, scan, ctx.resources)
     if draft.intent in WRITE_INTENTS:
         for first, end in scan.clauses()[1:]:

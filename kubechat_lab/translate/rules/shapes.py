@@ -13,7 +13,8 @@ import re
 from kubechat_lab.translate.rules.draft import Draft
 from kubechat_lab.translate.rules.scan import Scan
 
-__all__ = ["extract_grouping", "extract_owner_lookup", "extract_shapes", "shape_output"]
+__all__ = ["extract_grouping", "extract_owner_lookup", "extract_placement", "extract_shapes",
+           "shape_output"]
 
 _WORKLOADS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs")
 _POD_SPEC = {
@@ -80,6 +81,20 @@ def extract_shapes(scan: Scan, draft: Draft) -> None:
         if cue:
             scan.take(cue)
         return
+
+
+def extract_placement(scan: Scan, draft: Draft) -> None:
+    """Read "which node did it land on": the pods with their NODE column (``-o wide``)."""
+    found = scan.search(r"\b(?:which|what) (?:nodes?|workers?|hosts?|machines?) (?:did|do|does|"
+                        r"is|are|was|were) (?:it|they|them|those|these|\S+) (?:land(?:ed)?|"
+                        r"run(?:ning)?|get scheduled|scheduled|placed|sit(?:ting)?|live|"
+                        r"end(?:ed)? up)(?: on)?\b")
+    if found is None:
+        return
+    draft.output = draft.output or "wide"
+    draft.extra["placement"] = "1"
+    draft.assumptions.append("the NODE column of -o wide says where each pod runs")
+    scan.take(found)
 
 
 def extract_grouping(scan: Scan, draft: Draft) -> None:
