@@ -141,3 +141,20 @@ def test_questions_about_the_api(question: str, expected: str) -> None:
 ])
 def test_where_and_which_version(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("api-config in yaml form", "kubectl get configmaps api-config -n payments -o yaml"),
+    ("pod names in shop only", "kubectl get pods -n shop -o name"),
+    ("give me bare pod names in data", "kubectl get pods -n data -o name"),
+    ("nothing but the names of the shop services", "kubectl get services -n shop -o name"),
+    ("postgres sts whole spec please", "kubectl get statefulsets postgres -n data -o yaml"),
+])
+def test_output_forms(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_an_unlisted_namespace_that_shortens_an_object_is_no_namespace() -> None:
+    assert RULES.translate("pods in front", CTX).command is None
+    assert RULES.translate("deployment cart in orders", CTX).text == canonical(
+        "kubectl get deployments cart -n orders")

@@ -48,7 +48,8 @@ FILLERS: frozenset[str] = frozenset(
     protecting protects covering covers fine good great stable happy patching kernel
     maintenance overnight earlier tonight morning afternoon evening night build raw register
     registered busted flagged pagerduty pager slack grafana datadog ran docs documentation
-    yep yup ahead emitting harmless vs versus match matches matching including pd
+    yep yup ahead emitting harmless vs versus match matches matching including pd form format
+    formatted export nothing
     """.replace(",", " ").split()
 )
 

@@ -127,8 +127,10 @@ def extract_namespaces(
             continue
         if word in words and not _other_resource_before(scan, words, word, match.start()):
             continue
-        if ctx.namespaces and not known and ctx.locate(word):
-            continue  # an object, not a namespace
+        if ctx.namespaces and not known and (ctx.locate(word) or any(
+                name.startswith(word) and len(word) >= 4 for items in ctx.inventory.values()
+                for _, name in items)):
+            continue  # an object ("in front": frontend), not a namespace
         after = scan.live[match.end() :].split(None, 1)
         if after and (after[0] in words or after[0] in _NOT_AFTERNAMESPACE):
             continue  # "in the checkout deployment", "from the sidecar container"
@@ -218,8 +220,12 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             draft.output = "wide"
             scan.take(match)
     if draft.output is None:
-        match = scan.search(r"\b(?:just|only) (?:the )?names\b|\bnames only\b")
-        spaced = scan.search(r"\b((?:just|only) (?:the )?)\S+ (names)\b")
+        match = scan.search(r"\b(?:just|only|bare|nothing but) (?:the )?names\b|\bnames only\b"
+                            r"|\bnames of (?=(?:the |all (?:the )?)?\S+\b.{0,20}\b(?:only|nothing "
+                            r"(?:else|more))\b)")
+        spaced = scan.search(r"\b((?:just|only|bare|nothing but) (?:the )?)\S+ (names)\b") or \
+            scan.search(r"\b()(?:pod|node|deploy\w*|service|svc|job|configmap|secret)s? (names)\b"
+                        r"(?=.{0,30}\b(?:only|nothing (?:else|more))\b)")
         if match:
             draft.output = "name"
             scan.take(match)
@@ -232,7 +238,8 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             if extra:
                 scan.take(extra)
     if draft.output in (None, "yaml", "json"):
-        match = scan.search(r"\b(?:full |complete |raw )?(?:manifest|definition|full spec|"
+        match = scan.search(r"\b(?:whole|entire) (?:thing|object)\b|\b(?:whole|full|entire) spec\b"
+                            r"|\b(?:full |complete |raw )?(?:manifest|definition|full spec|"
                             r"full object|raw object)\b")
         if match:
             draft.output_hint = True
