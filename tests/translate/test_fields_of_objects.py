@@ -158,3 +158,21 @@ def test_an_unlisted_namespace_that_shortens_an_object_is_no_namespace() -> None
     assert RULES.translate("pods in front", CTX).command is None
     assert RULES.translate("deployment cart in orders", CTX).text == canonical(
         "kubectl get deployments cart -n orders")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("how's node 3 doing", "kubectl get nodes kwok-worker-3"),
+    ("give me the full rundown on worker3", "kubectl describe nodes kwok-worker-3"),
+    ("pods on worker3", "kubectl get pods -A --field-selector=spec.nodeName=kwok-worker-3"),
+    ("PD: KubePodCrashLooping payments/fraud-detector restarts=41. what exit code did the last "
+     "run die with", "kubectl describe pods -n payments -l app=fraud-detector"),
+    ("the postgres headless svc", "kubectl get services postgres -n data"),
+])
+def test_nodes_by_number_and_alerts_by_namespace(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_an_event_reason_is_a_reason_name_never_a_word() -> None:
+    translation = RULES.translate(
+        "why was fraud-detector's container terminated last time? reason + exit code", CTX)
+    assert "reason=and" not in translation.text

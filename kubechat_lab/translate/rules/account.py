@@ -49,7 +49,7 @@ FILLERS: frozenset[str] = frozenset(
     maintenance overnight earlier tonight morning afternoon evening night build raw register
     registered busted flagged pagerduty pager slack grafana datadog ran docs documentation
     yep yup ahead emitting harmless vs versus match matches matching including pd form format
-    formatted export nothing
+    formatted export nothing headless carry carries carrying note server kwok
     """.replace(",", " ").split()
 )
 
@@ -75,7 +75,8 @@ FRAME_WORDS: frozenset[str] = frozenset(
     grouped group per each histogram completions duration age status ready restarts nominated
     readiness ports selector capacity schedule active available desired updated reason reasons
     defined installed configured present exist exists existing pointing pointed listen listens
-    listening land landed lands live lives sits sum total avg average mean median
+    listening land landed lands live lives sits sum total avg average mean median block blocks
+    blocking
     """.split()
 )
 

@@ -305,7 +305,8 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
 
 
 def _build_describe(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
-    if not draft.names and (draft.states or scan.has(r"\bwhy\b") or not draft.resources):
+    if not draft.names and (draft.states or scan.has(r"\bwhy\b") or not draft.resources) or (
+            "events" in draft.resources):  # an object's events are listed, not described
         return _build_get(draft, scan, table)
     if draft.output in ("yaml", "json") or draft.output_hint or {
             "field", "columns", "label-columns"} & set(draft.extra):

@@ -189,6 +189,16 @@ def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: 
                 match = None
             elif not known and (ctx.locate(word) or ctx.knows_namespace(word)):
                 match = None  # an object or a namespace the cluster knows, not a node
+            elif not known and "-" not in word and ctx.inventory.get("nodes"):
+                # "on worker3": the one node whose name ends so (a dashed name stays as typed)
+                ends = [n for _, n in ctx.inventory["nodes"] if n.replace("-", "").endswith(word)]
+                node = ends[0] if len(ends) == 1 else None
+                if node is not None:
+                    draft.assumptions.append(f"{word!r} read as node {node}")
+                    scan.take(match)
+                    _on_node(draft, node, target or (draft.intent == "describe"
+                                                     and not draft.resources))
+                    return
     if match is None and not target and scan.has(r"\bpods?\b|\brunning\b|\bscheduled\b"):
         for index in scan.free():
             if ctx.locate(scan.words[index], "nodes") and not ctx.locate(scan.words[index], "pods"):
@@ -198,12 +208,18 @@ def extract_nodes(scan: Scan, draft: Draft, ctx: TranslationContext, *, target: 
                 return
     if match is None or not scan.is_name(match.group(1)):
         return
+    _on_node(draft, match.group(1), target or (draft.intent == "describe"
+                                               and not draft.resources))
+    scan.take(match)
+
+
+def _on_node(draft: Draft, node: str, target: bool) -> None:
+    """Make ``node`` the object (a node verb, "the rundown on X") or the pods' filter."""
     if target:
-        draft.names.append(match.group(1))
+        draft.names.append(node)
         draft.resources[:] = ["nodes"]
     else:
-        draft.node = match.group(1)
-    scan.take(match)
+        draft.node = node
 
 
 def extract_node_details(scan: Scan, draft: Draft) -> None:
@@ -270,7 +286,9 @@ def extract_event_reasons(scan: Scan, draft: Draft) -> None:
     """Find an event reason: "the Killing events", "FailedScheduling events", "reason BackOff"."""
     match = scan.search(r"\b(?:with |of |whose )?(?:the )?reason (?:is |= ?)?"
                         r"([a-z][a-z0-9]+)\b")
-    if match is not None:
+    if match is not None and (match.group(1) in _REASONS or _REASON.match(
+            scan.orig[scan.index_at(match.start(1))]) and match.group(1) not in FILLERS):
+        # a reason by name ("reason BackOff"), never a word ("reason and exit code")
         index = scan.index_at(match.start(1))
         draft.fields.append(f"reason={_REASONS.get(match.group(1), scan.orig[index])}")
         if "events" not in draft.resources:

@@ -287,7 +287,8 @@ _TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "describe",
-        r"\bhow much (?:cpu|memory|ram) (?:is |are )?(?:already )?(?:requested|allocated|reserved)"
+        r"\b(?:full |complete )?(?:rundown|lowdown|deep ?dive)\b"
+        r"|\bhow much (?:cpu|memory|ram) (?:is |are )?(?:already )?(?:requested|allocated|reserved)"
         r"\b|\b(?:requested|allocated|reserved) (?:cpu|memory)\b"
         r"|\b(?:last )?exit(?:ed)? (?:code|status)\b|\blast state\b|\btermination (?:reason|"
         r"message)\b|\b(?:what is|what's) (?:the )?(?:scheduler|kubelet|it|\S+) complaining "

@@ -82,6 +82,9 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bnode heartbeats?\b", "heartbeats"),  # the kubelets' leases, not the nodes
     (r"\bgroup/versions?\b", "group versions"),
     (r"\bthru\b", "through"),
+    (r"\ba single\b", "one"),
+    (r"\bwhen (?:did )?(?:each|they|the \S+) (?:join(?:ed)?|get created|come up|came up)\b",
+     "by age"),
     (r"\bb4\b", "before"),
     (r"(?<=\s)em\b", "them"),
     (r"(?<=[a-z])\s+n\s+(?=[a-z])", " and "),

@@ -337,8 +337,10 @@ def _numbered(scan: Scan, index: int, kind: str, draft: Draft, ctx: TranslationC
         return False
     digits = str(count)  # "postgres zero": postgres-0
     suffix = f"{word}-{digits}"
+    itself = RESOURCE_WORDS.get(word, ("",))[0] == kind  # "node 3": the node numbered 3
     hits = {name for ns, name in ctx.inventory.get(kind, ())
-            if (name == suffix or name.endswith("-" + suffix))
+            if (name == suffix or name.endswith("-" + suffix)
+                or itself and name.endswith(f"-{digits}"))
             and (draft.namespace is None or ns in (draft.namespace, ""))}
     if len(hits) != 1:
         return False
@@ -389,6 +391,15 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
         draft.assumptions.append(f"service {name} in {namespace}: the DNS name the pasted "
                                  "message looks up")
         return True
+    for text in (*scan.evidence, scan.told, scan.text):
+        for space, name in re.findall(r"\b([a-z0-9-]+)/([a-z0-9][a-z0-9-]*)\b", text.lower()):
+            if ctx.knows_namespace(space) and any(ns == space for _, ns in ctx.locate(name)) and (
+                    draft.namespace in (None, space)):
+                # an alert's "payments/fraud-detector": that object in that namespace
+                draft.names.append(name)
+                draft.namespace = space
+                draft.assumptions.append(f"{space}/{name}: {name} in namespace {space}")
+                return True
     found = {word for text in scan.evidence
              for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text.lower())
              if ctx.locate(word) and not ctx.knows_namespace(word)

@@ -702,6 +702,8 @@ def _account(draft: Draft, scan: Scan, ctx: TranslationContext, argv: list[str])
     if unread is not None and draft.intent not in WRITE_INTENTS:
         known |= frozenset(unread.lower().split()) | SYMPTOMS  # "that restarted more than 3"
     known |= modifiers_acted_on(argv)
+    if argv[:1] == ["describe"]:
+        known |= {"last"}  # "when did it last die": describe shows the last state
     left = unaccounted(scan, known, tuple(draft.names), stems(argv))
     if left and draft.intent not in FORBIDDEN_INTENTS:
         raise NotUnderstoodError(left, draft, argv)
