@@ -176,3 +176,13 @@ def test_an_event_reason_is_a_reason_name_never_a_word() -> None:
     translation = RULES.translate(
         "why was fraud-detector's container terminated last time? reason + exit code", CTX)
     assert "reason=and" not in translation.text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("which namespace is postgres in",
+     "kubectl get statefulsets -A --field-selector=metadata.name=postgres"),
+    ('`Error from server (NotFound): deployments.apps "checkout" not found` -- what ns is it in??',
+     "kubectl get deployments -A --field-selector=metadata.name=checkout"),
+])
+def test_which_namespace_an_object_lives_in(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

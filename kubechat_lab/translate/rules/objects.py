@@ -391,6 +391,14 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
         draft.assumptions.append(f"service {name} in {namespace}: the DNS name the pasted "
                                  "message looks up")
         return True
+    for text in scan.evidence:  # kubectl's own words: 'deployments.apps "checkout" not found'
+        for kind, name in re.findall(r"\b([a-z]+)(?:\.[a-z.]+)? \"([a-z0-9][a-z0-9.-]*)\"", text):
+            plural = resource_words(ctx.resources).get(kind, ("",))[0]
+            if plural and ctx.locate(name, plural) and draft.resources in ([], [plural]):
+                draft.resources[:] = [plural]
+                draft.names.append(name)
+                draft.assumptions.append(f"{plural[:-1]} {name}: the one the message names")
+                return True
     for text in (*scan.evidence, scan.told, scan.text):
         for space, name in re.findall(r"\b([a-z0-9-]+)/([a-z0-9][a-z0-9-]*)\b", text.lower()):
             if ctx.knows_namespace(space) and any(ns == space for _, ns in ctx.locate(name)) and (

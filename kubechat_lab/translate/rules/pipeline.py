@@ -154,6 +154,17 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
     extract_output(scan, draft)
     extract_placement(scan, draft)
     extract_grouping(scan, draft)
+    where = scan.search(r"\b(?:what|which) (?:namespace|ns) (?:is|are|does|do) (?:it|they|\S+)"
+                        r"(?: \S+)? (?:in|live|lives|living|run|running|sit|sits|belong|belongs)\b"
+                        r"|\bwhere (?:does|do|is|are) (?:it|they|the \S+ \S+|\S+) (?:live|run|sit|"
+                        r"reside|living|running)\b")
+    if where is not None:  # "what ns is checkout in": every namespace, that name
+        draft.extra["where"] = "1"
+        for word in ("namespace", "ns", "what", "which", "where", "in", "is", "does", "live",
+                     "lives", "run", "running", "sit", "belong"):
+            for each in list(scan.finditer(rf"\b{word}\b")):
+                if where.start() <= each.start() < where.end():
+                    scan.take(each)
     extract_namespaces(scan, draft, ctx, words)
     extract_owner_lookup(scan, draft)
     extract_counts(scan, draft)
@@ -258,6 +269,14 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         # "which deployment has the most replicas": of all of them, not the current namespace's
         draft.all_namespaces = True
         draft.assumptions.append("the most of every namespace: -A")
+    if "where" in draft.extra and len(draft.names) == 1 and draft.resources and (
+            draft.resources[0] != "namespaces"):
+        name = draft.names.pop()
+        draft.namespace = None
+        draft.all_namespaces = True
+        draft.fields.append(f"metadata.name={name}")
+        draft.assumptions.append(f"every namespace, the {draft.resources[0]} named {name}: the "
+                                 "NAMESPACE column says where")
     _one_kind_per_name(draft, ctx)
     if unread_condition(scan) is None:  # "of type LoadBalancer" is a condition, not a field
         read_model_field(scan, draft, ctx.resources)
