@@ -162,9 +162,9 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         draft.extra["where"] = "1"
         for word in ("namespace", "ns", "what", "which", "where", "in", "is", "does", "live",
                      "lives", "run", "running", "sit", "belong"):
-            for each in list(scan.finditer(rf"\b{word}\b")):
-                if where.start() <= each.start() < where.end():
-                    scan.take(each)
+            for hit in list(scan.finditer(rf"\b{word}\b")):
+                if where.start() <= hit.start() < where.end():
+                    scan.take(hit)
     extract_namespaces(scan, draft, ctx, words)
     extract_owner_lookup(scan, draft)
     extract_counts(scan, draft)
