@@ -11,6 +11,8 @@ import contextlib
 import socket
 import threading
 
+from tests.plugins.tcp import splice
+
 __all__ = ["TcpProxy"]
 
 
@@ -45,19 +47,7 @@ class TcpProxy:
             client.settimeout(None)
             with self._lock:
                 self._sockets.update((client, upstream))
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
+            splice(client, upstream)
 
     def stop(self) -> None:
         """Refuse new connections and cut every open one."""

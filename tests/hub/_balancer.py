@@ -14,6 +14,8 @@ import socket
 import threading
 from collections import Counter
 
+from tests.plugins.tcp import splice
+
 __all__ = ["Balancer"]
 
 
@@ -84,21 +86,11 @@ class Balancer:
                 continue
             with self._lock:
                 self._open.update((client, upstream))
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+            splice(client, upstream, self._forget)
 
-    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (src, dst):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            with self._lock:
-                self._open.difference_update((src, dst))
-            for sock in (src, dst):
-                with contextlib.suppress(OSError):
-                    sock.close()
+    def _forget(self, src: socket.socket, dst: socket.socket) -> None:
+        with self._lock:
+            self._open.difference_update((src, dst))
+        for sock in (src, dst):
+            with contextlib.suppress(OSError):
+                sock.close()
