@@ -213,3 +213,29 @@ def test_a_bare_name_the_cluster_lacks_gets_no_change() -> None:
     # named after its kind, in kubectl's order, it is taken as typed (it may be newer)
     assert RULES.translate("scale statefulset db in data to 3", CTX).text == canonical(
         "kubectl scale statefulsets/db -n data --replicas=3")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("put api back on rev 3 from its rollout history",
+     "kubectl rollout undo deployments/api -n payments --to-revision=3"),
+    ("hold off the nightly report for a while, it keeps paging us",
+     "kubectl patch cronjob nightly-report -n ci -p '{\"spec\":{\"suspend\":true}}'"),
+    ("babysit the api rollout and tell me when it lands",
+     "kubectl rollout status deployments/api -n payments"),
+    ("KubeDeploymentReplicasMismatch firing for shop/recommendations. why won't its pods "
+     "schedule?", "kubectl describe pods -n shop -l app=recommendations"),
+    ("anything Evicted in data? just list the events",
+     "kubectl get events -n data --field-selector=reason=Evicted"),
+    ("client + server versions as yaml", "kubectl version -o yaml"),
+    ("postgres-0 output since 12:03 on 1 Jan 2025, UTC",
+     "kubectl logs postgres-0 -n data --since-time=2025-01-01T12:03:00Z"),
+    ("checkout logs from noon on jan 1 2025 (UTC) onwards",
+     "kubectl logs deployments/checkout -n shop --since-time=2025-01-01T12:00:00Z"),
+    ("pg-1 logs", "kubectl logs postgres-1 -n data"),
+    ("which resource types can I list?", "kubectl api-resources --verbs=list"),
+    ("postgres pods: name and node, that's it",
+     "kubectl get pods -n data -l app=postgres -o "
+     "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName"),
+])
+def test_a_ninth_round_of_phrasings(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

@@ -49,7 +49,8 @@ FILLERS: frozenset[str] = frozenset(
     maintenance overnight earlier tonight morning afternoon evening night build raw register
     registered busted flagged pagerduty pager slack grafana datadog ran docs documentation
     yep yup ahead emitting harmless vs versus match matches matching including pd form format
-    formatted export nothing headless carry carries carrying note server kwok
+    formatted export nothing headless carry carries carrying note server kwok nobody months
+    month years recorded record distinct unique
     """.replace(",", " ").split()
 )
 

@@ -159,7 +159,9 @@ def phase_fields(draft: Draft, resource: str) -> list[str]:
                 draft.notes.append("node readiness cannot be filtered server-side; "
                                    "check the STATUS column")
         elif resource == "events":
-            if state in ("warning", "failed"):
+            if state == "evicted":
+                fields.append("reason=Evicted")
+            elif state in ("warning", "failed"):
                 fields.append("type=Warning")
             elif state == "normal":
                 fields.append("type=Normal")
@@ -232,8 +234,9 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
             )
     resource = draft.resources[0]
     names = list(draft.names)
-    if resource == "pods" and names and len(draft.resources) > 1:
-        owner = draft.resources[1]
+    if "pods" in draft.resources and names and len(draft.resources) > 1 and (
+            "services" not in draft.resources):  # a service's pods are its endpoints, below
+        owner = next(r for r in draft.resources if r != "pods")
         if owner in _OWNER_LABELS and owner != "events":
             # "pods of deployment cart": the workload's pods, by the label they usually carry.
             label = f"{_OWNER_LABELS[owner]}={names[0]}"
@@ -305,8 +308,9 @@ def _build_get(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
 
 
 def _build_describe(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
-    if not draft.names and (draft.states or scan.has(r"\bwhy\b") or not draft.resources) or (
-            "events" in draft.resources):  # an object's events are listed, not described
+    # a why of one workload's pods stays a describe; an object's events are listed
+    if not draft.names and (draft.states or scan.has(r"\bwhy\b") and not draft.selectors
+                            or not draft.resources) or "events" in draft.resources:
         return _build_get(draft, scan, table)
     if draft.output in ("yaml", "json") or draft.output_hint or {
             "field", "columns", "label-columns"} & set(draft.extra):
@@ -529,8 +533,9 @@ def _build_simple(verb: str) -> Builder:
                 argv.append("--namespaced=false")
             elif scan.has(r"\bnamespaced\b"):
                 argv.append("--namespaced=true")
-            verbs = scan.search(r"\b(?:support|supports|supporting|allow|allows|with) (?:the )?"
-                                r"(list|watch|get|create|delete|patch|update)(?: verb)?\b")
+            verbs = scan.search(r"\b(?:support|supports|supporting|allow|allows|with|can i|can we|"
+                                r"could i|may i) (?:the )?(list|watch|get|create|delete|patch|"
+                                r"update)(?: verb)?\b")
             if verbs:  # "resource types that support list"
                 argv.append(f"--verbs={verbs.group(1)}")
                 scan.take(verbs)
@@ -552,6 +557,8 @@ def _build_simple(verb: str) -> Builder:
         if verb == "version" and scan.has(r"\bclient\b|\bkubectl version\b") and not scan.has(
                 r"\b(?:server|cluster|api ?server|control plane)\b"):  # "client and server"
             argv.append("--client")
+        if verb == "version" and draft.output in ("yaml", "json"):
+            argv += ["-o", draft.output]
         return argv
 
     return build

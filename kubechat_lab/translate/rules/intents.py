@@ -98,7 +98,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"(?:resources|objects)\b|\b(?:what|which) (?:kinds|types|resources|object types|crds)"
         r"\b.{0,40}\b(?:available|exist|supported|support|know|have|serve|offer|there)\b"
         r"|\ball (?:the )?(?:kinds|resource types|object types)\b"
-        r"|\bwhich (?:api ?)?group\b|\bshort ?names?\b"
+        r"|\bwhich (?:api ?)?group\b|\bshort ?names?\b|\b(?:in|of) the [a-z0-9.-]+ api ?group\b"
         r"|\b(?:is|are) (?:the )?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net) (?:api )?"
         r"(?:available|served|installed|registered|enabled|there|on)\b"
         r"|\b(?:every|all|which|what) (?:the )?(?:resource types?|kinds?|types?|resources?)\b"
@@ -120,7 +120,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "label",
         r"^(?:please )?label\b|\b(?:add|set|put|apply|attach|give|tag)\b.{0,30}\blabels?\b"
-        r"|^(?:please )?tag\b|\blabel (?:it|them)\b"
+        r"|^(?:please )?tag\b|\blabel (?:it|them)\b|\btag (?:\S+ ){1,3}with [a-z0-9./-]+=\S*"
         r"|\b(?:add|put|stick|slap|attach) (?:on|to|onto)\b",
     ),
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach|stick|slap|pin)\b.{0,30}"
@@ -144,7 +144,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\broll (?:it|them|\S+) back\b(?! to (?:\S+ )?v?\d+\.)"
         r"|\brevert\b(?! (?:\S+ )?to (?:\S+ )?v?\d+\.)"
         r"|\bgo back to (?:the )?(?:previous|last|prior|old|earlier)\b"
-        r"|\b(?:take|put|bring|send) (?:it|them|\S+) back to (?:rev|revision)\b"
+        r"|\b(?:take|put|bring|send) (?:it|them|\S+) back (?:to|on|at) (?:rev|revision)\b"
         r"|\bback to (?:rev|revision) \d+\b",
     ),
     (
@@ -157,7 +157,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\bwhat (?:can|could) (?:i|we) (?:roll ?back|revert|go back) to\b",
     ),
     ("rollout-pause", r"\bpause\b|\bsuspend\b|\bfreeze\b|\bhold (?:the |off )?(?:\S+ )?"
-                      r"roll ?out\b"),
+                      r"roll ?out\b|\bhold off (?:on )?(?:the )?\S+"),
     ("rollout-resume", r"\bresume\b|\bunpause\b|\bunsuspend\b|\bunfreeze\b|\blet it run "
                        r"again\b|\bwake (?:\S+ ){0,4}up\b"
                        r"|\b(?:let|allow) (?:the |its |their )?(?:\S+ )?roll ?out (?:to )?(?:carry "
@@ -168,6 +168,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\broll(?:-| )?out (?:status|progress)\b|\broll(?:-| )?out\b.{0,40}\b(?:finish|finished|"
         r"done|complete|completed|progress|progressing|stuck|succeed|succeeded|status|healthy|"
         r"over|through|ready)\b|\b(?:finished|done|complete|completed) roll(?:ing)? ?out\b"
+        r"|\b(?:babysit|keep an eye on|follow) (?:the )?(?:\S+ )?roll ?out\b"
         r"|\brolled out\b|\b(?:still )?rolling out\b|\bstatus of (?:the )?(?:latest |last )?"
         r"roll(?:-| )?out\b|\bwatch (?:the )?roll(?:-| )?out\b",
     ),
@@ -269,6 +270,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\bfields? (?:of|in|does|on|under)\b|\bschema (?:of|for)\b"
         r"|\bdocumentation (?:of|for|on)\b"
         r"|\bwhat (?:does|do) \S+ (?:on|in|of|for) (?:a |an |the )?\S+ (?:do|mean)\b"
+        r"|\bwhat (?:does|do) [a-z]+[A-Z]\w* (?:do|mean) (?:on|in|for) (?:a |an |the )?\S+\b"
         r"|\bdocs (?:of|for|on)\b|\bwhat does (?:a |an )?\S+ (?:look like|contain|mean)\b"
         r"|^(?:what|which) (?:is|are) (?:a |an )?\S+ (?:object|resource|kind)s?\b"
         r"(?=.{0,40}\b(?:docs|documentation|explain|schema|fields?)\b)",
@@ -489,6 +491,10 @@ def is_permission_question(scan: Scan) -> bool:
     return rx(INTENT_PATTERNS["auth"]).search(scan.text) is not None
 
 
+_KINDS_BY_VERB = (r"\b(?:which|what) (?:resource types|kinds|resources|types)\b (?:can|could|may) "
+                  r"(?:i|we|you) (?:list|watch|get|create|delete|patch|update)\b")
+
+
 def _asks_about_the_past(scan: Scan, at: int) -> bool:
     """Return True when the clause holding character ``at`` asks about a past change."""
     if rx(_ABOUT_THE_PAST).search(scan.text):
@@ -510,6 +516,8 @@ def detect_intent(scan: Scan, *, unmask: bool = False) -> str:
     """
     live = scan.words_only()
     auth = INTENT_PATTERNS["auth"]
+    if rx(_KINDS_BY_VERB).search(live):
+        return "api-resources"  # "which resource types can I list": no permission question
     if rx(auth).search(live):
         return "auth"
     masked = live if unmask else _masked(scan)

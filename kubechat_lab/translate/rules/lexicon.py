@@ -82,6 +82,8 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bnode heartbeats?\b", "heartbeats"),  # the kubelets' leases, not the nodes
     (r"\bgroup/versions?\b", "group versions"),
     (r"\bthru\b", "through"),
+    (r"\b(endpoints?|pods?|nodes?|services?|events?)[ -]wise\b", r"\1"),
+    (r"\baggregation layer\b|\baggregated apis?\b", "apiservices"),
     (r"\ba single\b", "one"),
     (r"\bwhen (?:did )?(?:each|they|the \S+) (?:join(?:ed)?|get created|come up|came up)\b",
      "by age"),

@@ -541,6 +541,16 @@ def _near_name(name: str, draft: Draft, ctx: TranslationContext) -> str:
         raise CantTranslateError(f"the cluster has no {kind[:-1]} named {name!r}",
                                  f"'get {kind}' lists them; a change acts only on one that "
                                  "exists")
+    head, dash, number_part = name.rpartition("-")
+    if dash and number_part.isdigit() and "-" not in head:
+        # "pg-1": the numbered object of the one workload "pg" shortens (postgres-1)
+        numbered = {n for _, _, n in pool if n.endswith(f"-{number_part}") and _abbreviates(
+            head, n.rsplit("-", 1)[0], loose=True)}
+        if len(numbered) == 1:
+            meant = numbered.pop()
+            draft.names[0] = meant
+            draft.assumptions.append(f"{name!r} read as {meant}, the one object it shortens")
+            return meant
     if "-" in name or "." in name:
         return name  # written as a name ("worker-3"): as typed, even where none has it yet
     near = [obj for obj in pool if _abbreviates(name, obj[2], loose=kind is not None)]

@@ -33,6 +33,8 @@ NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 _POD_LIKE = re.compile(r"-(?:\d+|[a-z0-9]*\d[a-z0-9]*)$")
 
 
+_TIMES = frozenset("noon midnight today yesterday tonight morning afternoon evening night now "
+                   "then earlier".split())
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -42,9 +44,18 @@ def _spoken_date(scan: Scan, draft: Draft) -> None:
     found = scan.search(r"\b(?:since|after|from) (?:(\d{1,2}) " + month + r"|" + month
                         + r" (\d{1,2}))(?: ,)? (\d{4})(?: (?:at )?(\d{1,2}):(\d\d))?"
                         r"(?: ?(?:utc|z|gmt))?(?: onwards| on)?\b")
-    if found is None:
-        return
-    day1, mon1, mon2, day2, year, hour, minute = found.groups()
+    if found is not None:
+        day1, mon1, mon2, day2, year, hour, minute = found.groups()
+    else:  # "since 12:03 on 1 jan 2025", "from noon on jan 1 2025 (utc) onwards"
+        found = scan.search(r"\b(?:since|after|from) (?:(noon|midnight)|(\d{1,2}):(\d\d)"
+                            r"(?::\d\d)?) (?:on )?(?:(\d{1,2}) " + month + r"|" + month
+                            + r" (\d{1,2}))(?: ,)? (\d{4})(?: ,)?(?: \(? ?(?:utc|z|gmt) ?\)?)?"
+                            r"(?: onwards?| on)?\b")
+        if found is None:
+            return
+        named, hour, minute, day1, mon1, mon2, day2, year = found.groups()
+        if named:
+            hour, minute = ("12" if named == "noon" else "0"), "00"
     day, mon = int(day1 or day2), _MONTHS.index((mon1 or mon2)[:3]) + 1
     if not 1 <= day <= 31:
         return
@@ -121,6 +132,8 @@ def extract_namespaces(
     for match in scan.finditer(r"\b(?:in|inside|within|from|for|of) (?:the )?" + NAME + r"\b"):
         word = match.group(1)
         known = ctx.knows_namespace(word)
+        if not known and (word in _TIMES or word[:3] in _MONTHS):
+            continue  # "from noon on jan 1": a time, not a namespace
         if match.group(0).startswith(("for", "of")) and not known:
             continue
         if not scan.is_name(word) or not NAMESPACE_RE.match(word):

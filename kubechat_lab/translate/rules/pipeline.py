@@ -177,7 +177,9 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         prefix = scan.search(r"\b(?:prefixed|labell?ed|tagged|marked) (?:with|by) (?:which|the|"
                              r"its|their) (?:pod|pods|source)(?: names?)?\b|\bwith (?:the |a )?"
                              r"pod (?:name )?prefix(?:es)?\b|\bprefix(?:ed)? (?:each |every )?"
-                             r"(?:line )?(?:with|by) (?:the |its |their )?pod(?: names?)?\b")
+                             r"(?:line )?(?:with|by) (?:the |its |their )?pod(?: names?)?\b"
+                             r"|\b(?:with )?(?:the )?pod names? in front"
+                             r"(?: of (?:each|every) line)?\b")
         if prefix:
             draft.extra["prefix"] = "1"
             scan.take(prefix)
@@ -194,8 +196,8 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         draft.all_namespaces = False
     if draft.tail and draft.intent in ("get", "describe"):
         draft.intent = "logs"  # "30 lines from pod web-0": only logs have lines
-    if draft.since and draft.intent == "get" and scan.has(r"^(?:anything|what|whats) (?:\S+ )?"
-                                                          r"from\b|\bsay(?:ing)?\b|\boutput\b"):
+    if (draft.since or "since-time" in draft.extra) and draft.intent == "get" and scan.has(
+            r"^(?:anything|what|whats) (?:\S+ )?from\b|\bsay(?:ing)?\b|\boutput\b"):
         draft.intent = "logs"  # "anything from postgres-0 in the past hour": what it printed
     if draft.intent == "logs":
         _extract_previous(scan, draft)

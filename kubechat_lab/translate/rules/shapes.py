@@ -47,7 +47,7 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
 )
 _JUST = (r"\b(?:just|only) (?:the |that |this )?(?:value|string|expression|ip|number|field|name|"
          r"image|tag|one|it|bit|part|section)(?: string| value| itself)?\b|\bnothing else\b"
-         r"|\b(?:just|only)\b|\bbare(?: string| value)?\b")
+         r"|\b(?:just|only)\b|\bbare(?: string| value)?\b|\bvalue only\b")
 #: A ConfigMap key as people write one: ``TIMEOUT_MS``, ``FEATURE_FLAGS``.
 _KEY = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _SETTERS = frozenset("set change bump update raise lower make".split())
@@ -183,7 +183,9 @@ _TABLE = r"(?:as (?:a )?table|as columns?|in columns?|(?:\w+ )?(?:table|columns?
 def _columns(scan: Scan, draft: Draft) -> bool:
     """Read "as a table: name, desired replicas, image" (or "name + image table")."""
     found = scan.search(_TABLE + r"(?: of| with| showing)? ?:? ?(" + _LOOSE_LIST + r")\b") or \
-        scan.search(r"(" + _LIST + r") " + _TABLE + r"\b")
+        scan.search(r"(" + _LIST + r") " + _TABLE + r"\b") or \
+        scan.search(r"(" + _LIST + r")(?: ,)? (?:that is it|that is all|only|nothing else|"
+                    r"nothing more)\b")  # "name and node, that's it"
     if found is None:
         return False
     items = re.split(r" ?(?:,|\band\b|\+|\||/|&) ?", found.group(1))
