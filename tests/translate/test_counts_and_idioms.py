@@ -239,3 +239,12 @@ def test_a_bare_name_the_cluster_lacks_gets_no_change() -> None:
 ])
 def test_a_ninth_round_of_phrasings(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+@pytest.mark.parametrize("verb", ["kill", "restart", "delete", "scale", "drain", "eviction",
+                                  "rollout", "patch"])
+@pytest.mark.parametrize("noun", ["count", "rate", "policy", "history", "events", "timestamp"])
+def test_a_write_word_that_names_a_thing_asks_for_no_write(verb: str, noun: str) -> None:
+    question = f"{verb} {noun} for fraud-detector -- how many times has it been restarted?"
+    translation = RULES.translate(question, CTX)
+    assert translation.command is None or not translation.command.is_write, translation.text

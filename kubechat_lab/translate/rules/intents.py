@@ -379,6 +379,12 @@ _QUESTION_LEAD = (
     # a clause that says what not to do ("dont roll back yet", "not adding any") asks nothing
     r"|^(?:and |but |just |so )?(?:do not|never|not|no need to) (?!only\b|just\b)"
 )
+#: A write word that names a thing, not an act: "kill count", "restart policy", "drain timeout".
+_WRITE_AS_NOUN = re.compile(
+    r"\b(?:kill|restart|delete|deletion|scale|drain|evict|eviction|rollout|update|cordon|"
+    r"taint|label|patch|suspend|pause) (?=(?:counts?|counters?|rates?|timestamps?|times?|"
+    r"switch(?:es)?|policy|policies|history|budgets?|limits?|reasons?|signals?|timeouts?|"
+    r"events?|stats?|numbers?|totals?)\b)")
 #: A clause reporting what someone did: a past, never a request.
 _REPORT_LEAD = (
     r"^(?:and |but |so |ok |because )?(?:someone|somebody|a teammate|my teammate|a colleague|"
@@ -451,7 +457,7 @@ def _masked(scan: Scan) -> str:
     That is in question clauses and in reports of what someone did ("someone ran rollout
     pause earlier").
     """
-    live = scan.words_only()
+    live = _WRITE_AS_NOUN.sub(lambda m: " " * len(m.group(0)), scan.words_only())
     for first, end in scan.clauses():
         start, stop = scan.span_of(first, end)
         clause = scan.text[start:stop]
