@@ -248,3 +248,19 @@ def test_a_write_word_that_names_a_thing_asks_for_no_write(verb: str, noun: str)
     question = f"{verb} {noun} for fraud-detector -- how many times has it been restarted?"
     translation = RULES.translate(question, CTX)
     assert translation.command is None or not translation.command.is_write, translation.text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("get rid of it, nobody's used it in months", None),  # "in months" is no namespace
+    ("the api creds secret, how old is it", "kubectl get secrets api-credentials -n payments"),
+    ("just tag kwok-worker-3 with disk=ssd, nothing else",
+     "kubectl label nodes kwok-worker-3 disk=ssd"),
+    ("what does podManagementPolicy do on a statefulset",
+     "kubectl explain statefulsets.spec.podManagementPolicy"),
+])
+def test_times_creds_tags_and_what_a_field_does(question: str, expected: str | None) -> None:
+    translation = RULES.translate(question, CTX)
+    if expected is None:
+        assert translation.command is None or "months" not in translation.text
+    else:
+        assert translation.text == canonical(expected)

@@ -120,7 +120,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
     (
         "label",
         r"^(?:please )?label\b|\b(?:add|set|put|apply|attach|give|tag)\b.{0,30}\blabels?\b"
-        r"|^(?:please )?tag\b|\blabel (?:it|them)\b|\btag (?:\S+ ){1,3}with [a-z0-9./-]+=\S*"
+        r"|^(?:please )?tag\b|\blabel (?:it|them)\b|\btag (?:\S+ ){1,3}with\b"
         r"|\b(?:add|put|stick|slap|attach) (?:on|to|onto)\b",
     ),
     ("annotate", r"\bannotate\b|\b(?:add|set|put|apply|attach|stick|slap|pin)\b.{0,30}"
@@ -270,7 +270,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"|\bfields? (?:of|in|does|on|under)\b|\bschema (?:of|for)\b"
         r"|\bdocumentation (?:of|for|on)\b"
         r"|\bwhat (?:does|do) \S+ (?:on|in|of|for) (?:a |an |the )?\S+ (?:do|mean)\b"
-        r"|\bwhat (?:does|do) [a-z]+[A-Z]\w* (?:do|mean) (?:on|in|for) (?:a |an |the )?\S+\b"
+        r"|\bwhat (?:does|do) \S+ (?:do|mean) (?:on|in|for) (?:a |an |the )?\S+\b"
         r"|\bdocs (?:of|for|on)\b|\bwhat does (?:a |an )?\S+ (?:look like|contain|mean)\b"
         r"|^(?:what|which) (?:is|are) (?:a |an )?\S+ (?:object|resource|kind)s?\b"
         r"(?=.{0,40}\b(?:docs|documentation|explain|schema|fields?)\b)",

@@ -82,6 +82,7 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bnode heartbeats?\b", "heartbeats"),  # the kubelets' leases, not the nodes
     (r"\bgroup/versions?\b", "group versions"),
     (r"\bthru\b", "through"),
+    (r"(?<![\w-])creds(?![\w-])", "credentials"),
     (r"\b(endpoints?|pods?|nodes?|services?|events?)[ -]wise\b", r"\1"),
     (r"\baggregation layer\b|\baggregated apis?\b", "apiservices"),
     (r"\ba single\b", "one"),

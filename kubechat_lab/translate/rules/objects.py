@@ -417,9 +417,13 @@ def _evidence_name(scan: Scan, draft: Draft, ctx: TranslationContext) -> bool:
     told = re.sub(r"\b([a-z][a-z0-9-]*) (zero|one|two|three|four|five|\d+)\b",
                   lambda m: f"{m.group(1)}-{number(m.group(2))}" if ctx.locate(
                       f"{m.group(1)}-{number(m.group(2))}") else m.group(0), scan.told.lower())
-    found |= {word for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", told)
+    said = re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", told)
+    found |= {word for word in said
               if ctx.locate(word) and not ctx.knows_namespace(word) and scan.is_name(word)
               and word not in FILLERS}
+    joined = {f"{a}-{b}" for a, b in zip(said, said[1:], strict=False) if ctx.locate(f"{a}-{b}")}
+    if joined:  # "the api credentials secret": api-credentials, not the api Deployment
+        found = (found - {part for name in joined for part in name.split("-")}) | joined
     if draft.resources:  # "... what labels do the nodes carry?": only an object of that kind
         kind = draft.resources[0]
         fits = {word for word in found if kind == "events" or ctx.locate(word, kind) or (

@@ -34,7 +34,8 @@ _POD_LIKE = re.compile(r"-(?:\d+|[a-z0-9]*\d[a-z0-9]*)$")
 
 
 _TIMES = frozenset("noon midnight today yesterday tonight morning afternoon evening night now "
-                   "then earlier".split())
+                   "then earlier months month weeks week days day years year ages hours minutes "
+                   "forever while".split())
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
