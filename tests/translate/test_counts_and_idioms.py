@@ -264,3 +264,23 @@ def test_times_creds_tags_and_what_a_field_does(question: str, expected: str | N
         assert translation.command is None or "months" not in translation.text
     else:
         assert translation.text == canonical(expected)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("zero out recommendations, it's never going to schedule anyway",
+     "kubectl scale deployments/recommendations -n shop --replicas=0"),
+    ("park kwok-worker-1 so nothing new lands on it", "kubectl cordon kwok-worker-1"),
+    ("ci events in chronological order",
+     "kubectl get events -n ci --sort-by=.lastTimestamp"),
+    ("deployments in shop incl. their container images and selectors",
+     "kubectl get deployments -n shop -o wide"),
+    ("which node is working hardest, cpu wise?", "kubectl top nodes --sort-by=cpu"),
+    ("which pods would disappear if someone deleted the frontend deployment? list them, "
+     "don't delete", "kubectl get pods -n shop -l app=frontend"),
+    ("what version is the API server on?", "kubectl version"),
+    ("is the ServiceMonitor CRD installed here?", "kubectl get customresourcedefinitions"),
+    ("which namespaced resources does the apps group have?",
+     "kubectl api-resources --api-group=apps --namespaced=true"),
+])
+def test_a_tenth_round_of_phrasings(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

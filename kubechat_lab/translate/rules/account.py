@@ -50,7 +50,7 @@ FILLERS: frozenset[str] = frozenset(
     registered busted flagged pagerduty pager slack grafana datadog ran docs documentation
     yep yup ahead emitting harmless vs versus match matches matching including pd form format
     formatted export nothing headless carry carries carrying note server kwok nobody months
-    month years recorded record distinct unique
+    month years recorded record distinct unique altogether combined racked climbing working
     """.replace(",", " ").split()
 )
 
@@ -77,7 +77,7 @@ FRAME_WORDS: frozenset[str] = frozenset(
     readiness ports selector capacity schedule active available desired updated reason reasons
     defined installed configured present exist exists existing pointing pointed listen listens
     listening land landed lands live lives sits sum total avg average mean median block blocks
-    blocking
+    blocking big large size sizes
     """.split()
 )
 

@@ -400,7 +400,7 @@ def _field_candidates(scan: Scan) -> list[tuple[tuple[int, ...], tuple[str, ...]
 
 #: Words that say "a field" without naming one ("the hpa metrics field").
 _FIELD_WORDS = frozenset("field fields property properties attribute attributes setting "
-                         "settings section".split())
+                         "settings section take takes accept accepts have has".split())
 
 
 def read_model_field(scan: Scan, draft: Draft, table: ResourceTable) -> None:

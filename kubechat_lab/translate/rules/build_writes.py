@@ -68,6 +68,9 @@ def _rollout(sub: str) -> Builder:
 
 
 def _build_scale(draft: Draft, scan: Scan, table: ResourceTable) -> list[str]:
+    if "stop" in draft.extra and draft.resources == ["nodes"]:
+        # "park kwok-worker-1 so nothing new lands on it": a node parks by being cordoned
+        return WRITE_BUILDERS["cordon"](draft, scan, table)
     if "stop" in draft.extra and draft.resources == ["cronjobs"]:
         # "park the nightly report cron": a CronJob stops by being suspended
         return WRITE_BUILDERS["rollout-pause"](draft, scan, table)

@@ -88,7 +88,7 @@ def extract_sorting(scan: Scan, draft: Draft) -> None:
             r"|the least |least )?"
             r"cpu\b|\b(?:biggest|largest|top|heaviest) cpu (?:consumers|users)\b"
             r"|\bcpu (?:users|consumers|hogs|eaters)\b"
-            r"|\b(?:busiest|hottest)(?: first| on top)?\b",
+            r"|\b(?:busiest|hottest)(?: first| on top)?\b|\bworking (?:the )?hardest\b",
         ),
         (
             "start",

@@ -99,6 +99,7 @@ _TABLE: tuple[tuple[str, str], ...] = (
         r"\b.{0,40}\b(?:available|exist|supported|support|know|have|serve|offer|there)\b"
         r"|\ball (?:the )?(?:kinds|resource types|object types)\b"
         r"|\bwhich (?:api ?)?group\b|\bshort ?names?\b|\b(?:in|of) the [a-z0-9.-]+ api ?group\b"
+        r"|\b(?:resources|kinds|types) (?:does|do|in) the [a-z0-9.-]+ (?:api ?)?group\b"
         r"|\b(?:is|are) (?:the )?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:io|com|dev|org|net) (?:api )?"
         r"(?:available|served|installed|registered|enabled|there|on)\b"
         r"|\b(?:every|all|which|what) (?:the )?(?:resource types?|kinds?|types?|resources?)\b"

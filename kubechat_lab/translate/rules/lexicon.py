@@ -75,7 +75,10 @@ _REWRITE_SPECS: tuple[tuple[str, str], ...] = (
     (r"\bname\s+spaces\b", "namespaces"),
     (r"\bport[\s-]forward(?:ing)?\b", "port-forward"),
     (r"\bincl\b\.?", "including"),
-    (r"\b(cpu|memory|mem|ram|restart|age|size)-wise\b", r"by \1"),  # "busiest node cpu-wise"
+    (r"\b(cpu|memory|mem|ram|restart|age|size)[- ]wise\b", r"by \1"),  # "node cpu-wise"
+    (r"\bapi[- ]?server\b", "apiserver"),  # the control plane, not an object named api
+    (r"\bzero out\b", "scale to 0"),
+    (r"\bin the order (?:they|it) (?:kicked off|started|began|ran)\b", "by start time"),
     (r"\bnode[ -]?selectors?\b", "nodeSelector"),  # a field, not the kind node
     (r"\b(?:node )?(?:heartbeat )?leases? (?:of|for) (?:the )?nodes\b|\bnode (?:heartbeat )?"
      r"leases\b|\bheartbeat leases\b", "leases in kube-node-lease"),  # where kubelets renew

@@ -699,6 +699,16 @@ def resolve_inventory(draft: Draft, ctx: TranslationContext, scan: Scan | None =
     if not ctx.inventory or not draft.resources or draft.all_namespaces:
         return
     resource = draft.resources[0]
+    if resource == "customresourcedefinitions" and "." not in name and draft.intent == "get":
+        # "is the ServiceMonitor CRD installed": a CRD's name is plural.group; list them all
+        draft.names.remove(name)
+        draft.assumptions.append(f"a CRD is named PLURAL.GROUP: every CRD comes back, look "
+                                 f"for {name}")
+        return
+    if set(draft.resources) <= {"pods", *_WORKLOADS} and "pods" in draft.resources and (
+            len(draft.resources) > 1) and any(k in _WORKLOADS for k, _ in ctx.locate(name)):
+        draft.resources[:] = ["pods"]  # "the pods of the frontend deployment"
+        resource = "pods"
     if resource == "pods" and len(draft.resources) == 1 and _pods_of_workload(draft, ctx):
         return
     if resource == "events" or "events" in draft.resources:

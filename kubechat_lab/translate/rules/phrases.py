@@ -25,7 +25,9 @@ _NUM = r"(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r"|few
 _UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|[smhd])"
 
 _NOT_AFTERNAMESPACE = frozenset(
-    {"app", "application", "container", "containers", "image", "node", "cluster", "label"}
+    {"app", "application", "container", "containers", "image", "node", "cluster", "label",
+     "order", "form", "format", "detail", "details", "total", "full", "yaml", "json", "table",
+     "columns", "mode", "words", "general", "time", "one"}
 )
 #: A namespace name (DNS-1123 label: no dots, at most 63 characters).
 NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
@@ -204,10 +206,12 @@ def extract_output(scan: Scan, draft: Draft) -> None:
             r"node (?=(?:is|are|does|do|did)\b.{0,60}\b(?:on|run|running|scheduled|placed)\b)"
             r"|\b(?:with|including|"
             r"and|plus|showing) (?:their |the |its )?(?:nodes?|node names?|ips?|ip addresses|"
-            r"pod ips)\b|\b(?:which|what) nodes? (?:are |is )?(?:they|each|it|those|these) "
-            r"(?:are |is )?(?:on|running on|"
-            r"run on|scheduled on)\b|\bwhere (?:they|each|it) (?:is |are )?(?:running|scheduled|"
-            r"runs?)\b"
+            r"pod ips)\b|\b(?:which|what) nodes? (?:are |is )?(?:they|each|it|those|these)"
+            r"(?: one)? (?:are |is )?(?:on|running on|"
+            r"run on|scheduled on|sits? on|lives? on|landed on)\b|\bwhere (?:they|each|it) "
+            r"(?:is |are )?(?:running|scheduled|runs?)\b"
+            r"|\b(?:with|including|plus|showing) (?:their |the |its )?(?:container )?images"
+            r"(?: and (?:their |the )?selectors)?\b"
         )
         if match:
             draft.output = "wide"
