@@ -284,3 +284,11 @@ def test_times_creds_tags_and_what_a_field_does(question: str, expected: str | N
 ])
 def test_a_tenth_round_of_phrasings(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("did the report seed job complete?", "kubectl get jobs nightly-report-seed -n ci"),
+    ("when did nightly-report last actually fire?", "kubectl get cronjobs nightly-report -n ci"),
+])
+def test_parts_of_a_name_and_the_last_run_of_a_cron(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

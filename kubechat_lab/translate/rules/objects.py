@@ -258,12 +258,16 @@ def _segment_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list[
         if index + 1 in free and _numbered(scan, index, kind, draft, ctx):
             return True
     # one word, or two written apart that the name writes as one ("front end": frontend)
-    spans = [(index,) for index in free] + [(i, i + 1) for i in free if i + 1 in free]
-    for span in spans:
-        word = "".join(scan.words[i] for i in span)
+    pairs = [(i, i + 1) for i in free if i + 1 in free]
+    spans: list[tuple[int, ...]] = [*pairs, *[(index,) for index in free], *pairs]
+    for place, span in enumerate(spans):
+        # pairs first as dash-separated parts ("report seed"), then as one word ("front end")
+        joiner = "-" if place < len(pairs) else ""
+        word = joiner.join(scan.words[i] for i in span)
         if len(span) == 1 and (word in NOT_NAMES or word in FILLERS) or len(word) < 3:
             continue
-        name = _one_with_segment(word, kind, draft.namespace, ctx, first=len(span) > 1)
+        name = _one_with_segment(word, kind, draft.namespace, ctx,
+                                 first=len(span) > 1 and not joiner, parts=bool(joiner))
         if name is not None:
             draft.names.append(name)
             for index in span:
@@ -353,15 +357,17 @@ def _numbered(scan: Scan, index: int, kind: str, draft: Draft, ctx: TranslationC
 
 
 def _one_with_segment(word: str, kind: str, namespace: str | None, ctx: TranslationContext,
-                      *, first: bool) -> str | None:
+                      *, first: bool, parts: bool = False) -> str | None:
     """Return the one ``kind`` object with ``word`` as a dash-separated part of its name.
 
     The first part counts only when ``first`` (it is usually another object's name: the
-    ``checkout`` in ``checkout-config`` is the Deployment's).
+    ``checkout`` in ``checkout-config`` is the Deployment's). With ``parts``, ``word`` may be
+    several parts in a row ("report-seed" of ``nightly-report-seed``).
     """
     hits = {name for ns, name in ctx.inventory.get(kind, ())
-            if word in name.split("-")[0 if first else 1:] and name != word
-            and (namespace is None or ns == namespace)}
+            if (word in name.split("-")[0 if first else 1:]
+                or parts and f"-{word}-" in f"-{name}-")  # "report seed": ...-report-seed
+            and name != word and (namespace is None or ns == namespace)}
     return hits.pop() if len(hits) == 1 else None
 
 

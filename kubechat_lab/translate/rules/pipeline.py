@@ -725,6 +725,8 @@ def _account(draft: Draft, scan: Scan, ctx: TranslationContext, argv: list[str])
     known |= modifiers_acted_on(argv)
     if argv[:1] == ["describe"]:
         known |= {"last"}  # "when did it last die": describe shows the last state
+    if argv[:2] == ["get", "cronjobs"]:  # "when did it last fire": the LAST SCHEDULE column
+        known |= {"last", "fire", "fired", "run", "ran", "trigger", "triggered", "kicked"}
     left = unaccounted(scan, known, tuple(draft.names), stems(argv))
     if left and draft.intent not in FORBIDDEN_INTENTS:
         raise NotUnderstoodError(left, draft, argv)
