@@ -186,3 +186,8 @@ def test_an_event_reason_is_a_reason_name_never_a_word() -> None:
 ])
 def test_which_namespace_an_object_lives_in(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_the_replicasets_of_a_deployment_are_by_its_label() -> None:
+    assert RULES.translate("replicasets of the checkout deployment", CTX).text == canonical(
+        "kubectl get replicasets -n shop -l app=checkout")

@@ -401,6 +401,15 @@ def _one_kind_per_name(draft: Draft, ctx: TranslationContext) -> None:
     if len(draft.resources) < 2 or len(kinds) != len(draft.resources) or not draft.names or (
             not ctx.inventory or (draft.namespace and not ctx.knows_namespace(draft.namespace))):
         return
+    if sorted(kinds) == ["deployments", "replicasets"] and len(draft.names) == 1 and (
+            ctx.locate(draft.names[0], "deployments")):
+        # "checkout deploy ... show me its replicasets": the ReplicaSets it owns, by its label
+        name = draft.names.pop()
+        draft.resources[:] = ["replicasets"]
+        draft.selectors.append(f"app={name}")
+        draft.namespace = draft.namespace or ctx.locate(name, "deployments")[0][1]
+        draft.assumptions.append(f"the replicasets of deployment {name} carry app={name}")
+        return
     for name in draft.names:
         missing = [kind for kind in kinds if not ctx.locate(name, kind)]
         if missing and (len(missing) < len(kinds) or ctx.locate(name)):
