@@ -292,3 +292,11 @@ def test_a_tenth_round_of_phrasings(question: str, expected: str) -> None:
 ])
 def test_parts_of_a_name_and_the_last_run_of_a_cron(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_a_follow_up_narrows_the_same_pods_to_a_node() -> None:
+    turn = Turn("data pods with their nodes", parse("kubectl get pods -n data -o wide"))
+    translation = RULES.translate("only the ones sitting on kwok-worker-2",
+                                  CTX.with_previous(turn))
+    assert translation.text == canonical(
+        "kubectl get pods -n data --field-selector=spec.nodeName=kwok-worker-2 -o wide")

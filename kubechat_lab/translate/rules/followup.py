@@ -189,6 +189,13 @@ def modify_previous(scan: Scan, draft: Draft, ctx: TranslationContext,
     if output and command.verb == "get":
         command = dataclasses.replace(command, output=output)
         changed.append(f"as {output}")
+    if draft.node and command.verb == "get" and resource == "pods":
+        # "only the ones sitting on kwok-worker-2": the same pods, on that node
+        old = command.field_selector.split(",") if command.field_selector else []
+        wanted = f"spec.nodeName={draft.node}"
+        if wanted not in old:
+            command = dataclasses.replace(command, field_selector=",".join([*old, wanted]))
+            changed.append(f"on node {draft.node}")
     if draft.states and command.verb in ("get", "delete") and resource is not None:
         fields = phase_fields(draft, resource)
         old = command.field_selector.split(",") if command.field_selector else []
