@@ -23,6 +23,7 @@ from kubechat_lab.translate.rules.account import (
     intent_words,
 )
 from kubechat_lab.translate.rules.draft import Draft
+from kubechat_lab.translate.rules.fields import field_jsonpath
 from kubechat_lab.translate.rules.intents import INTENT_PATTERNS, WRITE_WORDS
 from kubechat_lab.translate.rules.lexicon import NOT_NAMES, RESOURCE_WORDS
 from kubechat_lab.translate.rules.refusals import find_refusals
@@ -97,10 +98,12 @@ def _unknown(word: str) -> bool:
 
 
 def _names_a_field(word: str) -> bool:
-    """Return True for a word the output shapes read as a field ("finalizer")."""
+    """Return True for a word the output shapes read as a field ("finalizer"), or a field of
+    the objects' kinds as the client's models name it ("nodename": nodeName)."""
     draft = Draft()
     extract_shapes(Scan(f"{word} the checkout deployment"), draft)
-    return "field" in draft.extra
+    return "field" in draft.extra or any(
+        field_jsonpath(kind, "v1", (word,)) for kind in ("Deployment", "StatefulSet", "Node"))
 
 
 _MADE_UP = st.text(alphabet=string.ascii_lowercase, min_size=7, max_size=11).filter(_unknown)
