@@ -191,3 +191,14 @@ def test_which_namespace_an_object_lives_in(question: str, expected: str) -> Non
 def test_the_replicasets_of_a_deployment_are_by_its_label() -> None:
     assert RULES.translate("replicasets of the checkout deployment", CTX).text == canonical(
         "kubectl get replicasets -n shop -l app=checkout")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("put each node's zone in its own column",
+     "kubectl get nodes -L topology.kubernetes.io/zone"),
+    ("how many nodes per zone", "kubectl get nodes -L topology.kubernetes.io/zone"),
+    ("explain tolerations on a pod spec", "kubectl explain pods.spec.tolerations"),
+    ("explain pod spec", "kubectl explain pods.spec"),
+])
+def test_well_known_labels_and_fields_under_the_spec(question: str, expected: str) -> None:
+    assert RULES.translate(question, CTX).text == canonical(expected)

@@ -462,8 +462,12 @@ def _field_path_word(scan: Scan, draft: Draft, table: ResourceTable, resource: s
     CantTranslateError
         When the question names a field the kind does not have (no path is guessed).
     """
+    field_words = [w for _, words in _field_candidates(scan) for w in words
+                   if w not in ("spec", "status", "metadata")]
     for index in range(len(scan.words)):
         word = scan.orig[index]
+        if "." not in word and field_words:
+            continue  # "tolerations on a pod spec": the field named, under the spec
         if re.fullmatch(r"(?:spec|status|metadata)(?:\.[a-zA-Z][a-zA-Z0-9]*)*", word) and (
                 "." in word or index + 1 == len(scan.words)
                 or not scan.is_name(scan.words[index + 1]) or scan.used[index + 1]):

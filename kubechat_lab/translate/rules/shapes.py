@@ -158,7 +158,22 @@ def _config_key(scan: Scan) -> str | None:
     return None
 
 
+#: Well-known node labels people name by their last word.
+_WELL_KNOWN_LABELS = {"zone": "topology.kubernetes.io/zone",
+                      "region": "topology.kubernetes.io/region",
+                      "instance type": "node.kubernetes.io/instance-type"}
+
+
 def _label_columns(scan: Scan, draft: Draft) -> None:
+    known = scan.search(r"\b(?:(?:each|every) (node) |its |their |the |per |by )?(zone|region|"
+                        r"instance type)s?\b(?: (?:as|in) (?:an? |its )?(?:extra |own )?columns?"
+                        r"| labels?)?")
+    if known is not None:  # "each node's zone in its own column", "nodes per zone"
+        draft.extra["label-columns"] = _WELL_KNOWN_LABELS[known.group(2)]
+        if known.group(1) and "nodes" not in draft.resources:
+            draft.resources.append("nodes")
+        scan.take(known)
+        return
     found = scan.search(r"\b(?:show |with |and )?(?:the )?([a-z0-9./-]+(?: (?:and|,) "
                         r"[a-z0-9./-]+)*) labels? as (?:a )?columns?\b")
     if found is None:
