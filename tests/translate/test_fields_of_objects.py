@@ -202,3 +202,10 @@ def test_the_replicasets_of_a_deployment_are_by_its_label() -> None:
 ])
 def test_well_known_labels_and_fields_under_the_spec(question: str, expected: str) -> None:
     assert RULES.translate(question, CTX).text == canonical(expected)
+
+
+def test_what_a_drain_left_behind_is_the_pods_on_the_node() -> None:
+    translation = RULES.translate(
+        "someone drained kwok-worker-3 earlier - did it leave anything behind? just look", CTX)
+    assert translation.text == canonical(
+        "kubectl get pods -A --field-selector=spec.nodeName=kwok-worker-3")

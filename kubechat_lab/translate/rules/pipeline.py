@@ -279,6 +279,15 @@ def read(question: str, ctx: TranslationContext, told: str = "") -> tuple[Draft,
         draft.fields.append(f"metadata.name={name}")
         draft.assumptions.append(f"every namespace, the {draft.resources[0]} named {name}: the "
                                  "NAMESPACE column says where")
+    if draft.resources == ["nodes"] and len(draft.names) == 1 and draft.intent == "get" and (
+            scan.has(r"\b(?:leave|left) (?:anything|something|stuff|pods?|workloads?) "
+                     r"(?:behind|on it|there)\b|\b(?:anything|what|pods?) (?:still|left) (?:on|"
+                     r"running on)\b")):
+        # "did it leave anything behind": the pods still on that node
+        draft.node = draft.names.pop()
+        draft.resources[:] = ["pods"]
+        draft.all_namespaces = True
+        draft.assumptions.append(f"the pods still on node {draft.node}")
     _one_kind_per_name(draft, ctx)
     if unread_condition(scan) is None:  # "of type LoadBalancer" is a condition, not a field
         read_model_field(scan, draft, ctx.resources)
