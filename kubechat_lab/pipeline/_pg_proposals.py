@@ -32,7 +32,6 @@ from kubechat_lab.pipeline._proposal_codec import (
     proposal_to_doc,
 )
 from kubechat_lab.pipeline._proposals import (
-    LIVE,
     Proposal,
     ProposalConflictError,
     ProposalNotFoundError,
@@ -166,14 +165,7 @@ class PgProposalStore(StoreClock):
         See :meth:`kubechat_lab.pipeline.ProposalStore.transition`.
         """
         with self._claimed(proposal_id) as (conn, found):
-            if found.state not in expected:
-                want = " or ".join(sorted(s.value for s in expected))
-                msg = (f"proposal {proposal_id} is {found.state.value!r}, not {want}; "
-                       "propose the command again to act on it")
-                raise ProposalConflictError(msg, state=found.state.value)
-            if found.state in LIVE and found.expires <= self._clock():
-                msg = f"proposal {proposal_id} expired; propose the command again"
-                raise ProposalConflictError(msg, state="expired")
+            self._check_transition(found, expected)
             seq = record(found) if record is not None else None
             seqs = found.audit_seqs + ((seq,) if seq is not None else ())
             updated = replace(found, state=to, audit_seqs=seqs, **changes)

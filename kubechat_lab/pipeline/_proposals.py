@@ -280,6 +280,23 @@ class StoreClock:
         """Return the store's clock."""
         return self._clock()
 
+    def _check_transition(self, found: Proposal, expected: frozenset[State]) -> None:
+        """Refuse a transition from a state not ``expected``, or from a live one expired.
+
+        Raises
+        ------
+        ProposalConflictError
+            The proposal is in another state, or expired.
+        """
+        if found.state not in expected:
+            want = " or ".join(sorted(s.value for s in expected))
+            msg = (f"proposal {found.id} is {found.state.value!r}, not {want}; "
+                   "propose the command again to act on it")
+            raise ProposalConflictError(msg, state=found.state.value)
+        if found.state in LIVE and found.expires <= self._clock():
+            msg = f"proposal {found.id} expired; propose the command again"
+            raise ProposalConflictError(msg, state="expired")
+
 
 class MemoryProposalStore(StoreClock):
     """Thread-safe in-memory :class:`ProposalStore` with expiry.
@@ -325,14 +342,7 @@ class MemoryProposalStore(StoreClock):
             raise ProposalNotFoundError.unknown(proposal_id)
         with claim:  # held across the audit append: a racing transition waits, then conflicts
             found = self.get(proposal_id)
-            if found.state not in expected:
-                want = " or ".join(sorted(s.value for s in expected))
-                msg = (f"proposal {proposal_id} is {found.state.value!r}, not {want}; "
-                       "propose the command again to act on it")
-                raise ProposalConflictError(msg, state=found.state.value)
-            if found.state in LIVE and found.expires <= self._clock():
-                msg = f"proposal {proposal_id} expired; propose the command again"
-                raise ProposalConflictError(msg, state="expired")
+            self._check_transition(found, expected)
             seq = record(found) if record is not None else None
             with self._lock:
                 current = self._items[proposal_id]  # update() may have touched other fields
