@@ -55,6 +55,7 @@ def _matches(segment: str, word: str) -> bool:
     return segment in (word, word + "s", word + "es") or segment.removesuffix("s") == word
 
 
+@cache
 def _walk(kind: str, version: str, words: tuple[str, ...],
           max_depth: int) -> tuple[tuple[str, bool], ...] | None:
     """Return the shortest ``(segment, is a list)`` path under ``kind`` ending with ``words``."""

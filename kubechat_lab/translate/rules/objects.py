@@ -322,7 +322,9 @@ def _two_word_name(scan: Scan, draft: Draft, ctx: TranslationContext, free: list
             continue
         joined = f"{scan.words[index]}-{scan.words[index + 1]}"
         near = {n for n in names if n.replace("-", "") == joined.replace("-", "")} or {
-            n for n in names if difflib.SequenceMatcher(None, joined, n).ratio() >= 0.85}
+            n for n in names  # the lengths bound the ratio: a cheap test before difflib's
+            if 2 * min(len(n), len(joined)) >= 0.85 * (len(n) + len(joined))
+            and difflib.SequenceMatcher(None, joined, n).ratio() >= 0.85}
         if len(near) == 1:
             draft.names.append(found := near.pop())
             scan.take_token(index)
